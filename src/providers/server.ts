@@ -1,0 +1,219 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync, appendFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { InfrastructureError } from '../engine/errors.js';
+import { registerCleanup } from '../engine/cleanup.js';
+
+/**
+ * Running Postgres from a directory of binaries (initdb + postgres), as an unprivileged OS user
+ * when we are root. Shared by the embedded and local providers, for primaries and replicas.
+ */
+
+export interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+export interface OsUser {
+  uid: number;
+  gid: number;
+}
+
+/** Postgres refuses to run as root; when we are root, run it as `nobody`. */
+export function serverUser(): OsUser | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'nobody']).toString().trim());
+    return { uid, gid };
+  } catch {
+    throw new InfrastructureError(
+      'running as root, and no unprivileged "nobody" user exists to run Postgres as; run as a normal user or create one',
+    );
+  }
+}
+
+export function makeWorkDir(user: OsUser | undefined): string {
+  const dir = mkdtempSync(join(tmpdir(), 'schemagate-'));
+  if (user) chownSync(dir, user.uid, user.gid);
+  return dir;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd: string, args: string[], user: OsUser | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      uid: user?.uid,
+      gid: user?.gid,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', (e) => reject(new InfrastructureError(`could not run ${cmd}: ${e.message}`)));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new InfrastructureError(`${cmd} failed (exit ${code}):\n${lastLines(out, 15)}`)),
+    );
+  });
+}
+
+export function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+export async function initDataDir(
+  bins: Binaries,
+  dataDir: string,
+  user: OsUser | undefined,
+): Promise<void> {
+  await run(
+    bins.initdb,
+    [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ],
+    user,
+  );
+}
+
+/** Settings that make an ephemeral server fast and able to feed streaming replicas. */
+export const EPHEMERAL_SETTINGS: Record<string, string> = {
+  listen_addresses: "'127.0.0.1'",
+  fsync: 'off',
+  full_page_writes: 'off',
+  synchronous_commit: 'off',
+  wal_level: 'replica',
+  max_wal_senders: '10',
+  max_replication_slots: '10',
+  hot_standby: 'on',
+  max_connections: '200',
+  max_locks_per_transaction: '256',
+  log_min_messages: 'warning',
+};
+
+export function writeSettings(dataDir: string, settings: Record<string, string>): void {
+  const lines = Object.entries(settings).map(([k, v]) => `${k} = ${v}`);
+  appendFileSync(join(dataDir, 'postgresql.conf'), `\n# schemagate\n${lines.join('\n')}\n`);
+}
+
+export function allowReplication(dataDir: string): void {
+  appendFileSync(join(dataDir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n');
+}
+
+export interface RunningServer {
+  port: number;
+  dataDir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `postgres -D dataDir -p port` and waits until it accepts connections. */
+export async function startServer(
+  bins: Binaries,
+  dataDir: string,
+  port: number,
+  user: OsUser | undefined,
+  socketDir: string,
+): Promise<RunningServer> {
+  const child = spawn(bins.postgres, ['-D', dataDir, '-p', String(port), '-k', socketDir], {
+    uid: user?.uid,
+    gid: user?.gid,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const collect = (d: Buffer) => {
+    log += d.toString();
+    if (log.length > 64_000) log = log.slice(-32_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const unregister = registerCleanup(`postgres ${port}`, () => {
+    if (!exited) child.kill('SIGKILL');
+  });
+  const stop = async () => {
+    if (!exited) {
+      const done = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await done;
+      clearTimeout(timer);
+    }
+    unregister();
+  };
+  try {
+    await waitForConnections(port, () => (exited ? log : undefined));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, dataDir, process: child, stop };
+}
+
+async function waitForConnections(port: number, deadLog: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const log = deadLog();
+    if (log !== undefined) {
+      throw new InfrastructureError(
+        `Postgres exited during start-up. Last lines of its log:\n${lastLines(log, 15)}`,
+      );
+    }
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      database: 'postgres',
+    });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      await client.end();
+      return;
+    } catch {
+      await client.end().catch(() => {});
+      if (Date.now() > deadline)
+        throw new InfrastructureError(
+          `Postgres on port ${port} did not accept connections within 60 s`,
+        );
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+export function removeDirLater(dir: string): () => void {
+  return registerCleanup(`rm ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+}
+
+export function readIfExists(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
