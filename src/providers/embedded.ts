@@ -4,6 +4,7 @@ import { existsSync, rmSync } from 'node:fs';
 import pg from 'pg';
 import { InfrastructureError } from '../engine/errors.js';
 import type { Cluster, Provider, StartOptions } from './provider.js';
+import { connection, prepareReplicaDirs, startReplicas } from './replicas.js';
 import {
   EPHEMERAL_SETTINGS,
   allowReplication,
@@ -50,8 +51,9 @@ export async function serverVersion(port: number): Promise<string> {
 }
 
 /**
- * Starts a primary from a binaries directory in a fresh temp dir. Replicas are added by
- * `startReplicas` (see replicas.ts) when requested.
+ * Starts a primary (and `options.replicas` streaming replicas, see replicas.ts) from a
+ * binaries directory in a fresh temp dir. Everything it starts is stopped and removed by
+ * `stop()`, on any error during the start, and on SIGINT/SIGTERM.
  */
 export async function startFromBinaries(
   name: 'embedded' | 'local',
@@ -75,45 +77,32 @@ export async function startFromBinaries(
     writeSettings(dataDir, EPHEMERAL_SETTINGS);
     allowReplication(dataDir);
     const port = await freePort();
+    // Replicas are copies of the primary's data directory before its first start.
+    const plans = await prepareReplicaDirs(dataDir, port, workDir, user, options.replicas);
     servers.push(await startServer(bins, dataDir, port, user, workDir));
     const postgresVersion = await serverVersion(port);
-    const notes: string[] = [];
-    if (
-      options.pgVersion &&
-      !postgresVersion.startsWith(`${options.pgVersion}.`) &&
-      postgresVersion !== options.pgVersion
-    ) {
-      notes.push(
-        `requested Postgres ${options.pgVersion}, but the ${name} provider has ${postgresVersion}`,
-      );
-    }
-    const cluster: Cluster = {
+    const replicas = plans.length
+      ? await startReplicas({ bins, user, workDir, primaryPort: port, servers, replicas: plans })
+      : [];
+    return {
       provider: name,
       postgresVersion,
-      primary: { host: '127.0.0.1', port, user: 'postgres', database: 'postgres' },
-      replicas: [],
-      notes,
-      startMs: 0,
+      primary: connection(port),
+      replicas,
+      notes: versionNotes(name, options.pgVersion, postgresVersion),
+      startMs: Date.now() - started,
       stop,
       [Symbol.asyncDispose]: stop,
     };
-    if (options.replicas > 0) {
-      const { addReplicas } = await import('./replicas.js');
-      await addReplicas(cluster, {
-        bins,
-        user,
-        workDir,
-        primaryDataDir: dataDir,
-        servers,
-        count: options.replicas,
-      });
-    }
-    cluster.startMs = Date.now() - started;
-    return cluster;
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+export function versionNotes(provider: string, requested: string | undefined, actual: string) {
+  if (!requested || actual === requested || actual.startsWith(`${requested}.`)) return [];
+  return [`requested Postgres ${requested}, but the ${provider} provider has ${actual}`];
 }
 
 export const embeddedProvider: Provider = {

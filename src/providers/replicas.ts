@@ -1,18 +1,194 @@
-import type { Cluster } from './provider.js';
-import type { Binaries, OsUser, RunningServer } from './server.js';
+import { execFile } from 'node:child_process';
+import { writeFileSync, appendFileSync, chownSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { InfrastructureError, getErrorMessage } from '../engine/errors.js';
+import type { ConnectionInfo, ReplicaInfo } from './provider.js';
+import {
+  freePort,
+  lastLines,
+  startServer,
+  type Binaries,
+  type OsUser,
+  type RunningServer,
+} from './server.js';
+
+/**
+ * Streaming replicas for binary-directory clusters, without pg_basebackup (the embedded
+ * binaries do not ship it): every replica starts from a copy of the primary's data directory
+ * taken after initdb and before the primary's first start, with standby.signal and a
+ * primary_conninfo. Both then share one system identifier and one timeline, so the replica
+ * streams everything the primary writes from its first start on.
+ */
+
+export interface ReplicaPlan {
+  name: string;
+  dataDir: string;
+  port: number;
+}
 
 export interface ReplicaContext {
   bins: Binaries;
   user: OsUser | undefined;
   workDir: string;
-  primaryDataDir: string;
+  primaryPort: number;
+  /** Running servers of the cluster; replicas are appended so that the cluster stops them. */
   servers: RunningServer[];
-  count: number;
+  replicas: ReplicaPlan[];
 }
 
-/** Streaming replicas for binary-directory clusters. Not yet built: noted in the report. */
-export async function addReplicas(cluster: Cluster, ctx: ReplicaContext): Promise<void> {
-  cluster.notes.push(
-    `--replicas ${ctx.count}: streaming replicas are not available yet; ran the primary only`,
+/** How long a replica may take to stream and to catch up before the start fails. */
+export const REPLICA_TIMEOUT_MS = 30_000;
+
+const execFileAsync = promisify(execFile);
+
+export function replicaName(index: number): string {
+  return `replica_${index + 1}`;
+}
+
+/** Copies the stopped primary data directory once per replica and makes each copy a standby. */
+export async function prepareReplicaDirs(
+  primaryDataDir: string,
+  primaryPort: number,
+  workDir: string,
+  user: OsUser | undefined,
+  count: number,
+): Promise<ReplicaPlan[]> {
+  const plans: ReplicaPlan[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = replicaName(i);
+    const dataDir = join(workDir, name);
+    // cp -a keeps the 0700 mode and the owner the server runs as.
+    await execFileAsync('cp', ['-a', primaryDataDir, dataDir]);
+    makeStandby(dataDir, name, primaryPort, user);
+    plans.push({ name, dataDir, port: await freePort() });
+  }
+  return plans;
+}
+
+function makeStandby(dataDir: string, name: string, primaryPort: number, user?: OsUser): void {
+  const signal = join(dataDir, 'standby.signal');
+  writeFileSync(signal, '');
+  if (user) chownSync(signal, user.uid, user.gid);
+  const conninfo = `host=127.0.0.1 port=${primaryPort} user=postgres application_name=${name}`;
+  appendFileSync(
+    join(dataDir, 'postgresql.conf'),
+    `primary_conninfo = '${conninfo}'\nprimary_slot_name = '${name}'\n`,
   );
+}
+
+/**
+ * Starts the prepared replicas against the running primary and returns once every one of them
+ * streams and has replayed a WAL record written after they connected.
+ */
+export async function startReplicas(ctx: ReplicaContext): Promise<ReplicaInfo[]> {
+  const primary = connection(ctx.primaryPort);
+  // A physical slot per replica keeps the WAL a slow replica still needs.
+  await withClient(primary, async (c) => {
+    for (const r of ctx.replicas)
+      await c.query('select pg_create_physical_replication_slot($1, true)', [r.name]);
+  });
+  for (const r of ctx.replicas) {
+    ctx.servers.push(await startServer(ctx.bins, r.dataDir, r.port, ctx.user, ctx.workDir));
+  }
+  const logs = () =>
+    ctx.servers
+      .filter((s) => s.port !== ctx.primaryPort)
+      .map((s) => `${s.dataDir}:\n${lastLines(s.log(), 10) || '(empty log)'}`)
+      .join('\n');
+  const replicas = ctx.replicas.map((r) => ({ ...connection(r.port), name: r.name }));
+  await waitForStreaming(primary, replicas, logs);
+  await waitForReplay(primary, replicas, logs);
+  return replicas;
+}
+
+export function connection(port: number): ConnectionInfo {
+  return { host: '127.0.0.1', port, user: 'postgres', database: 'postgres' };
+}
+
+export async function withClient<T>(
+  info: ConnectionInfo,
+  fn: (c: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client(info);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Polls `check` until it returns true or the replica timeout passes. */
+async function pollUntil(what: string, check: () => Promise<boolean>, logs: () => string) {
+  const deadline = Date.now() + REPLICA_TIMEOUT_MS;
+  let lastError = '';
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = getErrorMessage(error);
+    }
+    if (Date.now() > deadline) {
+      throw new InfrastructureError(
+        `${what} within ${REPLICA_TIMEOUT_MS / 1000} s${lastError ? ` (${lastError})` : ''}. Replica logs:\n${logs()}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every replica shows up in the primary's pg_stat_replication with state `streaming`. */
+export async function waitForStreaming(
+  primary: ConnectionInfo,
+  replicas: ReplicaInfo[],
+  logs: () => string,
+): Promise<void> {
+  const names = replicas.map((r) => r.name);
+  await withClient(primary, (c) =>
+    pollUntil(
+      `replicas ${names.join(', ')} did not all reach state 'streaming'`,
+      async () => {
+        const r = await c.query<{ n: string }>(
+          `select count(*) as n from pg_stat_replication
+            where state = 'streaming' and application_name = any($1)`,
+          [names],
+        );
+        return Number(r.rows[0].n) === names.length;
+      },
+      logs,
+    ),
+  );
+}
+
+/**
+ * Writes a WAL record on the primary (a logical message: no table, nothing to clean up) and
+ * waits until every replica has replayed up to the primary's insert position.
+ */
+export async function waitForReplay(
+  primary: ConnectionInfo,
+  replicas: ReplicaInfo[],
+  logs: () => string,
+): Promise<void> {
+  const target = await withClient(primary, async (c) => {
+    await c.query(`select pg_logical_emit_message(false, 'schemagate', 'replica check')`);
+    const r = await c.query<{ lsn: string }>('select pg_current_wal_insert_lsn() as lsn');
+    return r.rows[0].lsn;
+  });
+  for (const replica of replicas) {
+    await withClient(replica, (c) =>
+      pollUntil(
+        `${replica.name} did not replay the primary's WAL up to ${target}`,
+        async () => {
+          const r = await c.query<{ ok: boolean }>(
+            'select pg_last_wal_replay_lsn() >= $1::pg_lsn as ok',
+            [target],
+          );
+          return r.rows[0].ok === true;
+        },
+        logs,
+      ),
+    );
+  }
 }

@@ -128,6 +128,8 @@ export interface RunningServer {
   port: number;
   dataDir: string;
   process: ChildProcess;
+  /** The last part of the server's log, for error messages. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -139,10 +141,13 @@ export async function startServer(
   user: OsUser | undefined,
   socketDir: string,
 ): Promise<RunningServer> {
+  // Its own process group, so that a last-resort cleanup can kill the postmaster and every
+  // backend at once, and a terminal's Ctrl-C reaches us first (we shut the server down).
   const child = spawn(bins.postgres, ['-D', dataDir, '-p', String(port), '-k', socketDir], {
     uid: user?.uid,
     gid: user?.gid,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let log = '';
   const collect = (d: Buffer) => {
@@ -154,13 +159,13 @@ export async function startServer(
   let exited = false;
   child.on('exit', () => (exited = true));
   const unregister = registerCleanup(`postgres ${port}`, () => {
-    if (!exited) child.kill('SIGKILL');
+    if (!exited && child.pid) killGroup(child.pid);
   });
   const stop = async () => {
     if (!exited) {
       const done = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => child.pid && killGroup(child.pid), 10_000);
       await done;
       clearTimeout(timer);
     }
@@ -172,7 +177,15 @@ export async function startServer(
     await stop();
     throw error;
   }
-  return { port, dataDir, process: child, stop };
+  return { port, dataDir, process: child, log: () => log, stop };
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    process.kill(pid, 'SIGKILL');
+  }
 }
 
 async function waitForConnections(port: number, deadLog: () => string | undefined): Promise<void> {
