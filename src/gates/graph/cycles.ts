@@ -1,0 +1,80 @@
+/**
+ * fk-cycle: foreign keys that form a cycle between tables after the PR, reported once per cycle
+ * at the PR statement that closed it. Cycles production already has are not the PR's doing.
+ */
+import type { CatalogSnapshot, ConstraintInfo } from '../../catalog/types.js';
+import type { Finding } from '../../engine/model.js';
+import { finding, type GateContext } from '../gate.js';
+import { cycleKey, cyclePath, findCycles, type Cycle, type Edge } from './algorithms.js';
+import { bareName, foreignKeysAdded } from './ast.js';
+import { displayTable, prStatements, snapshots, type PlacedStatement } from './context.js';
+import { GATE_ID, RULES } from './rules.js';
+
+type FkCycle = Cycle<ConstraintInfo>;
+
+export function foreignKeyEdges(snapshot: CatalogSnapshot): Array<Edge<ConstraintInfo>> {
+  return snapshot.constraints
+    .filter((c) => c.type === 'f' && c.references)
+    .map((c) => ({ from: c.table, to: (c.references as { table: string }).table, data: c }));
+}
+
+export function fkCycleFindings(ctx: GateContext): Finding[] {
+  const snap = snapshots(ctx);
+  if (!snap) return [];
+  const beforeEdges = foreignKeyEdges(snap.before);
+  const existing = new Set(findCycles(beforeEdges).map((c) => cycleKey(c.nodes)));
+  const statements = prStatements(ctx);
+  return findCycles(foreignKeyEdges(snap.after))
+    .filter((c) => !existing.has(cycleKey(c.nodes)))
+    .map((c) => cycleFinding(ctx, c, closingStatement(c, beforeEdges, statements)));
+}
+
+const hopKey = (from: string, to: string) => `${bareName(from)}→${bareName(to)}`;
+
+/** The first PR statement after which every hop of the cycle exists. */
+function closingStatement(
+  cycle: FkCycle,
+  beforeEdges: Array<Edge<ConstraintInfo>>,
+  statements: PlacedStatement[],
+): PlacedStatement | undefined {
+  const hops = cycle.nodes.map((n, i) => hopKey(n, cycle.nodes[(i + 1) % cycle.nodes.length]));
+  const present = new Set(beforeEdges.map((e) => hopKey(e.from, e.to)));
+  for (const placed of statements) {
+    for (const fk of foreignKeysAdded(placed.statement))
+      present.add(hopKey(fk.table, fk.references));
+    if (hops.every((h) => present.has(h))) return placed;
+  }
+  return undefined;
+}
+
+function cycleFinding(
+  ctx: GateContext,
+  cycle: FkCycle,
+  closer: PlacedStatement | undefined,
+): Finding {
+  const constraints = cycle.hops.flat().map((e) => e.data);
+  const strict = constraints.filter((c) => !c.deferrable);
+  const path = cyclePath(cycle.nodes, displayTable);
+  const where = closer
+    ? {
+        file: closer.statement.file,
+        line: closer.statement.line,
+        endLine: closer.statement.endLine,
+      }
+    : { file: ctx.added[0]?.file, line: ctx.added[0] ? 1 : undefined };
+  const names = (cs: ConstraintInfo[]) =>
+    cs.map((c) => `${displayTable(c.table)}.${c.name}`).join(', ');
+  if (strict.length === 0) {
+    return finding(GATE_ID, RULES.fkCycle, {
+      ...where,
+      severity: 'warning',
+      message: `foreign keys form a cycle ${path}; every foreign key in it is DEFERRABLE (${names(constraints)}), so rows that reference each other can be written in one transaction`,
+      help: 'Write the rows of the cycle in one transaction (SET CONSTRAINTS ALL DEFERRED when they are INITIALLY IMMEDIATE), or break the cycle.',
+    });
+  }
+  return finding(GATE_ID, RULES.fkCycle, {
+    ...where,
+    message: `foreign keys form a cycle ${path}; not DEFERRABLE: ${names(strict)}. neither side can be written first without a NULL placeholder patched later, and data-only restores (pg_dump --data-only) and bulk deletes fail on it`,
+    help: 'Break the cycle (drop one foreign key, or move it into a link table), or declare every foreign key of the cycle DEFERRABLE INITIALLY DEFERRED.',
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * The graph gate: the constraint graph and the migration set are sound. Foreign-key cycles,
+ * objects used before they are created, version integrity against the base, up/down pairing
+ * and the indexes foreign keys and constraints depend on.
+ */
+import type { Finding } from '../../engine/model.js';
+import type { Gate, GateContext } from '../gate.js';
+import { fkCycleFindings } from './cycles.js';
+import {
+  cascadedDropFindings,
+  fkWithoutIndexFindings,
+  refusedDropFindings,
+  usingIndexFindings,
+} from './indexes.js';
+import {
+  duplicateVersionFindings,
+  mergedEditedFindings,
+  mergedRemovedFindings,
+  outOfOrderFindings,
+} from './integrity.js';
+import { pairingFindings } from './pairing.js';
+import { GATE_ID, RULES } from './rules.js';
+import { usedBeforeCreatedFindings } from './used-before-created.js';
+
+const CHECKS: Array<(ctx: GateContext) => Finding[]> = [
+  duplicateVersionFindings,
+  outOfOrderFindings,
+  mergedEditedFindings,
+  mergedRemovedFindings,
+  pairingFindings,
+  usedBeforeCreatedFindings,
+  fkCycleFindings,
+  fkWithoutIndexFindings,
+  refusedDropFindings,
+  cascadedDropFindings,
+  usingIndexFindings,
+];
+
+export const graphGate: Gate = {
+  id: GATE_ID,
+  title: 'Constraint graph and migration set',
+  rules: Object.values(RULES),
+  async run(ctx) {
+    return CHECKS.flatMap((check) => check(ctx));
+  },
+};

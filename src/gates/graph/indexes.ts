@@ -1,0 +1,167 @@
+/**
+ * Index dependencies: new foreign keys without a supporting index, drops that break (or
+ * cascade through) what depends on an index or constraint, and constraints adopting an index
+ * that is missing or invalid.
+ */
+import type { CatalogSnapshot, ConstraintInfo, IndexInfo } from '../../catalog/types.js';
+import type { Finding } from '../../engine/model.js';
+import { finding, type GateContext } from '../gate.js';
+import { indexCovers } from './algorithms.js';
+import {
+  bareName,
+  foreignKeysAdded,
+  indexesAdopted,
+  indexesAndConstraintsDropped,
+  objectsCreated,
+} from './ast.js';
+import { displayTable, prStatements, snapshots, type PlacedStatement } from './context.js';
+import { GATE_ID, RULES } from './rules.js';
+
+const constraintKey = (c: ConstraintInfo) => `${c.table}|${c.name}`;
+const sameSet = (a: string[], b: string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
+
+type Where = Pick<Finding, 'file' | 'line' | 'endLine'>;
+
+function at(placed: PlacedStatement | undefined, ctx: GateContext): Where {
+  if (placed)
+    return {
+      file: placed.statement.file,
+      line: placed.statement.line,
+      endLine: placed.statement.endLine,
+    };
+  return { file: ctx.added[0]?.file, line: ctx.added[0] ? 1 : undefined };
+}
+
+/** The PR statement that adds a catalog foreign key: same table and target, then name or columns. */
+function statementAdding(
+  fk: ConstraintInfo,
+  statements: PlacedStatement[],
+): PlacedStatement | undefined {
+  const target = bareName(fk.references?.table ?? '');
+  return statements.find((s) =>
+    foreignKeysAdded(s.statement).some(
+      (a) =>
+        a.table === bareName(fk.table) &&
+        a.references === target &&
+        (a.name ? a.name === fk.name : sameSet(a.columns, fk.columns)),
+    ),
+  );
+}
+
+/** A valid, non-partial index whose leading columns are the foreign key's columns. */
+function supportingIndex(fk: ConstraintInfo, indexes: IndexInfo[]): IndexInfo | undefined {
+  return indexes.find(
+    (ix) =>
+      ix.table === fk.table &&
+      ix.valid &&
+      !/\sWHERE\s/i.test(ix.definition) &&
+      indexCovers(ix.columns, fk.columns),
+  );
+}
+
+export function fkWithoutIndexFindings(ctx: GateContext): Finding[] {
+  const snap = snapshots(ctx);
+  if (!snap) return [];
+  const existing = new Set(snap.before.constraints.map(constraintKey));
+  const statements = prStatements(ctx);
+  return snap.after.constraints
+    .filter(
+      (c) =>
+        c.type === 'f' &&
+        !existing.has(constraintKey(c)) &&
+        !supportingIndex(c, snap.after.indexes),
+    )
+    .map((fk) => {
+      const table = displayTable(fk.table);
+      const cols = fk.columns.join(', ');
+      return finding(GATE_ID, RULES.fkWithoutIndex, {
+        ...at(statementAdding(fk, statements), ctx),
+        message: `foreign key ${fk.name} on ${table} (${cols}) → ${displayTable(fk.references?.table ?? '?')} has no index whose leading columns are (${cols}): every delete or key update on ${displayTable(fk.references?.table ?? '?')} scans ${table} sequentially`,
+        help: `CREATE INDEX CONCURRENTLY ${bareName(fk.table)}_${fk.columns.join('_')}_idx ON ${table} (${cols}); in its own migration (outside a transaction).`,
+      });
+    });
+}
+
+/** Drops Postgres refused because something depends on the object (SQLSTATE 2BP01). */
+export function refusedDropFindings(ctx: GateContext): Finding[] {
+  const seen = new Set<string>();
+  return ctx.trace.pr.flatMap((tenant) =>
+    tenant.statements.flatMap((t) => {
+      const key = `${t.file}:${t.line}`;
+      if (t.error?.sqlstate !== '2BP01' || seen.has(key)) return [];
+      seen.add(key);
+      return finding(GATE_ID, RULES.dropWithDependents, {
+        file: t.file,
+        line: t.line,
+        endLine: t.endLine,
+        message: `${t.error.message}${t.error.detail ? ` (${t.error.detail.replace(/\n/g, '; ')})` : ''}`,
+        help: 'Drop or re-point the dependent objects first, in the same migration; do not add CASCADE, which drops them silently.',
+      });
+    }),
+  );
+}
+
+/** The unique index (or the constraint it backs) that gave a foreign key its referenced key. */
+function referencedKeyIndex(fk: ConstraintInfo, before: CatalogSnapshot): IndexInfo | undefined {
+  const ref = fk.references;
+  if (!ref) return undefined;
+  return before.indexes.find(
+    (ix) => ix.table === ref.table && ix.unique && sameSet(ix.columns, ref.columns),
+  );
+}
+
+/** Foreign keys that vanished because the index backing their referenced key was dropped (CASCADE). */
+export function cascadedDropFindings(ctx: GateContext): Finding[] {
+  const snap = snapshots(ctx);
+  if (!snap) return [];
+  const remaining = new Set(snap.after.constraints.map(constraintKey));
+  const indexesAfter = new Set(snap.after.indexes.map((ix) => ix.name));
+  const tablesAfter = new Set(snap.after.tables.map((t) => t.name));
+  const statements = prStatements(ctx);
+  return snap.before.constraints.flatMap((fk) => {
+    if (fk.type !== 'f' || remaining.has(constraintKey(fk)) || !tablesAfter.has(fk.table))
+      return [];
+    const key = referencedKeyIndex(fk, snap.before);
+    if (!key || indexesAfter.has(key.name)) return [];
+    const dropper = statementDropping(key, statements);
+    return finding(GATE_ID, RULES.dropWithDependents, {
+      ...at(dropper, ctx),
+      message: `dropping ${key.constraint ? `constraint ${key.constraint}` : `index ${bareName(key.name)}`} on ${displayTable(key.table)} also dropped foreign key ${fk.name} on ${displayTable(fk.table)} (CASCADE): ${displayTable(fk.table)}.${fk.columns.join(', ')} is no longer checked`,
+      help: `Keep a unique index or constraint on ${displayTable(key.table)} (${key.columns.join(', ')}) — create the replacement first — or drop ${fk.name} explicitly if it is meant to go.`,
+    });
+  });
+}
+
+function statementDropping(
+  key: IndexInfo,
+  statements: PlacedStatement[],
+): PlacedStatement | undefined {
+  const names = new Set([bareName(key.name), key.constraint].filter(Boolean));
+  return statements.find((s) =>
+    indexesAndConstraintsDropped(s.statement).some((d) => names.has(d.name)),
+  );
+}
+
+/** `ADD CONSTRAINT … USING INDEX i` where i is missing (and nothing later creates it) or invalid. */
+export function usingIndexFindings(ctx: GateContext): Finding[] {
+  const snap = snapshots(ctx);
+  const statements = prStatements(ctx);
+  return statements.flatMap((placed) =>
+    indexesAdopted(placed.statement).flatMap((adoption) => {
+      const createdBy = statements.filter((s) =>
+        objectsCreated(s.statement).some((o) => o.kind === 'index' && o.name === adoption.index),
+      );
+      if (createdBy.some((s) => s.order !== placed.order)) return []; // earlier: fine; later: used-before-created
+      const existing = snap?.before.indexes.find((ix) => bareName(ix.name) === adoption.index);
+      if (existing?.valid) return [];
+      return finding(GATE_ID, RULES.usingIndexInvalid, {
+        ...at(placed, ctx),
+        message: existing
+          ? `index ${adoption.index} on ${displayTable(existing.table)} is INVALID (a failed CREATE INDEX CONCURRENTLY leaves one behind): ADD CONSTRAINT … USING INDEX fails with "index is not valid"`
+          : `index ${adoption.index} does not exist before this statement: ADD CONSTRAINT … USING INDEX ${adoption.index} fails`,
+        help: `DROP INDEX CONCURRENTLY IF EXISTS ${adoption.index}; CREATE UNIQUE INDEX CONCURRENTLY ${adoption.index} ON ${adoption.table} (...); in an earlier migration, then ADD CONSTRAINT … USING INDEX ${adoption.index}.`,
+      });
+    }),
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * The migration set against the base: duplicate and out-of-order versions, merged migrations
+ * edited or deleted by the PR. Each message says what the production tool does with it.
+ */
+import { compareSortKeys, type Format, type Migration, type Finding } from '../../engine/model.js';
+import { finding, type GateContext } from '../gate.js';
+import { GATE_ID, RULES } from './rules.js';
+
+const versioned = (ms: Migration[]) => ms.filter((m) => !m.repeatable);
+
+export function duplicateVersionFindings(ctx: GateContext): Finding[] {
+  if (ctx.discovery.findings.some((f) => f.rule === RULES.duplicateVersion.id)) return [];
+  const byId = new Map<string, Migration[]>();
+  for (const m of versioned(ctx.discovery.migrations))
+    byId.set(m.id, [...(byId.get(m.id) ?? []), m]);
+  return [...byId.values()]
+    .filter((group) => group.length > 1)
+    .flatMap(([first, ...rest]) =>
+      rest.map((m) =>
+        finding(GATE_ID, RULES.duplicateVersion, {
+          file: m.file,
+          line: 1,
+          message: `version ${m.id} is used twice: ${first.file} and ${m.file}; the production tool records one version once and fails or skips the other`,
+          help: 'Give the new migration a version of its own, newer than every merged one.',
+        }),
+      ),
+    );
+}
+
+const PRODUCTION_BEHAVIOUR: Partial<Record<Format, (m: Migration, newest: Migration) => string>> = {
+  'golang-migrate': (m, n) =>
+    `golang-migrate never applies a version lower than the database's current version: on a database at ${n.id}, \`migrate up\` never runs ${m.id}`,
+  goose: (m, n) =>
+    `goose refuses it: \`goose up\` on a database at ${n.id} fails with "found 1 missing migrations" unless run with -allow-missing, which then applies ${m.id} after ${n.id}`,
+  flyway: (m, n) =>
+    `Flyway refuses it with outOfOrder=false (the default): migrate fails validation with "Detected resolved migration not applied to database: ${m.id}"; with outOfOrder=true it runs after ${n.id}`,
+  dbmate: (m, n) =>
+    `dbmate applies it anyway: production runs ${m.id} after ${n.id}, the reverse of the order a fresh database uses`,
+};
+
+function productionBehaviour(format: Format, m: Migration, newest: Migration): string {
+  const say = PRODUCTION_BEHAVIOUR[format];
+  return say
+    ? say(m, newest)
+    : `the production tool either skips it or runs it after ${newest.id}, the reverse of the order a fresh database uses`;
+}
+
+export function outOfOrderFindings(ctx: GateContext): Finding[] {
+  if (ctx.discovery.format === 'alembic') return []; // ordered by its revision graph, not by version
+  const newest = versioned(ctx.merged).reduce<Migration | undefined>(
+    (max, m) => (!max || compareSortKeys(m.sortKey, max.sortKey) > 0 ? m : max),
+    undefined,
+  );
+  if (!newest) return [];
+  return versioned(ctx.added)
+    .filter((m) => compareSortKeys(m.sortKey, newest.sortKey) < 0)
+    .map((m) =>
+      finding(GATE_ID, RULES.outOfOrder, {
+        file: m.file,
+        line: 1,
+        message: `new migration ${m.id} sorts before ${newest.id} (${newest.file}), the newest merged one; ${productionBehaviour(ctx.discovery.format, m, newest)}`,
+        help: `Renumber it after ${newest.id} (and its down with it) so that every database applies it last.`,
+      }),
+    );
+}
+
+/** The first statement whose text differs, as the head has it. */
+function firstDifference(base: Migration['up'] | undefined, head: Migration['up'] | undefined) {
+  const b = base?.statements ?? [];
+  const h = head?.statements ?? [];
+  for (let i = 0; i < Math.max(b.length, h.length); i++) {
+    if (b[i]?.sql !== h[i]?.sql)
+      return { line: h[i]?.line ?? h[h.length - 1]?.line ?? 1, endLine: h[i]?.endLine };
+  }
+  return undefined;
+}
+
+export function mergedEditedFindings(ctx: GateContext): Finding[] {
+  return ctx.changed.flatMap(({ base, head }) => {
+    const up = firstDifference(base.up, head.up);
+    if (up) {
+      return finding(GATE_ID, RULES.mergedEdited, {
+        file: head.file,
+        ...up,
+        message: `migration ${head.id} already ran in production and the PR edits it: production keeps the old version (the tool never re-runs an applied version; Flyway fails validation on the checksum), so fresh databases and production drift apart`,
+        help: 'Restore the merged file as it is on the base branch and make the change in a new migration.',
+      });
+    }
+    const down = firstDifference(base.down, head.down);
+    if (!down) return [];
+    return finding(GATE_ID, RULES.mergedEdited, {
+      severity: 'warning',
+      file: head.downFile ?? head.file,
+      ...down,
+      message: `the down of merged migration ${head.id} is edited; production's state is unchanged, but a rollback now differs from what was reviewed with the up`,
+      help: 'Prefer a new migration; if the old down was broken, say so in the PR and test the rollback.',
+    });
+  });
+}
+
+export function mergedRemovedFindings(ctx: GateContext): Finding[] {
+  return ctx.removed.map((m) =>
+    finding(GATE_ID, RULES.mergedRemoved, {
+      file: m.file,
+      line: 1,
+      message: `migration ${m.id} (${m.file}) already ran in production and the PR deletes it: production keeps its effects while fresh databases (CI, new tenants, restores) no longer get them, and the tool finds a version in its history table that has no file`,
+      help: 'Restore the file and undo its effects in a new migration.',
+    }),
+  );
+}
