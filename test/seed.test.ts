@@ -74,8 +74,8 @@ describe('seedTables', () => {
     );
     expect(result.skipped).toEqual(
       ['tenant_1', 'tenant_2'].flatMap((s) => [
-        { table: `${s}.a`, reason: 'foreign key a_b_id_fkey references ${s}.b, which has no rows' },
-        { table: `${s}.b`, reason: 'foreign key b_a_id_fkey references ${s}.a, which has no rows' },
+        { table: `${s}.a`, reason: `foreign key a_b_id_fkey references ${s}.b, which has no rows` },
+        { table: `${s}.b`, reason: `foreign key b_a_id_fkey references ${s}.a, which has no rows` },
       ]),
     );
   });
