@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
 import pg from 'pg';
 import { InfrastructureError } from '../engine/errors.js';
-import type { Cluster, Provider, StartOptions } from './provider.js';
+import type { Cluster, ConnectionInfo, Provider, StartOptions } from './provider.js';
 import { connection, prepareReplicaDirs, startReplicas } from './replicas.js';
 import {
   EPHEMERAL_SETTINGS,
@@ -39,8 +39,8 @@ export function embeddedBinaries(): Binaries {
   return bins;
 }
 
-export async function serverVersion(port: number): Promise<string> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+export async function serverVersion(server: ConnectionInfo): Promise<string> {
+  const client = new pg.Client(server);
   await client.connect();
   try {
     const r = await client.query<{ server_version: string }>('show server_version');
@@ -80,7 +80,7 @@ export async function startFromBinaries(
     // Replicas are copies of the primary's data directory before its first start.
     const plans = await prepareReplicaDirs(dataDir, port, workDir, user, options.replicas);
     servers.push(await startServer(bins, dataDir, port, user, workDir));
-    const postgresVersion = await serverVersion(port);
+    const postgresVersion = await serverVersion(connection(port));
     const replicas = plans.length
       ? await startReplicas({ bins, user, workDir, primaryPort: port, servers, replicas: plans })
       : [];

@@ -7,6 +7,8 @@ export interface ConnectionInfo {
   user: string;
   password?: string;
   database: string;
+  /** TLS settings as `pg` takes them (the url provider's `sslmode`). */
+  ssl?: boolean | { rejectUnauthorized: boolean };
 }
 
 export interface ReplicaInfo extends ConnectionInfo {
