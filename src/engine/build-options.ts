@@ -1,0 +1,171 @@
+import { existsSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import {
+  FORMATS,
+  PROVIDERS,
+  TOPOLOGIES,
+  type FailOn,
+  type Format,
+  type ProviderName,
+  type TopologyKind,
+} from './model.js';
+import { InputError } from './errors.js';
+import { loadConfig, type Config } from './config.js';
+import { defaultSettings, tenantNames, type Options } from './options.js';
+
+/** Raw values as the CLI or the Action receives them (strings, or undefined when not given). */
+export interface RawInputs {
+  dir?: string;
+  base?: string;
+  format?: string;
+  topology?: string;
+  tenants?: string;
+  tenantColumn?: string;
+  tenantSetting?: string;
+  replicas?: string;
+  provider?: string;
+  databaseUrl?: string;
+  pgVersion?: string;
+  config?: string;
+  failOn?: string;
+  gates?: string;
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new InputError(`${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return value as T;
+}
+
+function integer(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+    throw new InputError(`${name}: expected a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+/** The git work tree holding `dir`, or `dir`'s parent chain's first existing folder. */
+export function findRepoRoot(start: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--show-toplevel'], {
+      cwd: start,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+  } catch {
+    return start;
+  }
+}
+
+/**
+ * Builds the one validated Options object from raw inputs and the config file. Messages say
+ * "expected X, got Y" and name the flag.
+ */
+export function buildOptions(
+  raw: RawInputs,
+  knownRules: Set<string>,
+  cwd = process.cwd(),
+): Options {
+  const dirArg = raw.dir ?? '.';
+  const absDirGuess = isAbsolute(dirArg) ? dirArg : resolve(cwd, dirArg);
+  const repoRoot = findRepoRoot(existsSync(absDirGuess) ? dirOf(absDirGuess) : cwd);
+  const { config, path } = loadConfig(repoRoot, raw.config, knownRules);
+  const dirInput = raw.dir ?? config.migrations ?? '.';
+  const absDir = isAbsolute(dirInput)
+    ? dirInput
+    : raw.dir
+      ? resolve(cwd, dirInput)
+      : resolve(repoRoot, dirInput);
+  if (!existsSync(absDir)) throw new InputError(`migration directory ${dirInput} does not exist`);
+  if (!statSync(absDir).isDirectory()) throw new InputError(`${dirInput} is not a directory`);
+  return fromSources(
+    raw,
+    config,
+    path,
+    repoRoot,
+    relative(repoRoot, absDir).split('\\').join('/') || '.',
+  );
+}
+
+function dirOf(p: string): string {
+  return statSync(p).isDirectory() ? p : join(p, '..');
+}
+
+function fromSources(
+  raw: RawInputs,
+  config: Config,
+  configFile: string | undefined,
+  repoRoot: string,
+  dir: string,
+): Options {
+  const settings = defaultSettings();
+  if (config.seed?.rows !== undefined) settings.seedRows = config.seed.rows;
+  if (config.statementTimeoutMs) settings.statementTimeoutMs = config.statementTimeoutMs;
+  if (config.sharedSchema) settings.sharedSchema = config.sharedSchema;
+  for (const key of [
+    'locks',
+    'isolation',
+    'rollback',
+    'replica',
+    'compat',
+    'graph',
+    'alembic',
+    'sqlc',
+  ] as const) {
+    if (config[key]) settings[key] = config[key]!;
+  }
+  const tenants =
+    raw.tenants !== undefined
+      ? tenantNames(integer('--tenants', raw.tenants, 1, 100))
+      : typeof config.tenants === 'number'
+        ? tenantNames(config.tenants)
+        : (config.tenants ?? tenantNames(2));
+  const format =
+    raw.format !== undefined
+      ? oneOf<Format | 'auto'>('--format', raw.format, ['auto', ...FORMATS])
+      : (config.format ?? 'auto');
+  const provider =
+    raw.provider !== undefined
+      ? oneOf<ProviderName>('--provider', raw.provider, PROVIDERS)
+      : (config.provider ?? 'auto');
+  const databaseUrl = raw.databaseUrl ?? config.databaseUrl;
+  if (provider === 'url' && !databaseUrl)
+    throw new InputError('--provider url needs --database-url postgres://user:pass@host:port/db');
+  return {
+    repoRoot,
+    dir,
+    format,
+    base: raw.base || undefined,
+    topology:
+      raw.topology !== undefined
+        ? oneOf<TopologyKind>('--topology', raw.topology, TOPOLOGIES)
+        : (config.topology ?? 'schema'),
+    tenants,
+    tenantColumn: raw.tenantColumn ?? config.tenantColumn ?? 'tenant_id',
+    tenantSetting: raw.tenantSetting ?? config.tenantSetting ?? 'app.tenant_id',
+    replicas:
+      raw.replicas !== undefined
+        ? integer('--replicas', raw.replicas, 0, 5)
+        : (config.replicas ?? 1),
+    provider: databaseUrl && raw.provider === undefined && !config.provider ? 'url' : provider,
+    databaseUrl,
+    pgVersion: raw.pgVersion ?? config.pgVersion,
+    failOn:
+      raw.failOn !== undefined
+        ? oneOf<FailOn>('--fail-on', raw.failOn, ['blocker', 'warning', 'never'])
+        : (config.failOn ?? 'blocker'),
+    rules: config.rules ?? {},
+    gates: raw.gates
+      ? raw.gates
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean)
+      : config.gates,
+    settings,
+    configFile,
+  };
+}

@@ -1,0 +1,359 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster } from '../providers/provider.js';
+import { startCluster } from './provision.js';
+import type { CatalogSnapshot } from '../catalog/types.js';
+import type { GateContext, TenantHandle } from '../gates/gate.js';
+import { runGates } from '../gates/index.js';
+import { discoverMigrations } from '../discover/index.js';
+import { InputError, InfrastructureError, getErrorMessage } from './errors.js';
+import type { Logger } from './logger.js';
+import type { Discovery, Finding } from './model.js';
+import type { Options } from './options.js';
+import { materializeAt, resolveBase, splitByCount, splitPlan, type Plan } from './plan.js';
+import {
+  TOOL_VERSION,
+  countFindings,
+  gateStatus,
+  reachesFailOn,
+  sortFindings,
+  type Report,
+  type Step,
+} from './report.js';
+import { applySuppressions } from './suppress.js';
+import {
+  createTenantSchemas,
+  preexistingRelations,
+  replayTenant,
+  seedTenant,
+  snapshotTenant,
+} from './stages.js';
+import type { ReplayTrace } from './trace.js';
+import { Workspace } from './workspace.js';
+
+/** Options only library callers and tests set: treat the first N migrations as merged. */
+export interface CheckExtras {
+  mergedCount?: number;
+}
+
+/**
+ * One run: discover → plan → provision → replay → gates → report. Returns a report in every
+ * case; input and infrastructure failures become `status: error` with their exit code.
+ */
+export async function runCheck(
+  options: Options,
+  logger: Logger,
+  extras: CheckExtras = {},
+): Promise<Report> {
+  const run = new Run(options, logger);
+  try {
+    await run.execute(extras);
+  } catch (error) {
+    run.fail(error);
+  }
+  return run.report();
+}
+
+class Run {
+  readonly startedAt = new Date();
+  readonly steps: Step[] = [];
+  readonly notes: string[] = [];
+  findings: Finding[] = [];
+  discovery?: Discovery;
+  plan?: Plan;
+  cluster?: Cluster;
+  tenantsValidated = 0;
+  applied = 0;
+  gatesPassed = 0;
+  trace: ReplayTrace = { merged: [], pr: [] };
+  error?: { message: string; exitCode: number };
+
+  constructor(
+    readonly options: Options,
+    readonly logger: Logger,
+  ) {}
+
+  async step<T>(
+    action: string,
+    fn: () => Promise<{ value: T; status?: Step['status']; details: string }>,
+  ): Promise<T> {
+    const started = Date.now();
+    return this.logger.group(action, async () => {
+      try {
+        const r = await fn();
+        this.steps.push({
+          action,
+          status: r.status ?? 'ok',
+          durationMs: Date.now() - started,
+          details: r.details,
+        });
+        this.logger.info(`${action}: ${r.details}`);
+        return r.value;
+      } catch (error) {
+        this.steps.push({
+          action,
+          status: 'error',
+          durationMs: Date.now() - started,
+          details: getErrorMessage(error),
+        });
+        throw error;
+      }
+    });
+  }
+
+  async execute(extras: CheckExtras): Promise<void> {
+    const discovery = await this.step('discover', async () => {
+      const d = await discoverMigrations(
+        this.options.repoRoot,
+        this.options.dir,
+        this.options.format,
+      );
+      return {
+        value: d,
+        details: `${d.migrations.length} ${d.format} migrations in ${this.options.dir} (${d.reason})`,
+      };
+    });
+    this.discovery = discovery;
+    this.notes.push(...discovery.notes);
+    this.findings.push(...discovery.findings);
+    this.plan = await this.step('plan', async () => {
+      const plan = await this.makePlan(discovery, extras);
+      const details = `${plan.merged.length} merged, ${plan.added.length} new, ${plan.changed.length} changed, ${plan.removed.length} removed${plan.baseRef ? ` against ${plan.baseRef}` : ''}`;
+      return { value: plan, details };
+    });
+    this.cluster = await this.step('provision', async () => {
+      const { cluster, reason } = await startCluster(this.options, this.logger);
+      this.notes.push(...cluster.notes);
+      const details = `${cluster.provider} Postgres ${cluster.postgresVersion}, ${cluster.replicas.length} replica(s), started in ${cluster.startMs} ms${reason ? ` (${reason})` : ''}`;
+      return { value: cluster, details };
+    });
+    const ws = new Workspace(this.cluster, this.options);
+    try {
+      await this.replayAndGate(ws, this.plan);
+    } finally {
+      await ws.dropAll().catch(() => {});
+      await this.cluster
+        .stop()
+        .catch((e) => this.logger.warn(`stopping Postgres: ${getErrorMessage(e)}`));
+    }
+  }
+
+  async makePlan(discovery: Discovery, extras: CheckExtras): Promise<Plan> {
+    if (extras.mergedCount !== undefined) return splitByCount(discovery, extras.mergedCount);
+    if (!this.options.base) return splitPlan(discovery, undefined);
+    const commit = resolveBase(this.options.repoRoot, this.options.base);
+    const tree = materializeAt(this.options.repoRoot, commit, [
+      this.options.dir,
+      ...baseExtras(discovery),
+    ]);
+    try {
+      const base = await discoverMigrations(tree.dir, this.options.dir, discovery.format).catch(
+        (e) => {
+          if (e instanceof InputError) return undefined; // no migrations at the base: all are new
+          throw e;
+        },
+      );
+      return splitPlan(discovery, base, this.options.base);
+    } finally {
+      tree.dispose();
+    }
+  }
+
+  async replayAndGate(ws: Workspace, plan: Plan): Promise<void> {
+    const baseTenants = await this.step('replay merged', () => this.replayMerged(ws, plan));
+    if (this.trace.merged.some((t) => t.failedMigration)) {
+      this.findings.push(
+        ...(await runGates(this.context(ws, plan, [], new Map(), new Map()), ['replay'])),
+      );
+      return;
+    }
+    const before = await this.snapshots(ws, baseTenants);
+    const tenants = await this.step('replay PR', () => this.replayAdded(ws, plan));
+    const after = await this.snapshots(ws, tenants);
+    const ctx = this.context(ws, plan, tenants, before, after);
+    const gateFindings = await runGates(ctx, this.options.gates, (gate, found, ms) => {
+      const status = gateStatus(gate.id, found);
+      if (status === 'ok') this.gatesPassed++;
+      this.steps.push({
+        action: `gate ${gate.id}`,
+        status,
+        durationMs: ms,
+        details: `${found.length} finding(s)`,
+      });
+    });
+    this.findings.push(...gateFindings);
+  }
+
+  /** Merged migrations once into the template database (per tenant schema), then the seed. */
+  async replayMerged(ws: Workspace, plan: Plan) {
+    await ws.createDatabase(ws.baseDatabase);
+    const tenants = ws.tenantsIn(ws.baseDatabase);
+    const admin = await ws.connectTo(ws.baseDatabase);
+    try {
+      await createTenantSchemas(admin, tenants);
+    } finally {
+      await admin.end();
+    }
+    for (const t of tenants)
+      this.trace.merged.push(await replayTenant(ws, t, plan.merged, new Set()));
+    const failed = this.trace.merged.filter((t) => t.failedMigration);
+    if (failed.length > 0) {
+      return {
+        value: tenants,
+        status: 'blocked' as const,
+        details: `merged migration ${failed[0].failedMigration} failed`,
+      };
+    }
+    const seedNotes: string[] = [];
+    if (plan.merged.length > 0) {
+      for (const t of tenants)
+        seedNotes.push(...(await seedTenant(ws, t, this.options.settings.seedRows, this.logger)));
+    }
+    this.notes.push(...seedNotes);
+    const details = `${plan.merged.length} migration(s) on ${tenants.length} tenant(s) of ${ws.baseDatabase}, seeded ${this.options.settings.seedRows} rows per table`;
+    return { value: tenants, details };
+  }
+
+  /** The PR's migrations on every tenant, in a copy of the template (or the tenants' databases). */
+  async replayAdded(ws: Workspace, plan: Plan) {
+    const tenants = await this.prTenants(ws);
+    for (const t of tenants) {
+      const preexisting = await preexistingRelations(ws, t);
+      ws.baseRelations.set(t.name, preexisting);
+      const trace = await replayTenant(ws, t, plan.added, preexisting);
+      this.trace.pr.push(trace);
+      this.applied += trace.statements.length > 0 ? plan.added.length : 0;
+    }
+    this.tenantsValidated = tenants.length;
+    const failed = this.trace.pr.filter((t) => t.failedMigration).length;
+    const details = `${plan.added.length} migration(s) on ${tenants.length} tenant(s)${failed ? `; failed on ${failed}` : ''}`;
+    return { value: tenants, status: failed ? ('blocked' as const) : ('ok' as const), details };
+  }
+
+  async prTenants(ws: Workspace): Promise<TenantHandle[]> {
+    if (this.options.topology !== 'database') {
+      await ws.createDatabase(`${ws.prefix}pr`, ws.baseDatabase);
+      return ws.tenantsIn(`${ws.prefix}pr`);
+    }
+    const tenants: TenantHandle[] = [];
+    for (const name of this.options.tenants) {
+      const database = `${ws.prefix}${name}`;
+      await ws.createDatabase(database, ws.baseDatabase);
+      tenants.push({ name, database, schema: 'public', searchPath: ['public'] });
+    }
+    return tenants;
+  }
+
+  async snapshots(ws: Workspace, tenants: TenantHandle[]): Promise<Map<string, CatalogSnapshot>> {
+    const out = new Map<string, CatalogSnapshot>();
+    for (const t of tenants) out.set(t.name, await snapshotTenant(ws, t));
+    // The database topology's tenants all start from one template: its snapshot stands for each.
+    if (this.options.topology === 'database' && tenants.length === 1) {
+      for (const name of this.options.tenants) out.set(name, out.get(tenants[0].name)!);
+    }
+    return out;
+  }
+
+  context(
+    ws: Workspace,
+    plan: Plan,
+    tenants: TenantHandle[],
+    before: Map<string, CatalogSnapshot>,
+    after: Map<string, CatalogSnapshot>,
+  ): GateContext {
+    return {
+      options: this.options,
+      logger: this.logger,
+      cluster: this.cluster!,
+      discovery: this.discovery!,
+      merged: plan.merged,
+      added: plan.added,
+      changed: plan.changed,
+      removed: plan.removed,
+      tenants,
+      trace: this.trace,
+      before,
+      after,
+      databases: ws,
+      findings: this.findings,
+    };
+  }
+
+  fail(error: unknown): void {
+    const exitCode = error instanceof InputError ? 2 : error instanceof InfrastructureError ? 3 : 3;
+    const message =
+      error instanceof InputError || error instanceof InfrastructureError
+        ? error.message
+        : `internal error: ${getErrorMessage(error)}`;
+    if (!(error instanceof InputError || error instanceof InfrastructureError))
+      this.logger.debug(String((error as Error)?.stack));
+    this.error = { message, exitCode };
+  }
+
+  report(): Report {
+    const all = this.discovery
+      ? applySuppressions(this.findings, this.discovery, this.plan, this.options)
+      : this.findings;
+    const findings = sortFindings(all);
+    const counts = countFindings(findings);
+    const status = this.error ? 'error' : reachesFailOn(findings, 'blocker') ? 'blocked' : 'passed';
+    const c = this.cluster;
+    return {
+      schemaVersion: 1,
+      tool: { name: 'schemagate', version: TOOL_VERSION },
+      executionId: randomUUID(),
+      startedAt: this.startedAt.toISOString(),
+      durationMs: Date.now() - this.startedAt.getTime(),
+      status,
+      topology: {
+        kind: this.options.topology,
+        tenants: this.options.topology === 'shared' ? this.options.tenants : this.options.tenants,
+        replicas: c?.replicas.length ?? 0,
+        provider: c?.provider ?? this.options.provider,
+        postgres: c?.postgresVersion ?? '',
+      },
+      ...(this.discovery
+        ? { format: { name: this.discovery.format, reason: this.discovery.reason } }
+        : {}),
+      migrations: this.migrationList(),
+      steps: this.steps,
+      findings,
+      trace: this.trace.pr[0]?.statements,
+      notes: this.notes,
+      summary: {
+        ...counts,
+        migrationsApplied: this.applied,
+        tenantsValidated: this.tenantsValidated,
+        gatesPassed: this.gatesPassed,
+      },
+      ...(this.error ? { error: this.error } : {}),
+    };
+  }
+
+  migrationList(): Report['migrations'] {
+    const p = this.plan;
+    const list = p
+      ? [
+          ...p.merged.filter((m) => !p.removed.includes(m)),
+          ...p.changed.map((c) => c.head),
+          ...p.added,
+        ]
+      : (this.discovery?.migrations ?? []);
+    const rows: Report['migrations'] = list.map((m) => ({
+      id: m.id,
+      file: m.file,
+      ...(m.downFile ? { down: m.downFile } : {}),
+      state: m.state,
+      statements: m.up.statements.length,
+    }));
+    for (const m of p?.removed ?? [])
+      rows.push({ id: m.id, file: m.file, state: 'removed', statements: m.up.statements.length });
+    return rows;
+  }
+}
+
+/** Files outside the migration directory that discovery of some formats needs at the base. */
+function baseExtras(discovery: Discovery): string[] {
+  if (discovery.format === 'sqlc') return ['sqlc.yaml', 'sqlc.yml', 'sqlc.json'];
+  if (discovery.format === 'alembic') return ['alembic.ini'];
+  return [];
+}

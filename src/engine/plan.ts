@@ -1,0 +1,135 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from './errors.js';
+import type { Discovery, Migration } from './model.js';
+
+/** The split of the migration set into what production already has and what the PR brings. */
+export interface Plan {
+  /** Present at the base ref with the same content, in the base's order. */
+  merged: Migration[];
+  /** Added by the PR, in the order the production tool would apply them. */
+  added: Migration[];
+  /** Present at base but edited by the PR; replay uses the base version (what production ran). */
+  changed: Array<{ base: Migration; head: Migration }>;
+  /** Present at base, gone from the PR. */
+  removed: Migration[];
+  baseRef?: string;
+}
+
+function git(repoRoot: string, args: string[]): string {
+  return execFileSync('git', args, {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 512 << 20,
+  }).toString();
+}
+
+/** Resolves REF to a commit or throws an InputError that says what was wrong. */
+export function resolveBase(repoRoot: string, ref: string): string {
+  try {
+    git(repoRoot, ['rev-parse', '--show-toplevel']);
+  } catch {
+    throw new InputError(`--base ${ref}: ${repoRoot} is not inside a git repository`);
+  }
+  try {
+    return git(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).trim();
+  } catch {
+    throw new InputError(
+      `--base ${ref}: no such commit in ${repoRoot} (on a shallow checkout, fetch the base first: actions/checkout with fetch-depth: 0)`,
+    );
+  }
+}
+
+/**
+ * Writes the files under `paths` as they are at `commit` into a new temp directory with the
+ * same relative layout, so discovery can read the base exactly as it reads the work tree.
+ */
+export function materializeAt(
+  repoRoot: string,
+  commit: string,
+  paths: string[],
+): { dir: string; dispose: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'schemagate-base-'));
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  const prefix = git(repoRoot, ['rev-parse', '--show-prefix']).trim();
+  const existing = paths.filter(
+    (p) => git(repoRoot, ['ls-tree', '--name-only', commit, '--', join(prefix, p)]).trim() !== '',
+  );
+  if (existing.length === 0) return { dir, dispose };
+  const archive = spawnSync(
+    'git',
+    ['archive', '--format=tar', commit, '--', ...existing.map((p) => join(prefix, p))],
+    {
+      cwd: repoRoot,
+      maxBuffer: 1 << 30,
+    },
+  );
+  if (archive.status !== 0) {
+    dispose();
+    throw new InputError(`--base: git archive failed: ${archive.stderr.toString().trim()}`);
+  }
+  const untar = spawnSync(
+    'tar',
+    [
+      '-x',
+      '-C',
+      dir,
+      ...(prefix ? [`--strip-components=${prefix.split('/').filter(Boolean).length}`] : []),
+    ],
+    {
+      input: archive.stdout,
+    },
+  );
+  if (untar.status !== 0) {
+    dispose();
+    throw new InputError(
+      `--base: could not unpack the base tree: ${untar.stderr.toString().trim()}`,
+    );
+  }
+  return { dir, dispose };
+}
+
+/** Splits the head's migrations against the base's, matching by file path, then by id. */
+export function splitPlan(head: Discovery, base: Discovery | undefined, baseRef?: string): Plan {
+  if (!base)
+    return {
+      merged: [],
+      added: head.migrations.map((m) => ({ ...m, state: 'new' })),
+      changed: [],
+      removed: [],
+      baseRef,
+    };
+  const baseByFile = new Map(base.migrations.map((m) => [m.file, m]));
+  const headFiles = new Set(head.migrations.map((m) => m.file));
+  const merged: Migration[] = [];
+  const added: Migration[] = [];
+  const changed: Plan['changed'] = [];
+  for (const m of head.migrations) {
+    const b = baseByFile.get(m.file);
+    if (!b) added.push({ ...m, state: 'new' });
+    else if (b.checksum === m.checksum) merged.push({ ...m, state: 'merged' });
+    else changed.push({ base: b, head: { ...m, state: 'changed' } });
+  }
+  const removed = base.migrations.filter((m) => !headFiles.has(m.file));
+  // Production has run the base version of edited migrations: replay those, in the base order.
+  const mergedIds = new Set([...merged, ...changed.map((c) => c.base)].map((m) => m.file));
+  const replayMerged = base.migrations
+    .filter((m) => mergedIds.has(m.file) || removed.includes(m))
+    .map((m) => {
+      const head = merged.find((h) => h.file === m.file);
+      return head ?? { ...m, state: 'merged' as const };
+    });
+  return { merged: replayMerged, added, changed, removed, baseRef };
+}
+
+/** Treats the first `count` discovered migrations as merged (library and test use, no git). */
+export function splitByCount(head: Discovery, count: number): Plan {
+  return {
+    merged: head.migrations.slice(0, count).map((m) => ({ ...m, state: 'merged' })),
+    added: head.migrations.slice(count).map((m) => ({ ...m, state: 'new' })),
+    changed: [],
+    removed: [],
+  };
+}

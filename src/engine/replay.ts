@@ -1,0 +1,180 @@
+import pg from 'pg';
+import type { Migration, Script, Statement } from './model.js';
+import type { StatementTrace } from './trace.js';
+import {
+  locksOf,
+  newLocks,
+  readRelations,
+  rewrittenSince,
+  toPgError,
+  type RelationState,
+} from './tracer.js';
+
+/**
+ * Runs migration scripts the way their production tool sends them, statement by statement, and
+ * records what each statement did. One ScriptRunner per tenant connection.
+ */
+
+export interface RunTarget {
+  tenant: string;
+  /** Schemas the tenant's objects live in; the first is the tenant's own. */
+  schemas: string[];
+  /** Relations (oids) that existed before the PR: locks on them are `preexisting`. */
+  preexisting: Set<number>;
+}
+
+const TX_REFUSING = /^(IndexStmt|DropStmt|ReindexStmt)$/;
+
+/** Statements Postgres refuses inside a transaction block. */
+export function refusesTransaction(stmt: Statement): boolean {
+  const a = stmt.ast ?? {};
+  if (TX_REFUSING.test(stmt.kind))
+    return a.concurrent === true || (stmt.kind === 'ReindexStmt' && hasConcurrentOption(a));
+  if (stmt.kind === 'VacuumStmt') return a.is_vacuumcmd === true;
+  if (stmt.kind === 'CreatedbStmt' || stmt.kind === 'DropdbStmt' || stmt.kind === 'AlterSystemStmt')
+    return true;
+  if (stmt.kind === 'CreateTableSpaceStmt' || stmt.kind === 'DropTableSpaceStmt') return true;
+  if (stmt.kind === 'AlterTableStmt' && JSON.stringify(a).includes('"AT_DetachPartition"')) {
+    return JSON.stringify(a).includes('"concurrent":true');
+  }
+  return false;
+}
+
+function hasConcurrentOption(a: Record<string, any>): boolean {
+  return (a.params ?? []).some((p: any) => p?.DefElem?.defname === 'concurrently');
+}
+
+function transactionControl(stmt: Statement): 'begin' | 'end' | undefined {
+  if (stmt.kind !== 'TransactionStmt') return undefined;
+  const kind = String(stmt.ast?.kind ?? '');
+  if (/BEGIN|START/.test(kind)) return 'begin';
+  if (/COMMIT|ROLLBACK|PREPARE/.test(kind) && !/TO|SAVEPOINT/.test(kind)) return 'end';
+  return undefined;
+}
+
+export interface ScriptResult {
+  traces: StatementTrace[];
+  failed: boolean;
+}
+
+export class ScriptRunner {
+  private pid = 0;
+  private relations?: RelationState;
+
+  constructor(
+    readonly client: pg.Client,
+    readonly target: RunTarget,
+  ) {}
+
+  async init(): Promise<void> {
+    const r = await this.client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    this.pid = r.rows[0].pid;
+  }
+
+  /** Runs one script with its format's transaction semantics; stops at the first error. */
+  async run(migration: Migration, script: Script): Promise<ScriptResult> {
+    const wrap = wrapsInTransaction(script);
+    const traces: StatementTrace[] = [];
+    let inTx = false;
+    if (wrap) {
+      await this.client.query('begin');
+      inTx = true;
+    }
+    const seen = new Set<string>();
+    for (const [index, stmt] of script.statements.entries()) {
+      const control = transactionControl(stmt);
+      const single = !inTx && control === undefined && !refusesTransaction(stmt);
+      if (single) await this.client.query('begin');
+      const trace = await this.runStatement(migration, stmt, index, inTx || single, seen);
+      traces.push(trace);
+      if (control === 'begin') inTx = true;
+      if (control === 'end') {
+        inTx = false;
+        seen.clear();
+      }
+      if (trace.error) {
+        await this.client.query('rollback').catch(() => {});
+        return { traces, failed: true };
+      }
+      if (single) {
+        await this.client.query('commit');
+        seen.clear();
+      }
+    }
+    if (wrap && inTx) await this.client.query('commit');
+    else if (inTx) await this.client.query('commit').catch(() => {});
+    return { traces, failed: false };
+  }
+
+  private async runStatement(
+    migration: Migration,
+    stmt: Statement,
+    index: number,
+    inTransaction: boolean,
+    seen: Set<string>,
+  ): Promise<StatementTrace> {
+    const trace: StatementTrace = {
+      migrationId: migration.id,
+      file: stmt.file,
+      line: stmt.line,
+      endLine: stmt.endLine,
+      kind: stmt.kind,
+      tenant: this.target.tenant,
+      index,
+      durationMs: 0,
+      rowCount: null,
+      locks: [],
+      rewritten: [],
+      inTransaction,
+    };
+    const before = inTransaction ? await this.relationsSnapshot() : undefined;
+    const started = performance.now();
+    try {
+      const result = await this.client.query(stmt.sql);
+      trace.durationMs = Math.round((performance.now() - started) * 10) / 10;
+      const last = Array.isArray(result) ? result[result.length - 1] : result;
+      trace.rowCount = typeof last?.rowCount === 'number' ? last.rowCount : null;
+      if (inTransaction && before) {
+        trace.locks = newLocks(
+          await locksOf(this.client, this.pid, this.target.schemas[0]),
+          seen,
+          this.target.preexisting,
+        );
+        trace.rewritten = await rewrittenSince(this.client, before, this.target.schemas);
+        this.relations = undefined;
+      }
+    } catch (error) {
+      trace.durationMs = Math.round((performance.now() - started) * 10) / 10;
+      trace.error = toPgError(error);
+    }
+    return trace;
+  }
+
+  private async relationsSnapshot(): Promise<RelationState> {
+    const all = await readRelations(this.client, this.target.schemas, this.target.schemas[0]);
+    // Only storage that existed before the PR counts as a rewrite.
+    for (const oid of [...all.filenodes.keys()]) {
+      if (!this.target.preexisting.has(oid)) all.filenodes.delete(oid);
+    }
+    this.relations = all;
+    return all;
+  }
+}
+
+/**
+ * Whether replay opens one transaction around the whole script: `transaction` scripts always;
+ * `implicit` scripts (one multi-statement string) when they have more than one statement and no
+ * transaction control of their own, because Postgres runs such a string as one transaction.
+ */
+export function wrapsInTransaction(script: Script): boolean {
+  const hasControl = script.statements.some((s) => transactionControl(s) !== undefined);
+  if (script.transaction === 'transaction') return !hasControl;
+  if (script.transaction === 'implicit') return script.statements.length > 1 && !hasControl;
+  return false;
+}
+
+/** Oids of every relation in the schemas now: what counts as pre-existing for the PR. */
+export async function relationOids(client: pg.Client, schemas: string[]): Promise<Set<number>> {
+  const r = await readRelations(client, schemas, schemas[0]);
+  return new Set(r.filenodes.keys());
+}

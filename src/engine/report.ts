@@ -1,0 +1,95 @@
+import type { FailOn, Finding, GateId, MigrationState, Severity, TopologyKind } from './model.js';
+import type { StatementTrace } from './trace.js';
+
+/** The JSON report, `schemaVersion: 1` (see ARCHITECTURE.md: a contract). */
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: 'schemagate'; version: string };
+  executionId: string;
+  startedAt: string;
+  durationMs: number;
+  status: 'passed' | 'blocked' | 'error';
+  topology: {
+    kind: TopologyKind;
+    tenants: string[];
+    replicas: number;
+    provider: string;
+    postgres: string;
+  };
+  format?: { name: string; reason: string };
+  migrations: Array<{
+    id: string;
+    file: string;
+    down?: string;
+    state: MigrationState | 'removed';
+    statements: number;
+  }>;
+  steps: Step[];
+  findings: Finding[];
+  /** Per-statement trace of the PR's migrations (first tenant), for the reports. */
+  trace?: StatementTrace[];
+  notes: string[];
+  summary: {
+    blockers: number;
+    warnings: number;
+    notices: number;
+    migrationsApplied: number;
+    tenantsValidated: number;
+    gatesPassed: number;
+  };
+  /** Present when status is `error`. */
+  error?: { message: string; exitCode: number };
+}
+
+export interface Step {
+  action: string;
+  status: 'ok' | 'warning' | 'blocked' | 'error' | 'skipped';
+  durationMs: number;
+  details: string;
+}
+
+export const TOOL_VERSION = '0.1.0';
+
+const SEVERITY_RANK: Record<Severity, number> = { blocker: 0, warning: 1, notice: 2 };
+
+/** Most severe first, then by file and line: the order annotations are emitted in. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      a.rule.localeCompare(b.rule) ||
+      (a.tenant ?? '').localeCompare(b.tenant ?? ''),
+  );
+}
+
+export function countFindings(
+  findings: Finding[],
+): Pick<Report['summary'], 'blockers' | 'warnings' | 'notices'> {
+  return {
+    blockers: findings.filter((f) => f.severity === 'blocker').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    notices: findings.filter((f) => f.severity === 'notice').length,
+  };
+}
+
+/** Whether the findings reach the --fail-on threshold. */
+export function reachesFailOn(findings: Finding[], failOn: FailOn): boolean {
+  if (failOn === 'never') return false;
+  if (failOn === 'warning') return findings.some((f) => f.severity !== 'notice');
+  return findings.some((f) => f.severity === 'blocker');
+}
+
+export function gateStatus(gate: GateId, findings: Finding[]): Step['status'] {
+  const mine = findings.filter((f) => f.gate === gate);
+  if (mine.some((f) => f.severity === 'blocker')) return 'blocked';
+  if (mine.some((f) => f.severity === 'warning')) return 'warning';
+  return 'ok';
+}
+
+/** Exit code of the CLI for a finished report. */
+export function exitCodeFor(report: Report, failOn: FailOn): number {
+  if (report.status === 'error') return report.error?.exitCode ?? 3;
+  return reachesFailOn(report.findings, failOn) ? 1 : 0;
+}

@@ -1,0 +1,105 @@
+import type pg from 'pg';
+import type { TenantHandle } from '../gates/gate.js';
+import type { CatalogSnapshot } from '../catalog/types.js';
+import { snapshotCatalog } from '../catalog/snapshot.js';
+import type { Logger } from './logger.js';
+import type { Migration } from './model.js';
+import type { TenantTrace } from './trace.js';
+import { ScriptRunner, relationOids } from './replay.js';
+import { seedTables } from './seed.js';
+import { Workspace, quoteIdent } from './workspace.js';
+
+/** The replay stages of a run, each over the workspace's databases. */
+
+/** Applies `migrations` to one tenant, stopping at the first failure (as production would). */
+export async function replayTenant(
+  ws: Workspace,
+  tenant: TenantHandle,
+  migrations: Migration[],
+  preexisting: Set<number>,
+): Promise<TenantTrace> {
+  const trace: TenantTrace = {
+    tenant: tenant.name,
+    database: tenant.database,
+    schema: tenant.schema,
+    statements: [],
+  };
+  const client = await ws.connect(tenant);
+  try {
+    const runner = new ScriptRunner(client, {
+      tenant: tenant.name,
+      schemas: tenant.searchPath,
+      preexisting,
+    });
+    await runner.init();
+    for (const m of migrations) {
+      const result = await runner.run(m, m.up);
+      trace.statements.push(...result.traces);
+      if (result.failed) {
+        trace.failedMigration = m.id;
+        break;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  return trace;
+}
+
+/** Creates the tenant schemas of the schema topology in a fresh database. */
+export async function createTenantSchemas(
+  client: pg.Client,
+  tenants: TenantHandle[],
+): Promise<void> {
+  for (const t of tenants) {
+    if (t.schema !== 'public')
+      await client.query(`create schema if not exists ${quoteIdent(t.schema)}`);
+  }
+}
+
+export async function seedTenant(
+  ws: Workspace,
+  tenant: TenantHandle,
+  rows: number,
+  logger: Logger,
+): Promise<string[]> {
+  const client = await ws.connect(tenant);
+  try {
+    const result = await seedTables(client, schemasOf(tenant, ws), rows, logger);
+    return result.skipped.map((s) => `${tenant.name}: did not seed ${s.table}: ${s.reason}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Schemas a tenant's own objects live in (the shared schema belongs to no tenant in `schema`). */
+export function schemasOf(tenant: TenantHandle, ws: Workspace): string[] {
+  return ws.options.topology === 'schema' ? [tenant.schema] : tenant.searchPath;
+}
+
+export async function snapshotTenant(
+  ws: Workspace,
+  tenant: TenantHandle,
+): Promise<CatalogSnapshot> {
+  const client = await ws.connect(tenant);
+  try {
+    return await snapshotCatalog(client, {
+      schemas: tenant.searchPath,
+      tenantSchema: tenant.schema,
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+export async function preexistingRelations(
+  ws: Workspace,
+  tenant: TenantHandle,
+): Promise<Set<number>> {
+  const client = await ws.connect(tenant);
+  try {
+    return await relationOids(client, tenant.searchPath);
+  } finally {
+    await client.end();
+  }
+}

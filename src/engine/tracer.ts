@@ -1,0 +1,119 @@
+import type pg from 'pg';
+import type { LockHeld, PgErrorInfo } from './trace.js';
+
+/**
+ * What a statement did to the catalog, read from the migrating backend itself: the relation
+ * locks it holds (pg_locks) and the relations whose storage it replaced (relfilenode).
+ */
+
+export interface RelationState {
+  /** oid → relfilenode of every pre-existing relation in the tenant's schemas. */
+  filenodes: Map<number, number>;
+  /** oid → display name (tenant schema removed). */
+  names: Map<number, string>;
+}
+
+const RELATIONS_SQL = `
+  select c.oid::int as oid, c.relfilenode::int as filenode, n.nspname as schema, c.relname as name
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = any($1::text[]) and c.relkind in ('r','p','i','I','m','t','S')`;
+
+/** Display name of a relation: unqualified inside the tenant schema, qualified elsewhere. */
+export function displayName(schema: string, name: string, tenantSchema: string): string {
+  return schema === tenantSchema ? name : `${schema}.${name}`;
+}
+
+export async function readRelations(
+  client: pg.Client,
+  schemas: string[],
+  tenantSchema: string,
+): Promise<RelationState> {
+  const r = await client.query<{ oid: number; filenode: number; schema: string; name: string }>(
+    RELATIONS_SQL,
+    [withToast(schemas)],
+  );
+  const filenodes = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const row of r.rows) {
+    filenodes.set(row.oid, row.filenode);
+    names.set(row.oid, displayName(row.schema, row.name, tenantSchema));
+  }
+  return { filenodes, names };
+}
+
+function withToast(schemas: string[]): string[] {
+  return [...schemas, 'pg_toast'];
+}
+
+/** Relations of `before` whose relfilenode differs now (rewritten), by display name. */
+export async function rewrittenSince(
+  client: pg.Client,
+  before: RelationState,
+  schemas: string[],
+): Promise<string[]> {
+  const r = await client.query<{ oid: number; filenode: number }>(
+    `select c.oid::int as oid, c.relfilenode::int as filenode from pg_class c where c.oid = any($1::oid[])`,
+    [[...before.filenodes.keys()]],
+  );
+  void schemas;
+  const out: string[] = [];
+  for (const row of r.rows) {
+    const was = before.filenodes.get(row.oid);
+    if (was !== undefined && was !== 0 && row.filenode !== was)
+      out.push(before.names.get(row.oid) ?? String(row.oid));
+  }
+  return out.filter((n) => !n.startsWith('pg_toast.')).sort();
+}
+
+const LOCKS_SQL = `
+  select l.relation::int as oid, n.nspname as schema, c.relname as name, l.mode
+  from pg_locks l
+  join pg_class c on c.oid = l.relation
+  join pg_namespace n on n.oid = c.relnamespace
+  where l.pid = $1 and l.locktype = 'relation' and l.granted
+    and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')`;
+
+export interface RawLock {
+  oid: number;
+  relation: string;
+  mode: string;
+}
+
+export async function locksOf(
+  client: pg.Client,
+  pid: number,
+  tenantSchema: string,
+): Promise<RawLock[]> {
+  const r = await client.query<{ oid: number; schema: string; name: string; mode: string }>(
+    LOCKS_SQL,
+    [pid],
+  );
+  return r.rows.map((row) => ({
+    oid: row.oid,
+    relation: displayName(row.schema, row.name, tenantSchema),
+    mode: row.mode,
+  }));
+}
+
+/** Locks in `now` that were not in `seen`; adds them to `seen`. */
+export function newLocks(now: RawLock[], seen: Set<string>, preexisting: Set<number>): LockHeld[] {
+  const out: LockHeld[] = [];
+  for (const l of now) {
+    const key = `${l.oid}:${l.mode}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ relation: l.relation, mode: l.mode, preexisting: preexisting.has(l.oid) });
+  }
+  return out.sort((a, b) => a.relation.localeCompare(b.relation) || a.mode.localeCompare(b.mode));
+}
+
+export function toPgError(error: unknown): PgErrorInfo {
+  const e = error as Partial<pg.DatabaseError> & { message?: string };
+  return {
+    sqlstate: e.code ?? 'XX000',
+    message: e.message ?? String(error),
+    ...(e.detail ? { detail: e.detail } : {}),
+    ...(e.hint ? { hint: e.hint } : {}),
+    ...(e.position ? { position: Number(e.position) } : {}),
+  };
+}

@@ -1,0 +1,138 @@
+import pg from 'pg';
+import type { Cluster, ConnectionInfo } from '../providers/provider.js';
+import type { Databases, TenantHandle } from '../gates/gate.js';
+import type { Migration } from './model.js';
+import type { Options } from './options.js';
+import type { StatementTrace } from './trace.js';
+import { ScriptRunner, relationOids } from './replay.js';
+
+/**
+ * The databases of one run on a cluster: the template holding the merged state (`base`), the
+ * database the PR is replayed in, and clones for gates. Names share one prefix so that the url
+ * provider can drop exactly what the run made.
+ */
+export class Workspace implements Databases {
+  readonly prefix: string;
+  private clones = 0;
+  private readonly made: string[] = [];
+  /** Relations present in the base state, per tenant, for `preexisting`. */
+  readonly baseRelations = new Map<string, Set<number>>();
+
+  constructor(
+    readonly cluster: Cluster,
+    readonly options: Options,
+  ) {
+    this.prefix = cluster.provider === 'url' ? `${cluster.primary.database}_` : 'sg_';
+  }
+
+  get baseDatabase(): string {
+    return `${this.prefix}base`;
+  }
+
+  connection(database: string): ConnectionInfo {
+    return { ...this.cluster.primary, database };
+  }
+
+  async connectTo(database: string): Promise<pg.Client> {
+    const client = new pg.Client({ ...this.connection(database), application_name: 'schemagate' });
+    client.on('error', () => {});
+    await client.connect();
+    return client;
+  }
+
+  async connect(tenant: TenantHandle): Promise<pg.Client> {
+    const client = await this.connectTo(tenant.database);
+    await client.query(`select set_config('search_path', $1, false)`, [
+      tenant.searchPath.map(quoteIdent).join(', '),
+    ]);
+    await client.query(`select set_config('statement_timeout', $1, false)`, [
+      String(this.options.settings.statementTimeoutMs),
+    ]);
+    return client;
+  }
+
+  /** Creates a database, from a template when given; remembered for dropAll. */
+  async createDatabase(name: string, template?: string): Promise<void> {
+    const admin = await this.connectTo(this.cluster.primary.database);
+    try {
+      await admin.query(
+        `create database ${quoteIdent(name)}${template ? ` template ${quoteIdent(template)}` : ''}`,
+      );
+      this.made.push(name);
+    } finally {
+      await admin.end();
+    }
+  }
+
+  /** Tenant handles of a database laid out for the run's topology. */
+  tenantsIn(database: string): TenantHandle[] {
+    const shared = this.options.settings.sharedSchema;
+    switch (this.options.topology) {
+      case 'schema':
+        return this.options.tenants.map((name) => ({
+          name,
+          database,
+          schema: name,
+          searchPath: [name, shared],
+        }));
+      case 'database':
+        return [
+          { name: this.options.tenants[0], database, schema: 'public', searchPath: ['public'] },
+        ];
+      case 'shared':
+        return [{ name: 'shared', database, schema: 'public', searchPath: ['public'] }];
+    }
+  }
+
+  async cloneBase(label: string): Promise<{ database: string; tenants: TenantHandle[] }> {
+    const database =
+      `${this.prefix}c${++this.clones}_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`.slice(
+        0,
+        63,
+      );
+    await this.createDatabase(database, this.baseDatabase);
+    return { database, tenants: this.tenantsIn(database) };
+  }
+
+  async applyScript(
+    tenant: TenantHandle,
+    migration: Migration,
+    direction: 'up' | 'down',
+  ): Promise<StatementTrace[]> {
+    const script = direction === 'up' ? migration.up : migration.down;
+    if (!script) return [];
+    const client = await this.connect(tenant);
+    try {
+      const runner = new ScriptRunner(client, {
+        tenant: tenant.name,
+        schemas: tenant.searchPath,
+        preexisting: await relationOids(client, tenant.searchPath),
+      });
+      await runner.init();
+      return (await runner.run(migration, script)).traces;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Drops every database the run made (the url provider's server outlives the run). */
+  async dropAll(): Promise<void> {
+    if (this.made.length === 0) return;
+    const admin = await this.connectTo(this.cluster.primary.database).catch(() => undefined);
+    if (!admin) return;
+    try {
+      for (const name of this.made.reverse()) {
+        await admin
+          .query(`drop database if exists ${quoteIdent(name)} with (force)`)
+          .catch(() => {});
+      }
+    } finally {
+      this.made.length = 0;
+      await admin.end();
+    }
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,126 @@
+import type { Finding, Migration, Statement } from '../engine/model.js';
+import type { StatementTrace, TenantTrace } from '../engine/trace.js';
+import { finding, type Gate, type GateContext, type RuleMeta } from './gate.js';
+
+const RULES = {
+  syntax: {
+    id: 'syntax-error',
+    severity: 'blocker',
+    summary: 'A statement does not parse as PostgreSQL.',
+  },
+  failed: {
+    id: 'migration-failed',
+    severity: 'blocker',
+    summary: 'A statement of the PR fails on a tenant.',
+  },
+  mergedFailed: {
+    id: 'merged-migration-failed',
+    severity: 'blocker',
+    summary: 'A migration already merged fails to replay, so the PR cannot be judged.',
+  },
+  timeout: {
+    id: 'statement-timeout',
+    severity: 'blocker',
+    summary: 'A statement ran longer than the statement timeout.',
+  },
+} satisfies Record<string, RuleMeta>;
+
+/** Where a Postgres error position falls, as a file line. */
+function errorLine(stmt: { line: number; sql?: string }, position?: number): number | undefined {
+  if (!position || !stmt.sql) return undefined;
+  return stmt.line + (stmt.sql.slice(0, position - 1).match(/\n/g)?.length ?? 0);
+}
+
+function statementOf(migrations: Migration[], t: StatementTrace): Statement | undefined {
+  const m = migrations.find(
+    (x) => x.id === t.migrationId && (x.up.file === t.file || x.down?.file === t.file),
+  );
+  return [...(m?.up.statements ?? []), ...(m?.down?.statements ?? [])].find(
+    (s) => s.line === t.line && s.file === t.file,
+  );
+}
+
+function describe(t: StatementTrace, stmt: Statement | undefined, where: string): string {
+  const e = t.error!;
+  const at = errorLine({ line: t.line, sql: stmt?.sql }, e.position);
+  const parts = [`${t.file}:${at ?? t.line}: ${e.message} (SQLSTATE ${e.sqlstate}) ${where}`];
+  if (e.detail) parts.push(`Detail: ${e.detail}`);
+  if (e.hint) parts.push(`Hint: ${e.hint}`);
+  return parts.join('. ');
+}
+
+/** One finding per failing statement; tenants failing identically are folded into one. */
+function failures(
+  traces: TenantTrace[],
+  migrations: Migration[],
+  rule: RuleMeta,
+  allTenants: number,
+): Finding[] {
+  const groups = new Map<string, Array<{ tenant: string; t: StatementTrace }>>();
+  for (const tt of traces) {
+    const t = tt.statements.find((s) => s.error);
+    if (!t) continue;
+    const key = `${t.file}:${t.line}:${t.error!.sqlstate}:${t.error!.message}`;
+    groups.set(key, [...(groups.get(key) ?? []), { tenant: tt.tenant, t }]);
+  }
+  const out: Finding[] = [];
+  for (const group of groups.values()) {
+    const { t } = group[0];
+    const stmt = statementOf(migrations, t);
+    if (stmt?.kind === 'Unparsed') continue; // reported once as a syntax error
+    const timeout = t.error!.sqlstate === '57014';
+    const r = timeout ? RULES.timeout : rule;
+    const everyone = group.length === allTenants && allTenants > 1;
+    const where = everyone
+      ? `on every tenant (${group.map((g) => g.tenant).join(', ')})`
+      : `on ${group.map((g) => g.tenant).join(', ')}`;
+    const help = timeout
+      ? 'The statement was cancelled by the statement timeout; a migration that runs this long holds its locks as long in production. Batch the work or raise settings.statementTimeoutMs if it is expected.'
+      : 'Fix the statement so that it applies on a database that has every merged migration; run `schemagate check` locally to reproduce.';
+    const tenants = everyone ? [undefined] : group.map((g) => g.tenant);
+    for (const tenant of tenants) {
+      out.push(
+        finding('replay', r, {
+          file: t.file,
+          line: t.line,
+          endLine: t.endLine,
+          ...(tenant ? { tenant } : {}),
+          message: describe(t, stmt, tenant ? `on ${tenant}` : where),
+          help,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+function syntaxErrors(migrations: Migration[]): Finding[] {
+  return migrations.flatMap((m) =>
+    [...m.up.statements, ...(m.down?.statements ?? [])]
+      .filter((s) => s.kind === 'Unparsed')
+      .map((s) =>
+        finding('replay', RULES.syntax, {
+          file: s.file,
+          line: s.line,
+          endLine: s.endLine,
+          message: `${s.file}:${s.line}: ${s.parseError ?? 'syntax error'}`,
+          help: 'The statement is not valid PostgreSQL; Postgres would refuse it when the migration runs.',
+        }),
+      ),
+  );
+}
+
+export const replayGate: Gate = {
+  id: 'replay',
+  title: 'Replay',
+  rules: Object.values(RULES),
+  async run(ctx: GateContext): Promise<Finding[]> {
+    const all = [...ctx.merged, ...ctx.added];
+    const tenantCount = Math.max(ctx.trace.pr.length, ctx.trace.merged.length);
+    return [
+      ...syntaxErrors(ctx.added),
+      ...failures(ctx.trace.merged, ctx.merged, RULES.mergedFailed, ctx.trace.merged.length),
+      ...failures(ctx.trace.pr, all, RULES.failed, tenantCount),
+    ];
+  },
+};
