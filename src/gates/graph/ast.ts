@@ -27,9 +27,10 @@ const strings = (list: Node[] | undefined): string[] =>
   (list ?? []).map((n) => String(n?.String?.sval ?? ''));
 const lastName = (list: Node[] | undefined): string => strings(list).pop() ?? '';
 
-/** The last segment of a possibly qualified name: `$tenant.users` → `users`. */
+/** The last segment of a possibly qualified name, unquoted: `$tenant."Users"` → `Users`. */
 export function bareName(name: string): string {
-  return name.slice(name.lastIndexOf('.') + 1);
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  return /^".*"$/.test(last) ? last.slice(1, -1).replace(/""/g, '"') : last;
 }
 
 function foreignKey(table: string, c: Node, column?: string): ForeignKeyAdded | undefined {
