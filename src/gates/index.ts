@@ -2,9 +2,10 @@ import type { Finding } from '../engine/model.js';
 import { getErrorMessage } from '../engine/errors.js';
 import type { Gate, GateContext } from './gate.js';
 import { replayGate } from './replay.js';
+import { graphGate } from './graph/index.js';
 
 /** Every gate, in the order they run. Add a gate by adding it here. */
-export const GATES: Gate[] = [replayGate];
+export const GATES: Gate[] = [replayGate, graphGate];
 
 /**
  * Runs the selected gates (all by default). A gate that crashes is an infrastructure problem of
