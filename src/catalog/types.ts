@@ -10,6 +10,8 @@ export interface ColumnInfo {
   default?: string;
   identity?: 'always' | 'by default';
   generated?: string; // generation expression
+  /** Postgres 18 adds virtual generated columns; older ones are all stored. */
+  generatedKind?: 'stored' | 'virtual';
   collation?: string;
 }
 
@@ -59,6 +61,13 @@ export interface SequenceInfo {
   name: string;
   type: string;
   ownedBy?: string; // `table.column`
+  /** Sequence parameters; bigint values as text. */
+  start?: string;
+  increment?: string;
+  min?: string;
+  max?: string;
+  cache?: string;
+  cycle?: boolean;
 }
 
 export interface FunctionInfo {
@@ -71,6 +80,8 @@ export interface FunctionInfo {
   config: string[];
   volatility: 'immutable' | 'stable' | 'volatile';
   body: string; // prosrc (normalised)
+  /** A SECURITY DEFINER function runs with its owner's rights, so the owner is part of its meaning. */
+  owner?: string;
 }
 
 export interface TriggerInfo {
@@ -103,6 +114,11 @@ export interface GrantInfo {
   grantee: string; // role name or PUBLIC
   privilege: string; // SELECT, INSERT, ...
   grantable: boolean;
+  /**
+   * True for a privilege Postgres grants by default (EXECUTE on functions to PUBLIC, the owner's
+   * own rights) that has been revoked. Such a row is the absence of a privilege, not a grant.
+   */
+  revoked?: boolean;
 }
 
 export interface ExtensionInfo {
@@ -147,4 +163,6 @@ export interface CatalogChange {
   name: string;
   /** For `changed`: which properties differ, with before and after values. */
   properties?: Array<{ property: string; before: unknown; after: unknown }>;
+  /** How messages call the object when `kind` is too coarse, e.g. `view` for a kind `table`. */
+  label?: string;
 }

@@ -1,0 +1,110 @@
+import type pg from 'pg';
+import type { GrantInfo, PolicyInfo } from './types.js';
+import { compact } from './normalise.js';
+import { NOT_EXTENSION_RELATION } from './read-relations.js';
+
+const POLICIES_SQL = `
+select p.polname as name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) as table_name,
+  p.polcmd as command, p.polpermissive as permissive,
+  array(select case when r = 0 then 'PUBLIC' else pg_get_userbyid(r)::text end
+    from unnest(p.polroles) r) as roles,
+  pg_get_expr(p.polqual, p.polrelid) as using_expr,
+  pg_get_expr(p.polwithcheck, p.polrelid) as check_expr
+from pg_policy p
+join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = any($1::text[])`;
+
+/**
+ * Privileges as stored (`acl`) next to the privileges Postgres gives by default (`defaults`:
+ * the owner's own rights, EXECUTE to PUBLIC on functions). A NULL acl means exactly the
+ * defaults, so only objects with an explicit acl are read.
+ */
+const GRANTS_SQL = `
+with objects as (
+  select case when c.relkind = 'S' then 'sequence ' else 'table ' end
+      || quote_ident(n.nspname) || '.' || quote_ident(c.relname) as object,
+    c.relacl as acl,
+    acldefault(case when c.relkind = 'S' then 's' else 'r' end::"char", c.relowner) as defaults
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = any($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+    and c.relacl is not null and ${NOT_EXTENSION_RELATION}
+  union all
+  select 'function ' || quote_ident(n.nspname) || '.' || quote_ident(o.proname)
+      || '(' || pg_get_function_identity_arguments(o.oid) || ')',
+    o.proacl, acldefault('f', o.proowner)
+  from pg_proc o join pg_namespace n on n.oid = o.pronamespace
+  where n.nspname = any($1::text[]) and o.proacl is not null
+    and not exists (select 1 from pg_depend x
+      where x.classid = 'pg_proc'::regclass and x.objid = o.oid and x.deptype = 'e')
+  union all
+  select 'schema ' || quote_ident(n.nspname), n.nspacl, acldefault('n', n.nspowner)
+  from pg_namespace n where n.nspname = any($1::text[]) and n.nspacl is not null
+)
+select o.object, e.source,
+  case when e.grantee = 0 then 'PUBLIC' else pg_get_userbyid(e.grantee)::text end as grantee,
+  e.privilege_type as privilege, e.is_grantable as grantable
+from objects o, lateral (
+  select 'acl' as source, a.* from aclexplode(o.acl) a
+  union all select 'default', d.* from aclexplode(o.defaults) d) e`;
+
+const POLICY_COMMAND: Record<string, PolicyInfo['command']> = {
+  '*': 'ALL',
+  r: 'SELECT',
+  a: 'INSERT',
+  w: 'UPDATE',
+  d: 'DELETE',
+};
+
+export async function readPolicies(client: pg.Client, schemas: string[]): Promise<PolicyInfo[]> {
+  const result = await client.query(POLICIES_SQL, [schemas]);
+  return result.rows.map((row) =>
+    compact({
+      name: row.name,
+      table: row.table_name,
+      command: POLICY_COMMAND[row.command],
+      permissive: row.permissive,
+      roles: [...row.roles].sort(),
+      using: row.using_expr ?? undefined,
+      withCheck: row.check_expr ?? undefined,
+    } satisfies PolicyInfo),
+  );
+}
+
+type Privileges = Map<string, { grantee: string; privilege: string; grantable: boolean }>;
+
+/** Merges rows of several grantors into one entry per grantee and privilege. */
+function collect(privileges: Privileges, row: Record<string, any>): void {
+  const key = `${row.grantee}\u0000${row.privilege}`;
+  const seen = privileges.get(key);
+  privileges.set(key, {
+    grantee: row.grantee,
+    privilege: row.privilege,
+    grantable: (seen?.grantable ?? false) || row.grantable,
+  });
+}
+
+/** What an acl grants beyond the defaults, and which defaults it takes away. */
+function departuresFromDefaults(object: string, acl: Privileges, defaults: Privileges) {
+  const grants: GrantInfo[] = [];
+  for (const [key, entry] of acl) {
+    const standard = defaults.get(key);
+    if (!standard || standard.grantable !== entry.grantable) grants.push({ object, ...entry });
+  }
+  for (const [key, entry] of defaults) {
+    if (!acl.has(key)) grants.push({ object, ...entry, grantable: false, revoked: true });
+  }
+  return grants;
+}
+
+export async function readGrants(client: pg.Client, schemas: string[]): Promise<GrantInfo[]> {
+  const result = await client.query(GRANTS_SQL, [schemas]);
+  const objects = new Map<string, { acl: Privileges; defaults: Privileges }>();
+  for (const row of result.rows) {
+    const entry = objects.get(row.object) ?? { acl: new Map(), defaults: new Map() };
+    collect(row.source === 'acl' ? entry.acl : entry.defaults, row);
+    objects.set(row.object, entry);
+  }
+  return [...objects].flatMap(([object, { acl, defaults }]) =>
+    departuresFromDefaults(object, acl, defaults),
+  );
+}
