@@ -11,7 +11,8 @@ import {
 import { missingObject } from '../src/gates/graph/used-before-created.js';
 
 async function stmt(sql: string): Promise<Statement> {
-  const node = (await parse(sql)).stmts[0].stmt as Record<string, Record<string, unknown>>;
+  const parsed = (await parse(sql)).stmts ?? [];
+  const node = parsed[0]?.stmt as unknown as Record<string, Record<string, unknown>>;
   const kind = Object.keys(node)[0];
   return { sql, file: 'm.sql', line: 1, endLine: 1, kind, ast: node[kind], ignores: [] };
 }

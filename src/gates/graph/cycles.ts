@@ -47,6 +47,15 @@ function closingStatement(
   return undefined;
 }
 
+/** Reads the path from the table whose new foreign key closed the cycle, as its author thinks of it. */
+function startAtClosingTable(nodes: string[], closer: PlacedStatement | undefined): string[] {
+  const added = new Set(
+    closer ? foreignKeysAdded(closer.statement).map((fk) => hopKey(fk.table, fk.references)) : [],
+  );
+  const start = nodes.findIndex((n, i) => added.has(hopKey(n, nodes[(i + 1) % nodes.length])));
+  return start <= 0 ? nodes : [...nodes.slice(start), ...nodes.slice(0, start)];
+}
+
 function cycleFinding(
   ctx: GateContext,
   cycle: FkCycle,
@@ -54,7 +63,7 @@ function cycleFinding(
 ): Finding {
   const constraints = cycle.hops.flat().map((e) => e.data);
   const strict = constraints.filter((c) => !c.deferrable);
-  const path = cyclePath(cycle.nodes, displayTable);
+  const path = cyclePath(startAtClosingTable(cycle.nodes, closer), displayTable);
   const where = closer
     ? {
         file: closer.statement.file,
