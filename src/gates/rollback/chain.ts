@@ -1,0 +1,61 @@
+import type { Finding, Migration } from '../../engine/model.js';
+import { finding, type GateContext } from '../gate.js';
+import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
+import { reapplyFailed } from './pair.js';
+import { RULES } from './rules.js';
+import { Sandbox } from './sandbox.js';
+
+/**
+ * The last `length` added migrations rolled back in reverse order from the fully migrated state,
+ * then applied again: what an operator does to back a release out and roll it forward.
+ */
+export async function checkChain(
+  ctx: GateContext,
+  tenant: string,
+  length: number,
+): Promise<Finding[]> {
+  const chain = rollbackable(ctx.added.slice(ctx.added.length - length));
+  if (chain.length === 0) return [];
+  const sandbox = new Sandbox(ctx, tenant, 'rollback_chain');
+  try {
+    if (!(await sandbox.at(ctx.added.length))) return [];
+    const rolledBack: Migration[] = [];
+    for (const m of [...chain].reverse()) {
+      const failure = failedTrace(await sandbox.apply(m, 'down'));
+      if (failure) return [chainDownFailed(m, rolledBack, failure)];
+      rolledBack.push(m);
+    }
+    for (const m of chain) {
+      const failure = failedTrace(await sandbox.apply(m, 'up'));
+      if (failure) return [reapplyFailed(m, failure)];
+    }
+    return [];
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/** The tail of the chain that has downs: rolling back stops at a migration without one. */
+function rollbackable(chain: Migration[]): Migration[] {
+  let start = chain.length;
+  while (start > 0 && chain[start - 1].down) start--;
+  return chain.slice(start);
+}
+
+function chainDownFailed(
+  m: Migration,
+  rolledBack: Migration[],
+  t: import('../../engine/trace.js').StatementTrace,
+): Finding {
+  const after =
+    rolledBack.length > 0
+      ? `after rolling back ${rolledBack.map((r) => r.id).join(', ')}`
+      : 'from the fully migrated state';
+  return finding('rollback', RULES.downFailed, {
+    file: t.file,
+    line: t.line,
+    endLine: t.endLine,
+    message: `Rolling back the added migrations in reverse order fails at the down of ${m.id} (${after}): ${pgErrorText(m.down!, t)}. ${stateAfterFailure(m.down!, t)}`,
+    help: 'Each down must apply to the state the later downs leave: drop dependants before what they depend on, and keep downs independent of later migrations.',
+  });
+}

@@ -1,0 +1,72 @@
+import type { Script, Statement } from '../../engine/model.js';
+import type { StatementTrace } from '../../engine/trace.js';
+import { wrapsInTransaction } from '../../engine/replay.js';
+
+/** Messages about a script that failed while rolling back or re-applying. */
+
+export function failedTrace(traces: StatementTrace[]): StatementTrace | undefined {
+  return traces.find((t) => t.error);
+}
+
+/** The file line Postgres' error position falls on, when it gives one. */
+export function errorLine(stmt: Statement | undefined, t: StatementTrace): number {
+  const position = t.error?.position;
+  if (!position || !stmt) return t.line;
+  return t.line + (stmt.sql.slice(0, position - 1).match(/\n/g)?.length ?? 0);
+}
+
+/** `file:line: message (SQLSTATE x). Detail: ... Hint: ...` */
+export function pgErrorText(script: Script, t: StatementTrace): string {
+  const e = t.error!;
+  const parts = [
+    `${t.file}:${errorLine(script.statements[t.index], t)}: ${e.message} (SQLSTATE ${e.sqlstate})`,
+  ];
+  if (e.detail) parts.push(`Detail: ${e.detail}`);
+  if (e.hint) parts.push(`Hint: ${e.hint}`);
+  return parts.join('. ');
+}
+
+type Control = 'begin' | 'commit' | 'rollback' | undefined;
+
+function transactionControl(stmt: Statement): Control {
+  if (stmt.kind !== 'TransactionStmt') return undefined;
+  const kind = String(stmt.ast?.kind ?? '');
+  if (/SAVEPOINT|RELEASE|_TO/.test(kind)) return undefined;
+  if (/BEGIN|START/.test(kind)) return 'begin';
+  if (/COMMIT|PREPARE/.test(kind)) return 'commit';
+  if (/ROLLBACK/.test(kind)) return 'rollback';
+  return undefined;
+}
+
+/**
+ * Statements of a script that stay applied when it fails at `failedIndex`: none when the script
+ * runs in one transaction; otherwise those that ran autocommitted or in a transaction block the
+ * script committed before the failure.
+ */
+export function appliedBeforeFailure(script: Script, failedIndex: number): Statement[] {
+  if (wrapsInTransaction(script)) return [];
+  const committed: Statement[] = [];
+  let pending: Statement[] | undefined;
+  for (const stmt of script.statements.slice(0, failedIndex)) {
+    const control = transactionControl(stmt);
+    if (control === 'begin') pending = [];
+    else if (control === 'commit') {
+      committed.push(...(pending ?? []));
+      pending = undefined;
+    } else if (control === 'rollback') pending = undefined;
+    else if (pending) pending.push(stmt);
+    else committed.push(stmt);
+  }
+  return committed;
+}
+
+/** What a failure midway leaves behind, for the finding's message. */
+export function stateAfterFailure(script: Script, t: StatementTrace): string {
+  if (wrapsInTransaction(script))
+    return `Nothing of ${script.file} stays applied: it runs in one transaction.`;
+  const applied = appliedBeforeFailure(script, t.index);
+  if (applied.length === 0) return `No statement of ${script.file} was applied before the failure.`;
+  const lines = applied.map((s) => s.line).join(', ');
+  const plural = applied.length > 1 ? 'statements at lines' : 'statement at line';
+  return `It does not run in one transaction: the ${plural} ${lines} of ${script.file} stay applied, so the database is left half rolled back.`;
+}

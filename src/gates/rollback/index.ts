@@ -1,0 +1,90 @@
+import type { Finding } from '../../engine/model.js';
+import type { Gate, GateContext } from '../gate.js';
+import { checkChain } from './chain.js';
+import { formatHasNoDowns, missingDowns, noDownsNotice } from './missing.js';
+import { checkPairs } from './pair.js';
+import { RULES } from './rules.js';
+import { parseRollbackSettings, type RollbackSettings } from './settings.js';
+
+/**
+ * Rollback: for every added migration, up → down restores the catalog and the rows of
+ * pre-existing tables and up applies again; the added migrations roll back in reverse order and
+ * roll forward again; added migrations without a down are reported.
+ */
+export const rollbackGate: Gate = {
+  id: 'rollback',
+  title: 'Rollback',
+  rules: Object.values(RULES),
+  async run(ctx: GateContext): Promise<Finding[]> {
+    const settings = parseRollbackSettings(ctx.options);
+    if (ctx.added.length === 0) return [];
+    if (formatHasNoDowns(ctx.discovery)) return [noDownsNotice(ctx.discovery)];
+    const out = missingDowns(ctx.added, settings.missingDown);
+    const stopAt = firstFailedUp(ctx);
+    const tenants = tenantsToCheck(ctx, settings);
+    const perTenant: Finding[][] = [];
+    for (const tenant of tenants) {
+      const pairs = await checkPairs(ctx, tenant, stopAt);
+      const chain =
+        stopAt === ctx.added.length
+          ? await checkChain(ctx, tenant, chainLength(ctx, settings))
+          : [];
+      perTenant.push(withoutRepeats([...pairs, ...chain]).map((f) => ({ ...f, tenant })));
+    }
+    return [...out, ...foldTenants(perTenant, tenants.length, settings)];
+  },
+};
+
+/** Index of the first added migration that failed on some tenant in replay (the replay gate reports it). */
+function firstFailedUp(ctx: GateContext): number {
+  const failed = new Set(ctx.trace.pr.map((t) => t.failedMigration).filter(Boolean));
+  const index = ctx.added.findIndex((m) => failed.has(m.id));
+  return index === -1 ? ctx.added.length : index;
+}
+
+function tenantsToCheck(ctx: GateContext, settings: RollbackSettings): string[] {
+  const names = ctx.tenants.map((t) => t.name);
+  // Tenants of the database topology are copies of one template: one stands for all.
+  if (settings.tenants === 'one' || ctx.options.topology !== 'schema') return names.slice(0, 1);
+  return names;
+}
+
+function chainLength(ctx: GateContext, settings: RollbackSettings): number {
+  return settings.chain === 'all' ? ctx.added.length : Math.min(settings.chain, ctx.added.length);
+}
+
+/** A down that fails in the pair check fails the same way in the chain: report it once. */
+function withoutRepeats(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.rule}\u0000${f.file}\u0000${f.line}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Findings every checked tenant shares are reported once without a tenant; with one tenant
+ * checked, it stands for all of them.
+ */
+function foldTenants(perTenant: Finding[][], count: number, settings: RollbackSettings): Finding[] {
+  const all = perTenant.flat();
+  if (settings.tenants === 'one' || count === 1) return all.map(({ tenant: _t, ...f }) => f);
+  const keyOf = (f: Finding) => `${f.rule}\u0000${f.file}\u0000${f.line}\u0000${f.message}`;
+  const tenantsByKey = new Map<string, Set<string>>();
+  for (const f of all)
+    tenantsByKey.set(keyOf(f), (tenantsByKey.get(keyOf(f)) ?? new Set()).add(f.tenant!));
+  const out: Finding[] = [];
+  const emitted = new Set<string>();
+  for (const f of all) {
+    const key = keyOf(f);
+    if (tenantsByKey.get(key)!.size < count) out.push(f);
+    else if (!emitted.has(key)) {
+      emitted.add(key);
+      const { tenant: _t, ...shared } = f;
+      out.push(shared);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+import type { Discovery, Finding, Format, Migration } from '../../engine/model.js';
+import { finding } from '../gate.js';
+import { RULES } from './rules.js';
+
+/** Formats whose migrations never have downs. */
+const WITHOUT_DOWNS: ReadonlySet<Format> = new Set(['prisma', 'drizzle', 'plain']);
+/** Formats where downs are optional extras (Flyway undo files, sqlc over plain schema files). */
+const OPTIONAL_DOWNS: ReadonlySet<Format> = new Set(['flyway', 'sqlc']);
+
+/** True when the format (as used here) has no downs at all: one notice instead of a warning each. */
+export function formatHasNoDowns(discovery: Discovery): boolean {
+  if (WITHOUT_DOWNS.has(discovery.format)) return true;
+  return OPTIONAL_DOWNS.has(discovery.format) && discovery.migrations.every((m) => !m.down);
+}
+
+export function noDownsNotice(discovery: Discovery): Finding {
+  const why =
+    discovery.format === 'flyway'
+      ? 'these Flyway migrations have no undo (U__) files'
+      : `${discovery.format} migrations have no down migrations`;
+  return finding('rollback', RULES.noDowns, {
+    message: `Rollback is not verified: ${why}. Rolling back in production means writing and running a new forward migration.`,
+    help: 'Plan rollbacks as forward migrations (expand/contract), so that every deployed version of the application works with the schema before and after.',
+  });
+}
+
+/** One finding per added migration without a down. */
+export function missingDowns(added: Migration[], severity: 'warning' | 'blocker'): Finding[] {
+  return added
+    .filter((m) => !m.down)
+    .map((m) =>
+      finding('rollback', RULES.missingDown, {
+        severity,
+        file: m.file,
+        line: 1,
+        message: `${m.id}${m.name ? ` (${m.name})` : ''} has no down migration${expectedDown(m)}: it cannot be rolled back.`,
+        help: 'Add a down that undoes the up exactly (drop what it creates, restore what it changes). If the change is not reversible, say so in the down by raising an error, and plan a forward fix.',
+      }),
+    );
+}
+
+function expectedDown(m: Migration): string {
+  if (m.format === 'golang-migrate' && m.file.endsWith('.up.sql')) {
+    return ` (expected ${m.file.replace(/\.up\.sql$/, '.down.sql')})`;
+  }
+  if (m.format === 'goose') return ' (no `-- +goose Down` section)';
+  if (m.format === 'dbmate') return ' (no `-- migrate:down` section)';
+  return '';
+}

@@ -1,0 +1,121 @@
+import { diffCatalogs } from '../../catalog/diff.js';
+import type { CatalogChange } from '../../catalog/types.js';
+import type { Finding, Migration, Script } from '../../engine/model.js';
+import type { StatementTrace } from '../../engine/trace.js';
+import { finding, type GateContext } from '../gate.js';
+import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
+import { changeFindings } from './changes.js';
+import { compareWithCopies, copyTables, dropCopies, type RowDifference } from './rows.js';
+import { RULES } from './rules.js';
+import { Sandbox } from './sandbox.js';
+import { displayName, statementAbout } from './locate.js';
+
+/**
+ * Per added migration, on one tenant: apply the earlier added migrations, then snapshot → up →
+ * down → snapshot (catalog and rows must match) → up again (must apply).
+ */
+export async function checkPairs(
+  ctx: GateContext,
+  tenant: string,
+  stopAt: number,
+): Promise<Finding[]> {
+  const sandbox = new Sandbox(ctx, tenant, 'rollback');
+  const out: Finding[] = [];
+  try {
+    for (let i = 0; i < stopAt; i++) {
+      const m = ctx.added[i];
+      if (!m.down) continue;
+      if (!(await sandbox.at(i))) break;
+      const result = await checkPair(sandbox, m);
+      out.push(...result.findings);
+      if (result.upFailed) break;
+    }
+  } finally {
+    await sandbox.close();
+  }
+  return out;
+}
+
+interface PairResult {
+  findings: Finding[];
+  /** The up itself did not apply here: replay reports it, and later migrations cannot run. */
+  upFailed: boolean;
+}
+
+async function checkPair(sandbox: Sandbox, m: Migration): Promise<PairResult> {
+  const down = m.down!;
+  const observer = await sandbox.observer();
+  const copies = await copyTables(observer, sandbox.ownSchemas);
+  try {
+    const before = await sandbox.snapshot();
+    if (failedTrace(await sandbox.apply(m, 'up'))) {
+      sandbox.spoil();
+      return { findings: [], upFailed: true };
+    }
+    const downFailure = failedTrace(await sandbox.apply(m, 'down'));
+    if (downFailure) {
+      sandbox.spoil();
+      return { findings: [downFailed(m, down, downFailure)], upFailed: false };
+    }
+    const changes = diffCatalogs(before, await sandbox.snapshot());
+    const findings = [
+      ...changeFindings(m, changes),
+      ...(await compareWithCopies(observer, copies)).map((d) =>
+        dataLoss(m, down, d, sandbox.tenant.schema),
+      ),
+    ];
+    if (findings.length > 0) sandbox.spoil();
+    const reapply = failedTrace(await sandbox.apply(m, 'up'));
+    if (reapply) {
+      sandbox.spoil();
+      findings.push(reapplyFailed(m, reapply, changes));
+    } else sandbox.advance();
+    return { findings, upFailed: false };
+  } finally {
+    await dropCopies(observer, copies).catch(() => undefined);
+  }
+}
+
+function downFailed(m: Migration, down: Script, t: StatementTrace): Finding {
+  return finding('rollback', RULES.downFailed, {
+    file: t.file,
+    line: t.line,
+    endLine: t.endLine,
+    message: `The down of ${m.id} fails right after its up: ${pgErrorText(down, t)}. ${stateAfterFailure(down, t)}`,
+    help: 'Make the down undo exactly what the up did, in reverse order; run the up and then the down on a copy of production to reproduce.',
+  });
+}
+
+export function reapplyFailed(
+  m: Migration,
+  t: StatementTrace,
+  changes: CatalogChange[] = [],
+): Finding {
+  const left = changes
+    .filter((c) => c.change === 'added')
+    .map((c) => `${c.label ?? c.kind} ${displayName(c.name)}`);
+  const cause = left.length > 0 ? ` (the down left ${left.join(', ')} behind)` : '';
+  return finding('rollback', RULES.reapplyFailed, {
+    file: t.file,
+    line: t.line,
+    endLine: t.endLine,
+    message: `${m.id} cannot be applied again after its down${cause}: ${pgErrorText(m.up, t)}`,
+    help: 'After a rollback the same migration must apply again: the down has to remove everything the up creates.',
+  });
+}
+
+function dataLoss(m: Migration, down: Script, d: RowDifference, tenantSchema: string): Finding {
+  const table = d.schema === tenantSchema ? d.table : `${d.schema}.${d.table}`;
+  const stmt = statementAbout(down.statements, [d.table]) ?? down.statements[0];
+  const what =
+    d.rowsBefore !== d.rowsAfter
+      ? `has ${d.rowsAfter} rows, it had ${d.rowsBefore}`
+      : `has changed values in column(s) ${d.columns.join(', ')}`;
+  return finding('rollback', RULES.dataLoss, {
+    file: stmt?.file ?? down.file,
+    line: stmt?.line ?? 1,
+    ...(stmt ? { endLine: stmt.endLine } : {}),
+    message: `After ${m.id} up then down, table ${table} (which existed before the up) ${what}: the down destroys data the up did not create.`,
+    help: 'A down must only remove what its up added. Do not drop, truncate or rewrite tables and columns that existed before; if the up moves data, make the down move it back.',
+  });
+}

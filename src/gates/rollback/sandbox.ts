@@ -1,0 +1,98 @@
+import type pg from 'pg';
+import { snapshotCatalog } from '../../catalog/snapshot.js';
+import type { CatalogSnapshot } from '../../catalog/types.js';
+import type { Migration } from '../../engine/model.js';
+import type { StatementTrace } from '../../engine/trace.js';
+import type { GateContext, TenantHandle } from '../gate.js';
+
+/**
+ * One tenant in a copy of the pre-PR state (cloneBase) with the first `applied` added migrations
+ * applied. While every check leaves it as a plain replay would, it is reused for the next
+ * migration; once something went wrong it is replaced by a fresh copy.
+ */
+export class Sandbox {
+  private handle?: TenantHandle;
+  private observerClient?: pg.Client;
+  private applied = 0;
+  private clean = false;
+  private copies = 0;
+
+  constructor(
+    private readonly ctx: GateContext,
+    private readonly tenantName: string,
+    private readonly label: string,
+  ) {}
+
+  get tenant(): TenantHandle {
+    if (!this.handle) throw new Error('rollback sandbox used before it was prepared');
+    return this.handle;
+  }
+
+  /**
+   * A tenant with exactly the added migrations before `index` applied, or undefined when one of
+   * them does not apply (replay reports that).
+   */
+  async at(index: number): Promise<TenantHandle | undefined> {
+    if (!this.clean || this.applied > index) await this.fresh();
+    while (this.applied < index) {
+      const traces = await this.apply(this.ctx.added[this.applied], 'up');
+      if (traces.some((t) => t.error)) {
+        this.clean = false;
+        return undefined;
+      }
+      this.applied++;
+    }
+    return this.handle;
+  }
+
+  /** The state no longer is "the first `applied` migrations, as replay left them". */
+  spoil(): void {
+    this.clean = false;
+  }
+
+  /** The migration at `applied` was applied (again) and the state is as replay would leave it. */
+  advance(): void {
+    this.applied++;
+  }
+
+  apply(migration: Migration, direction: 'up' | 'down'): Promise<StatementTrace[]> {
+    return this.ctx.databases.applyScript(this.tenant, migration, direction);
+  }
+
+  async snapshot(): Promise<CatalogSnapshot> {
+    const client = await this.ctx.databases.connect(this.tenant);
+    try {
+      return await snapshotCatalog(client, {
+        schemas: this.tenant.searchPath,
+        tenantSchema: this.tenant.schema,
+      });
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** A session of its own that lives as long as the copy (its temporary tables too). */
+  async observer(): Promise<pg.Client> {
+    this.observerClient ??= await this.ctx.databases.connect(this.tenant);
+    return this.observerClient;
+  }
+
+  /** Schemas the tenant owns: the shared schema of the schema topology belongs to no tenant. */
+  get ownSchemas(): string[] {
+    const t = this.tenant;
+    return this.ctx.options.topology === 'schema' ? [t.schema] : t.searchPath;
+  }
+
+  async close(): Promise<void> {
+    await this.observerClient?.end().catch(() => undefined);
+    this.observerClient = undefined;
+  }
+
+  private async fresh(): Promise<void> {
+    await this.close();
+    const clone = await this.ctx.databases.cloneBase(`${this.label}_${++this.copies}`);
+    this.handle = clone.tenants.find((t) => t.name === this.tenantName) ?? clone.tenants[0];
+    this.applied = 0;
+    this.clean = true;
+  }
+}
