@@ -3,9 +3,10 @@ import { getErrorMessage } from '../engine/errors.js';
 import type { Gate, GateContext } from './gate.js';
 import { replayGate } from './replay.js';
 import { graphGate } from './graph/index.js';
+import { rollbackGate } from './rollback/index.js';
 
 /** Every gate, in the order they run. Add a gate by adding it here. */
-export const GATES: Gate[] = [replayGate, graphGate];
+export const GATES: Gate[] = [replayGate, graphGate, rollbackGate];
 
 /**
  * Runs the selected gates (all by default). A gate that crashes is an infrastructure problem of
