@@ -77,6 +77,7 @@ tar -C "$ROOTFS" --numeric-owner --owner=0 --group=0 -c . | docker import \
   -c 'ENV PGDATA=/var/lib/postgresql/18/docker' \
   -c 'ENV PG_MAJOR=18' \
   -c 'EXPOSE 5432' \
+  -c 'VOLUME /var/lib/postgresql' \
   -c 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
   -c 'CMD ["postgres"]' \
   - "$TAG"

@@ -121,7 +121,11 @@ export async function withClient<T>(
 }
 
 /** Polls `check` until it returns true or the replica timeout passes. */
-async function pollUntil(what: string, check: () => Promise<boolean>, logs: () => string) {
+export async function pollUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  logs: () => string,
+): Promise<void> {
   const deadline = Date.now() + REPLICA_TIMEOUT_MS;
   let lastError = '';
   for (;;) {
@@ -132,7 +136,7 @@ async function pollUntil(what: string, check: () => Promise<boolean>, logs: () =
     }
     if (Date.now() > deadline) {
       throw new InfrastructureError(
-        `${what} within ${REPLICA_TIMEOUT_MS / 1000} s${lastError ? ` (${lastError})` : ''}. Replica logs:\n${logs()}`,
+        `${what} within ${REPLICA_TIMEOUT_MS / 1000} s${lastError ? ` (${lastError})` : ''}${logs() ? `. Logs:\n${logs()}` : ''}`,
       );
     }
     await new Promise((r) => setTimeout(r, 50));
