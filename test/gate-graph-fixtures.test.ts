@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedProvider } from '../src/providers/embedded.js';
+import { silentLogger } from '../src/engine/logger.js';
+import type { Cluster } from '../src/providers/provider.js';
+import type { Finding } from '../src/engine/model.js';
+import { brief, runFixture } from './helpers/run.js';
+
+let cluster: Cluster;
+
+beforeAll(async () => {
+  cluster = await embeddedProvider.start({ replicas: 0, logger: silentLogger });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const F = 'fixtures/graph';
+
+/** The graph gate's findings of a fixture whose first `baseCount` migrations are merged. */
+async function graph(scenario: string, baseCount: number): Promise<Finding[]> {
+  const { host, port, user } = cluster.primary;
+  const report = await runFixture(`${F}/${scenario}`, {
+    baseCount,
+    provider: 'url',
+    databaseUrl: `postgres://${user}@${host}:${port}/postgres`,
+  });
+  return report.findings.filter((f) => f.gate === 'graph');
+}
+
+describe('fk-cycle', () => {
+  it('blocks a non-deferrable cycle at the statement that closed it, with its full path', async () => {
+    const found = await graph('fk-cycle-closed-by-alter', 1);
+    const file = `${F}/fk-cycle-closed-by-alter/000002_create_billing_records.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'fk-cycle', severity: 'blocker', file, line: 11 },
+    ]);
+    expect(found[0].endLine).toBe(13);
+    expect(found[0].message).toBe(
+      'foreign keys form a cycle tenant_accounts → billing_records → tenant_accounts; not DEFERRABLE: billing_records.billing_records_account_id_fkey, tenant_accounts.tenant_accounts_primary_billing_fkey. neither side can be written first without a NULL placeholder patched later, and data-only restores (pg_dump --data-only) and bulk deletes fail on it',
+    );
+    expect(found[0].docs).toBe('docs/rules/fk-cycle.md');
+  });
+
+  it('only warns when every foreign key of the cycle is deferrable', async () => {
+    const found = await graph('fk-cycle-deferrable', 1);
+    const file = `${F}/fk-cycle-deferrable/000002_create_billing_records.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'fk-cycle', severity: 'warning', file, line: 10 },
+    ]);
+    expect(found[0].message).toContain('every foreign key in it is DEFERRABLE');
+  });
+
+  it('does not count a self-reference as a cycle', async () => {
+    expect(await graph('fk-self-reference', 1)).toEqual([]);
+  });
+
+  it('does not blame the PR for a cycle production already has', async () => {
+    expect(await graph('fk-cycle-preexisting', 1)).toEqual([]);
+  });
+});
+
+describe('used-before-created', () => {
+  it('blocks at the failing statement and names the later migration that creates the object', async () => {
+    const found = await graph('used-before-created', 1);
+    const file = `${F}/used-before-created/000002_link_customers_to_invoices.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'used-before-created', severity: 'blocker', file, line: 4 },
+    ]);
+    expect(found[0].message).toBe(
+      `relation invoices is used here before ${F}/used-before-created/000003_create_invoices.up.sql:3 creates it (migration 000003, which runs later); Postgres: relation "invoices" does not exist`,
+    );
+  });
+});
+
+describe('index dependencies', () => {
+  it('warns about a new foreign key whose columns do not lead any index', async () => {
+    const found = await graph('fk-without-index', 1);
+    const file = `${F}/fk-without-index/000002_create_orders.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'fk-without-index', severity: 'warning', file, line: 7 },
+    ]);
+    expect(found[0].message).toBe(
+      'foreign key orders_account_id_fkey on orders (account_id) → accounts has no index whose leading columns are (account_id): every delete or key update on accounts scans orders sequentially',
+    );
+  });
+
+  it('accepts a foreign key led by a composite index', async () => {
+    expect(await graph('fk-with-index', 1)).toEqual([]);
+  });
+
+  it('blocks a DROP INDEX that a foreign key depends on', async () => {
+    const found = await graph('drop-index-with-dependents', 1);
+    const file = `${F}/drop-index-with-dependents/000002_drop_plans_code_key.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'drop-with-dependents', severity: 'blocker', file, line: 2 },
+    ]);
+    expect(found[0].message).toMatch(
+      /^cannot drop index plans_code_key because constraint subscriptions_plan_code_fkey on table subscriptions requires it/,
+    );
+  });
+
+  it('blocks a CASCADE drop of the unique key a foreign key references', async () => {
+    const found = await graph('drop-constraint-cascade', 1);
+    const file = `${F}/drop-constraint-cascade/000002_drop_plan_code_unique.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'drop-with-dependents', severity: 'blocker', file, line: 3 },
+    ]);
+    expect(found[0].message).toBe(
+      'dropping constraint plans_code_key on plans also dropped foreign key subscriptions_plan_code_fkey on subscriptions (CASCADE): subscriptions.plan_code is no longer checked',
+    );
+  });
+
+  it('blocks ADD CONSTRAINT … USING INDEX on a missing index', async () => {
+    const found = await graph('using-index-missing', 1);
+    const file = `${F}/using-index-missing/000002_add_devices_serial_key.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'using-index-invalid', severity: 'blocker', file, line: 2 },
+    ]);
+    expect(found[0].message).toBe(
+      'index devices_serial_idx does not exist before this statement: ADD CONSTRAINT … USING INDEX devices_serial_idx fails',
+    );
+  });
+
+  it('blocks ADD CONSTRAINT … USING INDEX on an invalid index', async () => {
+    const found = await graph('using-index-invalid', 1);
+    const file = `${F}/using-index-invalid/000002_add_devices_serial_key.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'using-index-invalid', severity: 'blocker', file, line: 2 },
+    ]);
+    expect(found[0].message).toMatch(/^index devices_serial_idx on devices is INVALID/);
+  });
+});
+
+describe('pairing and clean history', () => {
+  it('reports a down without its up and the up the pair was renumbered from', async () => {
+    const { host, port, user } = cluster.primary;
+    const report = await runFixture(`${F}/orphan-down`, {
+      baseCount: 2,
+      provider: 'url',
+      databaseUrl: `postgres://${user}@${host}:${port}/postgres`,
+    });
+    const rules = report.findings.filter(
+      (f) => f.rule === 'orphan-down' || f.rule === 'unpaired-up',
+    );
+    expect(
+      rules.map((f) => ({ rule: f.rule, severity: f.severity, file: f.file, line: f.line })),
+    ).toEqual([
+      {
+        rule: 'orphan-down',
+        severity: 'blocker',
+        file: `${F}/orphan-down/000004_add_author_email.down.sql`,
+        line: 1,
+      },
+      {
+        rule: 'unpaired-up',
+        severity: 'warning',
+        file: `${F}/orphan-down/000003_add_author_email.up.sql`,
+        line: 1,
+      },
+    ]);
+  });
+
+  it('finds nothing in a clean history', async () => {
+    expect(await graph('clean-history', 1)).toEqual([]);
+  });
+});

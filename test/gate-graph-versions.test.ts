@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { Discovery, Finding, Format, Migration } from '../src/engine/model.js';
+import type { GateContext } from '../src/gates/gate.js';
+import { duplicateVersionFindings, outOfOrderFindings } from '../src/gates/graph/integrity.js';
+
+function migration(id: string, format: Format = 'golang-migrate'): Migration {
+  const file = `db/${id}_x.sql`;
+  return {
+    id,
+    name: 'x',
+    format,
+    sortKey: id.split('.').map(Number),
+    file,
+    up: { file, transaction: 'transaction', statements: [] },
+    checksum: id,
+    state: 'new',
+  };
+}
+
+function context(
+  format: Format,
+  merged: Migration[],
+  added: Migration[],
+  findings: Finding[] = [],
+): GateContext {
+  const discovery: Discovery = {
+    format,
+    reason: '',
+    migrations: [...merged, ...added],
+    findings,
+    notes: [],
+  };
+  return { discovery, merged, added } as unknown as GateContext;
+}
+
+const outOfOrder = (format: Format) =>
+  outOfOrderFindings(
+    context(format, [migration('1', format), migration('3', format)], [migration('2', format)]),
+  );
+
+describe('out-of-order', () => {
+  it('says what each production tool does with a version below the newest merged one', () => {
+    expect(outOfOrder('goose')[0].message).toBe(
+      'new migration 2 sorts before 3 (db/3_x.sql), the newest merged one; goose refuses it: `goose up` on a database at 3 fails with "found 1 missing migrations" unless run with -allow-missing, which then applies 2 after 3',
+    );
+    expect(outOfOrder('flyway')[0].message).toContain(
+      'Flyway refuses it with outOfOrder=false (the default): migrate fails validation with "Detected resolved migration not applied to database: 2"',
+    );
+    expect(outOfOrder('dbmate')[0].message).toContain(
+      'dbmate applies it anyway: production runs 2 after 3, the reverse of the order a fresh database uses',
+    );
+    expect(outOfOrder('plain')[0].message).toContain(
+      'the production tool either skips it or runs it after 3',
+    );
+  });
+
+  it('places the finding on the new file and leaves newer versions and Alembic alone', () => {
+    expect(outOfOrder('goose').map((f) => [f.rule, f.severity, f.file, f.line])).toEqual([
+      ['out-of-order', 'blocker', 'db/2_x.sql', 1],
+    ]);
+    expect(
+      outOfOrderFindings(context('goose', [migration('1'), migration('3')], [migration('4')])),
+    ).toEqual([]);
+    expect(outOfOrder('alembic')).toEqual([]);
+  });
+
+  it('compares versions numerically, not as text', () => {
+    const ctx = context('flyway', [migration('1.9')], [migration('1.10')]);
+    expect(outOfOrderFindings(ctx)).toEqual([]);
+  });
+});
+
+describe('duplicate-version', () => {
+  it('reports the second file of a version', () => {
+    const a = migration('2');
+    const b = { ...migration('2'), file: 'db/2_y.sql' };
+    const found = duplicateVersionFindings(context('goose', [migration('1')], [a, b]));
+    expect(found.map((f) => [f.rule, f.severity, f.file, f.line, f.message])).toEqual([
+      [
+        'duplicate-version',
+        'blocker',
+        'db/2_y.sql',
+        1,
+        'version 2 is used twice: db/2_x.sql and db/2_y.sql; the production tool records one version once and fails or skips the other',
+      ],
+    ]);
+  });
+
+  it('leaves it to discovery when discovery already reported it', () => {
+    const reported: Finding = {
+      gate: 'replay',
+      rule: 'duplicate-version',
+      severity: 'blocker',
+      message: 'x',
+    };
+    const ctx = context(
+      'goose',
+      [],
+      [migration('2'), { ...migration('2'), file: 'db/2_y.sql' }],
+      [reported],
+    );
+    expect(duplicateVersionFindings(ctx)).toEqual([]);
+  });
+});
