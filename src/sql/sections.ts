@@ -1,0 +1,49 @@
+/**
+ * Formats that keep up and down in one file (goose, dbmate) mark sections with comment lines.
+ * A section is split by blanking every line outside it with spaces of the same byte length, so
+ * the statements' lines and byte offsets still refer to the original file.
+ */
+import type { Statement } from '../engine/model.js';
+import { splitStatements } from './split.js';
+
+/** A marker comment line: its 1-based line and the regex match on the line. */
+export interface Marker {
+  line: number;
+  match: RegExpExecArray;
+}
+
+export function findMarkers(source: string, pattern: RegExp): Marker[] {
+  const markers: Marker[] = [];
+  source.split('\n').forEach((text, i) => {
+    const match = pattern.exec(text.replace(/\r$/, ''));
+    if (match) markers.push({ line: i + 1, match });
+  });
+  return markers;
+}
+
+/** `source` with every line outside `fromLine..toLine` (1-based, inclusive) blanked. */
+export function maskOutside(source: string, fromLine: number, toLine: number): string {
+  return source
+    .split('\n')
+    .map((text, i) => {
+      const line = i + 1;
+      return line >= fromLine && line <= toLine ? text : ' '.repeat(Buffer.byteLength(text));
+    })
+    .join('\n');
+}
+
+/** The statements of lines `fromLine..toLine` of `source`, with the file's line numbers. */
+export function splitSection(
+  source: string,
+  file: string,
+  fromLine: number,
+  toLine: number,
+): Statement[] {
+  if (toLine < fromLine) return [];
+  return splitStatements(maskOutside(source, fromLine, toLine), file);
+}
+
+/** The number of `\n`-separated lines in `source`; the last line of a section reaching the end. */
+export function lineCount(source: string): number {
+  return source.split('\n').length;
+}
