@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '../src/engine/options.js';
+import { InputError } from '../src/engine/errors.js';
+import type { Script, Statement } from '../src/engine/model.js';
+import { parseRollbackSettings } from '../src/gates/rollback/settings.js';
+import { appliedBeforeFailure } from '../src/gates/rollback/describe.js';
+import { objectNames } from '../src/gates/rollback/locate.js';
+
+const withRollback = (rollback: Record<string, unknown>) => ({
+  settings: { ...defaultSettings(), rollback },
+  configFile: '.schemagate.yml',
+});
+
+describe('rollback settings', () => {
+  it('defaults to one tenant, the whole chain and a warning for a missing down', () => {
+    expect(parseRollbackSettings(withRollback({}))).toEqual({
+      tenants: 'one',
+      chain: 'all',
+      missingDown: 'warning',
+    });
+  });
+
+  it('accepts every tenant, a chain length and blocking missing downs', () => {
+    expect(
+      parseRollbackSettings(withRollback({ tenants: 'all', chain: 2, missingDown: 'blocker' })),
+    ).toEqual({
+      tenants: 'all',
+      chain: 2,
+      missingDown: 'blocker',
+    });
+  });
+
+  it('names the file, the key and the value it refuses', () => {
+    const bad = () => parseRollbackSettings(withRollback({ tenants: 'some' }));
+    expect(bad).toThrow(InputError);
+    expect(bad).toThrow(
+      '.schemagate.yml: rollback.tenants: Invalid option: expected one of "one"|"all" (got "some")',
+    );
+    expect(() => parseRollbackSettings(withRollback({ chain: -1 }))).toThrow(
+      '.schemagate.yml: rollback.chain: ',
+    );
+    expect(() => parseRollbackSettings(withRollback({ tenant: 'one' }))).toThrow(
+      '.schemagate.yml: rollback.tenant: Unrecognized key: "tenant"',
+    );
+  });
+});
+
+const stmt = (
+  line: number,
+  sql: string,
+  kind = 'IndexStmt',
+  ast: Record<string, unknown> = {},
+): Statement => ({
+  sql,
+  file: 'm/2.down.sql',
+  line,
+  endLine: line,
+  kind,
+  ast,
+  ignores: [],
+});
+
+describe('what a failed down leaves applied', () => {
+  it('keeps every earlier statement of a script without a transaction', () => {
+    const script: Script = {
+      file: 'm/2.down.sql',
+      transaction: 'none',
+      statements: [
+        stmt(1, 'drop index concurrently a'),
+        stmt(2, 'drop index concurrently b'),
+        stmt(3, 'drop index c'),
+      ],
+    };
+    expect(appliedBeforeFailure(script, 2).map((s) => s.line)).toEqual([1, 2]);
+  });
+
+  it('keeps nothing of a script that runs in one transaction', () => {
+    const script: Script = {
+      file: 'm/2.down.sql',
+      transaction: 'transaction',
+      statements: [stmt(1, 'a'), stmt(2, 'b')],
+    };
+    expect(appliedBeforeFailure(script, 1)).toEqual([]);
+  });
+
+  it('keeps the committed block of a script with its own BEGIN/COMMIT, not the open one', () => {
+    const begin = stmt(1, 'begin', 'TransactionStmt', { kind: 'TRANS_STMT_BEGIN' });
+    const commit = stmt(3, 'commit', 'TransactionStmt', { kind: 'TRANS_STMT_COMMIT' });
+    const begin2 = stmt(4, 'begin', 'TransactionStmt', { kind: 'TRANS_STMT_BEGIN' });
+    const script: Script = {
+      file: 'm/2.down.sql',
+      transaction: 'implicit',
+      statements: [
+        begin,
+        stmt(2, 'drop table a', 'DropStmt'),
+        commit,
+        begin2,
+        stmt(5, 'drop table b', 'DropStmt'),
+        stmt(6, 'x'),
+      ],
+    };
+    expect(appliedBeforeFailure(script, 5).map((s) => s.line)).toEqual([2]);
+  });
+});
+
+describe('names a catalog change is about', () => {
+  it('puts the object first, then the table it is on', () => {
+    expect(
+      objectNames({ change: 'added', kind: 'sequence', name: '$tenant.order_number_seq' }),
+    ).toEqual(['order_number_seq']);
+    expect(objectNames({ change: 'changed', kind: 'column', name: '$tenant.orders.note' })).toEqual(
+      ['note', 'orders'],
+    );
+    expect(
+      objectNames({ change: 'added', kind: 'function', name: '$tenant.item_named(text)' }),
+    ).toEqual(['item_named']);
+    expect(
+      objectNames({
+        change: 'removed',
+        kind: 'grant',
+        name: 'SELECT on table $tenant.orders to reporting',
+      }),
+    ).toEqual(['orders']);
+  });
+});
