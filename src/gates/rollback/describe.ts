@@ -67,6 +67,7 @@ export function stateAfterFailure(script: Script, t: StatementTrace): string {
   const applied = appliedBeforeFailure(script, t.index);
   if (applied.length === 0) return `No statement of ${script.file} was applied before the failure.`;
   const lines = applied.map((s) => s.line).join(', ');
-  const what = applied.length > 1 ? `statements at lines ${lines} stay` : `statement at line ${lines} stays`;
+  const what =
+    applied.length > 1 ? `statements at lines ${lines} stay` : `statement at line ${lines} stays`;
   return `It does not run in one transaction: the ${what} applied (${script.file}), so the database is left half rolled back.`;
 }

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { diffCatalogs } from '../../catalog/diff.js';
 import type { CatalogChange } from '../../catalog/types.js';
 import type { Finding, Migration, Script } from '../../engine/model.js';
@@ -5,7 +6,13 @@ import type { StatementTrace } from '../../engine/trace.js';
 import { finding, type GateContext } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
 import { changeFindings } from './changes.js';
-import { compareWithCopies, copyTables, dropCopies, type RowDifference } from './rows.js';
+import {
+  compareWithCopies,
+  copyTables,
+  dropCopies,
+  type RowDifference,
+  type TableCopy,
+} from './rows.js';
 import { RULES } from './rules.js';
 import { Sandbox } from './sandbox.js';
 import { displayName, statementAbout } from './locate.js';
@@ -26,6 +33,7 @@ export async function checkPairs(
       const m = ctx.added[i];
       if (!m.down) continue;
       if (!(await sandbox.at(i))) break;
+      ctx.logger.debug(`rollback: ${m.id} up → down → up on ${sandbox.tenant.name}`);
       const result = await checkPair(sandbox, m);
       out.push(...result.findings);
       if (result.upFailed) break;
@@ -43,37 +51,44 @@ interface PairResult {
 }
 
 async function checkPair(sandbox: Sandbox, m: Migration): Promise<PairResult> {
-  const down = m.down!;
   const observer = await sandbox.observer();
   const copies = await copyTables(observer, sandbox.ownSchemas);
   try {
-    const before = await sandbox.snapshot();
-    if (failedTrace(await sandbox.apply(m, 'up'))) {
-      sandbox.spoil();
-      return { findings: [], upFailed: true };
-    }
-    const downFailure = failedTrace(await sandbox.apply(m, 'down'));
-    if (downFailure) {
-      sandbox.spoil();
-      return { findings: [downFailed(m, down, downFailure)], upFailed: false };
-    }
-    const changes = diffCatalogs(before, await sandbox.snapshot());
-    const findings = [
-      ...changeFindings(m, changes),
-      ...(await compareWithCopies(observer, copies)).map((d) =>
-        dataLoss(m, down, d, sandbox.tenant.schema),
-      ),
-    ];
-    if (findings.length > 0) sandbox.spoil();
-    const reapply = failedTrace(await sandbox.apply(m, 'up'));
-    if (reapply) {
-      sandbox.spoil();
-      findings.push(reapplyFailed(m, reapply, changes));
-    } else sandbox.advance();
-    return { findings, upFailed: false };
+    return await upDownUp(sandbox, m, observer, copies);
   } finally {
     await dropCopies(observer, copies).catch(() => undefined);
   }
+}
+
+async function upDownUp(
+  sandbox: Sandbox,
+  m: Migration,
+  observer: pg.Client,
+  copies: TableCopy[],
+): Promise<PairResult> {
+  const before = await sandbox.snapshot();
+  if (failedTrace(await sandbox.apply(m, 'up'))) {
+    sandbox.spoil();
+    return { findings: [], upFailed: true };
+  }
+  const downFailure = failedTrace(await sandbox.apply(m, 'down'));
+  if (downFailure) {
+    sandbox.spoil();
+    return { findings: [downFailed(m, m.down!, downFailure)], upFailed: false };
+  }
+  const changes = diffCatalogs(before, await sandbox.snapshot());
+  const differences = await compareWithCopies(observer, copies);
+  const findings = [
+    ...changeFindings(m, changes),
+    ...differences.map((d) => dataLoss(m, m.down!, d, sandbox.tenant.schema)),
+  ];
+  if (findings.length > 0) sandbox.spoil();
+  const reapply = failedTrace(await sandbox.apply(m, 'up'));
+  if (reapply) {
+    sandbox.spoil();
+    findings.push(reapplyFailed(m, reapply, changes));
+  } else sandbox.advance();
+  return { findings, upFailed: false };
 }
 
 function downFailed(m: Migration, down: Script, t: StatementTrace): Finding {
