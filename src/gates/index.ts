@@ -3,10 +3,12 @@ import { getErrorMessage } from '../engine/errors.js';
 import type { Gate, GateContext } from './gate.js';
 import { replayGate } from './replay.js';
 import { graphGate } from './graph/index.js';
+import { locksGate } from './locks/index.js';
+import { isolationGate } from './isolation/index.js';
 import { rollbackGate } from './rollback/index.js';
 
 /** Every gate, in the order they run. Add a gate by adding it here. */
-export const GATES: Gate[] = [replayGate, graphGate, rollbackGate];
+export const GATES: Gate[] = [replayGate, graphGate, locksGate, isolationGate, rollbackGate];
 
 /**
  * Runs the selected gates (all by default). A gate that crashes is an infrastructure problem of

@@ -1,0 +1,120 @@
+import type pg from 'pg';
+import type { SeedTable } from '../../engine/seed-catalog.js';
+import { quoteIdent } from '../../engine/workspace.js';
+import { actAs, actAsOwner, attempt, type SyntheticTenant } from './leak-tenants.js';
+import { buildRow, type RowContext } from './leak-rows.js';
+
+/** What one probe of the live leak test saw. */
+export interface ProbeSetup {
+  client: pg.Client;
+  role: string;
+  setting: string;
+  column: string;
+  /** Id (as the setting's text) of a tenant for a relation. */
+  idOf(tenant: SyntheticTenant): string;
+}
+
+/** A relation the application reads: a tenant-scoped table or a view over such tables. */
+export interface ReadTarget {
+  sql: string;
+  name: string;
+  kind: 'table' | 'view';
+  hasTenantColumn: boolean;
+  /** Every relation it reads holds tenant rows (so a tenant owning no rows must see nothing). */
+  onlyTenantData: boolean;
+}
+
+export interface ReadLeak {
+  actingAs: SyntheticTenant;
+  /** Rows per owning tenant label (`other tenants` for rows of no synthetic tenant). */
+  rows: Map<string, number>;
+}
+
+/** Rows of other tenants a relation returns to `tenant`; undefined when the role may not read it. */
+export async function readAsTenant(
+  p: ProbeSetup,
+  target: ReadTarget,
+  tenant: SyntheticTenant,
+  labels: Map<string, string>,
+): Promise<ReadLeak | undefined> {
+  const col = quoteIdent(p.column);
+  const sql = `select t.${col}::text as owner, count(*)::int as n from ${target.sql} t where t.${col}::text is distinct from $1 group by 1`;
+  await actAs(p.client, p.role, p.setting, p.idOf(tenant));
+  const r = await attempt(p.client, () =>
+    p.client.query<{ owner: string | null; n: number }>(sql, [p.idOf(tenant)]),
+  );
+  await actAsOwner(p.client);
+  if (!r.value) return undefined;
+  const rows = new Map<string, number>();
+  for (const row of r.value.rows) {
+    const label = labels.get(row.owner ?? '') ?? 'other tenants';
+    rows.set(label, (rows.get(label) ?? 0) + row.n);
+  }
+  return rows.size ? { actingAs: tenant, rows } : undefined;
+}
+
+const meaningful = (v: unknown): boolean =>
+  v !== null &&
+  v !== 0 &&
+  v !== false &&
+  v !== '' &&
+  !(typeof v === 'object' && Object.values(v as object).every((x) => !meaningful(x)));
+
+/** Rows a view without the tenant column returns to a tenant that owns no rows at all. */
+export async function readAsEmptyTenant(
+  p: ProbeSetup,
+  target: ReadTarget,
+  empty: SyntheticTenant,
+): Promise<number> {
+  await actAs(p.client, p.role, p.setting, p.idOf(empty));
+  const r = await attempt(p.client, () =>
+    p.client.query<{ r: Record<string, unknown> }>(
+      `select row_to_json(t) as r from ${target.sql} t limit 1000`,
+    ),
+  );
+  await actAsOwner(p.client);
+  return (r.value?.rows ?? []).filter((row) => meaningful(row.r)).length;
+}
+
+/** Write attempts of tenant `a` on tenant `b`'s rows of one table that Postgres accepted. */
+export async function writeAsTenant(
+  p: ProbeSetup,
+  rows: RowContext,
+  table: SeedTable,
+  a: SyntheticTenant,
+  b: SyntheticTenant,
+): Promise<string[]> {
+  const col = quoteIdent(p.column);
+  const type = table.columns.find((c) => c.name === p.column)!.type;
+  const [idA, idB] = [p.idOf(a), p.idOf(b)];
+  const accepted: string[] = [];
+  const probe = async (what: string, sql: string, params: unknown[], needRows: boolean) => {
+    await actAs(p.client, p.role, p.setting, idA);
+    const r = await attempt(p.client, () => p.client.query(sql, params));
+    await actAsOwner(p.client);
+    if (r.value && (!needRows || (r.value.rowCount ?? 0) > 0))
+      accepted.push(what.replace('{n}', String(r.value.rowCount ?? 0)));
+  };
+  const row = await buildRow(rows, table, b, 3_000_000 + b.index * 10);
+  if (typeof row !== 'string')
+    await probe(`insert a row of ${b.label}`, row.sql, row.params, false);
+  await probe(
+    `update {n} row(s) of ${b.label}`,
+    `update ${table.sql} set ${col} = ${col} where ${col}::text = $1`,
+    [idB],
+    true,
+  );
+  await probe(
+    `move {n} of its own row(s) to ${b.label}`,
+    `update ${table.sql} set ${col} = $1::${type} where ${col}::text = $2`,
+    [idB, idA],
+    true,
+  );
+  await probe(
+    `delete {n} row(s) of ${b.label}`,
+    `delete from ${table.sql} where ${col}::text = $1`,
+    [idB],
+    true,
+  );
+  return accepted;
+}

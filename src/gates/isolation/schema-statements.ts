@@ -1,0 +1,91 @@
+/**
+ * Static rules on the statements of a tenant migration in the schema topology: every object it
+ * touches must resolve in the tenant's own schema through search_path.
+ */
+import type { Finding, Statement } from '../../engine/model.js';
+import { finding } from '../gate.js';
+import { RULES } from './rules.js';
+import { touchesOf } from './touches.js';
+
+type Node = Record<string, any>;
+
+const strings = (list: Node[] | undefined): string[] =>
+  (list ?? []).map((n) => String(n?.String?.sval ?? ''));
+const qualifier = (names: string[]): string | undefined =>
+  names.length > 1 ? names[names.length - 2] : undefined;
+
+/** Schemas named as targets by statements `touchesOf` does not cover. */
+const EXTRA_TARGETS: Record<string, (a: Node) => Array<{ schema?: string; name: string }>> = {
+  CreateSeqStmt: (a) => [{ schema: a.sequence?.schemaname, name: a.sequence?.relname }],
+  AlterSeqStmt: (a) => [{ schema: a.sequence?.schemaname, name: a.sequence?.relname }],
+  CreateEnumStmt: (a) => [
+    { schema: qualifier(strings(a.typeName)), name: strings(a.typeName).pop() ?? '' },
+  ],
+  CreateDomainStmt: (a) => [
+    { schema: qualifier(strings(a.domainname)), name: strings(a.domainname).pop() ?? '' },
+  ],
+  CompositeTypeStmt: (a) => [{ schema: a.typevar?.schemaname, name: a.typevar?.relname }],
+  CreateTrigStmt: (a) => [{ schema: a.relation?.schemaname, name: a.relation?.relname }],
+  RenameStmt: (a) => [{ schema: a.relation?.schemaname, name: a.relation?.relname ?? a.subname }],
+  CreateSchemaStmt: (a) => [{ schema: a.schemaname, name: a.schemaname }],
+};
+
+const EXEMPT = new Set(['pg_temp']);
+
+function qualifiedTargets(stmt: Statement): Array<{ schema: string; name: string }> {
+  const fromTouches = touchesOf(stmt)
+    .filter((t) => t.schema)
+    .map((t) => ({ schema: t.schema!, name: t.name }));
+  const extra = stmt.ast ? (EXTRA_TARGETS[stmt.kind]?.(stmt.ast) ?? []) : [];
+  const all = [
+    ...fromTouches,
+    ...extra.filter((t): t is { schema: string; name: string } => !!t.schema),
+  ];
+  return all.filter((t) => !EXEMPT.has(t.schema));
+}
+
+function crossSchemaWrite(stmt: Statement): Finding | undefined {
+  const targets = qualifiedTargets(stmt);
+  if (!targets.length) return undefined;
+  const list = [
+    ...new Set(
+      targets.map((t) =>
+        stmt.kind === 'CreateSchemaStmt' ? `schema ${t.schema}` : `${t.schema}.${t.name}`,
+      ),
+    ),
+  ];
+  return finding('isolation', RULES.crossSchemaWrite, {
+    file: stmt.file,
+    line: stmt.line,
+    endLine: stmt.endLine,
+    message: `${stmt.kind} in a tenant migration touches ${list.join(', ')}, outside the tenant's schema: it runs once per tenant against the same object, or writes one tenant's data from every tenant's migration`,
+    help: `Use unqualified names so that each tenant's search_path resolves them in its own schema; move changes to shared objects into a migration of the shared schema.`,
+  });
+}
+
+function setsSearchPath(stmt: Statement): boolean {
+  const a = stmt.ast ?? {};
+  if (stmt.kind === 'VariableSetStmt') return a.name === 'search_path';
+  if (stmt.kind === 'AlterRoleSetStmt' || stmt.kind === 'AlterDatabaseSetStmt')
+    return a.setstmt?.name === 'search_path';
+  if (stmt.kind === 'CreateFunctionStmt') return false; // a function's own SET search_path is local to it
+  return /"set_config"[^]*?"search_path"/.test(JSON.stringify(a));
+}
+
+function searchPathChange(stmt: Statement): Finding | undefined {
+  if (!setsSearchPath(stmt)) return undefined;
+  return finding('isolation', RULES.searchPathChange, {
+    file: stmt.file,
+    line: stmt.line,
+    endLine: stmt.endLine,
+    message: `a tenant migration changes search_path: the statements after it no longer resolve names in the tenant's schema, so they may create or write objects of another schema`,
+    help: "Remove the SET search_path; the migration runner sets each tenant's search_path. Inside functions use the function's own SET search_path clause.",
+  });
+}
+
+/** Findings for the PR's statements in the schema topology. */
+export function schemaStatementFindings(statements: Statement[]): Finding[] {
+  return statements.flatMap((s) =>
+    [crossSchemaWrite(s), searchPathChange(s)].filter((f): f is Finding => !!f),
+  );
+}

@@ -1,0 +1,99 @@
+import type { Finding } from '../../engine/model.js';
+import type { GateContext, TenantHandle } from '../gate.js';
+import { runLeakTest } from './leak-test.js';
+import type { StatementLocator } from './locate.js';
+import { bareName } from './names.js';
+import { weakenedPolicies } from './policy-weakened.js';
+import { RULES } from './rules.js';
+import type { IsolationSettings } from './settings.js';
+import { sharedStaticFindings, type Keyed, type StaticInput } from './shared-static.js';
+import { tenantScope } from './tenant-scope.js';
+
+/** Rules about a table's state that a weakening finding on the same table already explains. */
+const STATE_RULES = new Set<string>([
+  RULES.rlsNotEnabled.id,
+  RULES.rlsNotForced.id,
+  RULES.policyMissing.id,
+  RULES.policyWithoutTenantCheck.id,
+  RULES.policyWithoutRls.id,
+]);
+
+function newOnly(now: Keyed[], before: Keyed[]): Keyed[] {
+  const old = new Set(before.map((k) => k.key));
+  return now.filter((k) => !old.has(k.key));
+}
+
+function staticFindings(ctx: GateContext, input: StaticInput, tenant: TenantHandle): Finding[] {
+  const before = ctx.before.get(tenant.name);
+  const now = sharedStaticFindings(input);
+  const was = before ? sharedStaticFindings({ ...input, snapshot: before }) : [];
+  const weakened = before ? weakenedPolicies(before, input) : [];
+  const weakTables = new Set(weakened.map((w) => w.table));
+  const state = newOnly(now, was).filter(
+    (k) => !(k.table && weakTables.has(k.table) && STATE_RULES.has(k.finding.rule)),
+  );
+  return [...weakened, ...state].map((k) => k.finding);
+}
+
+async function leakTestOn(
+  ctx: GateContext,
+  tenant: TenantHandle,
+  input: StaticInput,
+  settings: IsolationSettings,
+  tables: string[],
+): Promise<Keyed[]> {
+  const client = await ctx.databases.connect(tenant);
+  try {
+    return await runLeakTest({
+      client,
+      schemas: tenant.searchPath,
+      tenantColumn: input.tenantColumn,
+      tenantSetting: input.tenantSetting,
+      tenantTables: tables,
+      appRole: settings.appRole,
+      tenantCount: settings.leakTestTenants,
+      locator: input.locator,
+      logger: ctx.logger,
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+/** The live leak test on the PR's state; leaks the merged state already had are left out. */
+async function liveFindings(
+  ctx: GateContext,
+  input: StaticInput,
+  settings: IsolationSettings,
+  tenant: TenantHandle,
+): Promise<Finding[]> {
+  const tables = tenantScope(input.snapshot, input).tables.map((t) => bareName(t.name));
+  const now = await leakTestOn(ctx, tenant, input, settings, tables);
+  if (!now.length || ctx.merged.length === 0) return now.map((k) => k.finding);
+  const base = await ctx.databases.cloneBase('isolation_base');
+  const before = await leakTestOn(ctx, base.tenants[0], input, settings, tables);
+  return newOnly(now, before).map((k) => k.finding);
+}
+
+/** The shared topology: static rules on the catalog, then the live leak test. */
+export async function sharedFindings(
+  ctx: GateContext,
+  settings: IsolationSettings,
+  locator: StatementLocator,
+): Promise<Finding[]> {
+  const tenant = ctx.tenants[0];
+  const snapshot = tenant && ctx.after.get(tenant.name);
+  if (!snapshot) return [];
+  const input: StaticInput = {
+    snapshot,
+    locator,
+    pgMajor: Number.parseInt(ctx.cluster.postgresVersion, 10) || 0,
+    tenantColumn: ctx.options.tenantColumn,
+    tenantSetting: ctx.options.tenantSetting,
+    settings,
+    schema: tenant.schema,
+  };
+  const found = staticFindings(ctx, input, tenant);
+  if (settings.leakTest) found.push(...(await liveFindings(ctx, input, settings, tenant)));
+  return found;
+}
