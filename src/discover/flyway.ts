@@ -1,0 +1,151 @@
+/**
+ * Flyway: `V{version}__{description}.sql` versioned migrations ordered by version, compared part
+ * by part as numbers (1.2 < 1.2.10 < 1.10; 1.0 equals 1), `U{version}__...` undo scripts as their
+ * downs, `R__{description}.sql` repeatables after every versioned one, ordered by description.
+ * Each script runs in a transaction unless its `.sql.conf` says `executeInTransaction=false`.
+ */
+import { join } from 'node:path';
+import {
+  compareSortKeys,
+  type Discovery,
+  type Finding,
+  type Migration,
+  type TransactionMode,
+} from '../engine/model.js';
+import {
+  assertDirectory,
+  checksumOf,
+  listFileNames,
+  locateDir,
+  peekText,
+  readMigrationFile,
+  repoPath,
+  type MigrationDir,
+} from './files.js';
+import {
+  byVersion,
+  downOrNothing,
+  duplicateVersionFindings,
+  orphanDownFinding,
+  scriptOf,
+  type FormatModule,
+} from './format.js';
+
+const VERSIONED = /^([VUB])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+const REPEATABLE = /^R__(.+)\.sql$/;
+/** Repeatables sort after every versioned migration. */
+const AFTER_VERSIONS = Number.MAX_SAFE_INTEGER;
+
+interface FlywayFile {
+  name: string;
+  prefix: 'V' | 'U' | 'B' | 'R';
+  version: string;
+  parts: number[];
+  description: string;
+}
+
+function parseName(name: string): FlywayFile | undefined {
+  const r = REPEATABLE.exec(name);
+  if (r) return { name, prefix: 'R', version: '', parts: [], description: r[1] };
+  const v = VERSIONED.exec(name);
+  if (!v) return undefined;
+  const version = v[2].replace(/_/g, '.');
+  const parts = version.split('.').map(Number);
+  return { name, prefix: v[1] as 'V' | 'U' | 'B', version, parts, description: v[3] };
+}
+
+/** Flyway ignores trailing zero parts: 1.0 and 1 are one version. */
+export function flywayVersionKey(parts: number[]): number[] {
+  const key = [...parts];
+  while (key.length > 1 && key[key.length - 1] === 0) key.pop();
+  return key;
+}
+
+async function detect(dir: string): Promise<string | undefined> {
+  const files = (await listFileNames(dir)).flatMap((n) => parseName(n) ?? []);
+  const runnable = files.filter((f) => f.prefix === 'V' || f.prefix === 'R');
+  if (runnable.length === 0) return undefined;
+  return `found ${files.length} files named V{version}__{description}.sql or R__{description}.sql`;
+}
+
+async function transactionOf(abs: string): Promise<TransactionMode> {
+  const conf = (await peekText(`${abs}.conf`)) ?? '';
+  return /^\s*executeInTransaction\s*=\s*false\s*$/im.test(conf) ? 'none' : 'transaction';
+}
+
+async function toMigration(
+  repoRoot: string,
+  dir: MigrationDir,
+  f: FlywayFile,
+  undo: FlywayFile | undefined,
+): Promise<Migration> {
+  const file = repoPath(dir, f.name);
+  const downFile = undo ? repoPath(dir, undo.name) : undefined;
+  const source = await readMigrationFile(repoRoot, file);
+  const downSource = downFile ? await readMigrationFile(repoRoot, downFile) : undefined;
+  const down =
+    undo && downFile && downSource !== undefined
+      ? downOrNothing(scriptOf(downFile, downSource, await transactionOf(join(dir.abs, undo.name))))
+      : undefined;
+  return {
+    id: f.prefix === 'R' ? `R__${f.description}` : f.version,
+    name: f.description,
+    format: 'flyway',
+    sortKey: f.prefix === 'R' ? [AFTER_VERSIONS, f.description] : flywayVersionKey(f.parts),
+    file,
+    ...(downFile ? { downFile } : {}),
+    up: scriptOf(file, source, await transactionOf(join(dir.abs, f.name))),
+    ...(down ? { down } : {}),
+    checksum: checksumOf(source, downSource),
+    ...(f.prefix === 'R' ? { repeatable: true } : {}),
+    state: 'new',
+  };
+}
+
+async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
+  const dir = locateDir(repoRoot, dirPath);
+  await assertDirectory(dir);
+  const names = await listFileNames(dir.abs);
+  const files = names.flatMap((n) => parseName(n) ?? []);
+  const key = (f: FlywayFile) => flywayVersionKey(f.parts).join('.');
+  const runnable = files.filter((f) => f.prefix === 'V' || f.prefix === 'R');
+  const undos = new Map(files.filter((f) => f.prefix === 'U').map((u) => [key(u), u]));
+  const migrations: Migration[] = [];
+  for (const f of runnable) {
+    const undo = f.prefix === 'V' ? undos.get(key(f)) : undefined;
+    if (undo) undos.delete(key(f));
+    migrations.push(await toMigration(repoRoot, dir, f, undo));
+  }
+  migrations.sort(byVersion(compareSortKeys));
+  const findings: Finding[] = [
+    ...[...undos.values()].map((u) =>
+      orphanDownFinding(repoPath(dir, u.name), u.version, 'Flyway'),
+    ),
+    ...duplicateVersionFindings(migrations, (m) => m.sortKey.join('.'), 'Flyway'),
+  ];
+  return { format: 'flyway', reason: '', migrations, findings, notes: notesFor(dir, names, files) };
+}
+
+function notesFor(dir: MigrationDir, names: string[], files: FlywayFile[]): string[] {
+  const baselines = files.filter((f) => f.prefix === 'B');
+  const recognised = new Set(files.map((f) => f.name));
+  const stray = names.filter((n) => n.endsWith('.sql') && !recognised.has(n));
+  return [
+    ...baselines.map(
+      (b) =>
+        `${repoPath(dir, b.name)} is a baseline migration: it is not replayed; the versioned migrations are replayed from an empty database instead`,
+    ),
+    ...stray.map(
+      (n) =>
+        `${repoPath(dir, n)} is not named like a Flyway migration; Flyway ignores it, and so does this check`,
+    ),
+  ];
+}
+
+export const flyway: FormatModule = {
+  format: 'flyway',
+  priority: 20,
+  expects: 'V{version}__{description}.sql (U… undo, R__… repeatable)',
+  detect,
+  discover,
+};

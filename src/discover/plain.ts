@@ -1,0 +1,120 @@
+/**
+ * Plain ordered `.sql` files, applied in natural file-name order (`2_x.sql` before `10_x.sql`),
+ * each in a transaction. Downs are `X.down.sql`, `X_down.sql` or `down/X.sql`, paired with the
+ * up `X.sql` (or `X.up.sql`, `X_up.sql`) when exactly one up and one down share the name.
+ */
+import { compareSortKeys, type Discovery, type Finding, type Migration } from '../engine/model.js';
+import {
+  assertDirectory,
+  checksumOf,
+  listFileNames,
+  locateDir,
+  readMigrationFile,
+  repoPath,
+  type MigrationDir,
+} from './files.js';
+import {
+  byVersion,
+  downOrNothing,
+  orphanDownFinding,
+  scriptOf,
+  type FormatModule,
+} from './format.js';
+import { join } from 'node:path';
+
+const DOWN_SUFFIX = /[._]down$/i;
+const UP_SUFFIX = /[._]up$/i;
+
+interface SqlFile {
+  /** Name relative to the migration directory (`down/x.sql` for the down folder). */
+  path: string;
+  stem: string;
+}
+
+/** `2_x` → [2, '_x']: numbers compare as numbers, the rest as text. */
+export function naturalKey(name: string): Array<number | string> {
+  return (name.match(/\d+|\D+/g) ?? []).map((part) => (/^\d/.test(part) ? Number(part) : part));
+}
+
+async function sqlFiles(abs: string) {
+  const ups: SqlFile[] = [];
+  const downs: SqlFile[] = [];
+  for (const name of (await listFileNames(abs)).filter((n) => n.endsWith('.sql'))) {
+    const base = name.slice(0, -'.sql'.length);
+    if (DOWN_SUFFIX.test(base)) downs.push({ path: name, stem: base.replace(DOWN_SUFFIX, '') });
+    else ups.push({ path: name, stem: base.replace(UP_SUFFIX, '') });
+  }
+  for (const name of (await listFileNames(join(abs, 'down'))).filter((n) => n.endsWith('.sql'))) {
+    const base = name.slice(0, -'.sql'.length);
+    downs.push({ path: `down/${name}`, stem: base.replace(DOWN_SUFFIX, '') });
+  }
+  return { ups, downs };
+}
+
+async function detect(dir: string): Promise<string | undefined> {
+  const { ups } = await sqlFiles(dir);
+  return ups.length > 0 ? `found ${ups.length} .sql files, applied in file-name order` : undefined;
+}
+
+function pairDowns(dir: MigrationDir, ups: SqlFile[], downs: SqlFile[]) {
+  const pairs = new Map<SqlFile, SqlFile>();
+  const findings: Finding[] = [];
+  const notes: string[] = [];
+  const count = (list: SqlFile[], stem: string) => list.filter((f) => f.stem === stem).length;
+  for (const down of downs) {
+    const matching = ups.filter((u) => u.stem === down.stem);
+    if (matching.length === 0) {
+      findings.push(orphanDownFinding(repoPath(dir, down.path), down.stem, 'plain'));
+    } else if (matching.length === 1 && count(downs, down.stem) === 1) {
+      pairs.set(matching[0], down);
+    } else {
+      notes.push(
+        `${repoPath(dir, down.path)} matches more than one up or down file; it is not used as a down`,
+      );
+    }
+  }
+  return { pairs, findings, notes };
+}
+
+async function toMigration(repoRoot: string, dir: MigrationDir, up: SqlFile, down?: SqlFile) {
+  const file = repoPath(dir, up.path);
+  const downFile = down ? repoPath(dir, down.path) : undefined;
+  const source = await readMigrationFile(repoRoot, file);
+  const downSource = downFile ? await readMigrationFile(repoRoot, downFile) : undefined;
+  const downScript =
+    downFile && downSource !== undefined
+      ? downOrNothing(scriptOf(downFile, downSource, 'transaction'))
+      : undefined;
+  const migration: Migration = {
+    id: up.stem,
+    name: up.stem.replace(/^\d+[._-]*/, '') || up.stem,
+    format: 'plain',
+    sortKey: naturalKey(up.stem),
+    file,
+    ...(downFile ? { downFile } : {}),
+    up: scriptOf(file, source, 'transaction'),
+    ...(downScript ? { down: downScript } : {}),
+    checksum: checksumOf(source, downSource),
+    state: 'new',
+  };
+  return migration;
+}
+
+async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
+  const dir = locateDir(repoRoot, dirPath);
+  await assertDirectory(dir);
+  const { ups, downs } = await sqlFiles(dir.abs);
+  const { pairs, findings, notes } = pairDowns(dir, ups, downs);
+  const migrations: Migration[] = [];
+  for (const up of ups) migrations.push(await toMigration(repoRoot, dir, up, pairs.get(up)));
+  migrations.sort(byVersion(compareSortKeys));
+  return { format: 'plain', reason: '', migrations, findings, notes };
+}
+
+export const plain: FormatModule = {
+  format: 'plain',
+  priority: 1000,
+  expects: '.sql files applied in file-name order',
+  detect,
+  discover,
+};
