@@ -56,7 +56,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const reportPath = writeReportFiles(report, workspace, inputs.sarifFile);
     await writeJobSummary(report, run);
     const commentUrl = await publishToGitHub(report, run, inputs, options.failOn);
-    setOutputs(report, reportPath, commentUrl);
+    setOutputs(report, options.failOn, reportPath, commentUrl);
     const failure = failureMessage(report, options.failOn);
     if (failure) core.setFailed(failure);
   } catch (error) {

@@ -89,7 +89,7 @@ export const ACTION_IO = {
     },
   },
   outputs: {
-    status: { description: 'passed, blocked or error.' },
+    status: { description: 'passed, blocked (a finding reaches fail-on) or error.' },
     blockers: { description: 'Number of blocker findings.' },
     warnings: { description: 'Number of warning findings.' },
     'report-path': { description: 'Path of the JSON report (schemaVersion 1).' },

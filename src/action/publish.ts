@@ -70,9 +70,20 @@ export function writeReportFiles(
   return reportPath;
 }
 
-export function setOutputs(report: Report, reportPath: string, commentUrl: string): void {
+/** The verdict against fail-on: `blocked` also when warnings fail the step with fail-on warning. */
+export function outcome(report: Report, failOn: FailOn): 'passed' | 'blocked' | 'error' {
+  if (report.status === 'error') return 'error';
+  return exitCodeFor(report, failOn) === 0 ? 'passed' : 'blocked';
+}
+
+export function setOutputs(
+  report: Report,
+  failOn: FailOn,
+  reportPath: string,
+  commentUrl: string,
+): void {
   const values: Record<OutputName, string> = {
-    status: report.status,
+    status: outcome(report, failOn),
     blockers: String(report.summary.blockers),
     warnings: String(report.summary.warnings),
     'report-path': reportPath,
