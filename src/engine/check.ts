@@ -221,8 +221,10 @@ class Run {
       ws.baseRelations.set(t.name, preexisting);
       const trace = await replayTenant(ws, t, plan.added, preexisting);
       this.trace.pr.push(trace);
-      this.applied += trace.statements.length > 0 ? plan.added.length : 0;
     }
+    const failedOn = new Set(this.trace.pr.map((t) => t.failedMigration).filter(Boolean));
+    const firstFailed = plan.added.findIndex((m) => failedOn.has(m.id));
+    this.applied = firstFailed === -1 ? plan.added.length : firstFailed;
     this.tenantsValidated = tenants.length;
     const failed = this.trace.pr.filter((t) => t.failedMigration).length;
     const details = `${plan.added.length} migration(s) on ${tenants.length} tenant(s)${failed ? `; failed on ${failed}` : ''}`;
