@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -82,6 +90,11 @@ describe('embedded provider with two streaming replicas', () => {
     }
   });
 
+  it('keeps an initialised directory to copy for later clusters', () => {
+    const caches = readdirSync(tmpdir()).filter((d) => d.startsWith('sg-initdb-cache-'));
+    expect(caches.some((d) => existsSync(join(tmpdir(), d, 'PG_VERSION')))).toBe(true);
+  });
+
   it('stops every server and removes its directory', async () => {
     expect(processesMentioning(workDir).length).toBe(3);
     await cluster.stop();
@@ -116,7 +129,11 @@ describe('embedded provider when a replica cannot start', () => {
         /Postgres exited during start-up\. Last lines of its log:\nreplica_2 refuses to start/,
       );
       const dirs = readFileSync(calls, 'utf8').trim().split('\n');
-      expect(dirs.map((d) => d.split('/').pop())).toEqual(['primary', 'replica_1', 'replica_2']);
+      expect(dirs.map((d) => d.split('/').pop()).sort()).toEqual([
+        'primary',
+        'replica_1',
+        'replica_2',
+      ]);
       const workDir = dirname(dirs[0]);
       expect(await noProcessesMentioning(workDir)).toEqual([]);
       expect(existsSync(workDir)).toBe(false);

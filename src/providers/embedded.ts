@@ -5,11 +5,11 @@ import pg from 'pg';
 import { InfrastructureError } from '../engine/errors.js';
 import type { Cluster, ConnectionInfo, Provider, StartOptions } from './provider.js';
 import { connection, prepareReplicaDirs, startReplicas } from './replicas.js';
+import { initDataDirCached } from './initdb-cache.js';
 import {
   EPHEMERAL_SETTINGS,
   allowReplication,
   freePort,
-  initDataDir,
   makeWorkDir,
   removeDirLater,
   serverUser,
@@ -73,7 +73,7 @@ export async function startFromBinaries(
   };
   try {
     const dataDir = join(workDir, 'primary');
-    await initDataDir(bins, dataDir, user);
+    await initDataDirCached(bins, dataDir, user);
     writeSettings(dataDir, EPHEMERAL_SETTINGS);
     allowReplication(dataDir);
     const port = await freePort();

@@ -55,16 +55,27 @@ export async function prepareReplicaDirs(
   user: OsUser | undefined,
   count: number,
 ): Promise<ReplicaPlan[]> {
-  const plans: ReplicaPlan[] = [];
-  for (let i = 0; i < count; i++) {
-    const name = replicaName(i);
-    const dataDir = join(workDir, name);
-    // cp -a keeps the 0700 mode and the owner the server runs as.
-    await execFileAsync('cp', ['-a', primaryDataDir, dataDir]);
-    makeStandby(dataDir, name, primaryPort, user);
-    plans.push({ name, dataDir, port: await freePort() });
+  const ports = await distinctFreePorts(count, primaryPort);
+  return Promise.all(
+    ports.map(async (port, i) => {
+      const name = replicaName(i);
+      const dataDir = join(workDir, name);
+      // cp -a keeps the 0700 mode and the owner the server runs as.
+      await execFileAsync('cp', ['-a', primaryDataDir, dataDir]);
+      makeStandby(dataDir, name, primaryPort, user);
+      return { name, dataDir, port };
+    }),
+  );
+}
+
+/** Ports are only reserved once a server listens; keep the not-yet-started ones apart. */
+async function distinctFreePorts(count: number, taken: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) {
+    const port = await freePort();
+    if (port !== taken) ports.add(port);
   }
-  return plans;
+  return [...ports];
 }
 
 function makeStandby(dataDir: string, name: string, primaryPort: number, user?: OsUser): void {
@@ -89,9 +100,15 @@ export async function startReplicas(ctx: ReplicaContext): Promise<ReplicaInfo[]>
     for (const r of ctx.replicas)
       await c.query('select pg_create_physical_replication_slot($1, true)', [r.name]);
   });
-  for (const r of ctx.replicas) {
-    ctx.servers.push(await startServer(ctx.bins, r.dataDir, r.port, ctx.user, ctx.workDir));
-  }
+  // Started side by side; every one that started joins `servers` before a failure is thrown.
+  const starts = await Promise.allSettled(
+    ctx.replicas.map(async (r) => {
+      const server = await startServer(ctx.bins, r.dataDir, r.port, ctx.user, ctx.workDir);
+      ctx.servers.push(server);
+    }),
+  );
+  const failed = starts.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
   const logs = () =>
     ctx.servers
       .filter((s) => s.port !== ctx.primaryPort)
