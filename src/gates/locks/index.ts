@@ -1,0 +1,113 @@
+import type { Finding, Migration } from '../../engine/model.js';
+import { getErrorMessage } from '../../engine/errors.js';
+import type { StatementTrace } from '../../engine/trace.js';
+import type { Gate, GateContext, TenantHandle } from '../gate.js';
+import { parseLocksSettings, type LocksSettings } from './config.js';
+import { traceKey, type StatementContext, type WorkloadWaits } from './context.js';
+import { OBJECT_RULES } from './object-rules.js';
+import { probeWorkload } from './probe.js';
+import { tableRewrite } from './rewrite-rules.js';
+import { LOCK_RULES } from './rules.js';
+import { Scope } from './scope.js';
+import { STATIC_RULES } from './static-rules.js';
+import {
+  TransactionWatch,
+  concurrentlyInTransaction,
+  refusedByTransaction,
+} from './transaction-rules.js';
+import { transactionLayout } from './transactions.js';
+
+/**
+ * The locks gate: what each statement of the PR locks and rewrites on tables that existed
+ * before it, read from the replay trace of the first tenant (tenants share one schema), placed
+ * and explained with the parsed statement, and measured against a concurrent workload.
+ */
+
+function analyseMigration(
+  migration: Migration,
+  scope: Scope,
+  traces: Map<string, StatementTrace>,
+  settings: LocksSettings,
+  workload: WorkloadWaits | undefined,
+): Finding[] {
+  const script = migration.up;
+  const layout = transactionLayout(script);
+  const watch = new TransactionWatch();
+  const out: Finding[] = [];
+  script.statements.forEach((stmt, index) => {
+    const trace = traces.get(traceKey(stmt.file, stmt.line));
+    const sc: StatementContext = {
+      migration,
+      script,
+      stmt,
+      index,
+      layout,
+      trace,
+      scope,
+      settings,
+      workload,
+    };
+    out.push(...tableRewrite(sc), ...concurrentlyInTransaction(sc));
+    out.push(...refusedByTransaction(sc, script.statements.slice(0, index)));
+    for (const rule of [...STATIC_RULES, ...OBJECT_RULES]) out.push(...rule(sc));
+    watch.observe(sc);
+    scope.apply(stmt);
+  });
+  return [...out, ...watch.finish()];
+}
+
+/** Exposes the probe's measurement in the trace, so that reports can show it per statement. */
+function recordWaits(ctx: GateContext, tenant: TenantHandle, workload: WorkloadWaits): void {
+  for (const t of ctx.trace.pr.find((x) => x.tenant === tenant.name)?.statements ?? []) {
+    const ms = workload.waits.get(traceKey(t.file, t.line));
+    if (ms !== undefined) t.maxWorkloadWaitMs = Math.round(ms * 10) / 10;
+  }
+}
+
+async function measure(
+  ctx: GateContext,
+  settings: LocksSettings,
+  tenant: TenantHandle,
+  traces: Map<string, StatementTrace>,
+): Promise<WorkloadWaits | undefined> {
+  if (!settings.workload.enabled) return undefined;
+  try {
+    const scope = new Scope(ctx.before.get(tenant.name), tenant);
+    const workload = await probeWorkload(ctx, settings, scope, traces);
+    recordWaits(ctx, tenant, workload);
+    return workload;
+  } catch (error) {
+    // The probe measures; the rules still hold without it.
+    ctx.logger.warn(`locks: the concurrent workload probe did not run: ${getErrorMessage(error)}`);
+    return undefined;
+  }
+}
+
+function byPlace(a: Finding, b: Finding): number {
+  return (
+    (a.file ?? '').localeCompare(b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.rule.localeCompare(b.rule)
+  );
+}
+
+export const locksGate: Gate = {
+  id: 'locks',
+  title: 'Locks and rewrites',
+  rules: Object.values(LOCK_RULES),
+  async run(ctx: GateContext): Promise<Finding[]> {
+    const settings = parseLocksSettings(ctx.options.settings.locks, ctx.options.configFile);
+    const tenant = ctx.tenants[0];
+    if (!tenant || ctx.added.length === 0) return [];
+    const tenantTrace = ctx.trace.pr.find((t) => t.tenant === tenant.name);
+    const traces = new Map(
+      (tenantTrace?.statements ?? []).map((t) => [traceKey(t.file, t.line), t]),
+    );
+    const workload = await measure(ctx, settings, tenant, traces);
+    const scope = new Scope(ctx.before.get(tenant.name), tenant);
+    const findings = ctx.added.flatMap((m) =>
+      analyseMigration(m, scope, traces, settings, workload),
+    );
+    return findings.sort(byPlace);
+  },
+};

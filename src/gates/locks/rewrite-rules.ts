@@ -1,0 +1,79 @@
+import type { Finding } from '../../engine/model.js';
+import { alterCmds, hasOption, rangeVar, sqlHead, type Node } from './ast.js';
+import { at, type StatementContext } from './context.js';
+import { LOCK_RULES as R } from './rules.js';
+import { bare } from './static-rules.js';
+
+/**
+ * Rewrites of pre-existing tables, decided by the trace (relfilenode changed), explained from the
+ * statement. VACUUM FULL runs outside a transaction where the trace does not look, so it is
+ * decided from the statement.
+ */
+
+const HELP: Record<string, string> = {
+  AT_AlterColumnType:
+    'Add a new column of the new type, backfill it in batches, switch the application to it, then drop the old column in a later release.',
+  AT_AddColumn:
+    'Add the column without a default (or with a constant one), then fill it in batches; a volatile default (random(), clock_timestamp(), gen_random_uuid()) is computed for every row.',
+  AT_SetLogged:
+    'Changing persistence copies the table; create the new table separately and move the rows in batches.',
+  AT_SetUnLogged:
+    'Changing persistence copies the table; create the new table separately and move the rows in batches.',
+};
+const GENERIC_HELP =
+  'Avoid rewriting a table that serves traffic: use pg_repack for CLUSTER/VACUUM FULL, or an expand-and-contract change with batched backfills.';
+
+/** What in the statement causes the rewrite, as words for the message. */
+function cause(sc: StatementContext): { text: string; help: string } {
+  for (const cmd of alterCmds(sc.stmt)) {
+    if (cmd.subtype === 'AT_AlterColumnType')
+      return { text: ` because column ${cmd.name} changes type`, help: HELP.AT_AlterColumnType };
+    if (cmd.subtype === 'AT_AddColumn' && hasDefault(cmd.def?.ColumnDef))
+      return {
+        text: ` because column ${cmd.def!.ColumnDef.colname} is added with a default evaluated for every row`,
+        help: HELP.AT_AddColumn,
+      };
+    if (cmd.subtype === 'AT_SetLogged' || cmd.subtype === 'AT_SetUnLogged')
+      return {
+        text: ` because of ${cmd.subtype === 'AT_SetLogged' ? 'SET LOGGED' : 'SET UNLOGGED'}`,
+        help: HELP[cmd.subtype],
+      };
+  }
+  if (sc.stmt.kind === 'ClusterStmt')
+    return { text: ' because CLUSTER copies it in index order', help: GENERIC_HELP };
+  return { text: '', help: GENERIC_HELP };
+}
+
+function hasDefault(col: Node | undefined): boolean {
+  return (col?.constraints ?? []).some((c: Node) => c.Constraint?.contype === 'CONSTR_DEFAULT');
+}
+
+/** Statements whose rewrite other rules report (REINDEX) or that are not rewrites (TRUNCATE). */
+const NOT_REWRITES = new Set(['TruncateStmt', 'ReindexStmt']);
+
+export function tableRewrite(sc: StatementContext): Finding[] {
+  if (!sc.trace?.rewritten.length || NOT_REWRITES.has(sc.stmt.kind)) return vacuumFull(sc);
+  const keys = sc.trace.rewritten.map((r) => sc.scope.traceKey(r));
+  const tables = keys.filter((k) => sc.scope.isTable(k)).map(bare);
+  const indexes = keys.filter((k) => sc.scope.isIndex(k)).map(bare);
+  if (tables.length + indexes.length === 0) return [];
+  const what = tables.length
+    ? `rewrites pre-existing table ${tables.join(', ')}${indexes.length ? ` and rebuilds its indexes ${indexes.join(', ')}` : ''}`
+    : `rebuilds indexes ${indexes.join(', ')} of a pre-existing table`;
+  const why = cause(sc);
+  const message = `${sqlHead(sc.stmt.sql)} ${what}${why.text}, holding ACCESS EXCLUSIVE until it finishes (${sc.trace.durationMs} ms on the seeded rows; proportional to the table size in production).`;
+  return [at(sc, R.tableRewrite, message, why.help)];
+}
+
+function vacuumFull(sc: StatementContext): Finding[] {
+  const a = sc.stmt.ast ?? {};
+  if (sc.stmt.kind !== 'VacuumStmt' || !a.is_vacuumcmd || !hasOption(a.options, 'full')) return [];
+  const rels: Node[] = (a.rels ?? []).map((r: Node) => r.VacuumRelation?.relation);
+  const tables = rels.map((r) => sc.scope.table(rangeVar(r))).filter((t): t is string => !!t);
+  if (rels.length && !tables.length) return [];
+  const what = tables.length
+    ? `pre-existing table ${tables.map(bare).join(', ')}`
+    : 'every table of the database';
+  const message = `VACUUM FULL rewrites ${what} under ACCESS EXCLUSIVE: every query on it waits for the whole copy.`;
+  return [at(sc, R.tableRewrite, message, GENERIC_HELP)];
+}

@@ -1,0 +1,110 @@
+import type { RuleMeta } from '../gate.js';
+
+/** The locks gate's rules; ids are stable (config and ignore comments name them). */
+export const LOCK_RULES = {
+  tableRewrite: {
+    id: 'table-rewrite',
+    severity: 'blocker',
+    summary:
+      'A statement rewrites a pre-existing table or rebuilds its indexes under ACCESS EXCLUSIVE.',
+  },
+  exclusiveLockHeld: {
+    id: 'exclusive-lock-held',
+    severity: 'warning',
+    summary:
+      'ACCESS EXCLUSIVE on a pre-existing table is held while the transaction runs more statements.',
+  },
+  nonConcurrentIndex: {
+    id: 'non-concurrent-index',
+    severity: 'warning',
+    summary: 'CREATE INDEX, DROP INDEX or REINDEX without CONCURRENTLY on a pre-existing table.',
+  },
+  nonConcurrentDetach: {
+    id: 'non-concurrent-detach',
+    severity: 'warning',
+    summary: 'DETACH PARTITION without CONCURRENTLY on a pre-existing partitioned table.',
+  },
+  constraintWithoutNotValid: {
+    id: 'constraint-without-not-valid',
+    severity: 'warning',
+    summary:
+      'A FOREIGN KEY or CHECK added to a pre-existing table without NOT VALID scans it under lock.',
+  },
+  setNotNull: {
+    id: 'set-not-null-scan',
+    severity: 'warning',
+    summary: 'SET NOT NULL on a pre-existing column without a validated CHECK (col IS NOT NULL).',
+  },
+  constraintIndexInPlace: {
+    id: 'constraint-index-in-place',
+    severity: 'warning',
+    summary:
+      'A UNIQUE, PRIMARY KEY or EXCLUDE constraint builds its index in place instead of USING INDEX.',
+  },
+  notNullColumn: {
+    id: 'add-not-null-column-without-default',
+    severity: 'blocker',
+    summary: 'A NOT NULL column without a default is added to a pre-existing table.',
+  },
+  dropExisting: {
+    id: 'drop-existing-object',
+    severity: 'warning',
+    summary: 'A table or column that existed before the PR is dropped (or a table truncated).',
+  },
+  renameExisting: {
+    id: 'rename-existing-object',
+    severity: 'warning',
+    summary: 'A table or column that existed before the PR is renamed.',
+  },
+  concurrentlyInTransaction: {
+    id: 'concurrently-in-transaction',
+    severity: 'blocker',
+    summary: 'A CONCURRENTLY statement sits in a file the migration tool runs in a transaction.',
+  },
+  missingLockTimeout: {
+    id: 'missing-lock-timeout',
+    severity: 'warning',
+    summary:
+      'ACCESS EXCLUSIVE is requested on a pre-existing table without a lock_timeout set first.',
+  },
+  multipleExclusiveLocks: {
+    id: 'multiple-exclusive-locks',
+    severity: 'warning',
+    summary: 'One transaction holds ACCESS EXCLUSIVE on several pre-existing tables.',
+  },
+  enumValueInTransaction: {
+    id: 'enum-value-in-transaction',
+    severity: 'blocker',
+    summary: 'An enum value added by ALTER TYPE ... ADD VALUE is used in the same transaction.',
+  },
+  refusedInTransaction: {
+    id: 'refused-in-transaction',
+    severity: 'blocker',
+    summary: 'A statement Postgres refuses inside a transaction block runs in one.',
+  },
+  jsonColumn: {
+    id: 'json-column',
+    severity: 'notice',
+    summary: 'A new table has a json column; jsonb supports indexing and equality.',
+  },
+  intPrimaryKey: {
+    id: 'int-primary-key',
+    severity: 'notice',
+    summary: 'A new table has a 32-bit serial/integer primary key that can run out.',
+  },
+} satisfies Record<string, RuleMeta>;
+
+export type LockRule = (typeof LOCK_RULES)[keyof typeof LOCK_RULES];
+
+/** Rules whose findings carry the workload probe's measured wait. */
+export const WAIT_RULES = new Set<string>([
+  LOCK_RULES.tableRewrite.id,
+  LOCK_RULES.exclusiveLockHeld.id,
+  LOCK_RULES.nonConcurrentIndex.id,
+  LOCK_RULES.nonConcurrentDetach.id,
+  LOCK_RULES.constraintWithoutNotValid.id,
+  LOCK_RULES.setNotNull.id,
+  LOCK_RULES.constraintIndexInPlace.id,
+  LOCK_RULES.missingLockTimeout.id,
+  LOCK_RULES.multipleExclusiveLocks.id,
+]);

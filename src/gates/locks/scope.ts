@@ -1,0 +1,174 @@
+import type { CatalogSnapshot } from '../../catalog/types.js';
+import type { Statement } from '../../engine/model.js';
+import type { TenantHandle } from '../gate.js';
+import { alterCmds, listName, rangeVar, stringList, type Node, type RelationName } from './ast.js';
+
+/**
+ * What existed before the PR, as the PR's statements go by: objects the PR creates are new and
+ * empty (never flagged), objects it renames keep their history. Keys are the catalog snapshot's
+ * names (`$tenant.users`, `public.plans`).
+ */
+
+const TENANT = '$tenant';
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+interface NotNullCheck {
+  name: string;
+  table: string;
+  column: string;
+  validated: boolean;
+}
+
+export class Scope {
+  private readonly tables = new Map<string, Set<string>>();
+  private readonly notNullColumns = new Set<string>();
+  private readonly indexes = new Map<string, string>();
+  private readonly checks: NotNullCheck[] = [];
+
+  constructor(
+    before: CatalogSnapshot | undefined,
+    private readonly tenant: TenantHandle,
+  ) {
+    for (const t of before?.tables ?? []) {
+      if (t.kind !== 'table' && t.kind !== 'partitioned') continue;
+      this.tables.set(t.name, new Set(t.columns.map((c) => c.name)));
+      t.columns
+        .filter((c) => c.notNull)
+        .forEach((c) => this.notNullColumns.add(`${t.name}.${c.name}`));
+    }
+    for (const i of before?.indexes ?? []) this.indexes.set(i.name, i.table);
+    for (const c of before?.constraints ?? []) {
+      const column = /^CHECK \(\(("?)(.+)\1 IS NOT NULL\)\)/.exec(c.definition)?.[2];
+      if (c.type === 'c' && column && c.columns.length === 1)
+        this.checks.push({
+          name: c.name,
+          table: c.table,
+          column: c.columns[0],
+          validated: c.validated,
+        });
+    }
+  }
+
+  private schemaKey(schema: string): string {
+    return schema === this.tenant.schema ? TENANT : quoteIdent(schema);
+  }
+
+  private candidates(r: RelationName): string[] {
+    const schemas = r.schema ? [r.schema] : this.tenant.searchPath;
+    return schemas.map((s) => `${this.schemaKey(s)}.${quoteIdent(r.name)}`);
+  }
+
+  /** The snapshot key of a pre-existing table the name resolves to, else undefined. */
+  table(r: RelationName | undefined): string | undefined {
+    return r ? this.candidates(r).find((k) => this.tables.has(k)) : undefined;
+  }
+
+  /** Key of a pre-existing index. */
+  index(r: RelationName | undefined): string | undefined {
+    return r ? this.candidates(r).find((k) => this.indexes.has(k)) : undefined;
+  }
+
+  tableOfIndex(indexKey: string): string | undefined {
+    return this.indexes.get(indexKey);
+  }
+
+  /** A trace relation name (`users`, `public.plans`) as a key. */
+  traceKey(relation: string): string {
+    const dot = relation.indexOf('.');
+    return dot < 0
+      ? `${TENANT}.${quoteIdent(relation)}`
+      : `${this.schemaKey(relation.slice(0, dot))}.${quoteIdent(relation.slice(dot + 1))}`;
+  }
+
+  isTable(key: string): boolean {
+    return this.tables.has(key);
+  }
+
+  isIndex(key: string): boolean {
+    return this.indexes.has(key);
+  }
+
+  hasColumn(table: string, column: string): boolean {
+    return this.tables.get(table)?.has(column) ?? false;
+  }
+
+  isNotNull(table: string, column: string): boolean {
+    return this.notNullColumns.has(`${table}.${column}`);
+  }
+
+  hasValidatedNotNullCheck(table: string, column: string): boolean {
+    return this.checks.some((c) => c.table === table && c.column === column && c.validated);
+  }
+
+  /** Records what a statement changes, after the rules have looked at it. */
+  apply(stmt: Statement): void {
+    const a = stmt.ast ?? {};
+    if (stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt') {
+      if (!a.if_not_exists) this.forget(this.table(rangeVar(a.relation ?? a.into?.rel)));
+    } else if (stmt.kind === 'DropStmt' && a.removeType === 'OBJECT_TABLE') {
+      for (const o of a.objects ?? []) this.forget(this.table(listName(o)));
+    } else if (stmt.kind === 'DropStmt' && a.removeType === 'OBJECT_INDEX') {
+      for (const o of a.objects ?? []) this.indexes.delete(this.index(listName(o)) ?? '');
+    } else if (stmt.kind === 'RenameStmt') {
+      this.rename(a);
+    } else if (stmt.kind === 'AlterTableStmt') {
+      this.alter(stmt);
+    }
+  }
+
+  private forget(key: string | undefined): void {
+    if (!key) return;
+    this.tables.delete(key);
+    for (const [index, table] of this.indexes) if (table === key) this.indexes.delete(index);
+  }
+
+  private rename(a: Node): void {
+    const key = this.table(rangeVar(a.relation));
+    if (!key) return;
+    if (a.renameType === 'OBJECT_TABLE') {
+      const renamed = `${key.slice(0, key.lastIndexOf('.'))}.${quoteIdent(a.newname)}`;
+      this.tables.set(renamed, this.tables.get(key)!);
+      this.tables.delete(key);
+      for (const [index, table] of this.indexes)
+        if (table === key) this.indexes.set(index, renamed);
+      this.checks.filter((c) => c.table === key).forEach((c) => (c.table = renamed));
+    } else if (a.renameType === 'OBJECT_COLUMN') {
+      const columns = this.tables.get(key)!;
+      if (columns.delete(a.subname)) columns.add(a.newname);
+    }
+  }
+
+  private alter(stmt: Statement): void {
+    const key = this.table(rangeVar(stmt.ast?.relation));
+    if (!key) return;
+    for (const cmd of alterCmds(stmt)) {
+      if (cmd.subtype === 'AT_DropColumn' && cmd.name) this.tables.get(key)?.delete(cmd.name);
+      if (cmd.subtype === 'AT_SetNotNull' && cmd.name)
+        this.notNullColumns.add(`${key}.${cmd.name}`);
+      if (cmd.subtype === 'AT_ValidateConstraint')
+        this.checks
+          .filter((c) => c.table === key && c.name === cmd.name)
+          .forEach((c) => (c.validated = true));
+      if (cmd.subtype === 'AT_AddConstraint') this.addCheck(key, cmd.def?.Constraint);
+    }
+  }
+
+  /** Remembers `CHECK (col IS NOT NULL)` and Postgres 18's `NOT NULL col` constraints. */
+  private addCheck(table: string, c: Node | undefined): void {
+    const test = c?.raw_expr?.NullTest;
+    const column =
+      c?.contype === 'CONSTR_CHECK' && test?.nulltesttype === 'IS_NOT_NULL'
+        ? stringList(test.arg?.ColumnRef?.fields).pop()
+        : c?.contype === 'CONSTR_NOTNULL'
+          ? stringList(c.keys).pop()
+          : undefined;
+    if (!column) return;
+    const bare = table.slice(table.lastIndexOf('.') + 1).replace(/"/g, '');
+    const name =
+      c!.conname ?? `${bare}_${column}_${c!.contype === 'CONSTR_CHECK' ? 'check' : 'not_null'}`;
+    this.checks.push({ name, table, column, validated: !c!.skip_validation });
+  }
+}

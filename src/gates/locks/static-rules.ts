@@ -1,0 +1,171 @@
+import type { Finding, Format } from '../../engine/model.js';
+import {
+  alterCmds,
+  constraintsOf,
+  display,
+  hasOption,
+  listName,
+  rangeVar,
+  type Node,
+} from './ast.js';
+import { at, type StatementContext } from './context.js';
+import { LOCK_RULES as R } from './rules.js';
+
+/** Rules the parsed statement and the pre-PR catalog decide on their own. */
+
+export const bare = (key: string) => key.replace(/^\$tenant\./, '').replace(/"/g, '');
+
+/** How to run a statement outside a transaction with each migration tool. */
+export function outsideTransactionHint(format: Format): string {
+  switch (format) {
+    case 'golang-migrate':
+      return 'put it alone in its own migration file (golang-migrate runs a single-statement file without a transaction block)';
+    case 'goose':
+      return 'add `-- +goose NO TRANSACTION` to that migration and keep it free of other statements';
+    case 'dbmate':
+      return 'use `-- migrate:up transaction:false` for that migration';
+    case 'flyway':
+      return 'set `executeInTransaction=false` in the script configuration file of that migration';
+    default:
+      return 'run it in a migration that the tool does not wrap in a transaction';
+  }
+}
+
+function nonConcurrentIndex(sc: StatementContext): Finding[] {
+  const { stmt, scope } = sc;
+  const a = stmt.ast ?? {};
+  const severity = sc.settings.nonConcurrentIndex;
+  const help = `Use the CONCURRENTLY form and ${outsideTransactionHint(sc.migration.format)}.`;
+  if (stmt.kind === 'IndexStmt' && !a.concurrent) {
+    const table = scope.table(rangeVar(a.relation));
+    if (!table) return [];
+    const name = a.idxname ? `${a.idxname} ` : '';
+    const message = `CREATE INDEX ${name}on pre-existing table ${bare(table)} without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on ${bare(table)} waits.`;
+    return [at(sc, R.nonConcurrentIndex, message, help, { severity })];
+  }
+  if (stmt.kind === 'DropStmt' && a.removeType === 'OBJECT_INDEX' && !a.concurrent) {
+    return (a.objects ?? []).flatMap((o: Node) => {
+      const index = scope.index(listName(o));
+      if (!index) return [];
+      const table = bare(scope.tableOfIndex(index) ?? '');
+      const message = `DROP INDEX ${bare(index)} without CONCURRENTLY takes ACCESS EXCLUSIVE on pre-existing table ${table}: every read and write of ${table} waits.`;
+      return [at(sc, R.nonConcurrentIndex, message, help, { severity })];
+    });
+  }
+  if (stmt.kind === 'ReindexStmt' && !hasOption(a.params, 'concurrently')) {
+    const target = rangeVar(a.relation);
+    const table =
+      a.kind === 'REINDEX_OBJECT_INDEX'
+        ? scope.tableOfIndex(scope.index(target) ?? '')
+        : scope.table(target);
+    if (target && !table) return [];
+    const what = target
+      ? display(target)
+      : `${String(a.kind).replace('REINDEX_OBJECT_', '').toLowerCase()} ${a.name ?? ''}`.trim();
+    const message = `REINDEX ${what} without CONCURRENTLY blocks writes to ${table ? bare(table) : 'the tables it covers'} and reads that use the index while it rebuilds.`;
+    return [at(sc, R.nonConcurrentIndex, message, help, { severity })];
+  }
+  return [];
+}
+
+function nonConcurrentDetach(sc: StatementContext): Finding[] {
+  const table = sc.scope.table(rangeVar(sc.stmt.ast?.relation));
+  if (!table) return [];
+  return alterCmds(sc.stmt)
+    .filter((c) => c.subtype === 'AT_DetachPartition' && !c.def?.PartitionCmd?.concurrent)
+    .map((c) => {
+      const part = display(rangeVar(c.def?.PartitionCmd?.name) ?? { name: '?' });
+      const message = `DETACH PARTITION ${part} without CONCURRENTLY takes ACCESS EXCLUSIVE on pre-existing table ${bare(table)}: every query on it waits.`;
+      const help = `Use DETACH PARTITION ... CONCURRENTLY (Postgres 14+) and ${outsideTransactionHint(sc.migration.format)}.`;
+      return at(sc, R.nonConcurrentDetach, message, help, {
+        severity: sc.settings.nonConcurrentIndex,
+      });
+    });
+}
+
+function constraintWithoutNotValid(sc: StatementContext): Finding[] {
+  const table = sc.scope.table(rangeVar(sc.stmt.ast?.relation));
+  if (!table) return [];
+  return alterCmds(sc.stmt).flatMap((cmd) => {
+    const c = cmd.def?.Constraint;
+    if (cmd.subtype !== 'AT_AddConstraint' || c?.skip_validation) return [];
+    if (c?.contype !== 'CONSTR_FOREIGN' && c?.contype !== 'CONSTR_CHECK') return [];
+    const fk = c.contype === 'CONSTR_FOREIGN';
+    const name = c.conname ? `${c.conname} ` : '';
+    const lock = fk
+      ? 'SHARE ROW EXCLUSIVE (writes wait)'
+      : 'ACCESS EXCLUSIVE (reads and writes wait)';
+    const message = `ADD CONSTRAINT ${name}${fk ? 'FOREIGN KEY' : 'CHECK'} on pre-existing table ${bare(table)} without NOT VALID checks every existing row while holding ${lock}.`;
+    const help = `Add the constraint with NOT VALID, then run \`ALTER TABLE ${bare(table)} VALIDATE CONSTRAINT ${c.conname ?? '<name>'}\` in a later migration; VALIDATE only takes SHARE UPDATE EXCLUSIVE.`;
+    return [at(sc, R.constraintWithoutNotValid, message, help)];
+  });
+}
+
+function setNotNull(sc: StatementContext): Finding[] {
+  const { scope } = sc;
+  const table = scope.table(rangeVar(sc.stmt.ast?.relation));
+  if (!table) return [];
+  return alterCmds(sc.stmt)
+    .filter((c) => c.subtype === 'AT_SetNotNull' && c.name)
+    .filter((c) => scope.hasColumn(table, c.name!) && !scope.isNotNull(table, c.name!))
+    .filter((c) => !scope.hasValidatedNotNullCheck(table, c.name!))
+    .map((c) => {
+      const t = bare(table);
+      const message = `SET NOT NULL on ${t}.${c.name} scans the whole pre-existing table under ACCESS EXCLUSIVE to prove there is no NULL.`;
+      const help = `First add \`CHECK (${c.name} IS NOT NULL) NOT VALID\` and VALIDATE it in a later migration; SET NOT NULL then uses the validated check and skips the scan (drop the check afterwards).`;
+      return at(sc, R.setNotNull, message, help);
+    });
+}
+
+function constraintIndexInPlace(sc: StatementContext): Finding[] {
+  const table = sc.scope.table(rangeVar(sc.stmt.ast?.relation));
+  if (!table) return [];
+  return alterCmds(sc.stmt).flatMap((cmd) => {
+    const c = cmd.def?.Constraint;
+    if (cmd.subtype !== 'AT_AddConstraint' || !c) return [];
+    const kinds: Record<string, string> = {
+      CONSTR_UNIQUE: 'UNIQUE',
+      CONSTR_PRIMARY: 'PRIMARY KEY',
+      CONSTR_EXCLUSION: 'EXCLUDE',
+    };
+    const kind = kinds[c.contype];
+    if (!kind || c.indexname) return [];
+    const name = c.conname ? `${c.conname} ` : '';
+    const message = `ADD CONSTRAINT ${name}${kind} on pre-existing table ${bare(table)} builds its index in place under ACCESS EXCLUSIVE: every query on ${bare(table)} waits for the build.`;
+    const help =
+      kind === 'EXCLUDE'
+        ? 'An EXCLUDE constraint cannot use an existing index; add it while the table is small, or enforce the rule another way.'
+        : `Build the index first with CREATE UNIQUE INDEX CONCURRENTLY, then \`ALTER TABLE ${bare(table)} ADD CONSTRAINT ... ${kind} USING INDEX <index>\`.`;
+    return [at(sc, R.constraintIndexInPlace, message, help)];
+  });
+}
+
+const SERIALS = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+
+function notNullColumnWithoutDefault(sc: StatementContext): Finding[] {
+  const table = sc.scope.table(rangeVar(sc.stmt.ast?.relation));
+  if (!table) return [];
+  return alterCmds(sc.stmt).flatMap((cmd) => {
+    const col = cmd.def?.ColumnDef;
+    if (cmd.subtype !== 'AT_AddColumn' || !col) return [];
+    const kinds = constraintsOf(col).map((c) => c.contype);
+    const required = kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY');
+    const filled = ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].some((k) =>
+      kinds.includes(k),
+    );
+    const typeNames: string[] = (col.typeName?.names ?? []).map((n: Node) => n?.String?.sval);
+    if (!required || filled || SERIALS.has(typeNames[typeNames.length - 1])) return [];
+    const message = `ADD COLUMN ${col.colname} NOT NULL without a default on pre-existing table ${bare(table)} fails as soon as the table has a row.`;
+    const help = `Add the column with a constant DEFAULT (no rewrite since Postgres 11), or add it nullable, backfill in batches, then enforce NOT NULL through a validated CHECK.`;
+    return [at(sc, R.notNullColumn, message, help)];
+  });
+}
+
+export const STATIC_RULES: Array<(sc: StatementContext) => Finding[]> = [
+  nonConcurrentIndex,
+  nonConcurrentDetach,
+  constraintWithoutNotValid,
+  setNotNull,
+  constraintIndexInPlace,
+  notNullColumnWithoutDefault,
+];
