@@ -1,0 +1,120 @@
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InputError } from '../src/engine/errors.js';
+import type { Format } from '../src/engine/model.js';
+import { discoverMigrations } from '../src/discover/index.js';
+import { tempRepo } from './discover-support.js';
+
+const root = process.cwd();
+let dispose: (() => void) | undefined;
+afterEach(() => dispose?.());
+
+async function inputError(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).exitCode).toBe(2);
+  return (error as InputError).message;
+}
+
+describe('format auto-detection', () => {
+  it.each([
+    ['golang-migrate', 'found 14 files named {version}_{title}.up.sql or .down.sql'],
+    ['flyway', 'found 15 files named V{version}__{description}.sql or R__{description}.sql'],
+    ['goose', 'found 7 .sql files with a "-- +goose Up" annotation'],
+    ['dbmate', 'found 7 .sql files with a "-- migrate:up" section in db/migrations'],
+    ['plain', 'found 6 .sql files, applied in file-name order'],
+  ])('recognises the %s fixture', async (format, reason) => {
+    const d = await discoverMigrations(root, `fixtures/formats/${format}`, 'auto');
+    expect([d.format, d.reason]).toEqual([format, reason]);
+  });
+
+  it('accepts an absolute directory and reports paths relative to the repository', async () => {
+    const d = await discoverMigrations(root, join(root, 'fixtures/formats/goose'), 'auto');
+    expect(d.migrations[0].file).toBe('fixtures/formats/goose/00001_create_plans.sql');
+  });
+});
+
+describe('bad input', () => {
+  it('names a missing directory', async () => {
+    expect(await inputError(discoverMigrations(root, 'fixtures/nowhere', 'auto'))).toBe(
+      'migration directory fixtures/nowhere does not exist',
+    );
+  });
+
+  it('names a path that is a file, not a directory', async () => {
+    expect(await inputError(discoverMigrations(root, 'package.json', 'auto'))).toBe(
+      'package.json is not a directory',
+    );
+  });
+
+  it('names an empty directory', async () => {
+    const repo = tempRepo({});
+    dispose = repo.dispose;
+    mkdirSync(join(repo.root, 'db'));
+    expect(await inputError(discoverMigrations(repo.root, 'db', 'auto'))).toBe(
+      'migration directory db is empty',
+    );
+  });
+
+  it('lists what it looked for when nothing is recognised', async () => {
+    const repo = tempRepo({ 'db/README.md': '# migrations go here\n' });
+    dispose = repo.dispose;
+    expect(await inputError(discoverMigrations(repo.root, 'db', 'auto'))).toBe(
+      'no migrations recognised in db; expected one of: ' +
+        'golang-migrate ({version}_{title}.up.sql (and optional .down.sql)); ' +
+        'flyway (V{version}__{description}.sql (U… undo, R__… repeatable)); ' +
+        'goose ({version}_{name}.sql with "-- +goose Up" / "-- +goose Down" annotations); ' +
+        'dbmate ({version}_{name}.sql with "-- migrate:up" / "-- migrate:down" sections); ' +
+        'plain (.sql files applied in file-name order)',
+    );
+  });
+
+  it('says when the chosen format finds nothing', async () => {
+    expect(
+      await inputError(discoverMigrations(root, 'fixtures/formats/golang-migrate', 'flyway')),
+    ).toBe(
+      'no flyway migrations in fixtures/formats/golang-migrate: expected V{version}__{description}.sql (U… undo, R__… repeatable)',
+    );
+  });
+
+  it('rejects an unknown format name', async () => {
+    expect(
+      await inputError(discoverMigrations(root, 'fixtures/formats/plain', 'liquibase' as Format)),
+    ).toBe(
+      'unknown migration format "liquibase"; expected auto or one of golang-migrate, goose, dbmate, flyway, plain, prisma, drizzle, sqlc, alembic',
+    );
+  });
+
+  it('rejects a binary migration file with the line of its NUL byte', async () => {
+    expect(await inputError(discoverMigrations(root, 'fixtures/broken/binary', 'auto'))).toBe(
+      'fixtures/broken/binary/000002_add_logo.up.sql: binary file (NUL byte on line 3); a migration must be UTF-8 text',
+    );
+  });
+
+  it('rejects a file that is not UTF-8 with the line of the first bad byte', async () => {
+    const repo = tempRepo({
+      'db/1_a.sql': Buffer.concat([
+        Buffer.from("-- café\nSELECT 'ok';\nSELECT '"),
+        Buffer.from([0x63, 0x61, 0x66, 0xe9]), // latin-1 "café"
+        Buffer.from("';\n"),
+      ]),
+    });
+    dispose = repo.dispose;
+    expect(await inputError(discoverMigrations(repo.root, 'db', 'plain'))).toBe(
+      'db/1_a.sql: not valid UTF-8 (line 3); save the migration as UTF-8',
+    );
+  });
+
+  it('names a migration file it cannot read', async () => {
+    const repo = tempRepo({ 'db/1_a.up.sql': 'SELECT 1;' });
+    dispose = repo.dispose;
+    symlinkSync(join(repo.root, 'db/missing.sql'), join(repo.root, 'db/2_b.up.sql'));
+    expect(await inputError(discoverMigrations(repo.root, 'db', 'auto'))).toBe(
+      'cannot read migration file db/2_b.up.sql: no such file (a broken symbolic link?)',
+    );
+  });
+});
