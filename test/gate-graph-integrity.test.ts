@@ -51,6 +51,7 @@ async function graph(scenario: string): Promise<Finding[]> {
     repoRoot: prRepository(scenario),
     base: 'main',
     provider: 'url',
+    gates: ['replay', 'graph'],
     databaseUrl: `postgres://${user}@${host}:${port}/postgres`,
   });
   return report.findings.filter((f) => f.gate === 'graph');
