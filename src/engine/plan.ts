@@ -53,33 +53,28 @@ export function materializeAt(
 ): { dir: string; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'schemagate-base-'));
   const dispose = () => rmSync(dir, { recursive: true, force: true });
+  // Paths are relative to repoRoot, which may be a subdirectory of the work tree.
+  const top = git(repoRoot, ['rev-parse', '--show-toplevel']).trim();
   const prefix = git(repoRoot, ['rev-parse', '--show-prefix']).trim();
-  const existing = paths.filter(
-    (p) => git(repoRoot, ['ls-tree', '--name-only', commit, '--', join(prefix, p)]).trim() !== '',
-  );
-  if (existing.length === 0) return { dir, dispose };
-  const archive = spawnSync(
-    'git',
-    ['archive', '--format=tar', commit, '--', ...existing.map((p) => join(prefix, p))],
-    {
-      cwd: repoRoot,
-      maxBuffer: 1 << 30,
-    },
-  );
+  const inTree = paths
+    .map((p) => join(prefix, p))
+    .filter((p) => git(top, ['ls-tree', '--name-only', commit, '--', p]).trim() !== '');
+  if (inTree.length === 0) return { dir, dispose };
+  const archive = spawnSync('git', ['archive', '--format=tar', commit, '--', ...inTree], {
+    cwd: top,
+    maxBuffer: 1 << 30,
+  });
   if (archive.status !== 0) {
     dispose();
     throw new InputError(`--base: git archive failed: ${archive.stderr.toString().trim()}`);
   }
+  const strip = prefix.split('/').filter(Boolean).length;
   const untar = spawnSync(
     'tar',
-    [
-      '-x',
-      '-C',
-      dir,
-      ...(prefix ? [`--strip-components=${prefix.split('/').filter(Boolean).length}`] : []),
-    ],
+    ['-x', '-C', dir, ...(strip ? [`--strip-components=${strip}`] : [])],
     {
       input: archive.stdout,
+      maxBuffer: 1 << 30,
     },
   );
   if (untar.status !== 0) {

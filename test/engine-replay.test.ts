@@ -1,0 +1,155 @@
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { brief, runFixture } from './helpers/run.js';
+
+const replayFindings = (r: Awaited<ReturnType<typeof runFixture>>) =>
+  r.findings.filter((f) => f.gate === 'replay');
+
+function postgresUsing(dir: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', dir]).toString().trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+describe('replay', () => {
+  it('reports a statement that fails on seeded rows once, at its file and line, for every tenant', async () => {
+    const dir = 'fixtures/engine/fails-on-seeded-rows';
+    const report = await runFixture(dir, { baseCount: 2, tenantCount: 3, gates: ['replay'] });
+    expect(brief(replayFindings(report))).toEqual([
+      {
+        gate: 'replay',
+        rule: 'migration-failed',
+        severity: 'blocker',
+        file: `${dir}/000003_require_user_plan.up.sql`,
+        line: 2,
+      },
+    ]);
+    const [f] = replayFindings(report);
+    expect(f.message).toBe(
+      `${dir}/000003_require_user_plan.up.sql:2: column "plan" of relation "users" contains null values (SQLSTATE 23502) on every tenant (tenant_1, tenant_2, tenant_3)`,
+    );
+    expect(f.endLine).toBe(3);
+    expect(report.status).toBe('blocked');
+    expect(report.summary.migrationsApplied).toBe(0);
+  });
+
+  it('names the one tenant a statement fails on, with the hint, and still replays the others', async () => {
+    const dir = 'fixtures/engine/fails-on-one-tenant';
+    const report = await runFixture(dir, { baseCount: 2, tenantCount: 3, gates: ['replay'] });
+    expect(brief(replayFindings(report))).toEqual([
+      {
+        gate: 'replay',
+        rule: 'migration-failed',
+        severity: 'blocker',
+        file: `${dir}/000003_archive_legacy.up.sql`,
+        line: 4,
+        tenant: 'tenant_2',
+      },
+    ]);
+    expect(replayFindings(report)[0].message).toBe(
+      `${dir}/000003_archive_legacy.up.sql:4: legacy table present in tenant_2 (SQLSTATE P0001) on tenant_2. Hint: drop legacy_users first`,
+    );
+    const tenantsWithStatements = (report.trace ?? []).map((t) => t.tenant);
+    expect(new Set(tenantsWithStatements)).toEqual(new Set(['tenant_1']));
+    expect(report.steps.find((s) => s.action === 'replay PR')?.details).toBe(
+      '1 migration(s) on 3 tenant(s); failed on 1',
+    );
+  });
+
+  it('leaves no Postgres process and no temp directory behind after a failing run', async () => {
+    // A private TMPDIR: the run's data directories can only appear there.
+    const tmp = mkdtempSync(join(tmpdir(), 'sg-cleanup-'));
+    chmodSync(tmp, 0o755);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const report = await runFixture('fixtures/engine/fails-on-seeded-rows', {
+        baseCount: 2,
+        gates: ['replay'],
+      });
+      expect(report.status).toBe('blocked');
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    // The initdb cache is kept on purpose (it makes the next start faster); nothing else may stay.
+    expect(readdirSync(tmp).filter((d) => !d.startsWith('sg-initdb-cache-'))).toEqual([]);
+    expect(postgresUsing(tmp)).toEqual([]);
+    rmSync(tmp, { recursive: true });
+  });
+});
+
+describe('topologies', () => {
+  it('schema: every tenant schema gets the tables, traced per statement', async () => {
+    const report = await runFixture('fixtures/demo/base/db/migrations', {
+      baseCount: 2,
+      tenantCount: 3,
+      gates: ['replay'],
+    });
+    expect(report.findings).toEqual([]);
+    expect(report.summary).toMatchObject({
+      migrationsApplied: 2,
+      tenantsValidated: 3,
+      blockers: 0,
+    });
+    expect(report.topology).toMatchObject({
+      kind: 'schema',
+      tenants: ['tenant_1', 'tenant_2', 'tenant_3'],
+      provider: 'embedded',
+    });
+    const trace = report.trace ?? [];
+    expect(trace.map((t) => [t.file.split('/').pop(), t.line, t.kind])).toEqual([
+      ['000003_create_invoices.up.sql', 1, 'CreateStmt'],
+      ['000003_create_invoices.up.sql', 10, 'IndexStmt'],
+      ['000004_add_users_last_login.up.sql', 1, 'AlterTableStmt'],
+    ]);
+    // Adding a nullable column takes ACCESS EXCLUSIVE on the pre-existing table and rewrites nothing.
+    expect(trace[2].locks).toContainEqual({
+      relation: 'users',
+      mode: 'AccessExclusiveLock',
+      preexisting: true,
+    });
+    expect(trace[2].rewritten).toEqual([]);
+  });
+
+  it('database: one database per tenant, cloned from the merged template', async () => {
+    const report = await runFixture('fixtures/demo/base/db/migrations', {
+      baseCount: 3,
+      tenantCount: 2,
+      topology: 'database',
+      gates: ['replay'],
+    });
+    expect(report.findings).toEqual([]);
+    expect(report.summary).toMatchObject({ migrationsApplied: 1, tenantsValidated: 2 });
+    expect(report.steps.map((s) => s.action)).toEqual([
+      'discover',
+      'plan',
+      'provision',
+      'replay merged',
+      'replay PR',
+      'gate replay',
+    ]);
+  });
+
+  it('shared: one schema, migrations run once', async () => {
+    const report = await runFixture('fixtures/engine/shared-rls', {
+      baseCount: 1,
+      topology: 'shared',
+      gates: ['replay'],
+    });
+    expect(report.findings).toEqual([]);
+    expect(report.summary).toMatchObject({ migrationsApplied: 1, tenantsValidated: 1 });
+    expect(report.trace?.map((t) => t.kind)).toEqual([
+      'CreateStmt',
+      'IndexStmt',
+      'AlterTableStmt',
+      'AlterTableStmt',
+      'CreatePolicyStmt',
+    ]);
+  });
+});
