@@ -67,7 +67,7 @@ function toStatement(text: ByteText, span: Span, file: string, floorLine: number
 function parseWhole(text: ByteText): Span[] {
   try {
     const result = parseSync(text.source) as { stmts?: RawStmt[] };
-    return spansOf(result.stmts ?? [], scanSync(text.source).tokens, text.length, 0);
+    return spansOf(result.stmts ?? [], text, 0, text.length);
   } catch (error) {
     return splitTolerant(text, error);
   }
@@ -75,22 +75,41 @@ function parseWhole(text: ByteText): Span[] {
 
 /**
  * Spans of parsed statements, each from its first to its last token (leading comments and
- * whitespace are not part of a statement). `shift` moves piece-relative offsets to the file's.
+ * whitespace are not part of a statement). `offset` is where the parsed text starts in the file.
  */
-function spansOf(stmts: RawStmt[], tokens: ScanToken[], length: number, shift: number): Span[] {
-  const code = tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT');
+function spansOf(stmts: RawStmt[], text: ByteText, offset: number, length: number): Span[] {
   return stmts.flatMap((raw) => {
-    const from = raw.stmt_location ?? 0;
-    const to = raw.stmt_len ? from + raw.stmt_len : length;
-    const inside = code.filter((t) => t.start >= from && t.end <= to);
-    while (inside.length > 0 && inside[inside.length - 1].text === ';') inside.pop();
-    if (inside.length === 0 || !raw.stmt) return [];
+    if (!raw.stmt) return [];
+    const from = offset + (raw.stmt_location ?? 0);
+    const to = raw.stmt_len ? from + raw.stmt_len : offset + length;
+    const range = tokenRange(text, from, to);
+    if (!range) return [];
     const [kind, ast] = Object.entries(raw.stmt)[0];
-    if (shift) shiftLocations(ast, shift);
-    return [
-      { start: inside[0].start + shift, end: inside[inside.length - 1].end + shift, kind, ast },
-    ];
+    if (offset) shiftLocations(ast, offset);
+    return [{ ...range, kind, ast }];
   });
+}
+
+/**
+ * The bytes from the first to the last token in `from..to`. Trimming whitespace is enough unless
+ * a comment may sit at either end; only then is the range scanned (scanning is the slow part).
+ */
+function tokenRange(text: ByteText, from: number, to: number) {
+  const raw = text.slice(from, to);
+  const trimmed = raw.trim();
+  if (trimmed === '') return undefined;
+  const lastLine = trimmed.slice(trimmed.lastIndexOf('\n') + 1);
+  const plain = !/^(--|\/\*)/.test(trimmed) && !/--|\*\/$|;$/.test(lastLine);
+  if (plain) {
+    const start = from + Buffer.byteLength(raw.slice(0, raw.length - raw.trimStart().length));
+    return { start, end: start + Buffer.byteLength(trimmed) };
+  }
+  const code = scanSync(raw).tokens.filter(
+    (t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT',
+  );
+  while (code.length > 0 && code[code.length - 1].text === ';') code.pop();
+  if (code.length === 0) return undefined;
+  return { start: from + code[0].start, end: from + code[code.length - 1].end };
 }
 
 /**
@@ -137,8 +156,7 @@ function parsePiece(text: ByteText, start: number, end: number): Span[] {
   const piece = text.slice(start, end);
   try {
     const result = parseSync(piece) as { stmts?: RawStmt[] };
-    const spans = spansOf(result.stmts ?? [], scanSync(piece).tokens, end - start, start);
-    return spans.length > 0 ? spans : [];
+    return spansOf(result.stmts ?? [], text, start, end - start);
   } catch (error) {
     return [{ start, end, kind: 'Unparsed', parseError: describeError(error, piece, start, text) }];
   }
