@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Discovery, Finding, Format, Migration } from '../src/engine/model.js';
 import type { GateContext } from '../src/gates/gate.js';
 import { duplicateVersionFindings, outOfOrderFindings } from '../src/gates/graph/integrity.js';
+import {
+  heads,
+  missingParentFindings,
+  multipleHeadsFindings,
+} from '../src/gates/graph/revisions.js';
 
 function migration(id: string, format: Format = 'golang-migrate'): Migration {
   const file = `db/${id}_x.sql`;
@@ -100,5 +105,53 @@ describe('duplicate-version', () => {
       [reported],
     );
     expect(duplicateVersionFindings(ctx)).toEqual([]);
+  });
+});
+
+function revision(id: string, parents: string[]): Migration {
+  return {
+    ...migration(id, 'alembic'),
+    file: `alembic/versions/${id}_x.py`,
+    parents,
+    parentsLine: 9,
+  };
+}
+
+describe('alembic revision graph', () => {
+  const base = revision('a1', []);
+  const second = revision('b2', ['a1']);
+
+  it('finds the heads of a revision graph, merges included', () => {
+    expect(heads([base, second, revision('c3', ['a1'])]).map((m) => m.id)).toEqual(['b2', 'c3']);
+    expect(
+      heads([base, second, revision('c3', ['a1']), revision('d4', ['b2', 'c3'])]).map((m) => m.id),
+    ).toEqual(['d4']);
+  });
+
+  it('blocks a new revision that branches the history, at its down_revision line', () => {
+    const branch = revision('c3', ['a1']);
+    const found = multipleHeadsFindings(context('alembic', [base, second], [branch]));
+    expect(found.map((f) => [f.rule, f.severity, f.file, f.line, f.message])).toEqual([
+      [
+        'alembic-multiple-heads',
+        'blocker',
+        'alembic/versions/c3_x.py',
+        9,
+        'revision c3 makes the history branch: heads b2, c3; `alembic upgrade head` fails with "Multiple head revisions are present"',
+      ],
+    ]);
+    expect(
+      multipleHeadsFindings(context('alembic', [base, second], [revision('c3', ['b2'])])),
+    ).toEqual([]);
+  });
+
+  it('blocks a down_revision no file defines', () => {
+    const found = missingParentFindings(context('alembic', [base], [revision('c3', ['zz9'])]));
+    expect(found.map((f) => [f.rule, f.severity, f.file, f.line])).toEqual([
+      ['alembic-missing-parent', 'blocker', 'alembic/versions/c3_x.py', 9],
+    ]);
+    expect(found[0].message).toContain(
+      'revision c3 names down_revision zz9, which no migration file defines',
+    );
   });
 });

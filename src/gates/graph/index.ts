@@ -19,6 +19,7 @@ import {
   outOfOrderFindings,
 } from './integrity.js';
 import { pairingFindings } from './pairing.js';
+import { missingParentFindings, multipleHeadsFindings } from './revisions.js';
 import { GATE_ID, RULES } from './rules.js';
 import { usedBeforeCreatedFindings } from './used-before-created.js';
 
@@ -28,6 +29,8 @@ const CHECKS: Array<(ctx: GateContext) => Finding[]> = [
   mergedEditedFindings,
   mergedRemovedFindings,
   pairingFindings,
+  multipleHeadsFindings,
+  missingParentFindings,
   usedBeforeCreatedFindings,
   fkCycleFindings,
   fkWithoutIndexFindings,

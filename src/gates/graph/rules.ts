@@ -57,6 +57,16 @@ export const RULES = {
     severity: 'blocker',
     summary: 'ADD CONSTRAINT … USING INDEX names an index that is missing or invalid',
   },
+  multipleHeads: {
+    id: 'alembic-multiple-heads',
+    severity: 'blocker',
+    summary: 'The Alembic revision graph has more than one head',
+  },
+  missingParent: {
+    id: 'alembic-missing-parent',
+    severity: 'blocker',
+    summary: 'An Alembic revision names a down_revision that does not exist',
+  },
 } satisfies Record<string, RuleMeta>;
 
 export const GATE_ID = 'graph' as const;
