@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Discovery, Finding, Format, Migration } from '../src/engine/model.js';
 import type { GateContext } from '../src/gates/gate.js';
-import { duplicateVersionFindings, outOfOrderFindings } from '../src/gates/graph/integrity.js';
+import {
+  duplicateVersionFindings,
+  mergedEditedFindings,
+  outOfOrderFindings,
+} from '../src/gates/graph/integrity.js';
 import {
   heads,
   missingParentFindings,
@@ -153,5 +157,46 @@ describe('alembic revision graph', () => {
     expect(found[0].message).toContain(
       'revision c3 names down_revision zz9, which no migration file defines',
     );
+  });
+});
+
+describe('merged-migration-edited', () => {
+  const withStatements = (m: Migration, sqls: string[]): Migration => ({
+    ...m,
+    up: {
+      ...m.up,
+      statements: sqls.map((sql, i) => ({
+        sql,
+        file: m.file,
+        line: 3 * i + 1,
+        endLine: 3 * i + 1,
+        kind: 'X',
+        ignores: [],
+      })),
+    },
+  });
+  const edit = (format: Format, before: string[], after: string[]) => {
+    const base = withStatements(migration('2', format), before);
+    const head = { ...withStatements(migration('2', format), after), state: 'changed' as const };
+    return mergedEditedFindings({ changed: [{ base, head }] } as unknown as GateContext);
+  };
+
+  it('points at the first statement that differs', () => {
+    expect(
+      edit(
+        'goose',
+        ['create table a (id int)', 'create index i on a (id)'],
+        ['create table a (id int)', 'create index j on a (id)'],
+      ).map((f) => [f.rule, f.severity, f.file, f.line]),
+    ).toEqual([['merged-migration-edited', 'blocker', 'db/2_x.sql', 4]]);
+  });
+
+  it('ignores comment-only edits except under Flyway, whose checksum covers the whole file', () => {
+    expect(edit('goose', ['create table a (id int)'], ['create table a (id int)'])).toEqual([]);
+    const found = edit('flyway', ['create table a (id int)'], ['create table a (id int)']);
+    expect(found.map((f) => [f.rule, f.severity, f.line])).toEqual([
+      ['merged-migration-edited', 'blocker', 1],
+    ]);
+    expect(found[0].message).toContain('Migration checksum mismatch for migration version 2');
   });
 });

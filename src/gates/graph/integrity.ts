@@ -87,7 +87,10 @@ export function mergedEditedFindings(ctx: GateContext): Finding[] {
       });
     }
     const down = firstDifference(base.down, head.down);
-    if (!down) return [];
+    if (!down)
+      return head.format === 'flyway' && base.up.statements.length > 0
+        ? checksumOnlyEdit(head)
+        : [];
     return finding(GATE_ID, RULES.mergedEdited, {
       severity: 'warning',
       file: head.downFile ?? head.file,
@@ -95,6 +98,16 @@ export function mergedEditedFindings(ctx: GateContext): Finding[] {
       message: `the down of merged migration ${head.id} is edited; production's state is unchanged, but a rollback now differs from what was reviewed with the up`,
       help: 'Prefer a new migration; if the old down was broken, say so in the PR and test the rollback.',
     });
+  });
+}
+
+/** Flyway checksums the whole file: comments and whitespace count. */
+function checksumOnlyEdit(head: Migration): Finding {
+  return finding(GATE_ID, RULES.mergedEdited, {
+    file: head.file,
+    line: 1,
+    message: `migration ${head.id} already ran in production and the PR edits its comments or whitespace: Flyway's checksum covers the whole file, so migrate fails validation with "Migration checksum mismatch for migration version ${head.id}"`,
+    help: 'Restore the merged file byte for byte as it is on the base branch.',
   });
 }
 
