@@ -110,6 +110,22 @@ export function sqlHead(sql: string): string {
   return text.length > 70 ? `${text.slice(0, 67)}...` : text;
 }
 
+/** A short name of the statement for messages: `ALTER TABLE users`, `CREATE INDEX`. */
+export function statementLabel(stmt: Statement): string {
+  const relation = rangeVar(stmt.ast?.relation);
+  const on = relation ? ` ${display(relation)}` : '';
+  const labels: Record<string, string> = {
+    AlterTableStmt: `ALTER TABLE${on}`,
+    ClusterStmt: `CLUSTER${on}`,
+    IndexStmt: `CREATE INDEX${stmt.ast?.idxname ? ` ${stmt.ast.idxname}` : ''}`,
+    RenameStmt: `ALTER TABLE${on}`,
+    UpdateStmt: `UPDATE${on}`,
+    DeleteStmt: `DELETE FROM${on}`,
+  };
+  const label = labels[stmt.kind] ?? sqlHead(stmt.sql);
+  return label.length > 50 ? `${label.slice(0, 47)}...` : label;
+}
+
 export function isTransactionControl(stmt: Statement): boolean {
   return stmt.kind === 'TransactionStmt';
 }

@@ -39,8 +39,12 @@ export function waitNote(sc: StatementContext, statements: Statement[] = [sc.stm
   const on = tables.length ? ` on ${tables.join(', ')}` : '';
   const ms = Math.max(...measured);
   return ms > 0
-    ? ` Under a concurrent workload, queries${on} waited up to ${Math.round(ms)} ms.`
+    ? ` Under a concurrent workload, queries${on} waited up to ${formatMs(ms)} ms.`
     : ` Under a concurrent workload, no query${on} waited.`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 10 ? ms.toFixed(1) : String(Math.round(ms));
 }
 
 /** A finding of a locks rule at the statement, with the measured wait added when it applies. */

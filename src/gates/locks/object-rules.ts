@@ -81,7 +81,7 @@ function renames(sc: StatementContext): Finding[] {
       at(
         sc,
         R.renameExisting,
-        `RENAME COLUMN ${bare(table)}.${a.subname} to ${a.newname} breaks every query of the running application that names ${a.subname}.`,
+        `RENAME COLUMN ${bare(table)}.${a.subname} to ${a.newname} breaks every query of the running application that uses ${bare(table)}.${a.subname}.`,
         RENAME_HELP,
       ),
     ];

@@ -1,5 +1,5 @@
 import type { Finding } from '../../engine/model.js';
-import { alterCmds, hasOption, rangeVar, sqlHead, type Node } from './ast.js';
+import { alterCmds, hasOption, rangeVar, statementLabel, type Node } from './ast.js';
 import { at, type StatementContext } from './context.js';
 import { LOCK_RULES as R } from './rules.js';
 import { bare } from './static-rules.js';
@@ -61,7 +61,7 @@ export function tableRewrite(sc: StatementContext): Finding[] {
     ? `rewrites pre-existing table ${tables.join(', ')}${indexes.length ? ` and rebuilds its indexes ${indexes.join(', ')}` : ''}`
     : `rebuilds indexes ${indexes.join(', ')} of a pre-existing table`;
   const why = cause(sc);
-  const message = `${sqlHead(sc.stmt.sql)} ${what}${why.text}, holding ACCESS EXCLUSIVE until it finishes (${sc.trace.durationMs} ms on the seeded rows; proportional to the table size in production).`;
+  const message = `${statementLabel(sc.stmt)} ${what}${why.text}, holding ACCESS EXCLUSIVE until it finishes (${sc.trace.durationMs} ms on the seeded rows; proportional to the table size in production).`;
   return [at(sc, R.tableRewrite, message, why.help)];
 }
 

@@ -5,7 +5,7 @@ import {
   lockTimeoutSetting,
   relationsIn,
   rangeVar,
-  sqlHead,
+  statementLabel,
 } from './ast.js';
 import { at, type StatementContext } from './context.js';
 import { LOCK_RULES as R } from './rules.js';
@@ -51,7 +51,7 @@ export function refusedByTransaction(sc: StatementContext, earlier: Statement[])
     ];
   }
   if (error?.sqlstate === '25001' && !concurrentStatement(sc.stmt)) {
-    const message = `${sqlHead(sc.stmt.sql)}: ${error.message}; ${sc.layout.wholeFile ?? 'the statement runs inside BEGIN ... COMMIT'}.`;
+    const message = `${statementLabel(sc.stmt)}: ${error.message}; ${sc.layout.wholeFile ?? 'the statement runs inside BEGIN ... COMMIT'}.`;
     return [
       at(
         sc,
@@ -157,7 +157,7 @@ export class TransactionWatch {
   private checkTimeout(sc: StatementContext, group: number, tables: string[]): void {
     if (this.timeoutReported || this.sessionTimeout || this.localTimeout.has(group)) return;
     this.timeoutReported = true;
-    const message = `${sqlHead(sc.stmt.sql)} requests ACCESS EXCLUSIVE on pre-existing table ${tables.join(', ')} with no lock_timeout set earlier in ${sc.script.file}: while it waits behind a long query, every new query on ${tables.join(', ')} queues behind it.`;
+    const message = `${statementLabel(sc.stmt)} requests ACCESS EXCLUSIVE on pre-existing table ${tables.join(', ')} with no lock_timeout set earlier in the migration: while it waits behind a long query, every new query on ${tables.join(', ')} queues behind it.`;
     const help =
       "Start the migration with `SET lock_timeout = '5s'` (or `SET LOCAL` inside its transaction) and retry the migration when it times out.";
     this.out.push(at(sc, R.missingLockTimeout, message, help));
@@ -168,7 +168,8 @@ export class TransactionWatch {
     for (const table of tables)
       if (!held.some((h) => h.table === table)) held.push({ table, line: sc.stmt.line });
     this.exclusive.set(group, held);
-    if (held.length < 2 || this.multipleReported.has(group)) return;
+    // Tables locked by one statement (a partition and its parent) are that statement's rule.
+    if (new Set(held.map((h) => h.line)).size < 2 || this.multipleReported.has(group)) return;
     this.multipleReported.add(group);
     const list = held.map((h) => `${h.table} (line ${h.line})`).join(', ');
     const message = `One transaction holds ACCESS EXCLUSIVE on several pre-existing tables: ${list}. Queries on all of them wait until it commits, and other sessions locking them in another order deadlock.`;
@@ -191,7 +192,7 @@ export class TransactionWatch {
     const scans = held.scans.length
       ? ` Meanwhile ${held.scans.join('; ')}, so the lock is held for that whole time.`
       : '';
-    const message = `${sqlHead(held.sc.stmt.sql)} takes ACCESS EXCLUSIVE on pre-existing table ${held.tables.join(', ')} and keeps it while ${held.later.length} more statement${held.later.length > 1 ? 's' : ''} of the same transaction run (to line ${last.line}).${scans}`;
+    const message = `${statementLabel(held.sc.stmt)} takes ACCESS EXCLUSIVE on pre-existing table ${held.tables.join(', ')} and keeps it while ${held.later.length} more statement${held.later.length > 1 ? 's' : ''} of the same transaction ${held.later.length > 1 ? 'run' : 'runs'} (to line ${last.line}).${scans}`;
     const help =
       'Commit right after the statement that takes ACCESS EXCLUSIVE: move the other statements (backfills, index builds, validations) to their own migrations.';
     this.out.push(

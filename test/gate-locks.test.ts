@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedProvider } from '../src/providers/embedded.js';
+import { silentLogger } from '../src/engine/logger.js';
+import type { Cluster } from '../src/providers/provider.js';
+import { placed, runLocks, splitWait } from './gate-locks-support.js';
+
+let cluster: Cluster;
+
+beforeAll(async () => {
+  cluster = await embeddedProvider.start({ replicas: 0, logger: silentLogger });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('rewrites', () => {
+  it('blocks a column type change that rewrites the table and its indexes', async () => {
+    const { findings } = await runLocks(cluster, 'table-rewrite-type-change');
+    expect(placed(findings)).toEqual([
+      'table-rewrite blocker table-rewrite-type-change/000002_total_as_double.up.sql:3-3',
+    ]);
+    const { text, waitMs, tables } = splitWait(findings[0].message);
+    expect(text).toMatch(
+      /^ALTER TABLE orders rewrites pre-existing table orders and rebuilds its indexes orders_pkey because column total changes type, holding ACCESS EXCLUSIVE until it finishes \([\d.]+ ms on the seeded rows; proportional to the table size in production\)\.$/,
+    );
+    expect(tables).toBe('orders');
+    expect(waitMs).toBeGreaterThan(0);
+    expect(findings[0].docs).toBe('docs/rules/table-rewrite.md');
+  });
+
+  it('blocks a volatile default and explains it', async () => {
+    const { findings } = await runLocks(cluster, 'table-rewrite-volatile-default');
+    expect(placed(findings)).toEqual([
+      'table-rewrite blocker table-rewrite-volatile-default/000002_add_user_token.up.sql:3-4',
+    ]);
+    expect(splitWait(findings[0].message).text).toContain(
+      'ALTER TABLE users rewrites pre-existing table users and rebuilds its indexes users_pkey because column token is added with a default evaluated for every row',
+    );
+  });
+
+  it('blocks VACUUM FULL from the statement (it runs outside the traced transaction)', async () => {
+    const { findings } = await runLocks(cluster, 'vacuum-full');
+    expect(placed(findings)).toEqual([
+      'table-rewrite blocker vacuum-full/000002_vacuum_full_orders.up.sql:1-1',
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'VACUUM FULL rewrites pre-existing table orders under ACCESS EXCLUSIVE: every query on it waits for the whole copy.',
+    );
+  });
+});
+
+describe('held and stacked locks', () => {
+  it('warns when ACCESS EXCLUSIVE stays held over later statements', async () => {
+    const { findings } = await runLocks(cluster, 'exclusive-lock-held');
+    expect(placed(findings)).toEqual([
+      'exclusive-lock-held warning exclusive-lock-held/000002_add_nickname.up.sql:3-3',
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'ALTER TABLE users takes ACCESS EXCLUSIVE on pre-existing table users and keeps it while 1 more statement of the same transaction runs (to line 5).',
+    );
+  });
+
+  it('blocks when a later statement of the transaction scans a pre-existing table', async () => {
+    const { findings } = await runLocks(cluster, 'exclusive-lock-held-during-backfill');
+    expect(placed(findings)).toEqual([
+      'exclusive-lock-held blocker exclusive-lock-held-during-backfill/000002_add_nickname.up.sql:3-3',
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'ALTER TABLE users takes ACCESS EXCLUSIVE on pre-existing table users and keeps it while 1 more statement of the same transaction runs (to line 5). Meanwhile line 5 reads users, so the lock is held for that whole time.',
+    );
+  });
+
+  it('warns about several tables locked in one transaction', async () => {
+    const { findings } = await runLocks(cluster, 'multiple-exclusive-locks');
+    expect(placed(findings)).toEqual([
+      'exclusive-lock-held warning multiple-exclusive-locks/000002_add_columns.up.sql:3-3',
+      'multiple-exclusive-locks warning multiple-exclusive-locks/000002_add_columns.up.sql:5-5',
+    ]);
+    expect(splitWait(findings[1].message).text).toBe(
+      'One transaction holds ACCESS EXCLUSIVE on several pre-existing tables: users (line 3), orders (line 5). Queries on all of them wait until it commits, and other sessions locking them in another order deadlock.',
+    );
+  });
+
+  it('warns when no lock_timeout precedes an ACCESS EXCLUSIVE request', async () => {
+    const { findings } = await runLocks(cluster, 'missing-lock-timeout');
+    expect(placed(findings)).toEqual([
+      'missing-lock-timeout warning missing-lock-timeout/000002_add_nickname.up.sql:1-1',
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'ALTER TABLE users requests ACCESS EXCLUSIVE on pre-existing table users with no lock_timeout set earlier in the migration: while it waits behind a long query, every new query on users queues behind it.',
+    );
+  });
+});
