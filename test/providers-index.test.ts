@@ -14,6 +14,7 @@ import { localProvider } from '../src/providers/local.js';
 import { urlProvider } from '../src/providers/url.js';
 import { InputError } from '../src/engine/errors.js';
 import type { ProviderName } from '../src/engine/model.js';
+import { silentLogger } from '../src/engine/logger.js';
 
 describe('createProvider', () => {
   it('returns the provider of each name', () => {
@@ -93,5 +94,25 @@ describe('finding a Docker engine', () => {
     const without = await resolveAuto();
     expect(without.provider).toBe(embeddedProvider);
     expect(without.reason).toBe('no Docker engine answers; using the embedded Postgres binaries');
+  });
+});
+
+const realEngine = await dockerEngineAnswers();
+describe.skipIf(!realEngine)('auto on an engine that cannot start the image', () => {
+  it('runs on the embedded binaries and says why', async () => {
+    const saved = process.env.SCHEMAGATE_POSTGRES_IMAGE;
+    process.env.SCHEMAGATE_POSTGRES_IMAGE = 'schemagate/no-such-image:1';
+    try {
+      const { provider } = await resolveAuto();
+      const cluster = await provider.start({ replicas: 0, logger: silentLogger });
+      await cluster.stop();
+      expect(cluster.provider).toBe('embedded');
+      expect(cluster.notes[0]).toMatch(
+        /^auto: Docker could not start Postgres \(could not start Postgres from schemagate\/no-such-image:1: .+\); used the embedded binaries instead$/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SCHEMAGATE_POSTGRES_IMAGE;
+      else process.env.SCHEMAGATE_POSTGRES_IMAGE = saved;
+    }
   });
 });

@@ -110,7 +110,9 @@ async function startInDocker(options: StartOptions): Promise<Cluster> {
   try {
     const network = await new tc.Network({ nextUuid: () => resources.networkName }).start();
     resources.addNetwork(network);
+    options.logger.debug(`docker: network ${network.getName()}, image ${image}`);
     const primary = await startPrimary(tc, image, network, resources);
+    options.logger.debug(`docker: primary ready after ${Date.now() - started} ms`);
     const primaryInfo = connectionTo(primary);
     const postgresVersion = await serverVersion(primaryInfo);
     const replicas = options.replicas

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderName } from '../engine/model.js';
-import { InputError } from '../engine/errors.js';
+import { InputError, getErrorMessage } from '../engine/errors.js';
 import type { Provider, StartOptions } from './provider.js';
 import { embeddedBinaries, embeddedProvider } from './embedded.js';
 import { localProvider } from './local.js';
@@ -43,22 +43,49 @@ const lazyDockerProvider: Provider = {
 /** Docker where an engine answers, else the embedded binaries, else installed Postgres. */
 export async function resolveAuto(): Promise<{ provider: Provider; reason: string }> {
   const engine = await dockerEngineAnswers();
-  if (engine)
-    return { provider: lazyDockerProvider, reason: `a Docker engine answers at ${engine}` };
-  try {
-    embeddedBinaries();
+  if (engine) return { provider: dockerOrFallback, reason: `a Docker engine answers at ${engine}` };
+  if (embeddedAvailable())
     return {
       provider: embeddedProvider,
       reason: 'no Docker engine answers; using the embedded Postgres binaries',
     };
+  return {
+    provider: localProvider,
+    reason:
+      'no Docker engine answers and the embedded Postgres package is missing; using installed Postgres',
+  };
+}
+
+function embeddedAvailable(): boolean {
+  try {
+    embeddedBinaries();
+    return true;
   } catch {
-    return {
-      provider: localProvider,
-      reason:
-        'no Docker engine answers and the embedded Postgres package is missing; using installed Postgres',
-    };
+    return false;
   }
 }
+
+/**
+ * `auto` with an engine: an engine that answers may still be unable to start the image (no
+ * registry access, as on offline machines). Then the embedded binaries run the check instead,
+ * and the report says why.
+ */
+const dockerOrFallback: Provider = {
+  name: 'docker',
+  async start(options: StartOptions) {
+    try {
+      return await lazyDockerProvider.start(options);
+    } catch (error) {
+      if (!embeddedAvailable()) throw error;
+      const cluster = await embeddedProvider.start(options);
+      const why = getErrorMessage(error).split('\n')[0];
+      cluster.notes.unshift(
+        `auto: Docker could not start Postgres (${why}); used the embedded binaries instead`,
+      );
+      return cluster;
+    }
+  },
+};
 
 type Endpoint = { socketPath: string } | { host: string; port: number };
 
