@@ -15,5 +15,10 @@ export default tseslint.config(
       ],
     },
   },
-  { rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
 );
