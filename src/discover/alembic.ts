@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { InputError } from '../engine/errors.js';
-import type { Discovery, Migration } from '../engine/model.js';
+import type { Discovery, Migration, Script, Statement } from '../engine/model.js';
 import type { GateSettings } from '../engine/options.js';
 import { revisionGraph } from './alembic/graph.js';
 import { findPython, renderRevisions, type RenderedRevision } from './alembic/python.js';
@@ -28,8 +28,10 @@ const PY_FILE = /^(?!\.#|__init__).*\.py$/;
 
 /** The script location (holds env.py) and its versions folder, from either of the two. */
 export function scriptLayout(abs: string): { scriptLocation: string; versions: string } {
-  if (existsSync(join(abs, 'env.py'))) return { scriptLocation: abs, versions: join(abs, 'versions') };
-  if (existsSync(join(dirname(abs), 'env.py'))) return { scriptLocation: dirname(abs), versions: abs };
+  if (existsSync(join(abs, 'env.py')))
+    return { scriptLocation: abs, versions: join(abs, 'versions') };
+  if (existsSync(join(dirname(abs), 'env.py')))
+    return { scriptLocation: dirname(abs), versions: abs };
   return { scriptLocation: abs, versions: join(abs, 'versions') };
 }
 
@@ -70,7 +72,9 @@ async function readRevisions(repoRoot: string, versions: string): Promise<Revisi
 
 function toMigration(r: RevisionFile, index: number, sql?: RenderedRevision): Migration {
   if (sql?.upError) {
-    throw new InputError(`${r.file}:${r.upgradeLine ?? 1}: Alembic could not generate the SQL of upgrade(): ${sql.upError}`);
+    throw new InputError(
+      `${r.file}:${r.upgradeLine ?? 1}: Alembic could not generate the SQL of upgrade(): ${sql.upError}`,
+    );
   }
   const up = statementsFromChunks(sql?.up ?? [], r.file, r.source, r.upgradeLine ?? 1);
   const down = statementsFromChunks(sql?.down ?? [], r.file, r.source, r.downgradeLine ?? 1);
@@ -81,7 +85,7 @@ function toMigration(r: RevisionFile, index: number, sql?: RenderedRevision): Mi
     sortKey: [index],
     file: r.file,
     up: scriptFromStatements(r.file, up, 'transaction'),
-    ...(sql && !sql.downError ? { down: downOrNothing(scriptFromStatements(r.file, down, 'transaction')) } : {}),
+    ...(sql && !sql.downError ? { down: downOf(r.file, up.length, down) } : {}),
     checksum: checksumOf(r.source),
     parents: r.parents,
     parentsLine: r.parentsLine,
@@ -89,10 +93,21 @@ function toMigration(r: RevisionFile, index: number, sql?: RenderedRevision): Mi
   };
 }
 
+/**
+ * A downgrade() that emits nothing undoes an upgrade() that emits nothing (a merge revision);
+ * after an upgrade that changed something it is a missing down.
+ */
+function downOf(file: string, upCount: number, down: Statement[]): Script | undefined {
+  const script = scriptFromStatements(file, down, 'transaction');
+  return upCount === 0 ? script : downOrNothing(script);
+}
+
 function configuredPython(settings?: Partial<GateSettings>): string | undefined {
   const python = settings?.alembic?.python;
   if (python !== undefined && typeof python !== 'string') {
-    throw new InputError(`alembic.python: expected the path of a Python interpreter, got ${JSON.stringify(python)}`);
+    throw new InputError(
+      `alembic.python: expected the path of a Python interpreter, got ${JSON.stringify(python)}`,
+    );
   }
   return python ?? process.env.SCHEMAGATE_ALEMBIC_PYTHON ?? undefined;
 }
@@ -113,7 +128,9 @@ export async function discoverAlembic(
   const notes: string[] = [];
   let rendered = new Map<string, RenderedRevision>();
   if (graph.broken) {
-    notes.push('Alembic SQL was not generated: the revision graph is broken (see the graph findings)');
+    notes.push(
+      'Alembic SQL was not generated: the revision graph is broken (see the graph findings)',
+    );
   } else if (graph.ordered.length > 0) {
     const ini = findAlembicIni(repoRoot, scriptLocation);
     rendered = await renderRevisions(findPython(configuredPython(settings)), {
@@ -124,7 +141,9 @@ export async function discoverAlembic(
       cwd: dirname(ini ?? scriptLocation),
     });
   }
-  const migrations = graph.ordered.map((r, i) => toMigration(r, i, rendered.get(r.id)));
+  // A broken graph still lists every revision, so that the findings have migrations to go with.
+  const listed = [...graph.ordered, ...graph.stranded];
+  const migrations = listed.map((r, i) => toMigration(r, i, rendered.get(r.id)));
   for (const r of graph.ordered) {
     const downError = rendered.get(r.id)?.downError;
     if (downError) notes.push(`${r.file}: downgrade() has no SQL (${downError.split('\n')[0]})`);

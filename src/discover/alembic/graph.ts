@@ -9,6 +9,8 @@ import type { RevisionFile } from './revisions.js';
 export interface RevisionGraph {
   /** Revisions in upgrade order (members of cycles and duplicates left out). */
   ordered: RevisionFile[];
+  /** Revisions that cannot be ordered (on or behind a cycle), by creation date. */
+  stranded: RevisionFile[];
   findings: Finding[];
   /** True when Alembic itself would refuse the graph (not for multiple heads). */
   broken: boolean;
@@ -184,7 +186,10 @@ export function revisionGraph(revisions: RevisionFile[]): RevisionGraph {
   const { edges, findings: missing } = resolveEdges(kept);
   const ordered = topologicalOrder(kept, edges);
   const cycles = cycleFindings(kept, edges, new Set(ordered.map((r) => r.id)));
-  const heads = multipleHeadFindings(ordered, edges);
+  const placed = new Set(ordered.map((r) => r.id));
+  const stranded = [...kept.values()].filter((r) => !placed.has(r.id)).sort(byCreation);
   const broken = duplicates.length + missing.length + cycles.length > 0;
-  return { ordered, findings: [...duplicates, ...missing, ...cycles, ...heads], broken };
+  // Heads of a graph Alembic refuses anyway would only repeat the same problem.
+  const heads = broken ? [] : multipleHeadFindings(ordered, edges);
+  return { ordered, stranded, findings: [...duplicates, ...missing, ...cycles, ...heads], broken };
 }

@@ -42,15 +42,22 @@ function helperPath(): string {
     '../src/discover/alembic/render_sql.py',
   ].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new InputError(`cannot find render_sql.py (looked at ${candidates.join(', ')})`);
+  if (!found)
+    throw new InputError(`cannot find render_sql.py (looked at ${candidates.join(', ')})`);
   return found;
 }
 
+const importChecks = new Map<string, boolean>();
+
+/** Whether `python` can import Alembic; asked once per interpreter and process. */
 function importsAlembic(python: string): boolean {
+  const known = importChecks.get(python);
+  if (known !== undefined) return known;
   const r = spawnSync(python, ['-c', 'import alembic, sqlalchemy'], {
     stdio: 'ignore',
     timeout: 30_000,
   });
+  importChecks.set(python, r.status === 0);
   return r.status === 0;
 }
 

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { brief, runFixture } from './helpers/run.js';
+
+const TWO_HEADS = 'fixtures/formats/alembic/two-heads/migrations';
+
+describe('Alembic revisions replayed on real Postgres', () => {
+  it('replays a linear history with the SQL Alembic generates', async () => {
+    const report = await runFixture('fixtures/formats/alembic/linear/migrations', { baseCount: 2 });
+    expect(report.status).toBe('passed');
+    expect(report.findings).toEqual([]);
+    expect(report.migrations.map((m) => [m.id, m.state, m.statements])).toEqual([
+      ['3f2a9c1d0b7e', 'merged', 1],
+      ['8c41e7b2d913', 'merged', 3],
+      ['d7e05a6b4c21', 'new', 3],
+    ]);
+  });
+
+  it('blocks a pull request that leaves two heads, at the new head’s down_revision', async () => {
+    const report = await runFixture(TWO_HEADS, { baseCount: 3 });
+    expect(report.status).toBe('blocked');
+    expect(brief(report.findings)).toEqual([
+      {
+        gate: 'graph',
+        rule: 'alembic-multiple-heads',
+        severity: 'blocker',
+        file: `${TWO_HEADS}/versions/b5d8f0a27c44_create_invoices.py`,
+        line: 14,
+      },
+    ]);
+    expect(report.summary.migrationsApplied).toBe(1);
+  });
+});
