@@ -39,7 +39,7 @@ describe('fk-cycle', () => {
     ]);
     expect(found[0].endLine).toBe(13);
     expect(found[0].message).toBe(
-      'foreign keys form a cycle tenant_accounts → billing_records → tenant_accounts; not DEFERRABLE: billing_records.billing_records_account_id_fkey, tenant_accounts.tenant_accounts_primary_billing_fkey. neither side can be written first without a NULL placeholder patched later, and data-only restores (pg_dump --data-only) and bulk deletes fail on it',
+      'foreign keys form a cycle tenant_accounts → billing_records → tenant_accounts; not DEFERRABLE: billing_records.billing_records_account_id_fkey, tenant_accounts.tenant_accounts_primary_billing_fkey, so neither side can be written first without a NULL placeholder patched later, and data-only restores (pg_dump --data-only) and bulk deletes fail on it',
     );
     expect(found[0].docs).toBe('docs/rules/fk-cycle.md');
   });

@@ -83,7 +83,7 @@ function cycleFinding(
   }
   return finding(GATE_ID, RULES.fkCycle, {
     ...where,
-    message: `foreign keys form a cycle ${path}; not DEFERRABLE: ${names(strict)}. neither side can be written first without a NULL placeholder patched later, and data-only restores (pg_dump --data-only) and bulk deletes fail on it`,
+    message: `foreign keys form a cycle ${path}; not DEFERRABLE: ${names(strict)}, so neither side can be written first without a NULL placeholder patched later, and data-only restores (pg_dump --data-only) and bulk deletes fail on it`,
     help: 'Break the cycle (drop one foreign key, or move it into a link table), or declare every foreign key of the cycle DEFERRABLE INITIALLY DEFERRED.',
   });
 }
