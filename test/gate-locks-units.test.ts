@@ -1,0 +1,148 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initSqlParser, splitStatements } from '../src/sql/split.js';
+import type { Script, TransactionMode } from '../src/engine/model.js';
+import type { CatalogSnapshot } from '../src/catalog/types.js';
+import { InputError } from '../src/engine/errors.js';
+import { parseLocksSettings } from '../src/gates/locks/config.js';
+import { transactionLayout } from '../src/gates/locks/transactions.js';
+import { lockTimeoutSetting, relationsIn, statementLabel } from '../src/gates/locks/ast.js';
+import { Scope } from '../src/gates/locks/scope.js';
+
+beforeAll(async () => {
+  await initSqlParser();
+});
+
+const script = (sql: string, transaction: TransactionMode): Script => ({
+  file: 'm.sql',
+  transaction,
+  statements: splitStatements(sql, 'm.sql'),
+});
+
+describe('parseLocksSettings', () => {
+  it('fills the defaults', () => {
+    expect(parseLocksSettings(undefined)).toEqual({
+      nonConcurrentIndex: 'warning',
+      workload: { enabled: true, clients: 2 },
+    });
+  });
+
+  it('names the key, the problem and the config file', () => {
+    const bad = (raw: unknown) => () => parseLocksSettings(raw, '.schemagate.yml');
+    expect(bad({ nonConcurrentIndex: 'error' })).toThrow(InputError);
+    expect(bad({ nonConcurrentIndex: 'error' })).toThrow(
+      'locks.nonConcurrentIndex: Invalid option: expected one of "warning"|"blocker" in .schemagate.yml',
+    );
+    expect(bad({ workload: { clients: 0 } })).toThrow(
+      'locks.workload.clients: Too small: expected number to be >=1 in .schemagate.yml',
+    );
+    expect(bad({ workers: 2 })).toThrow('locks: Unrecognized key: "workers" in .schemagate.yml');
+  });
+});
+
+describe('transactionLayout', () => {
+  const sql = 'create index concurrently a on t (x);\nselect 1;';
+
+  it('groups a golang-migrate multi-statement file into one transaction block', () => {
+    const layout = transactionLayout(script(sql, 'implicit'));
+    expect(layout).toMatchObject({ group: [0, 0], inBlock: [true, true] });
+    expect(layout.wholeFile).toContain('one query string');
+  });
+
+  it('leaves a single-statement golang-migrate file and NO TRANSACTION files unwrapped', () => {
+    expect(transactionLayout(script('create index concurrently a on t (x);', 'implicit'))).toEqual({
+      group: [0],
+      inBlock: [false],
+    });
+    expect(transactionLayout(script(sql, 'none'))).toEqual({
+      group: [0, 1],
+      inBlock: [false, false],
+    });
+  });
+
+  it('follows explicit BEGIN ... COMMIT blocks', () => {
+    const s = script('select 1;\nbegin;\nselect 2;\nselect 3;\ncommit;\nselect 4;', 'none');
+    expect(transactionLayout(s)).toEqual({
+      group: [0, 1, 1, 1, 1, 2],
+      inBlock: [false, false, true, true, false, false],
+    });
+  });
+});
+
+describe('statement readers', () => {
+  it('reads lock_timeout settings, session or local, set or cleared', () => {
+    const read = (sql: string) => lockTimeoutSetting(splitStatements(sql, 'm.sql')[0]);
+    expect(read("set lock_timeout = '5s'")).toEqual({ local: false, enabled: true });
+    expect(read("set local lock_timeout to '1s'")).toEqual({ local: true, enabled: true });
+    expect(read('set lock_timeout = 0')).toEqual({ local: false, enabled: false });
+    expect(read("select set_config('lock_timeout', '2s', true)")).toEqual({
+      local: true,
+      enabled: true,
+    });
+    expect(read("set statement_timeout = '5s'")).toBeUndefined();
+  });
+
+  it('finds the relations a statement reads and labels statements', () => {
+    const [update] = splitStatements(
+      'update orders set total = 0 from users u where u.id = orders.user_id and exists (select 1 from app.plans)',
+      'm.sql',
+    );
+    expect(
+      relationsIn(update.ast)
+        .map((r) => `${r.schema ?? ''}.${r.name}`)
+        .sort(),
+    ).toEqual(['.orders', '.users', 'app.plans']);
+    expect(statementLabel(update)).toBe('UPDATE orders');
+  });
+});
+
+describe('Scope', () => {
+  const before = {
+    tables: [
+      {
+        name: '$tenant.users',
+        kind: 'table',
+        columns: [
+          { name: 'id', notNull: true },
+          { name: 'name', notNull: false },
+        ],
+      },
+      { name: 'public.plans', kind: 'table', columns: [{ name: 'id', notNull: true }] },
+    ],
+    indexes: [{ name: '$tenant.users_pkey', table: '$tenant.users' }],
+    constraints: [],
+  } as unknown as CatalogSnapshot;
+  const tenant = {
+    name: 'tenant_1',
+    database: 'db',
+    schema: 'tenant_1',
+    searchPath: ['tenant_1', 'public'],
+  };
+
+  it('resolves names through the search_path and trace names to catalog keys', () => {
+    const scope = new Scope(before, tenant);
+    expect(scope.table({ name: 'users' })).toBe('$tenant.users');
+    expect(scope.table({ name: 'plans' })).toBe('public.plans');
+    expect(scope.table({ schema: 'tenant_1', name: 'users' })).toBe('$tenant.users');
+    expect(scope.table({ name: 'orders' })).toBeUndefined();
+    expect(scope.traceKey('users')).toBe('$tenant.users');
+    expect(scope.traceKey('public.plans')).toBe('public.plans');
+    expect(scope.tableOfIndex(scope.index({ name: 'users_pkey' })!)).toBe('$tenant.users');
+  });
+
+  it('follows the PR: recreated tables are new, renames keep history, checks get validated', () => {
+    const scope = new Scope(before, tenant);
+    const apply = (sql: string) => splitStatements(sql, 'm.sql').forEach((s) => scope.apply(s));
+    apply('alter table users add constraint users_name_nn check (name is not null) not valid;');
+    expect(scope.hasValidatedNotNullCheck('$tenant.users', 'name')).toBe(false);
+    apply('alter table users validate constraint users_name_nn;');
+    expect(scope.hasValidatedNotNullCheck('$tenant.users', 'name')).toBe(true);
+    apply(
+      'alter table users rename to accounts; alter table accounts rename column name to label;',
+    );
+    expect(scope.table({ name: 'accounts' })).toBe('$tenant.accounts');
+    expect(scope.hasColumn('$tenant.accounts', 'label')).toBe(true);
+    expect(scope.hasValidatedNotNullCheck('$tenant.accounts', 'name')).toBe(true);
+    apply('drop table plans; create table plans (id bigint);');
+    expect(scope.table({ name: 'plans' })).toBeUndefined();
+  });
+});
