@@ -88,4 +88,47 @@ describe('goose discovery', () => {
       [4, [{ rule: 'function-search-path', reason: 'set by the role', line: 2 }]],
     ]);
   });
+
+  it('reports a statement goose would cut at a line ending with a semicolon', async () => {
+    const repo = tempRepo({
+      'm/1_fn.sql': [
+        '-- +goose Up',
+        'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$',
+        'BEGIN',
+        '  NEW.updated_at := now(); -- keep it fresh',
+        '  RETURN NEW;',
+        'END $$;',
+        'SELECT 1; SELECT 2;',
+        '-- +goose StatementBegin',
+        'DO $$ BEGIN',
+        '  PERFORM 1;',
+        'END $$;',
+        '-- +goose StatementEnd',
+        '-- +goose Down',
+        'DROP FUNCTION touch();',
+      ].join('\n'),
+    });
+    dispose = repo.dispose;
+    const d = await discoverMigrations(repo.root, 'm', 'goose');
+    expect(outline(d.migrations[0].up)).toEqual([
+      ['CreateFunctionStmt', 2, 6],
+      ['SelectStmt', 7, 7],
+      ['SelectStmt', 7, 7],
+      ['DoStmt', 9, 11],
+    ]);
+    expect(d.findings).toEqual([
+      {
+        gate: 'replay',
+        rule: 'goose-statement-split',
+        severity: 'blocker',
+        file: 'm/1_fn.sql',
+        line: 2,
+        endLine: 6,
+        message:
+          'goose ends this CreateFunctionStmt at line 4, whose last word ends with ";", and sends the rest as another statement; Postgres rejects the pieces in production',
+        help: 'Wrap the statement in "-- +goose StatementBegin" and "-- +goose StatementEnd" lines.',
+        docs: 'docs/rules/goose-statement-split.md',
+      },
+    ]);
+  });
 });

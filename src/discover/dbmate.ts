@@ -11,7 +11,7 @@ import {
   type Migration,
   type TransactionMode,
 } from '../engine/model.js';
-import { findMarkers, lineCount, splitSection, type Marker } from '../sql/sections.js';
+import { splitOnMarkers, type Marker } from '../sql/sections.js';
 import {
   assertDirectory,
   checksumOf,
@@ -63,14 +63,10 @@ function modeOf(marker: Marker): TransactionMode {
 
 async function toMigration(repoRoot: string, file: string, version: string, name: string) {
   const source = await readMigrationFile(repoRoot, file);
-  const markers = findMarkers(source, MARKER);
-  const last = lineCount(source);
+  const sections = splitOnMarkers(source, file, MARKER);
   const section = (which: 'up' | 'down') => {
-    const i = markers.findIndex((m) => m.match[1] === which);
-    if (i < 0) return undefined;
-    const to = (markers[i + 1]?.line ?? last + 1) - 1;
-    const statements = splitSection(source, file, markers[i].line + 1, to);
-    return scriptFromStatements(file, statements, modeOf(markers[i]));
+    const found = sections.find((s) => s.marker.match[1] === which);
+    return found && scriptFromStatements(file, found.statements, modeOf(found.marker));
   };
   const up = section('up');
   if (!up) {

@@ -4,14 +4,17 @@
  * section in one transaction. `.go` migrations are compiled into the application and cannot be
  * replayed from files.
  */
+import { join } from 'node:path';
 import {
   compareSortKeys,
   type Discovery,
+  type Finding,
   type Migration,
   type TransactionMode,
 } from '../engine/model.js';
 import { InputError } from '../engine/errors.js';
-import { findMarkers, lineCount, splitSection } from '../sql/sections.js';
+import { splitOnMarkers } from '../sql/sections.js';
+import { gooseSplitFindings } from './goose-split.js';
 import {
   assertDirectory,
   checksumOf,
@@ -28,11 +31,9 @@ import {
   scriptFromStatements,
   type FormatModule,
 } from './format.js';
-import { join } from 'node:path';
 
 const SQL_FILE = /^(\d+)_(.*)\.sql$/;
 const GO_FILE = /^(\d+)_(.*)\.go$/;
-const ANNOTATION = /^\s*--\s*\+goose\s+(.*?)\s*$/i;
 const UP_MARKER = /^\s*--\s*\+goose\s+up\b/im;
 
 async function detect(dir: string): Promise<string | undefined> {
@@ -43,50 +44,38 @@ async function detect(dir: string): Promise<string | undefined> {
   return count > 0 ? `found ${count} .sql files with a "-- +goose Up" annotation` : undefined;
 }
 
-interface Sections {
-  up?: { from: number; to: number };
-  down?: { from: number; to: number };
-  transaction: TransactionMode;
-}
-
-/** The Up and Down line ranges and the transaction mode from the file's annotations. */
-function sectionsOf(source: string): Sections {
-  const markers = findMarkers(source, ANNOTATION);
-  const last = lineCount(source);
-  const noTransaction = markers.some((m) => /^no\s+transaction$/i.test(m.match[1]));
-  const bounds = markers.filter((m) => /^(up|down)$/i.test(m.match[1]));
-  const sections: Sections = { transaction: noTransaction ? 'none' : 'transaction' };
-  bounds.forEach((m, i) => {
-    const to = (bounds[i + 1]?.line ?? last + 1) - 1;
-    const which = m.match[1].toLowerCase() as 'up' | 'down';
-    sections[which] ??= { from: m.line + 1, to };
-  });
-  return sections;
-}
+const SECTION = /^\s*--\s*\+goose\s+(up|down)\s*$/i;
+const NO_TRANSACTION = /^\s*--\s*\+goose\s+no\s+transaction\s*$/im;
 
 async function toMigration(repoRoot: string, file: string, version: string, name: string) {
   const source = await readMigrationFile(repoRoot, file);
-  const sections = sectionsOf(source);
-  if (!sections.up) {
+  const sections = splitOnMarkers(source, file, SECTION);
+  const section = (which: string) =>
+    sections.find((s) => s.marker.match[1].toLowerCase() === which);
+  const upSection = section('up');
+  if (!upSection) {
     throw new InputError(
       `${file}: no "-- +goose Up" annotation; goose refuses a SQL migration without one`,
     );
   }
-  const split = (s: { from: number; to: number }) =>
-    scriptFromStatements(file, splitSection(source, file, s.from, s.to), sections.transaction);
-  const down = sections.down ? downOrNothing(split(sections.down)) : undefined;
+  const mode: TransactionMode = NO_TRANSACTION.test(source) ? 'none' : 'transaction';
+  const downSection = section('down');
+  const down = downOrNothing(
+    downSection && scriptFromStatements(file, downSection.statements, mode),
+  );
   const migration: Migration = {
     id: version,
     name,
     format: 'goose',
     sortKey: [Number(version)],
     file,
-    up: split(sections.up),
+    up: scriptFromStatements(file, upSection.statements, mode),
     ...(down ? { down } : {}),
     checksum: checksumOf(source),
     state: 'new',
   };
-  return migration;
+  const statements = [...upSection.statements, ...(downSection?.statements ?? [])];
+  return { migration, findings: gooseSplitFindings(source, statements) };
 }
 
 async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
@@ -94,9 +83,13 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
   await assertDirectory(dir);
   const names = await listFileNames(dir.abs);
   const migrations: Migration[] = [];
+  const splitFindings: Finding[] = [];
   for (const name of names) {
     const m = SQL_FILE.exec(name);
-    if (m) migrations.push(await toMigration(repoRoot, repoPath(dir, name), m[1], m[2]));
+    if (!m) continue;
+    const read = await toMigration(repoRoot, repoPath(dir, name), m[1], m[2]);
+    migrations.push(read.migration);
+    splitFindings.push(...read.findings);
   }
   migrations.sort(byVersion(compareSortKeys));
   const goFiles = names.filter((n) => GO_FILE.test(n) && !n.endsWith('_test.go'));
@@ -104,7 +97,10 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
     (n) =>
       `${repoPath(dir, n)} is a Go migration: it is compiled into the application and cannot be replayed from files, so it is not checked`,
   );
-  const findings = duplicateVersionFindings(migrations, (m) => String(m.sortKey[0]), 'goose');
+  const findings = [
+    ...splitFindings,
+    ...duplicateVersionFindings(migrations, (m) => String(m.sortKey[0]), 'goose'),
+  ];
   return { format: 'goose', reason: '', migrations, findings, notes };
 }
 

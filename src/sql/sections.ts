@@ -43,6 +43,25 @@ export function splitSection(
   return splitStatements(maskOutside(source, fromLine, toLine), file);
 }
 
+/** The lines a marker opens: up to the next marker or the end of the file. */
+export interface MarkedSection {
+  marker: Marker;
+  from: number;
+  to: number;
+  statements: Statement[];
+}
+
+/** Splits a file into the sections that marker lines open; statements keep the file's lines. */
+export function splitOnMarkers(source: string, file: string, pattern: RegExp): MarkedSection[] {
+  const markers = findMarkers(source, pattern);
+  const last = lineCount(source);
+  return markers.map((marker, i) => {
+    const from = marker.line + 1;
+    const to = (markers[i + 1]?.line ?? last + 1) - 1;
+    return { marker, from, to, statements: splitSection(source, file, from, to) };
+  });
+}
+
 /** The number of `\n`-separated lines in `source`; the last line of a section reaching the end. */
 export function lineCount(source: string): number {
   return source.split('\n').length;
