@@ -44,6 +44,16 @@ const TARGET_FIELDS: Record<string, (a: Node) => Array<Node | undefined>> = {
   GrantStmt: (a) => (a.objtype === 'OBJECT_TABLE' ? rangeVars(a.objects) : []),
 };
 
+/** Where each statement kind keeps the query (or FROM/USING list) it reads from. */
+const QUERY_FIELDS: Record<string, (a: Node) => unknown> = {
+  ViewStmt: (a) => a.query,
+  CreateTableAsStmt: (a) => a.query,
+  SelectStmt: (a) => a,
+  InsertStmt: (a) => a.selectStmt,
+  UpdateStmt: (a) => a.fromClause,
+  DeleteStmt: (a) => a.usingClause,
+};
+
 const RELATION_OBJECTS = new Set([
   'OBJECT_TABLE',
   'OBJECT_INDEX',
@@ -58,8 +68,9 @@ function rangeVars(list: Node[] | undefined): Node[] {
 }
 
 /**
- * Relations a statement creates, alters, drops, writes or locks, when the AST says so plainly;
- * for a view or CREATE TABLE AS also the relations its query reads. Names as written
+ * Relations a statement creates, alters, drops, writes or locks, when the AST says so plainly,
+ * then the relations its query reads (views, CREATE TABLE AS, SELECT, INSERT ... SELECT,
+ * UPDATE ... FROM, DELETE ... USING). Names as written
  * (`tenant.users` or `users`), without duplicates.
  */
 export function statementTargets(stmt: Parsed): string[] {
@@ -72,9 +83,7 @@ export function statementTargets(stmt: Parsed): string[] {
   if (stmt.kind === 'CommentStmt' && RELATION_OBJECTS.has(a.objtype)) {
     names.push(nameListToString(a.object?.List?.items));
   }
-  if (stmt.kind === 'ViewStmt' || stmt.kind === 'CreateTableAsStmt') {
-    names.push(...relationsRead(a.query));
-  }
+  names.push(...relationsRead(QUERY_FIELDS[stmt.kind]?.(a)));
   return [...new Set(names.filter((n) => n !== ''))];
 }
 
