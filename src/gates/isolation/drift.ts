@@ -9,10 +9,10 @@ import { RULES } from './rules.js';
 
 const SHOWN = 5;
 
-function describe(c: CatalogChange): string {
+function describe(c: CatalogChange, reference: string, tenant: string): string {
   const what = `${c.label ?? c.kind} ${c.name.replace(/^\$tenant\./, '')}`;
   if (c.change !== 'changed')
-    return `${what} ${c.change === 'added' ? 'exists only there' : 'is missing there'}`;
+    return `${what} exists only in ${c.change === 'added' ? tenant : reference}`;
   const props = (c.properties ?? []).map(
     (p) => `${p.property} ${canonicalJson(p.before)} vs ${canonicalJson(p.after)}`,
   );
@@ -54,11 +54,14 @@ export function tenantDrift(
       (c) => !old.has(changeKey(c)),
     );
     if (!changes.length) continue;
-    const shown = changes.slice(0, SHOWN).map(describe).join('; ');
+    const shown = changes
+      .slice(0, SHOWN)
+      .map((c) => describe(c, reference, tenant))
+      .join('; ');
     const more = changes.length > SHOWN ? ` and ${changes.length - SHOWN} more` : '';
     out.push(
       finding('isolation', RULES.tenantDrift, {
-        ...(locator.find(queryOf(changes[0])) ?? {}),
+        ...(locator.causeInPr(queryOf(changes[0])) ?? {}),
         tenant,
         message: `after the PR, tenant ${tenant}'s catalog differs from ${reference}'s: ${shown}${more}`,
         help: 'Make the migration do the same thing on every tenant: no branching on the schema, database or data (DO blocks, IF NOT EXISTS over objects that only some tenants have).',

@@ -17,25 +17,25 @@ function replayFailed(ctx: GateContext): boolean {
   );
 }
 
+/** Catalog rules need every tenant's replay to have succeeded; statement rules do not. */
 function schemaFindings(ctx: GateContext, locator: StatementLocator): Finding[] {
+  const statements = schemaStatementFindings(locator.prStatements);
+  if (replayFailed(ctx)) return statements;
   const schemas = new Map(ctx.tenants.map((t) => [t.name, t.schema]));
-  return [
-    ...schemaStatementFindings(locator.prStatements),
-    ...crossTenantReferences(ctx.before, ctx.after, schemas, locator),
-    ...tenantDrift(
-      ctx.before,
-      ctx.after,
-      ctx.tenants.map((t) => t.name),
-      locator,
-    ),
-  ];
+  const references = crossTenantReferences(ctx.before, ctx.after, schemas, locator);
+  // A reference to another tenant also makes the catalogs differ; one finding says it.
+  const explained = new Set(references.map((f) => `${f.tenant} ${f.file}:${f.line}`));
+  const names = ctx.tenants.map((t) => t.name);
+  const drift = tenantDrift(ctx.before, ctx.after, names, locator).filter(
+    (f) => !explained.has(`${f.tenant} ${f.file}:${f.line}`),
+  );
+  return [...statements, ...references, ...drift];
 }
 
 function databaseFindings(ctx: GateContext, locator: StatementLocator): Finding[] {
-  return [
-    ...crossDatabaseFindings(locator.prStatements),
-    ...tenantDrift(ctx.before, ctx.after, ctx.options.tenants, locator),
-  ];
+  const statements = crossDatabaseFindings(locator.prStatements);
+  if (replayFailed(ctx)) return statements;
+  return [...statements, ...tenantDrift(ctx.before, ctx.after, ctx.options.tenants, locator)];
 }
 
 /**
@@ -49,11 +49,11 @@ export const isolationGate: Gate = {
   rules: RULE_LIST,
   async run(ctx) {
     const settings = parseIsolationSettings(ctx.options.settings.isolation, ctx.options.configFile);
-    if (ctx.added.length === 0 || replayFailed(ctx)) return [];
+    if (ctx.added.length === 0) return [];
     const locator = new StatementLocator(ctx.added, ctx.merged);
     switch (ctx.options.topology) {
       case 'shared':
-        return sharedFindings(ctx, settings, locator);
+        return replayFailed(ctx) ? [] : sharedFindings(ctx, settings, locator);
       case 'schema':
         return schemaFindings(ctx, locator);
       case 'database':

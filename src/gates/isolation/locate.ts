@@ -68,6 +68,12 @@ export class StatementLocator {
     return named ? where(named.stmt) : this.fallback();
   }
 
+  /** For differences the PR made: its statement touching or naming the object, else its first. */
+  causeInPr(q: ObjectQuery): Where | undefined {
+    const named = this.pr.find((e) => e.stmt.kind === 'DoStmt' && mentions(e.stmt.sql, q.name));
+    return this.inPr(q) ?? (named ? where(named.stmt) : this.fallback());
+  }
+
   /** The first statement of the PR, for findings about the PR as a whole. */
   fallback(): Where | undefined {
     const first = this.pr[0]?.stmt;

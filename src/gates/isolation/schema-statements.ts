@@ -58,7 +58,7 @@ function crossSchemaWrite(stmt: Statement): Finding | undefined {
     file: stmt.file,
     line: stmt.line,
     endLine: stmt.endLine,
-    message: `${stmt.kind} in a tenant migration touches ${list.join(', ')}, outside the tenant's schema: it runs once per tenant against the same object, or writes one tenant's data from every tenant's migration`,
+    message: `a tenant migration touches ${list.join(', ')}, outside the tenant's schema: it runs once per tenant against the same object, or writes one tenant's data from every tenant's migration`,
     help: `Use unqualified names so that each tenant's search_path resolves them in its own schema; move changes to shared objects into a migration of the shared schema.`,
   });
 }

@@ -1,0 +1,110 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { brief, runFixture } from './helpers/run.js';
+import { initSqlParser } from '../src/sql/split.js';
+import { defaultSettings } from '../src/engine/options.js';
+import type { Report } from '../src/engine/report.js';
+
+/** Shared topology: functions, grants, weakened policies, configured tables, and the leak test. */
+
+const dir = (name: string) => `fixtures/isolation/${name}`;
+/** The gate's findings in a fixed order: file, line, rule. */
+const isolation = (r: Report) =>
+  r.findings
+    .filter((f) => f.gate === 'isolation')
+    .sort((a, b) =>
+      `${a.file}:${String(a.line).padStart(4, '0')}:${a.rule}`.localeCompare(
+        `${b.file}:${String(b.line).padStart(4, '0')}:${b.rule}`,
+      ),
+    );
+const shared = (name: string, extra: Parameters<typeof runFixture>[1] = {}) =>
+  runFixture(dir(name), { topology: 'shared', gates: ['replay', 'isolation'], ...extra });
+const at = (name: string, file: string, line: number, rule: string, severity = 'blocker') => ({
+  gate: 'isolation',
+  rule,
+  severity,
+  file: `${dir(name)}/${file}`,
+  line,
+});
+
+beforeAll(() => initSqlParser());
+
+describe('isolation gate, shared topology', () => {
+  it('reports a SECURITY DEFINER function that reads tenant data without a fixed search_path', async () => {
+    const name = 'shared-security-definer';
+    const found = isolation(await shared(name));
+    expect(brief(found)).toEqual([
+      at(name, '001_invoices.up.sql', 13, 'security-definer-search-path'),
+      at(name, '001_invoices.up.sql', 13, 'security-definer-tenant-access'),
+    ]);
+    expect(found[1].message).toBe(
+      'SECURITY DEFINER function invoice_count() reads tenant-scoped invoices with the rights of its owner (postgres), bypassing row-level security',
+    );
+  }, 30_000);
+
+  it('reports a grant to PUBLIC on a tenant table', async () => {
+    const name = 'shared-public-grant';
+    const found = isolation(await shared(name));
+    expect(brief(found)).toEqual([
+      at(name, '001_invoices.up.sql', 13, 'tenant-table-public-grant'),
+    ]);
+    expect(found[0].message).toBe(
+      'SELECT on tenant-scoped invoices is granted to PUBLIC: every role of the cluster gets it, including roles that are not subject to the tenant policies',
+    );
+  }, 30_000);
+
+  it('reports a tenant policy the PR drops, and the leak over merged and seeded rows', async () => {
+    const name = 'shared-policy-weakened';
+    const found = isolation(await shared(name, { baseCount: 1 }));
+    expect(brief(found)).toEqual([
+      at(name, '001_invoices.up.sql', 1, 'tenant-read-leak'),
+      at(name, '001_invoices.up.sql', 1, 'tenant-write-leak'),
+      at(name, '002_drop_policy.up.sql', 1, 'tenant-policy-weakened'),
+    ]);
+    expect(found[2].message).toBe(
+      'the PR drops policy invoices_tenant on tenant-scoped invoices, which checked the tenant setting',
+    );
+    expect(found[0].message).toContain(
+      'as tenant-a: 200 row(s) of other tenants, 1 row(s) of tenant-b, 1 row(s) of tenant-c',
+    );
+  }, 30_000);
+
+  it('reports a configured tenant table without the tenant column', async () => {
+    const name = 'shared-tenant-table-config';
+    const settings = {
+      ...defaultSettings(),
+      seedRows: 200,
+      isolation: { tenantTables: ['audit_events'] },
+    };
+    const found = isolation(await shared(name, { settings }));
+    expect(brief(found)).toEqual([at(name, '001_tables.up.sql', 1, 'tenant-column-missing')]);
+    expect(found[0].message).toBe(
+      'table audit_events is configured as tenant-scoped (settings.isolation.tenantTables) but has no tenant_id column',
+    );
+  }, 30_000);
+
+  it('the leak test catches a policy on the wrong column that the static rules pass', async () => {
+    const name = 'shared-wrong-column-policy';
+    const found = isolation(await shared(name));
+    expect(brief(found)).toEqual([
+      at(name, '001_documents.up.sql', 1, 'tenant-read-leak'),
+      at(name, '001_documents.up.sql', 1, 'tenant-write-leak'),
+    ]);
+    expect(found[0].message).toBe(
+      "acting as a tenant (role schemagate_app, app.tenant_id set), table documents returns other tenants' rows: as tenant-a: 1 row(s) of tenant-c; as tenant-b: 1 row(s) of tenant-a; as tenant-c: 1 row(s) of tenant-b",
+    );
+    expect(found[1].message).toBe(
+      'acting as tenant-a (role schemagate_app), Postgres let it insert a row of tenant-c, update 1 row(s) of tenant-c, delete 1 row(s) of tenant-c in documents',
+    );
+  }, 30_000);
+
+  it('rejects unknown isolation settings with a message naming the setting', async () => {
+    const settings = { ...defaultSettings(), isolation: { globalTable: ['plans'] } };
+    const r = await shared('shared-correct', { settings }).catch((e: Error) => e);
+    expect(isolation(r as Report)).toEqual([
+      expect.objectContaining({ rule: 'gate-error', severity: 'blocker' }),
+    ]);
+    expect(isolation(r as Report)[0].message).toContain(
+      'settings.isolation: Unrecognized key: "globalTable"',
+    );
+  }, 30_000);
+});

@@ -1,0 +1,109 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { brief, runFixture } from './helpers/run.js';
+import { initSqlParser } from '../src/sql/split.js';
+import type { Report } from '../src/engine/report.js';
+
+/** Shared topology (rows keyed by tenant_id): static row-level security rules through the engine. */
+
+const dir = (name: string) => `fixtures/isolation/${name}`;
+/** The gate's findings in a fixed order: file, line, rule. */
+const isolation = (r: Report) =>
+  r.findings
+    .filter((f) => f.gate === 'isolation')
+    .sort((a, b) =>
+      `${a.file}:${String(a.line).padStart(4, '0')}:${a.rule}`.localeCompare(
+        `${b.file}:${String(b.line).padStart(4, '0')}:${b.rule}`,
+      ),
+    );
+const shared = (name: string) =>
+  runFixture(dir(name), { topology: 'shared', gates: ['replay', 'isolation'] });
+const at = (name: string, file: string, line: number, rule: string) => ({
+  gate: 'isolation',
+  rule,
+  severity: 'blocker',
+  file: `${dir(name)}/${file}`,
+  line,
+});
+
+beforeAll(() => initSqlParser());
+
+describe('isolation gate, shared topology, static rules', () => {
+  it('passes RLS enabled and forced, tenant policies and an invoker view', async () => {
+    const r = await shared('shared-correct');
+    expect(r.findings).toEqual([]);
+    expect(r.status).toBe('passed');
+  }, 30_000);
+
+  it('reports a tenant table without row-level security (and the leak it causes)', async () => {
+    const name = 'shared-rls-not-enabled';
+    const found = isolation(await shared(name));
+    expect(brief(found)).toEqual([
+      at(name, '001_invoices.up.sql', 1, 'rls-not-enabled'),
+      at(name, '001_invoices.up.sql', 1, 'tenant-read-leak'),
+      at(name, '001_invoices.up.sql', 1, 'tenant-write-leak'),
+    ]);
+    expect(found.find((f) => f.rule === 'rls-not-enabled')?.message).toBe(
+      "table invoices has the tenant column tenant_id but row-level security is not enabled: every tenant reads every tenant's rows",
+    );
+    expect(found.find((f) => f.rule === 'rls-not-enabled')?.help).toBe(
+      "ALTER TABLE invoices ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; CREATE POLICY invoices_tenant_isolation ON invoices USING (tenant_id = current_setting('app.tenant_id')::uuid) WITH CHECK (tenant_id = current_setting('app.tenant_id')::uuid);",
+    );
+  }, 30_000);
+
+  it('reports RLS that is enabled but not forced', async () => {
+    const name = 'shared-rls-not-forced';
+    const found = isolation(await shared(name));
+    expect(brief(found)).toEqual([at(name, '001_invoices.up.sql', 7, 'rls-not-forced')]);
+    expect(found[0].message).toBe(
+      'table invoices has row-level security enabled but not forced: its owner (postgres) and any role connecting as the owner bypass the tenant policies',
+    );
+  }, 30_000);
+
+  it('reports commands no tenant policy covers', async () => {
+    const name = 'shared-policy-missing';
+    const found = isolation(await shared(name));
+    expect(brief(found)).toEqual([at(name, '001_invoices.up.sql', 7, 'tenant-policy-missing')]);
+    expect(found[0].message).toBe(
+      "table invoices has no policy comparing tenant_id with current_setting('app.tenant_id') for INSERT, UPDATE, DELETE",
+    );
+  }, 30_000);
+
+  it('reports a permissive USING (true) policy, which the leak test confirms', async () => {
+    const name = 'shared-policy-using-true';
+    const found = isolation(await shared(name));
+    expect(brief(found)).toEqual([
+      at(name, '001_invoices.up.sql', 1, 'tenant-read-leak'),
+      at(name, '001_invoices.up.sql', 12, 'policy-without-tenant-check'),
+    ]);
+    expect(found[1].message).toBe(
+      "policy invoices_reporting on invoices (SELECT) does not check current_setting('app.tenant_id'): USING true; permissive policies are ORed, so it opens the table to every tenant",
+    );
+  }, 30_000);
+
+  it('reports policies on a table whose row-level security is disabled', async () => {
+    const name = 'shared-policy-without-rls';
+    const found = isolation(await shared(name));
+    expect(brief(found).map((f) => f.rule)).toEqual([
+      'policy-without-rls',
+      'tenant-read-leak',
+      'tenant-write-leak',
+    ]);
+    expect(brief(found)[0]).toEqual(at(name, '001_invoices.up.sql', 1, 'policy-without-rls'));
+    expect(found[0].message).toBe(
+      'table invoices has policies (invoices_tenant) but row-level security is disabled, so none of them applies',
+    );
+  }, 30_000);
+
+  it('reports a view over tenant data without security_invoker', async () => {
+    const name = 'shared-view-without-invoker';
+    const found = isolation(await shared(name));
+    expect(brief(found)).toEqual([
+      at(name, '001_invoices.up.sql', 13, 'tenant-read-leak'),
+      at(name, '001_invoices.up.sql', 13, 'view-without-security-invoker'),
+    ]);
+    expect(found[1].help).toBe('ALTER VIEW invoice_totals SET (security_invoker = true);');
+    expect(found[0].message).toBe(
+      "acting as a tenant (role schemagate_app, app.tenant_id set), view invoice_totals returns other tenants' rows: as tenant-a: 1 row(s) of tenant-b, 1 row(s) of tenant-c; as tenant-b: 1 row(s) of tenant-c, 1 row(s) of tenant-a; as tenant-c: 1 row(s) of tenant-b, 1 row(s) of tenant-a",
+    );
+  }, 30_000);
+});
