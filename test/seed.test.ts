@@ -112,6 +112,21 @@ describe('seedTables', () => {
     });
   });
 
+  it('gives a one-to-one child at most one row per parent row', async () => {
+    await client.query(`create schema one;
+      create table one.accounts (id int primary key);
+      insert into one.accounts select generate_series(1, 30);
+      create table one.profiles (account_id int primary key references one.accounts, bio text)`);
+    const result = await seedTables(client, ['one'], 50, silentLogger);
+    expect(result).toEqual({
+      seeded: [
+        { table: 'one.accounts', rows: 50 },
+        { table: 'one.profiles', rows: 50 },
+      ],
+      skipped: [],
+    });
+  });
+
   it('adds rows next to rows the migrations inserted, shifting unique values', async () => {
     await client.query(`create schema lookup;
       create table lookup.roles (id int primary key, name text unique not null);

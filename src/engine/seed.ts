@@ -51,7 +51,8 @@ export async function seedTables(
   for (const step of seedingOrder(tables)) {
     const outcome = await seedTable(client, step, types, rowCounts, rowsPerTable);
     if (typeof outcome === 'number') {
-      rowCounts.set(step.table.oid, (rowCounts.get(step.table.oid) ?? 0) + outcome);
+      // Counted, not added up: migrations may have inserted rows before the seed.
+      rowCounts.set(step.table.oid, await countRows(client, step.table.oid));
       result.seeded.push({ table: step.table.name, rows: outcome });
       logger.debug(`seeded ${outcome} rows into ${step.table.name}`);
     } else {
@@ -225,6 +226,15 @@ function advance(plan: InsertPlan, columns: number[]): boolean {
   return moved;
 }
 
+/** A unique foreign key (one-to-one) allows at most one child row per parent row. */
+function oneToOneLimit(table: SeedTable, plan: InsertPlan): number {
+  const unique = (name: string) => table.columns.find((c) => c.name === name)?.unique;
+  const limits = plan.parents
+    .filter((p) => p.fk.columns.length === 1 && unique(p.fk.columns[0]))
+    .map((p) => p.rows);
+  return Math.min(Infinity, ...limits);
+}
+
 async function seedTable(
   client: pg.Client,
   step: SeedStep,
@@ -234,6 +244,7 @@ async function seedTable(
 ): Promise<number | { reason: string }> {
   const plan = await planInsert(client, step, types, rowCounts);
   if ('reason' in plan) return plan;
+  rows = Math.min(rows, oneToOneLimit(step.table, plan));
   let offset = 0;
   let lastError = '';
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
