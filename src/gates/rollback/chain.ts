@@ -55,7 +55,7 @@ function chainDownFailed(
     file: t.file,
     line: t.line,
     endLine: t.endLine,
-    message: `Rolling back the added migrations in reverse order fails at the down of ${m.id} (${after}): ${pgErrorText(m.down!, t)}. ${stateAfterFailure(m.down!, t)}`,
+    message: `Rolling back the added migrations in reverse order fails at the down of ${m.id} (${after}): ${pgErrorText(m.down!, t)} ${stateAfterFailure(m.down!, t)}`,
     help: 'Each down must apply to the state the later downs leave: drop dependants before what they depend on, and keep downs independent of later migrations.',
   });
 }

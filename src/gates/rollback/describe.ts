@@ -15,7 +15,7 @@ export function errorLine(stmt: Statement | undefined, t: StatementTrace): numbe
   return t.line + (stmt.sql.slice(0, position - 1).match(/\n/g)?.length ?? 0);
 }
 
-/** `file:line: message (SQLSTATE x). Detail: ... Hint: ...` */
+/** `file:line: message (SQLSTATE x). Detail: ... Hint: ...`, ending with a period. */
 export function pgErrorText(script: Script, t: StatementTrace): string {
   const e = t.error!;
   const parts = [
@@ -23,7 +23,7 @@ export function pgErrorText(script: Script, t: StatementTrace): string {
   ];
   if (e.detail) parts.push(`Detail: ${e.detail}`);
   if (e.hint) parts.push(`Hint: ${e.hint}`);
-  return parts.join('. ');
+  return `${parts.map((p) => p.replace(/\.$/, '')).join('. ')}.`;
 }
 
 type Control = 'begin' | 'commit' | 'rollback' | undefined;
@@ -68,6 +68,8 @@ export function stateAfterFailure(script: Script, t: StatementTrace): string {
   if (applied.length === 0) return `No statement of ${script.file} was applied before the failure.`;
   const lines = applied.map((s) => s.line).join(', ');
   const what =
-    applied.length > 1 ? `statements at lines ${lines} stay` : `statement at line ${lines} stays`;
-  return `It does not run in one transaction: the ${what} applied (${script.file}), so the database is left half rolled back.`;
+    applied.length > 1
+      ? `statements at ${script.file} lines ${lines} stay`
+      : `statement at ${script.file}:${lines} stays`;
+  return `It does not run in one transaction: the ${what} applied, so the database is left half rolled back.`;
 }

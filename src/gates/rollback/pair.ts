@@ -96,7 +96,7 @@ function downFailed(m: Migration, down: Script, t: StatementTrace): Finding {
     file: t.file,
     line: t.line,
     endLine: t.endLine,
-    message: `The down of ${m.id} fails right after its up: ${pgErrorText(down, t)}. ${stateAfterFailure(down, t)}`,
+    message: `The down of ${m.id} fails right after its up: ${pgErrorText(down, t)} ${stateAfterFailure(down, t)}`,
     help: 'Make the down undo exactly what the up did, in reverse order; run the up and then the down on a copy of production to reproduce.',
   });
 }

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { brief } from './helpers/run.js';
+import { at, blocker, rollbackFindings } from './gate-rollback-support.js';
+
+/**
+ * Rollback gate on whole fixtures (real embedded Postgres): orphaned sequence, type and index, a
+ * clean pair, a failing down, a data-losing down, a missing down.
+ */
+
+describe('rollback gate: up → down must restore the catalog', () => {
+  it('reports the sequence a down leaves behind, and the up that then fails again', async () => {
+    const up = at('orphaned-sequence', '000002_add_order_number.up.sql');
+    const down = at('orphaned-sequence', '000002_add_order_number.down.sql');
+    const f = await rollbackFindings('orphaned-sequence');
+    expect(brief(f)).toEqual([
+      blocker('rollback-incomplete', down, 2),
+      blocker('reapply-failed', up, 1),
+    ]);
+    expect(f[0].message).toBe(
+      `After 000002 up then down, the catalog differs from before the up: sequence order_number_seq is left over (created at ${up}:1).`,
+    );
+    expect(f[0].help).toContain('`DROP SEQUENCE IF EXISTS order_number_seq;`');
+    expect(f[0].docs).toBe('docs/rules/rollback-incomplete.md');
+    expect(f[1].message).toBe(
+      `000002 cannot be applied again after its down (the down left sequence order_number_seq behind): ${up}:1: relation "order_number_seq" already exists (SQLSTATE 42P07).`,
+    );
+  });
+
+  it('reports an enum type the down leaves behind', async () => {
+    const up = at('orphaned-enum-type', '000002_add_order_state.up.sql');
+    const down = at('orphaned-enum-type', '000002_add_order_state.down.sql');
+    const f = await rollbackFindings('orphaned-enum-type');
+    expect(brief(f)).toEqual([
+      blocker('rollback-incomplete', down, 1),
+      blocker('reapply-failed', up, 1),
+    ]);
+    expect(f[0].message).toBe(
+      `After 000002 up then down, the catalog differs from before the up: type order_state is left over (created at ${up}:1).`,
+    );
+    expect(f[1].message).toBe(
+      `000002 cannot be applied again after its down (the down left type order_state behind): ${up}:1: type "order_state" already exists (SQLSTATE 42710).`,
+    );
+  });
+
+  it('reports an index the down leaves behind, at the statement that created it on re-apply', async () => {
+    const up = at('orphaned-index', '000002_add_note_search.up.sql');
+    const down = at('orphaned-index', '000002_add_note_search.down.sql');
+    const f = await rollbackFindings('orphaned-index');
+    expect(brief(f)).toEqual([
+      blocker('rollback-incomplete', down, 1),
+      blocker('reapply-failed', up, 2),
+    ]);
+    expect(f[0].message).toBe(
+      `After 000002 up then down, the catalog differs from before the up: index orders_total_idx is left over (created at ${up}:2).`,
+    );
+  });
+
+  it('passes a pair whose down undoes its up in reverse order', async () => {
+    expect(await rollbackFindings('clean-pair')).toEqual([]);
+  });
+});
+
+describe('rollback gate: the down must apply and keep existing rows', () => {
+  it('reports a failing down at its statement with Postgres message and SQLSTATE', async () => {
+    const down = at('failing-down', '000002_add_paid_at.down.sql');
+    const f = await rollbackFindings('failing-down');
+    expect(brief(f)).toEqual([blocker('down-failed', down, 2)]);
+    expect(f[0].endLine).toBe(3);
+    expect(f[0].message).toBe(
+      `The down of 000002 fails right after its up: ${down}:2: column "paid" of relation "orders" does not exist (SQLSTATE 42703). No statement of ${down} was applied before the failure.`,
+    );
+  });
+
+  it('reports a down that truncates a table the up did not create', async () => {
+    const down = at('data-losing-down', '000002_add_refunds.down.sql');
+    const f = await rollbackFindings('data-losing-down');
+    expect(brief(f)).toEqual([blocker('down-loses-data', down, 2)]);
+    expect(f[0].message).toBe(
+      'After 000002 up then down, table orders (which existed before the up) has 0 rows, it had 200: the down destroys data the up did not create.',
+    );
+  });
+
+  it('warns about an added migration without a down', async () => {
+    const up = at('missing-down', '000002_add_currency.up.sql');
+    const f = await rollbackFindings('missing-down');
+    expect(brief(f)).toEqual([
+      { gate: 'rollback', rule: 'missing-down', severity: 'warning', file: up, line: 1 },
+    ]);
+    expect(f[0].message).toBe(
+      `000002 (add_currency) has no down migration (expected ${at('missing-down', '000002_add_currency.down.sql')}): it cannot be rolled back.`,
+    );
+  });
+});
