@@ -61,6 +61,16 @@ describe('rollback gate: the added migrations roll back in reverse order and for
 });
 
 describe('rollback gate: missing downs', () => {
+  it('warns about an added migration without a down', async () => {
+    const up = at('missing-down', '000002_add_currency.up.sql');
+    const f = await rollbackFindings('missing-down');
+    expect(brief(f)).toEqual([
+      { gate: 'rollback', rule: 'missing-down', severity: 'warning', file: up, line: 1 },
+    ]);
+    expect(f[0].message).toBe(
+      `000002 (add_currency) has no down migration (expected ${at('missing-down', '000002_add_currency.down.sql')}): it cannot be rolled back.`,
+    );
+  });
   it('makes a missing down a blocker when configured', async () => {
     const f = await rollbackFindings('missing-down', {
       settings: withRollback({ missingDown: 'blocker' }),

@@ -80,14 +80,12 @@ describe('rollback gate: the down must apply and keep existing rows', () => {
     );
   });
 
-  it('warns about an added migration without a down', async () => {
-    const up = at('missing-down', '000002_add_currency.up.sql');
-    const f = await rollbackFindings('missing-down');
-    expect(brief(f)).toEqual([
-      { gate: 'rollback', rule: 'missing-down', severity: 'warning', file: up, line: 1 },
-    ]);
+  it('reports a down that recreates a column instead of renaming it back', async () => {
+    const down = at('down-recreates-column', '000002_rename_note.down.sql');
+    const f = await rollbackFindings('down-recreates-column');
+    expect(brief(f)).toEqual([blocker('down-loses-data', down, 1)]);
     expect(f[0].message).toBe(
-      `000002 (add_currency) has no down migration (expected ${at('missing-down', '000002_add_currency.down.sql')}): it cannot be rolled back.`,
+      'After 000002 up then down, table orders (which existed before the up) has changed values in column(s) note: the down destroys data the up did not create.',
     );
   });
 });
