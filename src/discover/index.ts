@@ -5,19 +5,33 @@
 import { InputError } from '../engine/errors.js';
 import { FORMATS, type Discovery, type Format } from '../engine/model.js';
 import { initSqlParser } from '../sql/split.js';
+import { alembic } from './alembic.js';
 import { dbmate } from './dbmate.js';
+import { drizzle } from './drizzle.js';
 import { assertDirectory, hasEntries, locateDir } from './files.js';
 import { flyway } from './flyway.js';
 import type { FormatModule } from './format.js';
 import { golangMigrate } from './golang-migrate.js';
 import { goose } from './goose.js';
 import { plain } from './plain.js';
+import { prisma } from './prisma.js';
+import { sqlc } from './sqlc.js';
 
 /**
  * Every supported format. To add one, write src/discover/<format>.ts exporting a FormatModule
  * and add it here; its `priority` places it in auto-detection (plain, the catch-all, is last).
  */
-export const FORMAT_MODULES: FormatModule[] = [golangMigrate, flyway, goose, dbmate, plain];
+export const FORMAT_MODULES: FormatModule[] = [
+  golangMigrate,
+  flyway,
+  goose,
+  dbmate,
+  plain,
+  alembic,
+  prisma,
+  drizzle,
+  sqlc,
+];
 
 function byPriority(): FormatModule[] {
   return [...FORMAT_MODULES].sort((a, b) => a.priority - b.priority);

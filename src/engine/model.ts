@@ -130,6 +130,8 @@ export interface Discovery {
   findings: Finding[];
   /** Notes for the report (e.g. "Prisma migrations have no downs"). */
   notes: string[];
+  /** Query files the application ships (sqlc `queries`), repository-relative; read by compat. */
+  queries?: string[];
 }
 
 export function compareSortKeys(a: Array<number | string>, b: Array<number | string>): number {

@@ -1,0 +1,105 @@
+/**
+ * Prisma Migrate: `prisma/migrations/<timestamp>_<name>/migration.sql`, applied in folder-name
+ * order, with `migration_lock.toml` naming the provider. Prisma sends a whole migration.sql as
+ * one multi-statement string: one implicit transaction, as golang-migrate does. Prisma has no
+ * down migrations.
+ */
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../engine/errors.js';
+import { compareSortKeys, type Discovery, type Migration } from '../engine/model.js';
+import {
+  assertDirectory,
+  checksumOf,
+  locateDir,
+  peekText,
+  readMigrationFile,
+  repoPath,
+  type MigrationDir,
+} from './files.js';
+import { byVersion, scriptOf, type FormatModule } from './format.js';
+
+const FOLDER = /^(\d+)_(.+)$/;
+const LOCK_FILE = 'migration_lock.toml';
+const PROVIDER = /^\s*provider\s*=\s*"([^"]*)"/;
+
+async function migrationFolders(abs: string): Promise<string[]> {
+  const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isDirectory() && FOLDER.test(e.name))
+    .map((e) => e.name)
+    .sort();
+}
+
+async function detect(dir: string): Promise<string | undefined> {
+  const folders = (await migrationFolders(dir)).filter((f) =>
+    existsSync(join(dir, f, 'migration.sql')),
+  );
+  if (folders.length === 0) return undefined;
+  const lock = existsSync(join(dir, LOCK_FILE)) ? ` and ${LOCK_FILE}` : '';
+  return `found ${folders.length} Prisma migration folders {timestamp}_{name}/migration.sql${lock}`;
+}
+
+/** The lock file's provider must be postgresql: any other database's SQL cannot replay here. */
+async function checkProvider(dir: MigrationDir): Promise<string | undefined> {
+  const text = await peekText(join(dir.abs, LOCK_FILE));
+  if (text === undefined) return `${repoPath(dir, LOCK_FILE)} is missing; assuming postgresql`;
+  const lines = text.split(/\r?\n/);
+  const index = lines.findIndex((l) => PROVIDER.test(l));
+  const file = repoPath(dir, LOCK_FILE);
+  if (index < 0) throw new InputError(`${file}: no provider = "..." line`);
+  const provider = PROVIDER.exec(lines[index])![1];
+  if (provider !== 'postgresql') {
+    throw new InputError(
+      `${file}:${index + 1}: provider is "${provider}"; schemagate replays PostgreSQL migrations only (provider = "postgresql")`,
+    );
+  }
+  return undefined;
+}
+
+async function toMigration(repoRoot: string, dir: MigrationDir, folder: string) {
+  const file = repoPath(dir, folder, 'migration.sql');
+  if (!existsSync(join(repoRoot, file))) {
+    throw new InputError(
+      `${repoPath(dir, folder)}: Prisma migration folder without migration.sql; prisma migrate deploy fails on it`,
+    );
+  }
+  const source = await readMigrationFile(repoRoot, file);
+  const name = FOLDER.exec(folder)![2];
+  const migration: Migration = {
+    id: folder,
+    name,
+    format: 'prisma',
+    sortKey: [folder],
+    file,
+    up: scriptOf(file, source, 'implicit'),
+    checksum: checksumOf(source),
+    state: 'new',
+  };
+  return migration;
+}
+
+async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
+  const dir = locateDir(repoRoot, dirPath);
+  await assertDirectory(dir);
+  const lockNote = await checkProvider(dir);
+  const migrations: Migration[] = [];
+  for (const folder of await migrationFolders(dir.abs)) {
+    migrations.push(await toMigration(repoRoot, dir, folder));
+  }
+  migrations.sort(byVersion(compareSortKeys));
+  const notes = [
+    'Prisma migrations have no down migrations: rollback is not replayed',
+    ...(lockNote ? [lockNote] : []),
+  ];
+  return { format: 'prisma', reason: '', migrations, findings: [], notes };
+}
+
+export const prisma: FormatModule = {
+  format: 'prisma',
+  priority: 3,
+  expects: '{timestamp}_{name}/migration.sql folders (prisma/migrations)',
+  detect,
+  discover,
+};

@@ -1,0 +1,102 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { discoverMigrations } from '../src/discover/index.js';
+import { initSqlParser } from '../src/sql/split.js';
+import { brief, runFixture } from './helpers/run.js';
+
+const ROOT = resolve('.');
+const SAAS = 'fixtures/formats/drizzle/saas/drizzle';
+const MISMATCH = 'fixtures/formats/drizzle/journal-mismatch/drizzle';
+
+beforeAll(initSqlParser);
+
+describe('Drizzle discovery', () => {
+  it('orders migrations by the journal and splits at statement breakpoints', async () => {
+    const d = await discoverMigrations(ROOT, SAAS, 'auto');
+    expect(d.format).toBe('drizzle');
+    expect(d.reason).toBe('found meta/_journal.json and 3 Drizzle migration files');
+    expect(d.findings).toEqual([]);
+    expect(d.migrations.map((m) => [m.id, m.name, m.sortKey, m.up.transaction])).toEqual([
+      ['0000_create_accounts_users', 'create_accounts_users', [0], 'transaction'],
+      ['0001_create_invoices', 'create_invoices', [1], 'transaction'],
+      ['0002_add_invoice_currency', 'add_invoice_currency', [2], 'transaction'],
+    ]);
+    expect(d.migrations[0].up.statements.map((s) => [s.kind, s.line, s.endLine])).toEqual([
+      ['CreateStmt', 1, 6],
+      ['CreateStmt', 8, 13],
+      ['IndexStmt', 15, 15],
+      ['DoStmt', 16, 20],
+    ]);
+  });
+
+  it('reports journal entries without files and files without entries', async () => {
+    const d = await discoverMigrations(ROOT, MISMATCH, 'auto');
+    expect(d.migrations.map((m) => m.id)).toEqual([
+      '0000_create_accounts_users',
+      '0001_create_invoices',
+    ]);
+    expect(d.findings).toEqual([
+      {
+        gate: 'graph',
+        rule: 'drizzle-journal-missing-file',
+        severity: 'blocker',
+        file: `${MISMATCH}/meta/_journal.json`,
+        line: 23,
+        endLine: 23,
+        message: `the journal lists 0002_add_invoice_currency (idx 2) but ${MISMATCH}/0002_add_invoice_currency.sql does not exist; drizzle-orm's migrator stops with "No file 0002_add_invoice_currency.sql found"`,
+        help: 'Restore the migration file, or regenerate the journal with drizzle-kit instead of deleting files by hand.',
+        docs: 'docs/rules/drizzle-journal-missing-file.md',
+      },
+      {
+        gate: 'graph',
+        rule: 'drizzle-file-not-in-journal',
+        severity: 'warning',
+        file: `${MISMATCH}/0002_add_users_last_login.sql`,
+        line: 1,
+        endLine: 1,
+        message: `${MISMATCH}/0002_add_users_last_login.sql is not in ${MISMATCH}/meta/_journal.json; drizzle-orm only runs journal entries, so this migration never runs`,
+        help: 'Generate migrations with drizzle-kit generate (it adds the journal entry), or delete the stray file.',
+        docs: 'docs/rules/drizzle-file-not-in-journal.md',
+      },
+    ]);
+  });
+
+  it('replays the new migration on real Postgres', async () => {
+    const report = await runFixture(SAAS, { baseCount: 2 });
+    expect(report.status).toBe('passed');
+    const file = `${SAAS}/0002_add_invoice_currency.sql`;
+    expect(brief(report.findings)).toEqual([
+      { gate: 'locks', rule: 'exclusive-lock-held', severity: 'warning', file, line: 1 },
+      { gate: 'locks', rule: 'missing-lock-timeout', severity: 'warning', file, line: 1 },
+      { gate: 'locks', rule: 'multiple-exclusive-locks', severity: 'warning', file, line: 2 },
+      {
+        gate: 'rollback',
+        rule: 'no-down-migrations',
+        severity: 'notice',
+        file: undefined,
+        line: undefined,
+      },
+    ]);
+  });
+
+  it('blocks a journal entry whose file is missing', async () => {
+    const report = await runFixture(MISMATCH, { baseCount: 1 });
+    expect(report.status).toBe('blocked');
+    expect(brief(report.findings).filter((f) => f.gate === 'graph')).toEqual([
+      {
+        gate: 'graph',
+        rule: 'drizzle-journal-missing-file',
+        severity: 'blocker',
+        file: `${MISMATCH}/meta/_journal.json`,
+        line: 23,
+      },
+      {
+        gate: 'graph',
+        rule: 'drizzle-file-not-in-journal',
+        severity: 'warning',
+        file: `${MISMATCH}/0002_add_users_last_login.sql`,
+        line: 1,
+      },
+    ]);
+  });
+});
