@@ -34,6 +34,19 @@ describe('non-concurrent DDL', () => {
     ]);
   });
 
+  it('warns about DROP INDEX without CONCURRENTLY', async () => {
+    const { findings } = await runLocks(cluster, 'non-concurrent-drop-index');
+    expect(placed(findings)).toEqual([
+      'non-concurrent-index warning non-concurrent-drop-index/000002_drop_orders_user_id_idx.up.sql:3-3',
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'DROP INDEX orders_user_id_idx without CONCURRENTLY takes ACCESS EXCLUSIVE on pre-existing table orders: every read and write of orders waits.',
+    );
+    expect(findings[0].help).toBe(
+      'Use the CONCURRENTLY form and put it alone in its own migration file (golang-migrate runs a single-statement file without a transaction block).',
+    );
+  });
+
   it('warns about DETACH PARTITION without CONCURRENTLY', async () => {
     const { findings } = await runLocks(cluster, 'non-concurrent-detach');
     expect(placed(findings)).toEqual([

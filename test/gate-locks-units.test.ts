@@ -48,6 +48,17 @@ describe('transactionLayout', () => {
     expect(layout.wholeFile).toContain('one query string');
   });
 
+  it('groups a file the tool wraps in a transaction, even with one statement', () => {
+    const layout = transactionLayout(
+      script('create index concurrently a on t (x);', 'transaction'),
+    );
+    expect(layout).toEqual({
+      group: [0],
+      inBlock: [true],
+      wholeFile: 'the migration tool runs the whole file in one transaction',
+    });
+  });
+
   it('leaves a single-statement golang-migrate file and NO TRANSACTION files unwrapped', () => {
     expect(transactionLayout(script('create index concurrently a on t (x);', 'implicit'))).toEqual({
       group: [0],

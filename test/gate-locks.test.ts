@@ -82,8 +82,9 @@ describe('held and stacked locks', () => {
     );
   });
 
-  it('warns when no lock_timeout precedes an ACCESS EXCLUSIVE request', async () => {
-    const { findings } = await runLocks(cluster, 'missing-lock-timeout');
+  it('warns when no lock_timeout precedes an ACCESS EXCLUSIVE request, once for all tenants', async () => {
+    const { findings } = await runLocks(cluster, 'missing-lock-timeout', { tenantCount: 2 });
+    expect(findings[0].tenant).toBeUndefined();
     expect(placed(findings)).toEqual([
       'missing-lock-timeout warning missing-lock-timeout/000002_add_nickname.up.sql:1-1',
     ]);
