@@ -31,8 +31,9 @@ export function missingDowns(added: Migration[], severity: 'warning' | 'blocker'
     .map((m) =>
       finding('rollback', RULES.missingDown, {
         severity,
-        file: m.file,
-        line: 1,
+        // At the first up statement, so that an ignore comment above it applies.
+        file: m.up.statements[0]?.file ?? m.file,
+        line: m.up.statements[0]?.line ?? 1,
         message: `${m.id}${m.name ? ` (${m.name})` : ''} has no down migration${expectedDown(m)}: it cannot be rolled back.`,
         help: 'Add a down that undoes the up exactly (drop what it creates, restore what it changes). If the change is not reversible, say so in the down by raising an error, and plan a forward fix.',
       }),
