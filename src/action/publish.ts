@@ -14,6 +14,7 @@ import {
   PermissionDeniedError,
   createOctokit,
   publishCheckRun,
+  type CheckRunRequest,
   toCheckAnnotations,
   upsertStickyComment,
 } from './github.js';
@@ -121,6 +122,37 @@ export function checkTitle(report: Report): string {
 const FORK_HELP =
   'the token is read-only (HTTP 403), as it is on pull requests from forks. The annotations, the job summary and the SARIF file carry the full report; docs/action.md ("Pull requests from forks") shows how to comment on them safely.';
 
+/** The check run's content: verdict, headline and every finding that has a file and line. */
+export function checkRunRequest(
+  report: Report,
+  run: RunContext,
+  checkName: string,
+  failOn: FailOn,
+): CheckRunRequest {
+  return {
+    name: checkName,
+    headSha: run.headSha,
+    conclusion: checkConclusion(report, failOn),
+    title: checkTitle(report),
+    summary: renderMarkdownWithin(report, COMMENT_LIMIT, { link: fileLink(run) }),
+    annotations: toCheckAnnotations(toAnnotations(report)),
+  };
+}
+
+/** Runs a GitHub write that must not fail the step; records the ones refused with HTTP 403. */
+function tolerant(denied: string[]) {
+  return async <T>(call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof PermissionDeniedError) denied.push(error.what);
+      else core.warning(`schemagate could not publish to GitHub: ${getErrorMessage(error)}`);
+      core.debug(getErrorMessage(error));
+      return undefined;
+    }
+  };
+}
+
 /**
  * The check run and the sticky comment. Neither decides the outcome: when the token may not
  * write (a fork's pull request) the Action says so once and carries on. Returns the comment URL.
@@ -137,37 +169,21 @@ export async function publishToGitHub(
   }
   const octokit = createOctokit(inputs.token, run.apiUrl);
   const ref = { owner: run.owner, repo: run.repo };
-  const link = fileLink(run);
   const denied: string[] = [];
-  const attempt = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof PermissionDeniedError) denied.push(error.what);
-      else core.warning(`schemagate could not publish to GitHub: ${getErrorMessage(error)}`);
-      core.debug(getErrorMessage(error));
-      return undefined;
-    }
-  };
-  const check = await attempt(() =>
-    publishCheckRun(octokit, ref, {
-      name: inputs.checkName,
-      headSha: run.headSha,
-      conclusion: checkConclusion(report, failOn),
-      title: checkTitle(report),
-      summary: renderMarkdownWithin(report, COMMENT_LIMIT, { link }),
-      annotations: toCheckAnnotations(toAnnotations(report)),
-    }),
-  );
+  const attempt = tolerant(denied);
+  const request = checkRunRequest(report, run, inputs.checkName, failOn);
+  const check = await attempt(() => publishCheckRun(octokit, ref, request));
   if (check) core.info(`check run ${inputs.checkName}: ${check.url}`);
-  let commentUrl = '';
+  let comment: { url: string; created: boolean } | undefined;
   if (inputs.comment && run.pullNumber !== undefined) {
-    const body = renderMarkdownWithin(report, COMMENT_LIMIT, { link, marker: COMMENT_MARKER });
-    const comment = await attempt(() => upsertStickyComment(octokit, ref, run.pullNumber!, body));
+    const body = renderMarkdownWithin(report, COMMENT_LIMIT, {
+      link: fileLink(run),
+      marker: COMMENT_MARKER,
+    });
+    comment = await attempt(() => upsertStickyComment(octokit, ref, run.pullNumber!, body));
     if (comment)
       core.info(`${comment.created ? 'commented' : 'updated the comment'}: ${comment.url}`);
-    commentUrl = comment?.url ?? '';
   }
   if (denied.length) core.warning(`schemagate skipped ${denied.join(' and ')}: ${FORK_HELP}`);
-  return commentUrl;
+  return comment?.url ?? '';
 }
