@@ -118,6 +118,14 @@ describe('ensureBaseCommit', () => {
     expect(logger.lines).toEqual([`git fetch --no-tags --depth=2 origin ${repo.head}`]);
   });
 
+  it('fetches a branch named by the base input and compares with its tip', () => {
+    const dir = shallowClone('input-branch');
+    const logger = memoryLogger();
+    const ctx = readRunContext(env('workflow_dispatch'), 'main');
+    expect(ensureBaseCommit(dir, ctx, logger)).toBe(repo.base);
+    expect(logger.lines).toEqual(['git fetch --no-tags --depth=1 origin main']);
+  });
+
   it('uses a base already present without fetching', () => {
     const logger = memoryLogger();
     expect(ensureBaseCommit(repo.root, readRunContext(env('pull_request')), logger)).toBe(

@@ -63,51 +63,50 @@ function git(cwd: string, args: string[]): string {
     .trim();
 }
 
-function hasCommit(cwd: string, ref: string): boolean {
+/** The SHA `ref` names, or undefined when the repository does not have it. */
+function commitOf(cwd: string, ref: string): string | undefined {
   try {
-    git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-    return true;
+    return git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   } catch {
+    return undefined;
+  }
+}
+
+function fetchFromOrigin(cwd: string, args: string[], logger: Logger): boolean {
+  logger.info(`git fetch ${args.join(' ')}`);
+  try {
+    git(cwd, ['fetch', ...args]);
+    return true;
+  } catch (error) {
+    logger.warn(`git fetch ${args.join(' ')} failed: ${getErrorMessage(error).trim()}`);
     return false;
   }
 }
 
-function fetchFromOrigin(cwd: string, args: string[], logger: Logger): void {
-  logger.info(`git fetch ${args.join(' ')}`);
-  try {
-    git(cwd, ['fetch', ...args]);
-  } catch (error) {
-    logger.warn(`git fetch ${args.join(' ')} failed: ${getErrorMessage(error).trim()}`);
-  }
+/** A SHA or a ref (a branch name given as the base input), fetched from origin when missing. */
+function fetchBase(cwd: string, ctx: RunContext & { baseSha: string }, logger: Logger): string {
+  const present = commitOf(cwd, ctx.baseSha);
+  if (present) return present;
+  const fetched = fetchFromOrigin(cwd, ['--no-tags', '--depth=1', 'origin', ctx.baseSha], logger);
+  // A fetched SHA is now an object of the repository; a fetched branch is only FETCH_HEAD.
+  const sha = commitOf(cwd, ctx.baseSha) ?? (fetched ? commitOf(cwd, 'FETCH_HEAD') : undefined);
+  if (sha) return sha;
+  throw new InputError(
+    `base ${ctx.baseSha} (${ctx.baseSource}) is not in the repository and could not be fetched from origin; check out with fetch-depth: 0`,
+  );
 }
 
 /**
- * The base commit, made present in the local repository: a shallow checkout (actions/checkout's
- * default depth 1) lacks it, so it is fetched from origin by SHA. Returns undefined when there is
- * nothing to compare with (a first commit): every migration is then new.
+ * The base commit's SHA, made present in the local repository: a shallow checkout
+ * (actions/checkout's default depth 1) lacks it, so it is fetched from origin. Returns undefined
+ * when there is nothing to compare with (a first commit): every migration is then new.
  */
 export function ensureBaseCommit(cwd: string, ctx: RunContext, logger: Logger): string | undefined {
-  if (ctx.baseSha) {
-    if (!hasCommit(cwd, ctx.baseSha)) {
-      fetchFromOrigin(cwd, ['--no-tags', '--depth=1', 'origin', ctx.baseSha], logger);
-    }
-    if (!hasCommit(cwd, ctx.baseSha)) {
-      throw new InputError(
-        `base ${ctx.baseSha} (${ctx.baseSource}) is not in the repository and could not be fetched from origin; check out with fetch-depth: 0`,
-      );
-    }
-    return ctx.baseSha;
-  }
-  if (!hasCommit(cwd, 'HEAD~1') && hasCommit(cwd, 'HEAD')) {
-    fetchFromOrigin(
-      cwd,
-      ['--no-tags', '--depth=2', 'origin', git(cwd, ['rev-parse', 'HEAD'])],
-      logger,
-    );
-  }
-  if (!hasCommit(cwd, 'HEAD~1')) {
-    logger.info('no parent commit to compare with: every migration is treated as new');
-    return undefined;
-  }
-  return git(cwd, ['rev-parse', 'HEAD~1']);
+  if (ctx.baseSha) return fetchBase(cwd, { ...ctx, baseSha: ctx.baseSha }, logger);
+  const head = commitOf(cwd, 'HEAD');
+  if (head && !commitOf(cwd, 'HEAD~1'))
+    fetchFromOrigin(cwd, ['--no-tags', '--depth=2', 'origin', head], logger);
+  const parent = commitOf(cwd, 'HEAD~1');
+  if (!parent) logger.info('no parent commit to compare with: every migration is treated as new');
+  return parent;
 }
