@@ -94,4 +94,14 @@ describe('rollback gate: missing downs', () => {
       },
     ]);
   });
+
+  it('says once that Prisma migrations have no downs', async () => {
+    const f = await rollbackFindings('prisma-without-downs/prisma/migrations');
+    expect(brief(f)).toEqual([
+      { gate: 'rollback', rule: 'no-down-migrations', severity: 'notice' },
+    ]);
+    expect(f[0].message).toBe(
+      'Rollback is not verified: Prisma migrations have no down migrations. Rolling back in production means writing and running a new forward migration.',
+    );
+  });
 });

@@ -7,6 +7,13 @@ const WITHOUT_DOWNS: ReadonlySet<Format> = new Set(['prisma', 'drizzle', 'plain'
 /** Formats where downs are optional extras (Flyway undo files, sqlc over plain schema files). */
 const OPTIONAL_DOWNS: ReadonlySet<Format> = new Set(['flyway', 'sqlc']);
 
+const FORMAT_TITLE: Partial<Record<Format, string>> = {
+  prisma: 'Prisma',
+  drizzle: 'Drizzle',
+  plain: 'plain ordered .sql',
+  sqlc: 'these sqlc schema',
+};
+
 /** True when the format (as used here) has no downs at all: one notice instead of a warning each. */
 export function formatHasNoDowns(discovery: Discovery): boolean {
   if (WITHOUT_DOWNS.has(discovery.format)) return true;
@@ -17,7 +24,7 @@ export function noDownsNotice(discovery: Discovery): Finding {
   const why =
     discovery.format === 'flyway'
       ? 'these Flyway migrations have no undo (U__) files'
-      : `${discovery.format} migrations have no down migrations`;
+      : `${FORMAT_TITLE[discovery.format] ?? discovery.format} migrations have no down migrations`;
   return finding('rollback', RULES.noDowns, {
     message: `Rollback is not verified: ${why}. Rolling back in production means writing and running a new forward migration.`,
     help: 'Plan rollbacks as forward migrations (expand/contract), so that every deployed version of the application works with the schema before and after.',
