@@ -85,7 +85,7 @@ describe('Flyway discovery', () => {
     expect(d.findings.map((f) => [f.rule, f.severity, f.file, f.message])).toEqual([
       [
         'orphan-down',
-        'warning',
+        'blocker',
         'sql/U7__undo_nothing.sql',
         'sql/U7__undo_nothing.sql has no up migration with version 7; Flyway pairs up and down by version, so this down never runs',
       ],

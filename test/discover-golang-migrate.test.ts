@@ -95,7 +95,7 @@ describe('golang-migrate discovery', () => {
       {
         gate: 'graph',
         rule: 'orphan-down',
-        severity: 'warning',
+        severity: 'blocker',
         file: 'db/3_gone.down.sql',
         line: 1,
         endLine: 1,

@@ -64,7 +64,7 @@ describe('plain SQL discovery', () => {
       ['003_c', 'sql/003_c.sql', undefined],
     ]);
     expect(d.findings.map((f) => [f.rule, f.severity, f.file, f.line])).toEqual([
-      ['orphan-down', 'warning', 'sql/004_gone_down.sql', 1],
+      ['orphan-down', 'blocker', 'sql/004_gone_down.sql', 1],
     ]);
     expect(d.notes).toEqual([
       'sql/003_c.down.sql matches more than one up or down file; it is not used as a down',

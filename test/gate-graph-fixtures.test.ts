@@ -142,11 +142,18 @@ describe('pairing and clean history', () => {
       provider: 'url',
       databaseUrl: `postgres://${user}@${host}:${port}/postgres`,
     });
-    // Discovery reports the orphan down (as a warning); the gate must not report it again.
+    // Discovery reports the orphan down (a blocker); the gate must not report it again.
     const rules = report.findings.filter(
       (f) => f.rule === 'orphan-down' || f.rule === 'unpaired-up',
     );
     expect(brief(rules)).toEqual([
+      {
+        gate: 'graph',
+        rule: 'orphan-down',
+        severity: 'blocker',
+        file: `${F}/orphan-down/000004_add_author_email.down.sql`,
+        line: 1,
+      },
       {
         gate: 'graph',
         rule: 'unpaired-up',
@@ -154,15 +161,8 @@ describe('pairing and clean history', () => {
         file: `${F}/orphan-down/000003_add_author_email.up.sql`,
         line: 1,
       },
-      {
-        gate: 'graph',
-        rule: 'orphan-down',
-        severity: 'warning',
-        file: `${F}/orphan-down/000004_add_author_email.down.sql`,
-        line: 1,
-      },
     ]);
-    expect(rules[0].message).toBe(
+    expect(rules[1].message).toBe(
       `${F}/orphan-down/000003_add_author_email.up.sql has no down, but ${F}/orphan-down/000004_add_author_email.down.sql has the same name under version 000004: the pair was renumbered halfway, so rolling back 000003 runs nothing`,
     );
   });

@@ -53,7 +53,7 @@ export function orphanDownFinding(file: string, version: string, format: string)
   return {
     gate: 'graph',
     rule: 'orphan-down',
-    severity: 'warning',
+    severity: 'blocker',
     file,
     line: 1,
     endLine: 1,

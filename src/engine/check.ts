@@ -3,7 +3,7 @@ import type { Cluster } from '../providers/provider.js';
 import { startCluster } from './provision.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
-import { runGates } from '../gates/index.js';
+import { runGates, validateGateSettings } from '../gates/index.js';
 import { discoverMigrations } from '../discover/index.js';
 import { InputError, InfrastructureError, getErrorMessage } from './errors.js';
 import type { Logger } from './logger.js';
@@ -101,6 +101,7 @@ class Run {
   }
 
   async execute(extras: CheckExtras): Promise<void> {
+    validateGateSettings(this.options);
     const discovery = await this.step('discover', async () => {
       const d = await discoverMigrations(
         this.options.repoRoot,
@@ -170,14 +171,14 @@ class Run {
     const tenants = await this.step('replay PR', () => this.replayAdded(ws, plan));
     const after = await this.snapshots(ws, tenants);
     const ctx = this.context(ws, plan, tenants, before, after);
-    const gateFindings = await runGates(ctx, this.options.gates, (gate, found, ms) => {
+    const gateFindings = await runGates(ctx, this.options.gates, (gate, found, ms, details) => {
       const status = gateStatus(gate.id, found);
       if (status === 'ok') this.gatesPassed++;
       this.steps.push({
         action: `gate ${gate.id}`,
         status,
         durationMs: ms,
-        details: `${found.length} finding(s)`,
+        details: [`${found.length} finding(s)`, ...details].join('; '),
       });
     });
     this.findings.push(...gateFindings);
@@ -335,7 +336,7 @@ class Run {
     const p = this.plan;
     const list = p
       ? [
-          ...p.merged.filter((m) => !p.removed.includes(m)),
+          ...p.merged.filter((m) => !p.removed.some((r) => r.file === m.file)),
           ...p.changed.map((c) => c.head),
           ...p.added,
         ]

@@ -55,6 +55,10 @@ export interface GateContext {
   merged: Migration[];
   /** Migrations the PR adds (state `new`), in order. */
   added: Migration[];
+  /** Merged migrations the PR edited: `base` is what production ran, `head` the PR's version. */
+  changed: Array<{ base: Migration; head: Migration }>;
+  /** Merged migrations the PR deleted. */
+  removed: Migration[];
   tenants: TenantHandle[];
   trace: ReplayTrace;
   /** Catalog per tenant after the merged migrations (and seed), keyed by tenant name. */
@@ -64,6 +68,8 @@ export interface GateContext {
   databases: Databases;
   /** Findings other gates have produced so far (e.g. replay errors), read-only. */
   findings: readonly Finding[];
+  /** Adds a line to the gate's step in the report (what it measured: lag, fingerprints...). */
+  detail?: (text: string) => void;
 }
 
 export interface Gate {

@@ -1,4 +1,8 @@
 import type { Finding } from '../engine/model.js';
+import type { Options } from '../engine/options.js';
+import { parseLocksSettings } from './locks/config.js';
+import { parseIsolationSettings } from './isolation/settings.js';
+import { parseRollbackSettings } from './rollback/settings.js';
 import { getErrorMessage } from '../engine/errors.js';
 import type { Gate, GateContext } from './gate.js';
 import { replayGate } from './replay.js';
@@ -6,9 +10,19 @@ import { graphGate } from './graph/index.js';
 import { locksGate } from './locks/index.js';
 import { isolationGate } from './isolation/index.js';
 import { rollbackGate } from './rollback/index.js';
+import { replicaGate } from './replica/index.js';
+import { compatGate } from './compat/index.js';
 
 /** Every gate, in the order they run. Add a gate by adding it here. */
-export const GATES: Gate[] = [replayGate, graphGate, locksGate, isolationGate, rollbackGate];
+export const GATES: Gate[] = [
+  replayGate,
+  graphGate,
+  locksGate,
+  isolationGate,
+  rollbackGate,
+  replicaGate,
+  compatGate,
+];
 
 /**
  * Runs the selected gates (all by default). A gate that crashes is an infrastructure problem of
@@ -17,15 +31,16 @@ export const GATES: Gate[] = [replayGate, graphGate, locksGate, isolationGate, r
 export async function runGates(
   ctx: GateContext,
   only?: string[],
-  onGate?: (gate: Gate, findings: Finding[], ms: number) => void,
+  onGate?: (gate: Gate, findings: Finding[], ms: number, details: string[]) => void,
 ): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const gate of GATES.filter((g) => !only || only.includes(g.id))) {
     const started = Date.now();
     let found: Finding[];
+    const details: string[] = [];
     try {
       found = await ctx.logger.group(`gate ${gate.id}`, () =>
-        gate.run({ ...ctx, findings: [...ctx.findings, ...out] }),
+        gate.run({ ...ctx, findings: [...ctx.findings, ...out], detail: (t) => details.push(t) }),
       );
     } catch (error) {
       ctx.logger.debug(String((error as Error)?.stack));
@@ -38,7 +53,7 @@ export async function runGates(
         },
       ];
     }
-    onGate?.(gate, found, Date.now() - started);
+    onGate?.(gate, found, Date.now() - started, details);
     out.push(...found);
   }
   return out;
@@ -54,5 +69,16 @@ export function knownRules(): Set<string> {
     'gate-error',
     'orphan-down',
     'duplicate-version',
+    'goose-statement-split',
   ]);
+}
+
+/**
+ * Validates every gate's section of the config before anything starts, so a typo in
+ * `.schemagate.yml` is an input error (exit 2) naming the setting, not a gate failure later.
+ */
+export function validateGateSettings(options: Options): void {
+  parseLocksSettings(options.settings.locks, options.configFile);
+  parseIsolationSettings(options.settings.isolation, options.configFile);
+  parseRollbackSettings(options);
 }

@@ -110,6 +110,9 @@ export const EPHEMERAL_SETTINGS: Record<string, string> = {
   max_wal_senders: '10',
   max_replication_slots: '10',
   hot_standby: 'on',
+  // A standby cancels a query that blocks WAL replay after this long (production default 30s);
+  // short, so the replica gate observes conflicts quickly.
+  max_standby_streaming_delay: "'2s'",
   max_connections: '200',
   max_locks_per_transaction: '256',
   log_min_messages: 'warning',

@@ -3,9 +3,12 @@ import { finding } from '../gate.js';
 import { RULES } from './rules.js';
 
 /** Formats whose migrations never have downs. */
-const WITHOUT_DOWNS: ReadonlySet<Format> = new Set(['prisma', 'drizzle', 'plain']);
-/** Formats where downs are optional extras (Flyway undo files, sqlc over plain schema files). */
-const OPTIONAL_DOWNS: ReadonlySet<Format> = new Set(['flyway', 'sqlc']);
+const WITHOUT_DOWNS: ReadonlySet<Format> = new Set(['prisma', 'drizzle']);
+/**
+ * Formats where downs are optional extras (Flyway undo files, plain `.down.sql` companions, sqlc
+ * over plain schema files): when none has one, say so once; when some do, the rest are missing.
+ */
+const OPTIONAL_DOWNS: ReadonlySet<Format> = new Set(['flyway', 'sqlc', 'plain']);
 
 const FORMAT_TITLE: Partial<Record<Format, string>> = {
   prisma: 'Prisma',
@@ -34,7 +37,8 @@ export function noDownsNotice(discovery: Discovery): Finding {
 /** One finding per added migration without a down. */
 export function missingDowns(added: Migration[], severity: 'warning' | 'blocker'): Finding[] {
   return added
-    .filter((m) => !m.down)
+    // Flyway has no undo for repeatable migrations: they are re-run, never rolled back.
+    .filter((m) => !m.down && !m.repeatable)
     .map((m) =>
       finding('rollback', RULES.missingDown, {
         severity,

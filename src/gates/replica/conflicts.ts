@@ -1,0 +1,125 @@
+import type pg from 'pg';
+import type { Finding, Migration } from '../../engine/model.js';
+import type { StatementTrace } from '../../engine/trace.js';
+import type { ReplicaInfo } from '../../providers/provider.js';
+import { finding, type GateContext, type TenantHandle } from '../gate.js';
+import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
+import { RULES, type ReplicaSettings } from './rules.js';
+
+/**
+ * Hot-standby query conflicts, observed: while a replica runs a read on the tables a migration
+ * locks ACCESS EXCLUSIVE, the migration runs on the primary; when the standby replays that lock it
+ * cancels the read ("conflict with recovery") after max_standby_streaming_delay.
+ */
+
+interface Probe {
+  migration: Migration;
+  /** First statement of the migration that took ACCESS EXCLUSIVE on each relation. */
+  takers: Map<string, StatementTrace>;
+}
+
+function probesFor(ctx: GateContext, limit: number): Probe[] {
+  const statements = ctx.trace.pr[0]?.statements ?? [];
+  const probes: Probe[] = [];
+  for (const m of ctx.added) {
+    const takers = new Map<string, StatementTrace>();
+    for (const t of statements.filter((s) => s.migrationId === m.id && !s.error)) {
+      for (const l of t.locks) {
+        if (l.preexisting && l.mode === 'AccessExclusiveLock' && !takers.has(l.relation))
+          takers.set(l.relation, t);
+      }
+    }
+    if (takers.size > 0 && probes.length < limit) probes.push({ migration: m, takers });
+  }
+  return probes;
+}
+
+function quoteRelation(name: string): string {
+  return name
+    .split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
+}
+
+/** Starts a read on the replica that holds AccessShareLock on the relations; resolves with its error. */
+async function startReader(
+  reader: pg.Client,
+  tenant: TenantHandle,
+  relations: string[],
+): Promise<{ finished: Promise<Error | undefined> }> {
+  await reader.query(`select set_config('search_path', $1, false)`, [
+    tenant.searchPath.map((s) => `"${s}"`).join(', '),
+  ]);
+  await reader.query('begin isolation level repeatable read');
+  for (const r of relations) await reader.query(`select 1 from ${quoteRelation(r)} limit 1`);
+  // Wrapped: an async function would otherwise wait for the sleep itself.
+  const finished = reader.query('select pg_sleep(30)').then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  return { finished };
+}
+
+async function waitAll(
+  ctx: GateContext,
+  replica: ReplicaInfo,
+  database: string,
+  timeoutMs: number,
+): Promise<void> {
+  const primary = await ctx.databases.connectTo(database);
+  const target = await primaryInsertLsn(primary).finally(() => primary.end());
+  const standby = await connectNode(replica, 'postgres');
+  await waitForReplay(standby, target, timeoutMs).finally(() => standby.end());
+}
+
+async function runProbe(
+  ctx: GateContext,
+  replica: ReplicaInfo,
+  tenant: TenantHandle,
+  probe: Probe,
+  settings: ReplicaSettings,
+): Promise<Finding[]> {
+  const reader = await connectNode(replica, tenant.database);
+  const pid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
+  const outcome = await startReader(reader, tenant, [...probe.takers.keys()]);
+  try {
+    await ctx.databases.applyScript(tenant, probe.migration, 'up');
+    await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
+  } finally {
+    const admin = await connectNode(replica, 'postgres');
+    await admin.query('select pg_cancel_backend($1)', [pid]).finally(() => admin.end());
+  }
+  const error = await outcome.finished;
+  await reader.end().catch(() => {});
+  if (!error || !/conflict with recovery/i.test(error.message)) return [];
+  const [relation, stmt] = [...probe.takers.entries()][0];
+  return [
+    finding('replica', RULES.conflict, {
+      file: stmt.file,
+      line: stmt.line,
+      endLine: stmt.endLine,
+      message: `replaying this statement's ACCESS EXCLUSIVE lock on ${relation} cancelled a read of ${[...probe.takers.keys()].join(', ')} running on ${replica.name} (${error.message})`,
+      help: 'Queries on hot standbys are cancelled (or replication stalls, with hot_standby_feedback/max_standby_streaming_delay) whenever the primary takes ACCESS EXCLUSIVE; keep such statements short, set lock_timeout, and run them when replica read traffic is low.',
+    }),
+  ];
+}
+
+/** Replays the PR on a copy of the base, probing each migration that locks pre-existing tables. */
+export async function conflictFindings(
+  ctx: GateContext,
+  replica: ReplicaInfo,
+  settings: ReplicaSettings,
+): Promise<Finding[]> {
+  const probes = probesFor(ctx, settings.conflictProbes);
+  if (probes.length === 0) return [];
+  const copy = await ctx.databases.cloneBase('replica');
+  const tenant = copy.tenants[0];
+  await waitAll(ctx, replica, copy.database, settings.lagTimeoutMs);
+  const out: Finding[] = [];
+  for (const m of ctx.added) {
+    const probe = probes.find((p) => p.migration === m);
+    if (probe) out.push(...(await runProbe(ctx, replica, tenant, probe, settings)));
+    else await ctx.databases.applyScript(tenant, m, 'up');
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+import type pg from 'pg';
+import { diffCatalogs } from '../../catalog/diff.js';
+import { fingerprint } from '../../catalog/fingerprint.js';
+import { renderChanges } from '../../catalog/render.js';
+import { snapshotCatalog } from '../../catalog/snapshot.js';
+import type { Finding } from '../../engine/model.js';
+import type { ReplicaInfo } from '../../providers/provider.js';
+import { finding, type GateContext, type TenantHandle } from '../gate.js';
+import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
+import { RULES, type ReplicaSettings } from './rules.js';
+
+export interface ReplicaState {
+  name: string;
+  lagMs: number;
+  caughtUp: boolean;
+  fingerprints: Record<string, string>;
+}
+
+async function snapshotOn(client: pg.Client, tenant: TenantHandle) {
+  await client.query(`select set_config('search_path', $1, false)`, [
+    tenant.searchPath.map((s) => `"${s}"`).join(', '),
+  ]);
+  return snapshotCatalog(client, { schemas: tenant.searchPath, tenantSchema: tenant.schema });
+}
+
+/** Waits for one replica to replay the PR, then compares every tenant's catalog with the primary. */
+export async function checkReplica(
+  ctx: GateContext,
+  replica: ReplicaInfo,
+  settings: ReplicaSettings,
+): Promise<{ state: ReplicaState; findings: Finding[] }> {
+  const state: ReplicaState = { name: replica.name, lagMs: 0, caughtUp: false, fingerprints: {} };
+  const findings: Finding[] = [];
+  const first = ctx.tenants[0];
+  const primary = await ctx.databases.connectTo(first.database);
+  const target = await primaryInsertLsn(primary).finally(() => primary.end());
+  const standby = await connectNode(replica, 'postgres');
+  const wait = await waitForReplay(standby, target, settings.lagTimeoutMs).finally(() =>
+    standby.end(),
+  );
+  state.lagMs = wait.waitedMs;
+  state.caughtUp = wait.reached;
+  if (!wait.reached) {
+    findings.push(
+      finding('replica', RULES.lag, {
+        message: `${replica.name} did not replay the PR's changes within ${settings.lagTimeoutMs} ms: still ${wait.behindBytes} bytes of WAL behind the primary (${target})`,
+        help: 'Large rewrites and index builds produce WAL the replicas must replay before they serve current data; split the change or run it off-peak.',
+      }),
+    );
+    return { state, findings };
+  }
+  for (const tenant of ctx.tenants)
+    findings.push(...(await compareTenant(ctx, replica, tenant, state)));
+  return { state, findings };
+}
+
+async function compareTenant(
+  ctx: GateContext,
+  replica: ReplicaInfo,
+  tenant: TenantHandle,
+  state: ReplicaState,
+): Promise<Finding[]> {
+  const primary = await ctx.databases.connect(tenant);
+  const onPrimary = await snapshotOn(primary, tenant).finally(() => primary.end());
+  const standby = await connectNode(replica, tenant.database);
+  const onReplica = await snapshotOn(standby, tenant).finally(() => standby.end());
+  const fp = fingerprint(onReplica);
+  state.fingerprints[tenant.name] = fp.slice(0, 12);
+  if (fp === fingerprint(onPrimary)) return [];
+  const changes = renderChanges(diffCatalogs(onPrimary, onReplica));
+  return [
+    finding('replica', RULES.drift, {
+      tenant: tenant.name,
+      message: `${replica.name}'s catalog for ${tenant.name} differs from the primary's after the PR: ${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`,
+      help: 'Physical replicas must match the primary; a difference means WAL was not replayed (an UNLOGGED or temporary object, or replay stopped). Check the replica log.',
+    }),
+  ];
+}

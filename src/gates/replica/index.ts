@@ -1,0 +1,41 @@
+import type { Finding } from '../../engine/model.js';
+import type { Gate, GateContext } from '../gate.js';
+import { conflictFindings } from './conflicts.js';
+import { checkReplica } from './consistency.js';
+import { RULES, replicaSettings } from './rules.js';
+import { unloggedFindings } from './unlogged.js';
+
+/**
+ * The replica gate: every replica replays the PR and matches the primary's catalog; UNLOGGED
+ * tables and hot-standby query conflicts are reported at their statements.
+ */
+export const replicaGate: Gate = {
+  id: 'replica',
+  title: 'Replicas',
+  rules: Object.values(RULES),
+  async run(ctx: GateContext): Promise<Finding[]> {
+    const findings = unloggedFindings(ctx.added);
+    const replicas = ctx.cluster.replicas;
+    if (replicas.length === 0) {
+      ctx.detail?.(
+        'no replicas in this cluster: lag, fingerprints and query conflicts not checked',
+      );
+      return findings;
+    }
+    const settings = replicaSettings(ctx.options.settings.replica);
+    for (const replica of replicas) {
+      const { state, findings: found } = await checkReplica(ctx, replica, settings);
+      findings.push(...found);
+      const prints = Object.entries(state.fingerprints)
+        .map(([t, fp]) => `${t} ${fp}`)
+        .join(', ');
+      ctx.detail?.(
+        `${replica.name}: replayed in ${state.lagMs} ms${prints ? `, fingerprints ${prints}` : ''}`,
+      );
+    }
+    if (ctx.added.length > 0 && !ctx.trace.pr.some((t) => t.failedMigration)) {
+      findings.push(...(await conflictFindings(ctx, replicas[0], settings)));
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,47 @@
+import pg from 'pg';
+import type { ConnectionInfo } from '../../providers/provider.js';
+
+/** WAL positions: where the primary is, and how far a replica has replayed. */
+
+export async function connectNode(node: ConnectionInfo, database: string): Promise<pg.Client> {
+  const client = new pg.Client({ ...node, database, application_name: 'schemagate' });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+export async function primaryInsertLsn(primary: pg.Client): Promise<string> {
+  const r = await primary.query<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn');
+  return r.rows[0].lsn;
+}
+
+/** Bytes the replica still has to replay to reach `target` (0 when it has). */
+export async function bytesBehind(replica: pg.Client, target: string): Promise<number> {
+  const r = await replica.query<{ behind: string | null }>(
+    'select greatest(0, pg_wal_lsn_diff($1::pg_lsn, pg_last_wal_replay_lsn()))::text as behind',
+    [target],
+  );
+  return Number(r.rows[0].behind ?? Number.MAX_SAFE_INTEGER);
+}
+
+export interface CatchUp {
+  reached: boolean;
+  waitedMs: number;
+  behindBytes: number;
+}
+
+/** Polls until the replica has replayed up to `target`, for at most `timeoutMs`. */
+export async function waitForReplay(
+  replica: pg.Client,
+  target: string,
+  timeoutMs: number,
+): Promise<CatchUp> {
+  const started = Date.now();
+  for (;;) {
+    const behind = await bytesBehind(replica, target);
+    const waitedMs = Date.now() - started;
+    if (behind === 0) return { reached: true, waitedMs, behindBytes: 0 };
+    if (waitedMs >= timeoutMs) return { reached: false, waitedMs, behindBytes: behind };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
