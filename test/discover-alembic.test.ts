@@ -4,6 +4,7 @@ import { discoverAlembic, findAlembicIni, scriptLayout } from '../src/discover/a
 import { revisionGraph } from '../src/discover/alembic/graph.js';
 import { readRevision } from '../src/discover/alembic/revisions.js';
 import { InputError } from '../src/engine/errors.js';
+import { defaultSettings } from '../src/engine/options.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { resolve } from 'node:path';
 
@@ -238,7 +239,10 @@ describe('Alembic discovery through Alembic itself', () => {
   it('says how to install Alembic when the interpreter cannot import it', async () => {
     await initSqlParser();
     await expect(
-      discoverAlembic(ROOT, LINEAR, { alembic: { python: '/nonexistent/python3' } }),
+      discoverMigrations(ROOT, LINEAR, 'alembic', {
+        ...defaultSettings(),
+        alembic: { python: '/nonexistent/python3' },
+      }),
     ).rejects.toThrow(
       new InputError(
         'alembic.python /nonexistent/python3 cannot import alembic; install Alembic for it: `apt-get install python3-alembic python3-sqlalchemy python3-psycopg2` or `pip install alembic psycopg2-binary`, or set alembic.python in .schemagate.yml to an interpreter that has it',

@@ -102,7 +102,7 @@ function downOf(file: string, upCount: number, down: Statement[]): Script | unde
   return upCount === 0 ? script : downOrNothing(script);
 }
 
-function configuredPython(settings?: Partial<GateSettings>): string | undefined {
+function configuredPython(settings?: GateSettings): string | undefined {
   const python = settings?.alembic?.python;
   if (python !== undefined && typeof python !== 'string') {
     throw new InputError(
@@ -119,7 +119,7 @@ function configuredPython(settings?: Partial<GateSettings>): string | undefined 
 export async function discoverAlembic(
   repoRoot: string,
   dirPath: string,
-  settings?: Partial<GateSettings>,
+  settings?: GateSettings,
 ): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);

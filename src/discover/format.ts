@@ -11,6 +11,7 @@ import type {
   TransactionMode,
 } from '../engine/model.js';
 import type { Statement } from '../engine/model.js';
+import type { GateSettings } from '../engine/options.js';
 import { splitStatements } from '../sql/split.js';
 
 export interface FormatModule {
@@ -21,7 +22,8 @@ export interface FormatModule {
   expects: string;
   /** A reason (`found 12 files named ...`) when the absolute directory looks like this format. */
   detect(dir: string): Promise<string | undefined>;
-  discover(repoRoot: string, dir: string): Promise<Discovery>;
+  /** `settings` carries per-format settings (e.g. `alembic.python`) from `.schemagate.yml`. */
+  discover(repoRoot: string, dir: string, settings?: GateSettings): Promise<Discovery>;
 }
 
 export function scriptOf(file: string, source: string, transaction: TransactionMode): Script {

@@ -4,6 +4,7 @@
  */
 import { InputError } from '../engine/errors.js';
 import { FORMATS, type Discovery, type Format } from '../engine/model.js';
+import type { GateSettings } from '../engine/options.js';
 import { initSqlParser } from '../sql/split.js';
 import { alembic } from './alembic.js';
 import { dbmate } from './dbmate.js';
@@ -41,6 +42,7 @@ export async function discoverMigrations(
   repoRoot: string,
   dir: string,
   format: Format | 'auto',
+  settings?: GateSettings,
 ): Promise<Discovery> {
   await initSqlParser();
   const at = locateDir(repoRoot, dir);
@@ -48,7 +50,7 @@ export async function discoverMigrations(
   if (!(await hasEntries(at.abs))) throw new InputError(`migration directory ${at.rel} is empty`);
   const { module, reason } =
     format === 'auto' ? await detectFormat(at.abs, at.rel) : chosenFormat(format);
-  const discovery = await module.discover(repoRoot, dir);
+  const discovery = await module.discover(repoRoot, dir, settings);
   if (discovery.migrations.length === 0) {
     throw new InputError(`no ${module.format} migrations in ${at.rel}: expected ${module.expects}`);
   }

@@ -12,6 +12,7 @@ import { InputError, getErrorMessage } from '../engine/errors.js';
 import { compareSortKeys, type Discovery, type Finding, type Migration } from '../engine/model.js';
 import { checksumOf, listFileNames, locateDir, peekText, readMigrationFile } from './files.js';
 import { scriptOf, type FormatModule } from './format.js';
+import type { GateSettings } from '../engine/options.js';
 
 const CONFIG_NAMES = ['sqlc.yaml', 'sqlc.yml', 'sqlc.json'];
 
@@ -108,16 +109,20 @@ async function schemaFileMigration(
 }
 
 /** A schema directory is discovered as whatever migration tool's layout it holds. */
-async function schemaDirectory(repoRoot: string, path: string): Promise<Discovery> {
+async function schemaDirectory(
+  repoRoot: string,
+  path: string,
+  settings?: GateSettings,
+): Promise<Discovery> {
   const { detectFormat } = await import('./index.js');
   const at = locateDir(repoRoot, path);
   const { module, reason } = await detectFormat(at.abs, at.rel);
   if (module.format === 'sqlc')
     throw new InputError(`${path}: a sqlc schema directory holds its own sqlc config`);
-  return { ...(await module.discover(repoRoot, path)), reason };
+  return { ...(await module.discover(repoRoot, path, settings)), reason };
 }
 
-async function schemaMigrations(repoRoot: string, config: SqlcConfig) {
+async function schemaMigrations(repoRoot: string, config: SqlcConfig, settings?: GateSettings) {
   const migrations: Migration[] = [];
   const findings: Finding[] = [];
   const reasons: string[] = [];
@@ -129,7 +134,7 @@ async function schemaMigrations(repoRoot: string, config: SqlcConfig) {
       migrations.push(await schemaFileMigration(repoRoot, path, i));
       continue;
     }
-    const found = await schemaDirectory(repoRoot, path);
+    const found = await schemaDirectory(repoRoot, path, settings);
     reasons.push(`${path} is ${found.format}: ${found.reason}`);
     findings.push(...found.findings);
     migrations.push(...found.migrations.map((m) => ({ ...m, sortKey: [i, ...m.sortKey] })));
@@ -138,7 +143,11 @@ async function schemaMigrations(repoRoot: string, config: SqlcConfig) {
   return { migrations, findings, reasons };
 }
 
-async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
+async function discover(
+  repoRoot: string,
+  dirPath: string,
+  settings?: GateSettings,
+): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   const abs = configIn(dir.abs) ?? configIn(repoRoot);
   if (!abs) {
@@ -147,7 +156,7 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
     );
   }
   const config = await readSqlcConfig(repoRoot, abs);
-  const { migrations, findings, reasons } = await schemaMigrations(repoRoot, config);
+  const { migrations, findings, reasons } = await schemaMigrations(repoRoot, config, settings);
   return {
     format: 'sqlc',
     reason: '',

@@ -107,6 +107,7 @@ class Run {
         this.options.repoRoot,
         this.options.dir,
         this.options.format,
+        this.options.settings,
       );
       return {
         value: d,
@@ -147,12 +148,15 @@ class Run {
       ...baseExtras(discovery),
     ]);
     try {
-      const base = await discoverMigrations(tree.dir, this.options.dir, discovery.format).catch(
-        (e) => {
-          if (e instanceof InputError) return undefined; // no migrations at the base: all are new
-          throw e;
-        },
-      );
+      const base = await discoverMigrations(
+        tree.dir,
+        this.options.dir,
+        discovery.format,
+        this.options.settings,
+      ).catch((e) => {
+        if (e instanceof InputError) return undefined; // no migrations at the base: all are new
+        throw e;
+      });
       return splitPlan(discovery, base, this.options.base);
     } finally {
       tree.dispose();

@@ -12,6 +12,7 @@ import { isolationGate } from './isolation/index.js';
 import { rollbackGate } from './rollback/index.js';
 import { replicaGate } from './replica/index.js';
 import { compatGate } from './compat/index.js';
+import { parseCompatSettings } from './compat/sources.js';
 
 /** Every gate, in the order they run. Add a gate by adding it here. */
 export const GATES: Gate[] = [
@@ -70,6 +71,12 @@ export function knownRules(): Set<string> {
     'orphan-down',
     'duplicate-version',
     'goose-statement-split',
+    'alembic-multiple-heads',
+    'alembic-missing-parent',
+    'alembic-cycle',
+    'alembic-duplicate-revision',
+    'drizzle-journal-missing-file',
+    'drizzle-file-not-in-journal',
   ]);
 }
 
@@ -81,4 +88,5 @@ export function validateGateSettings(options: Options): void {
   parseLocksSettings(options.settings.locks, options.configFile);
   parseIsolationSettings(options.settings.isolation, options.configFile);
   parseRollbackSettings(options);
+  parseCompatSettings(options);
 }

@@ -11,7 +11,8 @@ import { readSqlcConfig } from '../../discover/sqlc.js';
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 
-export function configuredGlobs(options: Options): string[] {
+/** The `compat.queries` globs; an input error for anything else. */
+export function parseCompatSettings(options: Options): string[] {
   const queries = options.settings.compat.queries;
   if (queries === undefined) return [];
   const list = typeof queries === 'string' ? [queries] : queries;
@@ -80,6 +81,6 @@ async function rootSqlcQueries(repoRoot: string): Promise<string[]> {
 
 export async function queryFiles(options: Options, discovery: Discovery): Promise<string[]> {
   const sqlc = discovery.queries ?? (await rootSqlcQueries(options.repoRoot));
-  const globbed = expandGlobs(options.repoRoot, configuredGlobs(options));
+  const globbed = expandGlobs(options.repoRoot, parseCompatSettings(options));
   return [...new Set([...sqlc, ...globbed])];
 }
