@@ -30,12 +30,15 @@ describe('safe recipes pass', () => {
 });
 
 describe('concurrent workload probe', () => {
-  it('measures a wait behind a rewrite and none behind a concurrent index build', async () => {
+  it('measures waits behind a rewrite and a plain index build, none behind a concurrent one', async () => {
     const rewrite = await runLocks(cluster, 'table-rewrite-type-change');
     const waits = (rewrite.report.trace ?? []).map((t) => [t.line, t.maxWorkloadWaitMs]);
     expect(waits.map(([line]) => line)).toEqual([1, 3]);
     expect(waits[0][1]).toBe(0);
     expect(waits[1][1]).toBeGreaterThan(0);
+
+    const plain = await runLocks(cluster, 'non-concurrent-index');
+    expect(plain.report.trace?.[0].maxWorkloadWaitMs).toBeGreaterThan(0);
 
     const concurrent = await runLocks(cluster, 'safe-concurrent-index-own-file');
     expect((concurrent.report.trace ?? []).map((t) => [t.line, t.maxWorkloadWaitMs])).toEqual([
@@ -44,6 +47,8 @@ describe('concurrent workload probe', () => {
   });
 
   it('runs with more clients, and not at all when disabled', async () => {
+    const usual = await runLocks(cluster, 'set-not-null-scan');
+    expect(usual.report.trace?.[1].maxWorkloadWaitMs).toBeGreaterThan(0);
     const busy = await runLocks(cluster, 'set-not-null-scan', {
       settings: { locks: { workload: { clients: 4, enabled: true } } } as never,
     });

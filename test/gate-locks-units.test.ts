@@ -7,6 +7,8 @@ import { parseLocksSettings } from '../src/gates/locks/config.js';
 import { transactionLayout } from '../src/gates/locks/transactions.js';
 import { lockTimeoutSetting, relationsIn, statementLabel } from '../src/gates/locks/ast.js';
 import { Scope } from '../src/gates/locks/scope.js';
+import { blockingStatement } from '../src/gates/locks/workload.js';
+import type { StatementTrace } from '../src/engine/trace.js';
 
 beforeAll(async () => {
   await initSqlParser();
@@ -155,5 +157,38 @@ describe('Scope', () => {
     expect(scope.hasValidatedNotNullCheck('$tenant.accounts', 'name')).toBe(true);
     apply('drop table plans; create table plans (id bigint);');
     expect(scope.table({ name: 'plans' })).toBeUndefined();
+  });
+});
+
+describe('blockingStatement', () => {
+  const trace = (index: number, locks: Array<[string, string]>) =>
+    ({
+      index,
+      locks: locks.map(([relation, mode]) => ({ relation, mode, preexisting: true })),
+    }) as StatementTrace;
+  const traces = [
+    trace(0, []),
+    trace(1, [['users', 'AccessExclusiveLock']]),
+    trace(2, [['users', 'RowExclusiveLock']]),
+    trace(3, [['orders', 'ShareLock']]),
+  ];
+
+  it('credits the statement that took the conflicting lock, even when the wait began later', () => {
+    const read = { traceName: 'users', mode: 'AccessShareLock' as const };
+    expect(blockingStatement(traces, { ...read, seenAt: 2 })).toBe(1);
+    expect(blockingStatement(traces, { ...read, seenAt: 0 })).toBe(1);
+  });
+
+  it('knows which lock modes block reads and which block writes', () => {
+    expect(
+      blockingStatement(traces, { traceName: 'orders', mode: 'RowExclusiveLock', seenAt: 3 }),
+    ).toBe(3);
+    // A SHARE lock (CREATE INDEX) does not block reads: nothing earlier to credit.
+    expect(
+      blockingStatement(traces, { traceName: 'orders', mode: 'AccessShareLock', seenAt: 0 }),
+    ).toBe(0);
+    expect(
+      blockingStatement(traces, { traceName: 'plans', mode: 'AccessShareLock', seenAt: 2 }),
+    ).toBe(2);
   });
 });

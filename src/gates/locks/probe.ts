@@ -1,26 +1,17 @@
-import type pg from 'pg';
-import type { Migration, Statement } from '../../engine/model.js';
+import type { Migration } from '../../engine/model.js';
 import type { StatementTrace } from '../../engine/trace.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 import { relationsIn } from './ast.js';
 import type { LocksSettings } from './config.js';
 import { traceKey, type WorkloadWaits } from './context.js';
 import type { Scope } from './scope.js';
+import { withWorkload } from './workload.js';
 
 /**
- * The concurrent workload probe: on a copy of the pre-PR database, a few connections keep
- * reading and writing the pre-existing tables a migration touches while the migration runs, and
- * a monitor samples pg_stat_activity for workload queries waiting on a lock. Each wait is
- * credited to the migration statement running when it began.
+ * The concurrent workload probe: on a copy of the pre-PR database, the PR's migrations run one by
+ * one while a few connections keep reading and writing the pre-existing tables each touches
+ * (see workload.ts); the longest wait per statement is what the lock rules report.
  */
-
-const WORKLOAD_APP = 'schemagate-workload';
-
-const SAMPLE_SQL = `
-select pid, application_name as app, query, wait_event_type as wait,
-       extract(epoch from clock_timestamp() - query_start) * 1000 as waited_ms, query_start::text as started
-from pg_stat_activity
-where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`;
 
 /** Pre-existing tables a migration touches: locked in the replay trace or named by its SQL. */
 export function touchedTables(
@@ -40,6 +31,11 @@ export function touchedTables(
     }
   }
   return [...keys].sort();
+}
+
+/** `$tenant.users` → `users`, as the trace names relations of the tenant's schema. */
+function traceName(key: string): string {
+  return key.replace(/^\$tenant\./, '').replace(/"/g, '');
 }
 
 /** `$tenant.users` → `"tenant_1".users` for the probe tenant. */
@@ -65,15 +61,12 @@ export async function probeWorkload(
       if ((await run()).some((t) => t.error)) break;
       continue;
     }
-    result.tables.set(
-      migration.id,
-      tables.map((k) => k.replace(/^\$tenant\./, '')),
-    );
-    const sql = tables.map((k) => qualified(k, tenant));
+    result.tables.set(migration.id, tables.map(traceName));
+    const workload = tables.map((k) => ({ sql: qualified(k, tenant), traceName: traceName(k) }));
     const { traces: ran, waits } = await withWorkload(
       ctx,
       tenant,
-      sql,
+      workload,
       settings.workload.clients,
       migration.up.statements,
       run,
@@ -85,87 +78,4 @@ export async function probeWorkload(
     if (ran.some((t) => t.error)) break;
   }
   return result;
-}
-
-async function workloadClients(
-  ctx: GateContext,
-  tenant: TenantHandle,
-  count: number,
-): Promise<pg.Client[]> {
-  const clients: pg.Client[] = [];
-  for (let i = 0; i < count; i++) {
-    const client = await ctx.databases.connect(tenant);
-    await client.query(`select set_config('application_name', $1, false)`, [WORKLOAD_APP]);
-    clients.push(client);
-  }
-  return clients;
-}
-
-/** One client's loop: alternately a read and a write lock request on each table. */
-async function keepQuerying(
-  client: pg.Client,
-  tables: string[],
-  offset: number,
-  running: () => boolean,
-): Promise<void> {
-  for (let n = offset; running(); n++) {
-    const table = tables[n % tables.length];
-    const sql =
-      (n >> 1) % 2 === 0 ? `select 1 from ${table} limit 1` : `delete from ${table} where false`;
-    await client.query(sql).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-/** Which statement of the script a pg_stat_activity query text is. */
-function statementIndex(statements: Statement[], query: string, from: number): number | undefined {
-  const q = query.trim();
-  const matches = (s: Statement) =>
-    s.sql.trim() === q || (q.length >= 1000 && s.sql.trim().startsWith(q));
-  const ahead = statements.findIndex((s, i) => i >= from && matches(s));
-  if (ahead >= 0) return ahead;
-  const any = statements.findIndex(matches);
-  return any >= 0 ? any : undefined;
-}
-
-async function withWorkload(
-  ctx: GateContext,
-  tenant: TenantHandle,
-  tables: string[],
-  clientCount: number,
-  statements: Statement[],
-  run: () => Promise<StatementTrace[]>,
-): Promise<{ traces: StatementTrace[]; waits: Map<number, number> }> {
-  const clients = await workloadClients(ctx, tenant, clientCount);
-  const monitor = await ctx.databases.connectTo(tenant.database);
-  const waits = new Map<number, number>();
-  let running = true;
-  try {
-    const loops = clients.map((c, i) => keepQuerying(c, tables, i, () => running));
-    const waitStart = new Map<string, number>();
-    let current = -1;
-    const sampler = (async () => {
-      while (running) {
-        const rows = (await monitor.query(SAMPLE_SQL).catch(() => ({ rows: [] as any[] }))).rows;
-        const migrator = rows.find((r) => r.app !== WORKLOAD_APP);
-        const index = migrator
-          ? statementIndex(statements, migrator.query ?? '', Math.max(current, 0))
-          : undefined;
-        if (index !== undefined) current = index;
-        for (const r of rows.filter((x) => x.app === WORKLOAD_APP && x.wait === 'Lock')) {
-          const key = `${r.pid}:${r.started}`;
-          if (!waitStart.has(key)) waitStart.set(key, Math.max(current, 0));
-          const at = waitStart.get(key)!;
-          waits.set(at, Math.max(waits.get(at) ?? 0, Number(r.waited_ms)));
-        }
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 30));
-    const traces = await run().finally(() => (running = false));
-    await Promise.all([...loops, sampler]);
-    return { traces, waits };
-  } finally {
-    running = false;
-    await Promise.all([...clients, monitor].map((c) => c.end().catch(() => undefined)));
-  }
 }
