@@ -22,7 +22,8 @@ const SCHEMA = `
   create table b (id int primary key, a_id int not null references a);
   alter table a add foreign key (b_id) references b;
   create table events (id int, at date not null) partition by range (at);
-  create table events_2024 partition of events for values from ('2024-01-01') to ('2040-01-01');
+  create table events_2024 partition of events for values from ('2024-01-01') to ('2025-01-01');
+  create table counters (id int generated always as identity, at timestamptz default now());
   create table tree (id int primary key, parent_id int references tree);
   create table memberships (org_id int references orgs, user_id bigint references users,
     primary key (org_id, user_id));
@@ -53,6 +54,7 @@ describe('seedTables', () => {
       (s) => `${s.table.name}${s.nullForeignKeys.size ? ` null:${[...s.nullForeignKeys]}` : ''}`,
     );
     expect(steps).toEqual([
+      'tenant_1.counters',
       'tenant_1.events',
       'tenant_1.tree null:tree_parent_id_fkey',
       'tenant_1.orgs null:orgs_owner_id_fkey',
@@ -65,11 +67,12 @@ describe('seedTables', () => {
 
   it('fills every table it can and says why it skipped the others', async () => {
     const result = await seedTables(client, ['tenant_1', 'tenant_2'], 500, silentLogger);
-    const names = ['events', 'tree', 'orgs', 'users', 'memberships'];
+    const names = ['counters', 'tree', 'orgs', 'users', 'memberships'];
     const byName = (x: { table: string }, y: { table: string }) => x.table.localeCompare(y.table);
     expect([...result.seeded].sort(byName)).toEqual(
       ['tenant_1', 'tenant_2']
         .flatMap((s) => names.map((n) => ({ table: `${s}.${n}`, rows: 500 })))
+        .concat(['tenant_1', 'tenant_2'].map((s) => ({ table: `${s}.events`, rows: 363 })))
         .sort(byName),
     );
     expect(result.skipped).toEqual(

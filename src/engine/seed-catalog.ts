@@ -10,6 +10,11 @@ export interface SeedTable {
   columns: SeedColumn[];
   foreignKeys: SeedForeignKey[];
   checks: SeedCheck[];
+  /**
+   * For a partitioned table: a condition true for rows some leaf partition accepts (the OR of
+   * the leaves' partition constraints), so generated rows that fit nowhere are left out.
+   */
+  partitionFilter?: string;
 }
 
 export interface SeedColumn {
@@ -58,7 +63,10 @@ export interface SeedType {
 
 const TABLES_SQL = `
 select c.oid::int as oid, n.nspname, c.relname,
-       format('%I.%I', n.nspname, c.relname) as sql
+       format('%I.%I', n.nspname, c.relname) as sql,
+       case when c.relkind = 'p' then (
+         select string_agg(coalesce('(' || pg_get_partition_constraintdef(t.relid) || ')', 'true'), ' or ')
+         from pg_partition_tree(c.oid) t where t.isleaf) end as partition_filter
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = any($1) and c.relkind in ('r', 'p') and not c.relispartition
   and not exists (select 1 from pg_depend d
@@ -108,6 +116,7 @@ export async function loadSeedTables(client: pg.Client, schemas: string[]): Prom
       columns: [],
       foreignKeys: [],
       checks: [],
+      ...(t.partition_filter ? { partitionFilter: t.partition_filter } : {}),
     };
     byOid.set(t.oid, table);
   }

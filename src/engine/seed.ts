@@ -191,10 +191,16 @@ function insertSql(table: SeedTable, plan: InsertPlan): string {
       `(row_number() over ())::int - 1 as rn from ${parentSql})`,
   );
   const joins = plan.parents.map((p, i) => ` join p${i} on p${i}.rn = (g - $1) % ${p.rows}`);
+  const names = plan.columns.map((c) => q(c.name));
+  let rows =
+    `select ${values.map((v, i) => `${v} as ${names[i]}`).join(', ')} ` +
+    `from generate_series($1::int, $2::int) as g${joins.join('')}`;
+  // Rows no partition accepts are left out rather than failing the whole insert.
+  if (table.partitionFilter) rows = `select * from (${rows}) as r where ${table.partitionFilter}`;
   return (
-    `insert into ${table.sql} (${plan.columns.map((c) => q(c.name)).join(', ')}) ` +
+    `insert into ${table.sql}${names.length ? ` (${names.join(', ')})` : ''} ` +
     (ctes.length ? `with ${ctes.join(', ')} ` : '') +
-    `select ${values.join(', ')} from generate_series($1::int, $2::int) as g${joins.join('')}`
+    rows
   );
 }
 
