@@ -112,3 +112,18 @@ describe('compat gate on real Postgres', () => {
     ]);
   });
 });
+
+describe('compat gate without a base', () => {
+  it('checks every query against the final schema when all migrations are new', async () => {
+    const report = await runFixture(`${F}/column-dropped`, { gates: ['replay', 'compat'] });
+    const queries = `${F}/column-dropped/db/queries/users.sql`;
+    expect(report.findings.map((f) => [f.rule, f.severity, f.file, f.line])).toEqual([
+      ['changed-query-incompatible', 'blocker', queries, 1],
+      ['changed-query-incompatible', 'blocker', queries, 6],
+      ['changed-query-incompatible', 'blocker', queries, 13],
+    ]);
+    expect(report.findings[0].message).toBe(
+      `query GetUser (${queries}:1) does not prepare against the migrated schema: column "full_name" does not exist (SQLSTATE 42703)`,
+    );
+  });
+});

@@ -28,7 +28,11 @@ interface QuerySets {
 async function querySets(ctx: GateContext): Promise<QuerySets> {
   const files = await queryFiles(ctx.options, ctx.discovery);
   const head = readWorkTree(ctx.options.repoRoot, files).filter((q) => PREPARABLE.test(q.prepared));
-  if (!ctx.options.base) return { shipped: head, changed: [] };
+  // Without a base nothing is known to be shipped when every migration is new: the queries
+  // must then at least prepare against the final schema.
+  if (!ctx.options.base) {
+    return ctx.merged.length > 0 ? { shipped: head, changed: [] } : { shipped: [], changed: head };
+  }
   const commit = resolveBase(ctx.options.repoRoot, ctx.options.base);
   const base = readAtCommit(ctx.options.repoRoot, commit, files).filter((q) =>
     PREPARABLE.test(q.prepared),
@@ -148,7 +152,7 @@ async function checkChanged(ctx: GateContext, tenants: TenantHandle[], changed: 
         line: q.line,
         endLine: q.endLine,
         ...(tenant ? { tenant } : {}),
-        message: `query ${where(q)}, added or changed by this pull request, does not prepare against the migrated schema: ${describeError(error)}`,
+        message: `query ${where(q)}${ctx.options.base ? ', added or changed by this pull request,' : ''} does not prepare against the migrated schema: ${describeError(error)}`,
         help: 'Fix the query or the migration so that they agree; run sqlc generate (or the application’s tests) against the migrated schema.',
       }),
     ),
