@@ -25,6 +25,21 @@ describe('constraints and columns', () => {
     );
   });
 
+  it('warns about a FOREIGN KEY added without NOT VALID, with the writes it blocked', async () => {
+    const { findings } = await runLocks(cluster, 'foreign-key-without-not-valid');
+    expect(placed(findings)).toEqual([
+      'constraint-without-not-valid warning foreign-key-without-not-valid/000002_orders_reviewer.up.sql:1-2',
+    ]);
+    const { text, tables } = splitWait(findings[0].message);
+    expect(text).toBe(
+      'ADD CONSTRAINT orders_reviewer_fk FOREIGN KEY on pre-existing table orders without NOT VALID checks every existing row while holding SHARE ROW EXCLUSIVE (writes wait).',
+    );
+    expect(tables).toBe('orders, users');
+    expect(findings[0].help).toBe(
+      'Add the constraint with NOT VALID, then run `ALTER TABLE orders VALIDATE CONSTRAINT orders_reviewer_fk` in a later migration; VALIDATE only takes SHARE UPDATE EXCLUSIVE.',
+    );
+  });
+
   it('warns about SET NOT NULL without a validated check', async () => {
     const { findings } = await runLocks(cluster, 'set-not-null-scan');
     expect(placed(findings)).toEqual([

@@ -47,6 +47,16 @@ describe('non-concurrent DDL', () => {
     );
   });
 
+  it('warns about REINDEX without CONCURRENTLY (its index rebuild is not a table rewrite)', async () => {
+    const { findings } = await runLocks(cluster, 'non-concurrent-reindex');
+    expect(placed(findings)).toEqual([
+      'non-concurrent-index warning non-concurrent-reindex/000002_reindex_orders.up.sql:1-1',
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'REINDEX TABLE orders without CONCURRENTLY blocks writes to orders and reads that use the index while it rebuilds.',
+    );
+  });
+
   it('warns about DETACH PARTITION without CONCURRENTLY', async () => {
     const { findings } = await runLocks(cluster, 'non-concurrent-detach');
     expect(placed(findings)).toEqual([

@@ -60,8 +60,8 @@ function nonConcurrentIndex(sc: StatementContext): Finding[] {
         : scope.table(target);
     if (target && !table) return [];
     const what = target
-      ? display(target)
-      : `${String(a.kind).replace('REINDEX_OBJECT_', '').toLowerCase()} ${a.name ?? ''}`.trim();
+      ? `${a.kind === 'REINDEX_OBJECT_INDEX' ? 'INDEX' : 'TABLE'} ${display(target)}`
+      : `${String(a.kind).replace('REINDEX_OBJECT_', '')} ${a.name ?? ''}`.trim();
     const message = `REINDEX ${what} without CONCURRENTLY blocks writes to ${table ? bare(table) : 'the tables it covers'} and reads that use the index while it rebuilds.`;
     return [at(sc, R.nonConcurrentIndex, message, help, { severity })];
   }
