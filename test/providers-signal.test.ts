@@ -29,10 +29,14 @@ describe('a cluster of a process that receives a signal', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`is stopped and removed on ${signal}`, async () => {
       const child = spawnTypeScript(`signal-${signal}`, program);
-      const workDir = await lineFrom(child, 'READY ');
-      expect(existsSync(join(workDir, 'replica_1'))).toBe(true);
-      expect(processesMentioning(workDir).length).toBe(2);
-      child.kill(signal);
+      let workDir = '';
+      try {
+        workDir = await lineFrom(child, 'READY ');
+        expect(existsSync(join(workDir, 'replica_1'))).toBe(true);
+        expect(processesMentioning(workDir).length).toBe(2);
+      } finally {
+        child.kill(signal);
+      }
       expect(await exitOf(child)).toBe(signal === 'SIGTERM' ? 143 : 130);
       expect(await noProcessesMentioning(workDir)).toEqual([]);
       expect(existsSync(workDir)).toBe(false);

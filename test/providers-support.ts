@@ -71,8 +71,9 @@ export async function noProcessesMentioning(text: string, ms = 5_000): Promise<n
 export function spawnTypeScript(name: string, source: string, env: NodeJS.ProcessEnv = {}) {
   const dir = join(repoRoot, 'node_modules', '.cache', 'schemagate-tests');
   mkdirSync(dir, { recursive: true });
-  const entry = join(dir, `${name}.ts`);
-  const outfile = join(dir, `${name}.mjs`);
+  // Per process: several test runs may share the working tree.
+  const entry = join(dir, `${name}-${process.pid}.ts`);
+  const outfile = join(dir, `${name}-${process.pid}.mjs`);
   writeFileSync(entry, source);
   buildSync({
     entryPoints: [entry],

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { GenericContainer, StartedNetwork, StartedTestContainer } from 'testcontainers';
 import { InfrastructureError, getErrorMessage } from '../engine/errors.js';
@@ -6,7 +7,7 @@ import { registerCleanup } from '../engine/cleanup.js';
 import type { Cluster, ConnectionInfo, Provider, ReplicaInfo, StartOptions } from './provider.js';
 import { serverVersion, versionNotes } from './embedded.js';
 import { pollUntil, replicaName, waitForReplay, waitForStreaming, withClient } from './replicas.js';
-import { EPHEMERAL_SETTINGS } from './server.js';
+import { EPHEMERAL_SETTINGS, lastLines } from './server.js';
 import { takeBaseBackup, type BaseBackup } from './docker-basebackup.js';
 
 /**
@@ -34,9 +35,12 @@ export function dockerImage(pgVersion: string | undefined): string {
 /** The server settings of an ephemeral primary, as `-c name=value` arguments. */
 export function serverArgs(): string[] {
   const skip = new Set(['listen_addresses', 'log_min_messages']); // the image listens on *, logs "ready"
-  return Object.entries(EPHEMERAL_SETTINGS)
-    .filter(([name]) => !skip.has(name))
-    .flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+  return (
+    Object.entries(EPHEMERAL_SETTINGS)
+      .filter(([name]) => !skip.has(name))
+      // postgresql.conf quotes string values; on the command line the quotes would be literal.
+      .flatMap(([name, value]) => ['-c', `${name}=${value.replace(/^'(.*)'$/, '$1')}`])
+  );
 }
 
 // Runs as part of the image's first start; allows replication connections from the network.
@@ -49,6 +53,7 @@ class DockerResources {
   private containers: StartedTestContainer[] = [];
   private network?: StartedNetwork;
   private forget: (() => void)[] = [];
+  private logs = new Map<string, () => string>();
 
   get networkName(): string {
     return `schemagate-${this.runId}`;
@@ -76,6 +81,25 @@ class DockerResources {
 
   addContainer(container: StartedTestContainer): void {
     this.containers.push(container);
+  }
+
+  /** Keeps the end of a container's log, for the message of a failed start. */
+  collectLog(name: string): (stream: Readable) => void {
+    return (stream) => {
+      let log = '';
+      this.logs.set(name, () => lastLines(log, 15));
+      stream.on('data', (d: Buffer | string) => {
+        log = (log + d.toString()).slice(-8000);
+      });
+      stream.on('error', () => {});
+    };
+  }
+
+  lastLogLines(): string {
+    return [...this.logs]
+      .map(([name, log]) => (log() ? `Last lines of ${name}'s log:\n${log()}` : ''))
+      .filter(Boolean)
+      .join('\n');
   }
 
   async remove(): Promise<void> {
@@ -129,11 +153,13 @@ async function startInDocker(options: StartOptions): Promise<Cluster> {
       [Symbol.asyncDispose]: stop,
     };
   } catch (error) {
+    const logs = resources.lastLogLines();
     await stop();
-    if (error instanceof InfrastructureError) throw error;
-    throw new InfrastructureError(
-      `could not start Postgres from ${image}: ${getErrorMessage(error)}`,
-    );
+    const message =
+      error instanceof InfrastructureError
+        ? error.message
+        : `could not start Postgres from ${image}: ${getErrorMessage(error)}`;
+    throw new InfrastructureError(logs ? `${message}\n${logs}` : message);
   }
 }
 
@@ -166,6 +192,7 @@ async function startPrimary(
   const name = resources.containerName('primary');
   resources.expectContainer(name);
   const container = await postgresContainer(tc, image, network, name)
+    .withLogConsumer(resources.collectLog(name))
     .withCommand(serverArgs())
     .withCopyContentToContainer([
       {
@@ -198,8 +225,7 @@ async function startReplicas(
     names.map((name) => startReplica(tc, image, network, resources, backup, name, primaryHost)),
   );
   const replicas = containers.map((c, i) => ({ ...connectionTo(c), name: names[i] }));
-  const logs = () =>
-    `(see docker logs of ${names.map((n) => resources.containerName(n)).join(', ')})`;
+  const logs = () => resources.lastLogLines();
   await waitForStreaming(primaryInfo, replicas, logs);
   await waitForReplay(primaryInfo, replicas, logs);
   return replicas;
@@ -218,6 +244,7 @@ async function startReplica(
   resources.expectContainer(containerName);
   const conninfo = `host=${primaryHost} port=5432 user=postgres password=${PASSWORD} application_name=${name}`;
   const container = await postgresContainer(tc, image, network, containerName)
+    .withLogConsumer(resources.collectLog(containerName))
     .withCommand([
       ...serverArgs(),
       '-c',
