@@ -1,6 +1,6 @@
 // Bundles the CLI and the Action into dist/ (committed; CI checks that a rebuild changes nothing).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -42,5 +42,7 @@ await build({
 chmodSync('dist/cli.js', 0o755);
 const wasm = join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm');
 copyFileSync(wasm, 'dist/libpg-query.wasm');
+// Alembic discovery runs this script with the project's Python interpreter.
+mkdirSync('dist/alembic', { recursive: true });
+copyFileSync('src/discover/alembic/render_sql.py', 'dist/alembic/render_sql.py');
 writeFileSync('dist/package.json', JSON.stringify({ type: 'module' }, null, 2) + '\n');
-void readFileSync;
