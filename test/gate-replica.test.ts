@@ -41,6 +41,15 @@ describe('replica gate', () => {
     const prints = step.details.match(/[0-9a-f]{12}/g)!;
     expect(prints[0]).toBe(prints[1]);
     expect(report.topology.replicas).toBe(1);
+    expect(report.topology.replicaNodes).toEqual([
+      {
+        name: 'replica_1',
+        lagMs: expect.any(Number),
+        caughtUp: true,
+        fingerprints: { tenant_1: prints[0], tenant_2: prints[1] },
+        matchesPrimary: true,
+      },
+    ]);
   });
 
   it('says so when the cluster has no replicas', async () => {

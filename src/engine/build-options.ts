@@ -12,6 +12,7 @@ import {
 } from './model.js';
 import { InputError } from './errors.js';
 import { loadConfig, type Config } from './config.js';
+import { composeHint } from './compose-hint.js';
 import { defaultSettings, tenantNames, type Options } from './options.js';
 
 /** Raw values as the CLI or the Action receives them (strings, or undefined when not given). */
@@ -72,7 +73,12 @@ export function buildOptions(
 ): Options {
   const dirArg = raw.dir ?? '.';
   const absDirGuess = isAbsolute(dirArg) ? dirArg : resolve(cwd, dirArg);
-  const repoRoot = findRepoRoot(existsSync(absDirGuess) ? dirOf(absDirGuess) : cwd);
+  const start = existsSync(absDirGuess) ? dirOf(absDirGuess) : cwd;
+  // Outside git, paths are reported relative to the working directory when the migrations are
+  // under it, else relative to the migration directory itself.
+  const gitRoot = findRepoRoot(start);
+  const repoRoot =
+    gitRoot !== start || isGitRoot(start) ? gitRoot : isInside(start, cwd) ? cwd : start;
   const { config, path } = loadConfig(repoRoot, raw.config, knownRules);
   const dirInput = raw.dir ?? config.migrations ?? '.';
   const absDir = isAbsolute(dirInput)
@@ -89,6 +95,15 @@ export function buildOptions(
     repoRoot,
     relative(repoRoot, absDir).split('\\').join('/') || '.',
   );
+}
+
+function isGitRoot(dir: string): boolean {
+  return existsSync(join(dir, '.git'));
+}
+
+function isInside(dir: string, parent: string): boolean {
+  const rel = relative(parent, dir);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 function dirOf(p: string): string {
@@ -153,7 +168,7 @@ function fromSources(
         : (config.replicas ?? 1),
     provider: databaseUrl && raw.provider === undefined && !config.provider ? 'url' : provider,
     databaseUrl,
-    pgVersion: raw.pgVersion ?? config.pgVersion,
+    ...pgVersionOf(raw, config, repoRoot),
     failOn:
       raw.failOn !== undefined
         ? oneOf<FailOn>('--fail-on', raw.failOn, ['blocker', 'warning', 'never'])
@@ -167,5 +182,21 @@ function fromSources(
       : config.gates,
     settings,
     configFile,
+  };
+}
+
+/** --pg-version, else the config's, else the major of the repository's docker-compose Postgres. */
+function pgVersionOf(
+  raw: RawInputs,
+  config: Config,
+  repoRoot: string,
+): Pick<Options, 'pgVersion' | 'pgVersionSource'> {
+  const explicit = raw.pgVersion ?? config.pgVersion;
+  if (explicit) return { pgVersion: explicit };
+  const hint = composeHint(repoRoot);
+  if (!hint) return {};
+  return {
+    pgVersion: hint.major,
+    pgVersionSource: `Postgres ${hint.major} from ${hint.file} (service ${hint.service}, image ${hint.image})`,
   };
 }

@@ -17,6 +17,7 @@ import {
   reachesFailOn,
   sortFindings,
   type Report,
+  type ReplicaNode,
   type Step,
 } from './report.js';
 import { applySuppressions } from './suppress.js';
@@ -65,6 +66,7 @@ class Run {
   applied = 0;
   gatesPassed = 0;
   trace: ReplayTrace = { merged: [], pr: [] };
+  readonly replicaNodes: ReplicaNode[] = [];
   error?: { message: string; exitCode: number };
 
   constructor(
@@ -124,6 +126,7 @@ class Run {
     });
     this.cluster = await this.step('provision', async () => {
       const { cluster, reason } = await startCluster(this.options, this.logger);
+      if (this.options.pgVersionSource) this.notes.push(this.options.pgVersionSource);
       this.notes.push(...cluster.notes);
       const details = `${cluster.provider} Postgres ${cluster.postgresVersion}, ${cluster.replicas.length} replica(s), started in ${cluster.startMs} ms${reason ? ` (${reason})` : ''}`;
       return { value: cluster, details };
@@ -281,6 +284,7 @@ class Run {
       before,
       after,
       databases: ws,
+      replicaNodes: this.replicaNodes,
       findings: this.findings,
     };
   }
@@ -317,6 +321,7 @@ class Run {
         replicas: c?.replicas.length ?? 0,
         provider: c?.provider ?? this.options.provider,
         postgres: c?.postgresVersion ?? '',
+        ...(this.replicaNodes.length ? { replicaNodes: this.replicaNodes } : {}),
       },
       ...(this.discovery
         ? { format: { name: this.discovery.format, reason: this.discovery.reason } }

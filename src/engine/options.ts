@@ -20,6 +20,8 @@ export interface Options {
   provider: ProviderName;
   databaseUrl?: string;
   pgVersion?: string;
+  /** Where pgVersion came from when no flag or config set it (the docker-compose hint). */
+  pgVersionSource?: string;
   failOn: FailOn;
   /** Rule severity overrides from config: `off` drops the rule's findings. */
   rules: Record<string, Severity | 'off'>;

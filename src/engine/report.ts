@@ -15,6 +15,8 @@ export interface Report {
     replicas: number;
     provider: string;
     postgres: string;
+    /** What the replica gate measured on each replica. */
+    replicaNodes?: ReplicaNode[];
   };
   format?: { name: string; reason: string };
   migrations: Array<{
@@ -39,6 +41,17 @@ export interface Report {
   };
   /** Present when status is `error`. */
   error?: { message: string; exitCode: number };
+}
+
+export interface ReplicaNode {
+  name: string;
+  /** Time the replica took to replay the primary's WAL after the PR. */
+  lagMs: number;
+  caughtUp: boolean;
+  /** Catalog fingerprint (first 12 hex digits) per tenant on the replica. */
+  fingerprints: Record<string, string>;
+  /** Whether every tenant's fingerprint equals the primary's. */
+  matchesPrimary: boolean;
 }
 
 export interface Step {

@@ -70,6 +70,8 @@ export interface GateContext {
   findings: readonly Finding[];
   /** Adds a line to the gate's step in the report (what it measured: lag, fingerprints...). */
   detail?: (text: string) => void;
+  /** The replica gate's measurements, shown in the report's topology. */
+  replicaNodes?: import('../engine/report.js').ReplicaNode[];
 }
 
 export interface Gate {

@@ -26,6 +26,13 @@ export const replicaGate: Gate = {
     for (const replica of replicas) {
       const { state, findings: found } = await checkReplica(ctx, replica, settings);
       findings.push(...found);
+      ctx.replicaNodes?.push({
+        name: state.name,
+        lagMs: state.lagMs,
+        caughtUp: state.caughtUp,
+        fingerprints: state.fingerprints,
+        matchesPrimary: state.caughtUp && !found.some((f) => f.rule === RULES.drift.id),
+      });
       const prints = Object.entries(state.fingerprints)
         .map(([t, fp]) => `${t} ${fp}`)
         .join(', ');
