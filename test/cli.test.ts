@@ -82,6 +82,21 @@ describe('schemagate CLI', () => {
     expect(report.error.exitCode).toBe(2);
   });
 
+  it('exits 2 on an unknown gate, listing the gates', () => {
+    const r = cli([
+      'check',
+      'fixtures/demo/base/db/migrations',
+      '--gates',
+      'replay,lokcs',
+      '--provider',
+      'embedded',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(
+      'error: --gates: expected some of replay, graph, locks, isolation, rollback, replica, compat, got "lokcs"',
+    );
+  });
+
   it('exits 2 on a bad --base, saying how to fetch it', () => {
     const r = cli([
       'check',

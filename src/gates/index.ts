@@ -3,7 +3,7 @@ import type { Options } from '../engine/options.js';
 import { parseLocksSettings } from './locks/config.js';
 import { parseIsolationSettings } from './isolation/settings.js';
 import { parseRollbackSettings } from './rollback/settings.js';
-import { getErrorMessage } from '../engine/errors.js';
+import { InputError, getErrorMessage } from '../engine/errors.js';
 import type { Gate, GateContext } from './gate.js';
 import { replayGate } from './replay.js';
 import { graphGate } from './graph/index.js';
@@ -85,6 +85,12 @@ export function knownRules(): Set<string> {
  * `.schemagate.yml` is an input error (exit 2) naming the setting, not a gate failure later.
  */
 export function validateGateSettings(options: Options): void {
+  const unknown = (options.gates ?? []).filter((g) => !GATES.some((gate) => gate.id === g));
+  if (unknown.length > 0) {
+    throw new InputError(
+      `--gates: expected some of ${GATES.map((g) => g.id).join(', ')}, got "${unknown.join(', ')}"`,
+    );
+  }
   parseLocksSettings(options.settings.locks, options.configFile);
   parseIsolationSettings(options.settings.isolation, options.configFile);
   parseRollbackSettings(options);
