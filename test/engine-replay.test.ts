@@ -153,3 +153,13 @@ describe('topologies', () => {
     ]);
   });
 });
+
+describe('objects shared by all tenants', () => {
+  it('creates extensions and public tables once, so every tenant schema can use them', async () => {
+    const dir = 'fixtures/engine/extensions-and-shared-tables';
+    const report = await runFixture(dir, { baseCount: 3, tenantCount: 3, gates: ['replay'] });
+    expect(report.findings).toEqual([]);
+    expect(report.summary).toMatchObject({ migrationsApplied: 1, tenantsValidated: 3 });
+    expect(report.steps.find((s) => s.action === 'replay merged')?.status).toBe('ok');
+  });
+});

@@ -1,5 +1,10 @@
 import pg from 'pg';
 import type { Migration, Script, Statement } from './model.js';
+import {
+  createsSharedObject,
+  extensionWithoutSchema,
+  isDuplicateObject,
+} from './shared-objects.js';
 import type { StatementTrace } from './trace.js';
 import {
   locksOf,
@@ -21,6 +26,8 @@ export interface RunTarget {
   schemas: string[];
   /** Relations (oids) that existed before the PR: locks on them are `preexisting`. */
   preexisting: Set<number>;
+  /** Schema shared by all tenants (schema topology only): extensions go there, once. */
+  sharedSchema?: string;
 }
 
 const TX_REFUSING = /^(IndexStmt|DropStmt|ReindexStmt)$/;
@@ -128,9 +135,12 @@ export class ScriptRunner {
       inTransaction,
     };
     const before = inTransaction ? await this.relationsSnapshot() : undefined;
+    const shared =
+      this.target.sharedSchema !== undefined && createsSharedObject(stmt, this.target.schemas[0]);
+    if (shared && inTransaction) await this.client.query('savepoint sg_shared_object');
     const started = performance.now();
     try {
-      const result = await this.client.query(stmt.sql);
+      const result = await this.execute(stmt);
       trace.durationMs = Math.round((performance.now() - started) * 10) / 10;
       const last = Array.isArray(result) ? result[result.length - 1] : result;
       trace.rowCount = typeof last?.rowCount === 'number' ? last.rowCount : null;
@@ -145,9 +155,35 @@ export class ScriptRunner {
       }
     } catch (error) {
       trace.durationMs = Math.round((performance.now() - started) * 10) / 10;
-      trace.error = toPgError(error);
+      const e = toPgError(error);
+      if (shared && isDuplicateObject(e.sqlstate)) {
+        // Another tenant already created this shared object: the loop's artefact, not an error.
+        if (inTransaction) await this.client.query('rollback to savepoint sg_shared_object');
+        trace.note = `shared object already created by an earlier tenant (${e.message})`;
+        return trace;
+      }
+      trace.error = e;
     }
     return trace;
+  }
+
+  /** Runs the statement; an extension without a schema is created in the shared schema. */
+  private async execute(stmt: Statement): Promise<pg.QueryResult | pg.QueryResult[]> {
+    const shared = this.target.sharedSchema;
+    if (!shared || !extensionWithoutSchema(stmt)) return this.client.query(stmt.sql);
+    const saved = (
+      await this.client.query<{ p: string }>('select current_setting($1) as p', ['search_path'])
+    ).rows[0].p;
+    await this.client.query(`select set_config('search_path', $1, false)`, [
+      `"${shared.replace(/"/g, '""')}"`,
+    ]);
+    try {
+      return await this.client.query(stmt.sql);
+    } finally {
+      await this.client
+        .query(`select set_config('search_path', $1, false)`, [saved])
+        .catch(() => {});
+    }
   }
 
   private async relationsSnapshot(): Promise<RelationState> {

@@ -30,6 +30,7 @@ export async function replayTenant(
       tenant: tenant.name,
       schemas: tenant.searchPath,
       preexisting,
+      sharedSchema: ws.sharedSchema(),
     });
     await runner.init();
     for (const m of migrations) {

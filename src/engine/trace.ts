@@ -36,6 +36,8 @@ export interface StatementTrace {
   /** Longest time a concurrent workload query waited on this statement (filled by the locks gate probe). */
   maxWorkloadWaitMs?: number;
   error?: PgErrorInfo;
+  /** Something replay wants the reader to know about this statement (not a failure). */
+  note?: string;
   /** Whether the statement ran inside a transaction block (BEGIN ... COMMIT). */
   inTransaction: boolean;
 }

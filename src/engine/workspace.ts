@@ -25,6 +25,11 @@ export class Workspace implements Databases {
     this.prefix = cluster.provider === 'url' ? `${cluster.primary.database}_` : 'sg_';
   }
 
+  /** The schema all tenants share, in the schema-per-tenant topology only. */
+  sharedSchema(): string | undefined {
+    return this.options.topology === 'schema' ? this.options.settings.sharedSchema : undefined;
+  }
+
   get baseDatabase(): string {
     return `${this.prefix}base`;
   }
@@ -107,6 +112,7 @@ export class Workspace implements Databases {
         tenant: tenant.name,
         schemas: tenant.searchPath,
         preexisting: await relationOids(client, tenant.searchPath),
+        sharedSchema: this.sharedSchema(),
       });
       await runner.init();
       return (await runner.run(migration, script)).traces;
