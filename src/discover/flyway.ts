@@ -30,6 +30,8 @@ import {
   scriptOf,
   type FormatModule,
 } from './format.js';
+import { loadPlaceholders, substitute, type Placeholders } from './flyway-placeholders.js';
+import type { GateSettings } from '../engine/options.js';
 
 const VERSIONED = /^([VUB])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__(.+)\.sql$/;
@@ -78,14 +80,27 @@ async function toMigration(
   dir: MigrationDir,
   f: FlywayFile,
   undo: FlywayFile | undefined,
+  placeholders: Placeholders,
+  findings: Finding[],
 ): Promise<Migration> {
   const file = repoPath(dir, f.name);
   const downFile = undo ? repoPath(dir, undo.name) : undefined;
   const source = await readMigrationFile(repoRoot, file);
   const downSource = downFile ? await readMigrationFile(repoRoot, downFile) : undefined;
+  const replaced = (path: string, text: string) => {
+    const r = substitute(text, path, placeholders);
+    findings.push(...r.findings);
+    return r.source;
+  };
   const down =
     undo && downFile && downSource !== undefined
-      ? downOrNothing(scriptOf(downFile, downSource, await transactionOf(join(dir.abs, undo.name))))
+      ? downOrNothing(
+          scriptOf(
+            downFile,
+            replaced(downFile, downSource),
+            await transactionOf(join(dir.abs, undo.name)),
+          ),
+        )
       : undefined;
   return {
     id: f.prefix === 'R' ? `R__${f.description}` : f.version,
@@ -94,7 +109,7 @@ async function toMigration(
     sortKey: f.prefix === 'R' ? [AFTER_VERSIONS, f.description] : flywayVersionKey(f.parts),
     file,
     ...(downFile ? { downFile } : {}),
-    up: scriptOf(file, source, await transactionOf(join(dir.abs, f.name))),
+    up: scriptOf(file, replaced(file, source), await transactionOf(join(dir.abs, f.name))),
     ...(down ? { down } : {}),
     checksum: checksumOf(source, downSource),
     ...(f.prefix === 'R' ? { repeatable: true } : {}),
@@ -102,9 +117,15 @@ async function toMigration(
   };
 }
 
-async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
+async function discover(
+  repoRoot: string,
+  dirPath: string,
+  settings?: GateSettings,
+): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);
+  const placeholders = loadPlaceholders(repoRoot, dir.abs, settings?.flyway);
+  const placeholderFindings: Finding[] = [];
   const names = await listFileNames(dir.abs);
   const files = names.flatMap((n) => parseName(n) ?? []);
   const key = (f: FlywayFile) => flywayVersionKey(f.parts).join('.');
@@ -114,10 +135,11 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
   for (const f of runnable) {
     const undo = f.prefix === 'V' ? undos.get(key(f)) : undefined;
     if (undo) undos.delete(key(f));
-    migrations.push(await toMigration(repoRoot, dir, f, undo));
+    migrations.push(await toMigration(repoRoot, dir, f, undo, placeholders, placeholderFindings));
   }
   migrations.sort(byVersion(compareSortKeys));
   const findings: Finding[] = [
+    ...placeholderFindings,
     ...[...undos.values()].map((u) =>
       orphanDownFinding(repoPath(dir, u.name), u.version, 'Flyway'),
     ),

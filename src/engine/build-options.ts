@@ -130,6 +130,7 @@ function fromSources(
     'graph',
     'alembic',
     'sqlc',
+    'flyway',
   ] as const) {
     if (config[key]) settings[key] = config[key]!;
   }

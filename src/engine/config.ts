@@ -41,6 +41,12 @@ export const ConfigSchema = z
     graph: section,
     alembic: section,
     sqlc: section,
+    flyway: z
+      .object({
+        placeholders: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();

@@ -48,6 +48,8 @@ export interface GateSettings {
   graph: Record<string, unknown>;
   alembic: Record<string, unknown>;
   sqlc: Record<string, unknown>;
+  /** Flyway: `placeholders: { name: value }`. */
+  flyway: Record<string, unknown>;
 }
 
 export function defaultSettings(): GateSettings {
@@ -63,6 +65,7 @@ export function defaultSettings(): GateSettings {
     graph: {},
     alembic: {},
     sqlc: {},
+    flyway: {},
   };
 }
 
