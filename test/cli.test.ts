@@ -137,7 +137,7 @@ describe('schemagate CLI', () => {
       '--provider',
       'embedded',
       '--replicas',
-      '0',
+      '1',
       '--json',
       json,
       '--markdown',
@@ -155,7 +155,7 @@ describe('schemagate CLI', () => {
     expect(report.topology).toMatchObject({
       kind: 'schema',
       tenants: ['tenant_1', 'tenant_2'],
-      replicas: 0,
+      replicas: 1,
       provider: 'embedded',
     });
     expect(
@@ -179,6 +179,21 @@ describe('schemagate CLI', () => {
         endLine: 3,
       }),
     );
+    // Every gate ran to the end: the exact findings of the demo PR, most severe first.
+    expect(
+      report.findings.map(
+        (f: any) => `${f.severity} ${f.gate}/${f.rule} ${f.file.split('/').pop()}:${f.line}`,
+      ),
+    ).toEqual([
+      'blocker locks/exclusive-lock-held 000006_add_users_external_id.up.sql:2',
+      'blocker locks/table-rewrite 000006_add_users_external_id.up.sql:2',
+      'warning locks/missing-lock-timeout 000005_add_invoice_currency.up.sql:2',
+      'warning replica/replica-query-conflict 000005_add_invoice_currency.up.sql:2',
+      'warning locks/missing-lock-timeout 000006_add_users_external_id.up.sql:2',
+      'warning replica/replica-query-conflict 000006_add_users_external_id.up.sql:2',
+      'warning locks/non-concurrent-index 000006_add_users_external_id.up.sql:5',
+      'warning graph/fk-without-index 000007_create_invoice_lines.up.sql:1',
+    ]);
     expect(r.stdout).toContain('db/migrations/000006_add_users_external_id.up.sql');
     expect(readFileSync(md, 'utf8')).toContain('## ⛔ schemagate: blocked');
     const s = JSON.parse(readFileSync(sarif, 'utf8'));

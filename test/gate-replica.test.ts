@@ -52,6 +52,23 @@ describe('replica gate', () => {
     ]);
   });
 
+  it('holds the read on the rewritten table, not on the indexes the rewrite locks with it', async () => {
+    const rewrite = 'fixtures/replica/rewrite-with-indexes';
+    const report = await runFixture(rewrite, { baseCount: 2, replicas: 1, gates: ['replica'] });
+    expect(brief(report.findings)).toEqual([
+      {
+        gate: 'replica',
+        rule: 'replica-query-conflict',
+        severity: 'warning',
+        file: `${rewrite}/000003_add_users_external_id.up.sql`,
+        line: 1,
+      },
+    ]);
+    expect(report.findings[0].message).toBe(
+      "replaying this statement's ACCESS EXCLUSIVE lock on users cancelled a read of users running on replica_1 (canceling statement due to conflict with recovery)",
+    );
+  });
+
   it('says so when the cluster has no replicas', async () => {
     const report = await runFixture(dir, { baseCount: 3, replicas: 0, gates: ['replica'] });
     expect(brief(report.findings).map((f) => f.rule)).toEqual(['unlogged-table']);

@@ -46,18 +46,31 @@ async function startReader(
   reader: pg.Client,
   tenant: TenantHandle,
   relations: string[],
-): Promise<{ finished: Promise<Error | undefined> }> {
+): Promise<{ finished: Promise<Error | undefined>; tables: string[] }> {
   await reader.query(`select set_config('search_path', $1, false)`, [
     tenant.searchPath.map((s) => `"${s}"`).join(', '),
   ]);
   await reader.query('begin isolation level repeatable read');
-  for (const r of relations) await reader.query(`select 1 from ${quoteRelation(r)} limit 1`);
+  // Readers read tables; the indexes the migration locks with them are held through the table.
+  const tables = await tablesAmong(reader, relations);
+  for (const r of tables) await reader.query(`select 1 from ${quoteRelation(r)} limit 1`);
   // Wrapped: an async function would otherwise wait for the sleep itself.
   const finished = reader.query('select pg_sleep(30)').then(
     () => undefined,
     (e: Error) => e,
   );
-  return { finished };
+  return { finished, tables };
+}
+
+async function tablesAmong(reader: pg.Client, relations: string[]): Promise<string[]> {
+  const kinds = await reader.query<{ name: string }>(
+    `select r.name from unnest($1::text[]) as r(name)
+      join pg_class c on c.oid = to_regclass(r.name)
+     where c.relkind in ('r', 'p', 'm')`,
+    [relations.map(quoteRelation)],
+  );
+  const tables = new Set(kinds.rows.map((k) => k.name));
+  return relations.filter((r) => tables.has(quoteRelation(r)));
 }
 
 async function waitAll(
@@ -98,7 +111,7 @@ async function runProbe(
       file: stmt.file,
       line: stmt.line,
       endLine: stmt.endLine,
-      message: `replaying this statement's ACCESS EXCLUSIVE lock on ${relation} cancelled a read of ${[...probe.takers.keys()].join(', ')} running on ${replica.name} (${error.message})`,
+      message: `replaying this statement's ACCESS EXCLUSIVE lock on ${relation} cancelled a read of ${outcome.tables.join(', ')} running on ${replica.name} (${error.message})`,
       help: 'Queries on hot standbys are cancelled (or replication stalls, with hot_standby_feedback/max_standby_streaming_delay) whenever the primary takes ACCESS EXCLUSIVE; keep such statements short, set lock_timeout, and run them when replica read traffic is low.',
     }),
   ];
