@@ -76,11 +76,20 @@ const dockerOrFallback: Provider = {
     try {
       return await lazyDockerProvider.start(options);
     } catch (error) {
-      if (!embeddedAvailable()) throw error;
-      const cluster = await embeddedProvider.start(options);
       const why = getErrorMessage(error).split('\n')[0];
+      if (embeddedAvailable()) {
+        const cluster = await embeddedProvider.start(options);
+        cluster.notes.unshift(
+          `auto: Docker could not start Postgres (${why}); used the embedded binaries instead`,
+        );
+        return cluster;
+      }
+      // The Action's bundle has no embedded binaries; runners have Postgres installed.
+      const cluster = await localProvider.start(options).catch(() => {
+        throw error;
+      });
       cluster.notes.unshift(
-        `auto: Docker could not start Postgres (${why}); used the embedded binaries instead`,
+        `auto: Docker could not start Postgres (${why}); used the installed Postgres instead`,
       );
       return cluster;
     }
