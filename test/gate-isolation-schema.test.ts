@@ -1,29 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { brief, runFixture } from './helpers/run.js';
+import { brief } from './helpers/run.js';
 import { initSqlParser } from '../src/sql/split.js';
-import type { Report } from '../src/engine/report.js';
+import { check, isolation, at } from './gate-isolation-support.js';
 
 /** Schema-per-tenant boundaries, through the engine. */
-
-const dir = (name: string) => `fixtures/isolation/${name}`;
-const isolation = (r: Report) =>
-  r.findings
-    .filter((f) => f.gate === 'isolation')
-    .sort((a, b) =>
-      `${a.file}:${String(a.line).padStart(4, '0')}:${a.rule}`.localeCompare(
-        `${b.file}:${String(b.line).padStart(4, '0')}:${b.rule}`,
-      ),
-    );
-const check = (name: string, topology: 'schema' | 'database') =>
-  runFixture(dir(name), { topology, baseCount: 1, gates: ['replay', 'isolation'] });
-const at = (name: string, file: string, line: number, rule: string, tenant?: string) => ({
-  gate: 'isolation',
-  rule,
-  severity: 'blocker',
-  file: `${dir(name)}/${file}`,
-  line,
-  ...(tenant ? { tenant } : {}),
-});
 
 beforeAll(() => initSqlParser());
 

@@ -1,30 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { brief, runFixture } from './helpers/run.js';
+import { brief } from './helpers/run.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { defaultSettings } from '../src/engine/options.js';
-import type { Report } from '../src/engine/report.js';
+import { shared, isolation, at } from './gate-isolation-support.js';
 
 /** Shared topology: functions, grants, weakened policies, configured tables, and the leak test. */
-
-const dir = (name: string) => `fixtures/isolation/${name}`;
-/** The gate's findings in a fixed order: file, line, rule. */
-const isolation = (r: Report) =>
-  r.findings
-    .filter((f) => f.gate === 'isolation')
-    .sort((a, b) =>
-      `${a.file}:${String(a.line).padStart(4, '0')}:${a.rule}`.localeCompare(
-        `${b.file}:${String(b.line).padStart(4, '0')}:${b.rule}`,
-      ),
-    );
-const shared = (name: string, extra: Parameters<typeof runFixture>[1] = {}) =>
-  runFixture(dir(name), { topology: 'shared', gates: ['replay', 'isolation'], ...extra });
-const at = (name: string, file: string, line: number, rule: string, severity = 'blocker') => ({
-  gate: 'isolation',
-  rule,
-  severity,
-  file: `${dir(name)}/${file}`,
-  line,
-});
 
 beforeAll(() => initSqlParser());
 

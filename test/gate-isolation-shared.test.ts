@@ -1,29 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { brief, runFixture } from './helpers/run.js';
+import { brief } from './helpers/run.js';
 import { initSqlParser } from '../src/sql/split.js';
-import type { Report } from '../src/engine/report.js';
+import { shared, isolation, at } from './gate-isolation-support.js';
 
 /** Shared topology (rows keyed by tenant_id): static row-level security rules through the engine. */
-
-const dir = (name: string) => `fixtures/isolation/${name}`;
-/** The gate's findings in a fixed order: file, line, rule. */
-const isolation = (r: Report) =>
-  r.findings
-    .filter((f) => f.gate === 'isolation')
-    .sort((a, b) =>
-      `${a.file}:${String(a.line).padStart(4, '0')}:${a.rule}`.localeCompare(
-        `${b.file}:${String(b.line).padStart(4, '0')}:${b.rule}`,
-      ),
-    );
-const shared = (name: string) =>
-  runFixture(dir(name), { topology: 'shared', gates: ['replay', 'isolation'] });
-const at = (name: string, file: string, line: number, rule: string) => ({
-  gate: 'isolation',
-  rule,
-  severity: 'blocker',
-  file: `${dir(name)}/${file}`,
-  line,
-});
 
 beforeAll(() => initSqlParser());
 

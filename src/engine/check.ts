@@ -226,7 +226,6 @@ class Run {
     const tenants = await this.prTenants(ws);
     for (const t of tenants) {
       const preexisting = await preexistingRelations(ws, t);
-      ws.baseRelations.set(t.name, preexisting);
       const trace = await replayTenant(ws, t, plan.added, preexisting);
       this.trace.pr.push(trace);
     }
@@ -289,15 +288,14 @@ class Run {
     };
   }
 
+  /** Input errors exit 2; infrastructure errors and anything unexpected exit 3. */
   fail(error: unknown): void {
-    const exitCode = error instanceof InputError ? 2 : error instanceof InfrastructureError ? 3 : 3;
-    const message =
-      error instanceof InputError || error instanceof InfrastructureError
-        ? error.message
-        : `internal error: ${getErrorMessage(error)}`;
-    if (!(error instanceof InputError || error instanceof InfrastructureError))
-      this.logger.debug(String((error as Error)?.stack));
-    this.error = { message, exitCode };
+    if (error instanceof InputError || error instanceof InfrastructureError) {
+      this.error = { message: error.message, exitCode: error.exitCode };
+      return;
+    }
+    this.logger.debug(String((error as Error)?.stack));
+    this.error = { message: `internal error: ${getErrorMessage(error)}`, exitCode: 3 };
   }
 
   report(): Report {
@@ -317,7 +315,7 @@ class Run {
       status,
       topology: {
         kind: this.options.topology,
-        tenants: this.options.topology === 'shared' ? this.options.tenants : this.options.tenants,
+        tenants: this.options.tenants,
         replicas: c?.replicas.length ?? 0,
         provider: c?.provider ?? this.options.provider,
         postgres: c?.postgresVersion ?? '',

@@ -41,8 +41,3 @@ export function registerCleanup(name: string, sync: () => void): () => void {
   registry.add(entry);
   return () => void registry.delete(entry);
 }
-
-/** Runs every registered cleanup now (used by tests and by the CLI before exiting). */
-export function cleanupAll(): void {
-  runAllSync();
-}

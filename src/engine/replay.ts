@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Migration, Script, Statement } from './model.js';
+import { cannotRunInTransaction, transactionControl } from '../sql/kinds.js';
 import {
   createsSharedObject,
   extensionWithoutSchema,
@@ -14,6 +15,7 @@ import {
   toPgError,
   type RelationState,
 } from './tracer.js';
+import { quoteIdent } from '../sql/ident.js';
 
 /**
  * Runs migration scripts the way their production tool sends them, statement by statement, and
@@ -30,35 +32,6 @@ export interface RunTarget {
   sharedSchema?: string;
 }
 
-const TX_REFUSING = /^(IndexStmt|DropStmt|ReindexStmt)$/;
-
-/** Statements Postgres refuses inside a transaction block. */
-export function refusesTransaction(stmt: Statement): boolean {
-  const a = stmt.ast ?? {};
-  if (TX_REFUSING.test(stmt.kind))
-    return a.concurrent === true || (stmt.kind === 'ReindexStmt' && hasConcurrentOption(a));
-  if (stmt.kind === 'VacuumStmt') return a.is_vacuumcmd === true;
-  if (stmt.kind === 'CreatedbStmt' || stmt.kind === 'DropdbStmt' || stmt.kind === 'AlterSystemStmt')
-    return true;
-  if (stmt.kind === 'CreateTableSpaceStmt' || stmt.kind === 'DropTableSpaceStmt') return true;
-  if (stmt.kind === 'AlterTableStmt' && JSON.stringify(a).includes('"AT_DetachPartition"')) {
-    return JSON.stringify(a).includes('"concurrent":true');
-  }
-  return false;
-}
-
-function hasConcurrentOption(a: Record<string, any>): boolean {
-  return (a.params ?? []).some((p: any) => p?.DefElem?.defname === 'concurrently');
-}
-
-function transactionControl(stmt: Statement): 'begin' | 'end' | undefined {
-  if (stmt.kind !== 'TransactionStmt') return undefined;
-  const kind = String(stmt.ast?.kind ?? '');
-  if (/BEGIN|START/.test(kind)) return 'begin';
-  if (/COMMIT|ROLLBACK|PREPARE/.test(kind) && !/TO|SAVEPOINT/.test(kind)) return 'end';
-  return undefined;
-}
-
 export interface ScriptResult {
   traces: StatementTrace[];
   failed: boolean;
@@ -66,7 +39,6 @@ export interface ScriptResult {
 
 export class ScriptRunner {
   private pid = 0;
-  private relations?: RelationState;
 
   constructor(
     readonly client: pg.Client,
@@ -90,12 +62,12 @@ export class ScriptRunner {
     const seen = new Set<string>();
     for (const [index, stmt] of script.statements.entries()) {
       const control = transactionControl(stmt);
-      const single = !inTx && control === undefined && !refusesTransaction(stmt);
+      const single = !inTx && control === undefined && !cannotRunInTransaction(stmt);
       if (single) await this.client.query('begin');
       const trace = await this.runStatement(migration, stmt, index, inTx || single, seen);
       traces.push(trace);
       if (control === 'begin') inTx = true;
-      if (control === 'end') {
+      if (control === 'commit' || control === 'rollback') {
         inTx = false;
         seen.clear();
       }
@@ -150,8 +122,7 @@ export class ScriptRunner {
           seen,
           this.target.preexisting,
         );
-        trace.rewritten = await rewrittenSince(this.client, before, this.target.schemas);
-        this.relations = undefined;
+        trace.rewritten = await rewrittenSince(this.client, before);
       }
     } catch (error) {
       trace.durationMs = Math.round((performance.now() - started) * 10) / 10;
@@ -174,9 +145,7 @@ export class ScriptRunner {
     const saved = (
       await this.client.query<{ p: string }>('select current_setting($1) as p', ['search_path'])
     ).rows[0].p;
-    await this.client.query(`select set_config('search_path', $1, false)`, [
-      `"${shared.replace(/"/g, '""')}"`,
-    ]);
+    await this.client.query(`select set_config('search_path', $1, false)`, [quoteIdent(shared)]);
     try {
       return await this.client.query(stmt.sql);
     } finally {
@@ -192,7 +161,6 @@ export class ScriptRunner {
     for (const oid of [...all.filenodes.keys()]) {
       if (!this.target.preexisting.has(oid)) all.filenodes.delete(oid);
     }
-    this.relations = all;
     return all;
   }
 }

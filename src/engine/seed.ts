@@ -9,6 +9,7 @@ import {
   type SeedType,
 } from './seed-catalog.js';
 import { columnCandidates, domainChecksOf } from './seed-values.js';
+import { quoteIdent } from '../sql/ident.js';
 
 /**
  * Seeds representative rows into every table of the given schemas so that the PR's migrations
@@ -176,7 +177,7 @@ function isFkColumn(column: SeedColumn, parents: InsertPlan['parents']): boolean
 }
 
 function insertSql(table: SeedTable, plan: InsertPlan): string {
-  const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  const q = quoteIdent;
   const values = plan.columns.map((c, i) => {
     const parentIndex = plan.parents.findIndex((p) => p.fk.columns.includes(c.name));
     if (parentIndex >= 0) {

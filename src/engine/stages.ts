@@ -7,7 +7,8 @@ import type { Migration } from './model.js';
 import type { TenantTrace } from './trace.js';
 import { ScriptRunner, relationOids } from './replay.js';
 import { seedTables } from './seed.js';
-import { Workspace, quoteIdent } from './workspace.js';
+import { Workspace } from './workspace.js';
+import { quoteIdent } from '../sql/ident.js';
 
 /** The replay stages of a run, each over the workspace's databases. */
 

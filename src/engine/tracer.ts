@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { LockHeld, PgErrorInfo } from './trace.js';
+import type { LockHeld, PgErrorInfo, StatementTrace } from './trace.js';
 
 /**
  * What a statement did to the catalog, read from the migrating backend itself: the relation
@@ -16,7 +16,7 @@ export interface RelationState {
 const RELATIONS_SQL = `
   select c.oid::int as oid, c.relfilenode::int as filenode, n.nspname as schema, c.relname as name
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
-  where n.nspname = any($1::text[]) and c.relkind in ('r','p','i','I','m','t','S')`;
+  where n.nspname = any($1::text[]) and c.relkind in ('r','p','i','I','m','S')`;
 
 /** Display name of a relation: unqualified inside the tenant schema, qualified elsewhere. */
 export function displayName(schema: string, name: string, tenantSchema: string): string {
@@ -30,7 +30,7 @@ export async function readRelations(
 ): Promise<RelationState> {
   const r = await client.query<{ oid: number; filenode: number; schema: string; name: string }>(
     RELATIONS_SQL,
-    [withToast(schemas)],
+    [schemas],
   );
   const filenodes = new Map<number, number>();
   const names = new Map<number, string>();
@@ -41,28 +41,19 @@ export async function readRelations(
   return { filenodes, names };
 }
 
-function withToast(schemas: string[]): string[] {
-  return [...schemas, 'pg_toast'];
-}
-
 /** Relations of `before` whose relfilenode differs now (rewritten), by display name. */
-export async function rewrittenSince(
-  client: pg.Client,
-  before: RelationState,
-  schemas: string[],
-): Promise<string[]> {
+export async function rewrittenSince(client: pg.Client, before: RelationState): Promise<string[]> {
   const r = await client.query<{ oid: number; filenode: number }>(
     `select c.oid::int as oid, c.relfilenode::int as filenode from pg_class c where c.oid = any($1::oid[])`,
     [[...before.filenodes.keys()]],
   );
-  void schemas;
   const out: string[] = [];
   for (const row of r.rows) {
     const was = before.filenodes.get(row.oid);
     if (was !== undefined && was !== 0 && row.filenode !== was)
       out.push(before.names.get(row.oid) ?? String(row.oid));
   }
-  return out.filter((n) => !n.startsWith('pg_toast.')).sort();
+  return out.sort();
 }
 
 const LOCKS_SQL = `
@@ -116,4 +107,11 @@ export function toPgError(error: unknown): PgErrorInfo {
     ...(e.hint ? { hint: e.hint } : {}),
     ...(e.position ? { position: Number(e.position) } : {}),
   };
+}
+
+/** The file line a Postgres error position (1-based, within the statement's text) falls on. */
+export function errorLine(t: StatementTrace, sql: string | undefined): number {
+  const position = t.error?.position;
+  if (!position || sql === undefined) return t.line;
+  return t.line + (sql.slice(0, position - 1).match(/\n/g)?.length ?? 0);
 }

@@ -5,6 +5,7 @@ import type { Migration } from './model.js';
 import type { Options } from './options.js';
 import type { StatementTrace } from './trace.js';
 import { ScriptRunner, relationOids } from './replay.js';
+import { quoteIdent, searchPathValue } from '../sql/ident.js';
 
 /**
  * The databases of one run on a cluster: the template holding the merged state (`base`), the
@@ -15,8 +16,6 @@ export class Workspace implements Databases {
   readonly prefix: string;
   private clones = 0;
   private readonly made: string[] = [];
-  /** Relations present in the base state, per tenant, for `preexisting`. */
-  readonly baseRelations = new Map<string, Set<number>>();
 
   constructor(
     readonly cluster: Cluster,
@@ -48,7 +47,7 @@ export class Workspace implements Databases {
   async connect(tenant: TenantHandle): Promise<pg.Client> {
     const client = await this.connectTo(tenant.database);
     await client.query(`select set_config('search_path', $1, false)`, [
-      tenant.searchPath.map(quoteIdent).join(', '),
+      searchPathValue(tenant.searchPath),
     ]);
     await client.query(`select set_config('statement_timeout', $1, false)`, [
       String(this.options.settings.statementTimeoutMs),
@@ -137,8 +136,4 @@ export class Workspace implements Databases {
       await admin.end();
     }
   }
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -1,6 +1,7 @@
 import type { Finding, Migration, Statement } from '../engine/model.js';
 import type { StatementTrace, TenantTrace } from '../engine/trace.js';
 import { hasPlaceholder } from '../discover/flyway-placeholders.js';
+import { errorLine } from '../engine/tracer.js';
 import { finding, type Gate, type GateContext, type RuleMeta } from './gate.js';
 
 const RULES = {
@@ -26,12 +27,6 @@ const RULES = {
   },
 } satisfies Record<string, RuleMeta>;
 
-/** Where a Postgres error position falls, as a file line. */
-function errorLine(stmt: { line: number; sql?: string }, position?: number): number | undefined {
-  if (!position || !stmt.sql) return undefined;
-  return stmt.line + (stmt.sql.slice(0, position - 1).match(/\n/g)?.length ?? 0);
-}
-
 function statementOf(migrations: Migration[], t: StatementTrace): Statement | undefined {
   const m = migrations.find(
     (x) => x.id === t.migrationId && (x.up.file === t.file || x.down?.file === t.file),
@@ -43,8 +38,9 @@ function statementOf(migrations: Migration[], t: StatementTrace): Statement | un
 
 function describe(t: StatementTrace, stmt: Statement | undefined, where: string): string {
   const e = t.error!;
-  const at = errorLine({ line: t.line, sql: stmt?.sql }, e.position);
-  const parts = [`${t.file}:${at ?? t.line}: ${e.message} (SQLSTATE ${e.sqlstate}) ${where}`];
+  const parts = [
+    `${t.file}:${errorLine(t, stmt?.sql)}: ${e.message} (SQLSTATE ${e.sqlstate}) ${where}`,
+  ];
   if (e.detail) parts.push(`Detail: ${e.detail}`);
   if (e.hint) parts.push(`Hint: ${e.hint}`);
   return parts.join('. ');

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, appendFileSync, readFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,12 +224,4 @@ async function waitForConnections(port: number, deadLog: () => string | undefine
 
 export function removeDirLater(dir: string): () => void {
   return registerCleanup(`rm ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
-}
-
-export function readIfExists(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }

@@ -4,6 +4,7 @@ import { InfrastructureError, InputError, getErrorMessage } from '../engine/erro
 import { registerCleanup } from '../engine/cleanup.js';
 import type { Cluster, ConnectionInfo, Provider, StartOptions } from './provider.js';
 import { versionNotes } from './embedded.js';
+import { quoteIdent } from '../sql/ident.js';
 
 /**
  * An existing server (`--database-url`). The server outlives the run, so the run works in a
@@ -121,10 +122,6 @@ function redact(raw: string): string {
 
 function displayName(info: ConnectionInfo): string {
   return `${info.user}@${info.host}:${info.port}/${info.database}`;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -106,6 +106,22 @@ export function isTransactionControl(stmt: Parsed): boolean {
   return stmt.kind === 'TransactionStmt';
 }
 
+export type TransactionControl = 'begin' | 'commit' | 'rollback' | undefined;
+
+/**
+ * What a statement does to the session's transaction block: opens it (BEGIN, START TRANSACTION),
+ * ends it (COMMIT, PREPARE TRANSACTION, ROLLBACK), or nothing (savepoints, anything else).
+ */
+export function transactionControl(stmt: Parsed): TransactionControl {
+  if (stmt.kind !== 'TransactionStmt') return undefined;
+  const kind = String(stmt.ast?.kind ?? '');
+  if (/SAVEPOINT|RELEASE|_TO/.test(kind)) return undefined;
+  if (/BEGIN|START/.test(kind)) return 'begin';
+  if (/COMMIT|PREPARE/.test(kind)) return 'commit';
+  if (/ROLLBACK/.test(kind)) return 'rollback';
+  return undefined;
+}
+
 /**
  * Statements Postgres refuses inside a transaction block ("cannot run inside a transaction
  * block"), so a tool that wraps the file in BEGIN/COMMIT, or sends it as one implicit

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { SeedTable } from '../../engine/seed-catalog.js';
-import { quoteIdent } from '../../engine/workspace.js';
+import { quoteIdent } from '../../sql/ident.js';
 import { actAs, actAsOwner, attempt, type SyntheticTenant } from './leak-tenants.js';
 import { buildRow, type RowContext } from './leak-rows.js';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { quoteIdent } from '../../engine/workspace.js';
+import { quoteIdent } from '../../sql/ident.js';
 
 /** The application role the live leak test acts as. */
 export interface AppRole {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { SeedColumn, SeedForeignKey, SeedTable, SeedType } from '../../engine/seed-catalog.js';
 import { columnCandidates, domainChecksOf } from '../../engine/seed-values.js';
-import { quoteIdent } from '../../engine/workspace.js';
+import { quoteIdent } from '../../sql/ident.js';
 import { baseTypeName, tenantId, type SyntheticTenant } from './leak-tenants.js';
 
 /**

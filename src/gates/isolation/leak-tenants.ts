@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { SeedType } from '../../engine/seed-catalog.js';
-import { quoteIdent } from '../../engine/workspace.js';
+import { quoteIdent } from '../../sql/ident.js';
 
 /**
  * Synthetic tenants of the live leak test and the ids they carry, generated per type of the

@@ -1,8 +1,6 @@
 /** Names as the catalog snapshot prints them: `$tenant.invoices`, `public."Order"`. */
 
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdentIfNeeded as quoteIdent } from '../../sql/ident.js';
 
 /** Splits `schema.name` (each part possibly quoted) into its unquoted parts. */
 export function splitQualified(name: string): { schema?: string; name: string } {

@@ -125,7 +125,3 @@ export function statementLabel(stmt: Statement): string {
   const label = labels[stmt.kind] ?? sqlHead(stmt.sql);
   return label.length > 50 ? `${label.slice(0, 47)}...` : label;
 }
-
-export function isTransactionControl(stmt: Statement): boolean {
-  return stmt.kind === 'TransactionStmt';
-}

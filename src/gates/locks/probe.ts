@@ -6,6 +6,7 @@ import type { LocksSettings } from './config.js';
 import { traceKey, type WorkloadWaits } from './context.js';
 import type { Scope } from './scope.js';
 import { withWorkload } from './workload.js';
+import { quoteIdent } from '../../sql/ident.js';
 
 /**
  * The concurrent workload probe: on a copy of the pre-PR database, the PR's migrations run one by
@@ -40,9 +41,7 @@ function traceName(key: string): string {
 
 /** `$tenant.users` → `"tenant_1".users` for the probe tenant. */
 function qualified(key: string, tenant: TenantHandle): string {
-  return key.startsWith('$tenant.')
-    ? `"${tenant.schema.replace(/"/g, '""')}".${key.slice(8)}`
-    : key;
+  return key.startsWith('$tenant.') ? `${quoteIdent(tenant.schema)}.${key.slice(8)}` : key;
 }
 
 export async function probeWorkload(

@@ -2,6 +2,7 @@ import type { CatalogSnapshot } from '../../catalog/types.js';
 import type { Statement } from '../../engine/model.js';
 import type { TenantHandle } from '../gate.js';
 import { alterCmds, listName, rangeVar, stringList, type Node, type RelationName } from './ast.js';
+import { quoteIdentIfNeeded as quoteIdent } from '../../sql/ident.js';
 
 /**
  * What existed before the PR, as the PR's statements go by: objects the PR creates are new and
@@ -10,10 +11,6 @@ import { alterCmds, listName, rangeVar, stringList, type Node, type RelationName
  */
 
 const TENANT = '$tenant';
-
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
 
 interface NotNullCheck {
   name: string;

@@ -1,5 +1,6 @@
 import type { Script } from '../../engine/model.js';
 import { wrapsInTransaction } from '../../engine/replay.js';
+import { transactionControl } from '../../sql/kinds.js';
 
 /**
  * How a script's statements group into transactions when its production tool runs it: the
@@ -29,16 +30,12 @@ export function transactionLayout(script: Script): TransactionLayout {
   let next = 0;
   let open: number | undefined;
   for (const stmt of script.statements) {
-    const kind = String(stmt.ast?.kind ?? '');
-    if (stmt.kind === 'TransactionStmt' && /BEGIN|START/.test(kind)) {
+    const control = transactionControl(stmt);
+    if (control === 'begin') {
       open = next++;
       group.push(open);
       inBlock.push(false);
-    } else if (
-      stmt.kind === 'TransactionStmt' &&
-      /COMMIT|ROLLBACK/.test(kind) &&
-      !/SAVEPOINT|TO/.test(kind)
-    ) {
+    } else if (control === 'commit' || control === 'rollback') {
       group.push(open ?? next++);
       inBlock.push(false);
       open = undefined;

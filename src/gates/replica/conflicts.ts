@@ -5,6 +5,7 @@ import type { ReplicaInfo } from '../../providers/provider.js';
 import { finding, type GateContext, type TenantHandle } from '../gate.js';
 import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
 import { RULES, type ReplicaSettings } from './rules.js';
+import { quoteQualified, searchPathValue } from '../../sql/ident.js';
 
 /**
  * Hot-standby query conflicts, observed: while a replica runs a read on the tables a migration
@@ -34,13 +35,6 @@ function probesFor(ctx: GateContext, limit: number): Probe[] {
   return probes;
 }
 
-function quoteRelation(name: string): string {
-  return name
-    .split('.')
-    .map((p) => `"${p.replace(/"/g, '""')}"`)
-    .join('.');
-}
-
 /** Starts a read on the replica that holds AccessShareLock on the relations; resolves with its error. */
 async function startReader(
   reader: pg.Client,
@@ -48,12 +42,12 @@ async function startReader(
   relations: string[],
 ): Promise<{ finished: Promise<Error | undefined>; tables: string[] }> {
   await reader.query(`select set_config('search_path', $1, false)`, [
-    tenant.searchPath.map((s) => `"${s}"`).join(', '),
+    searchPathValue(tenant.searchPath),
   ]);
   await reader.query('begin isolation level repeatable read');
   // Readers read tables; the indexes the migration locks with them are held through the table.
   const tables = await tablesAmong(reader, relations);
-  for (const r of tables) await reader.query(`select 1 from ${quoteRelation(r)} limit 1`);
+  for (const r of tables) await reader.query(`select 1 from ${quoteQualified(r)} limit 1`);
   // Wrapped: an async function would otherwise wait for the sleep itself.
   const finished = reader.query('select pg_sleep(30)').then(
     () => undefined,
@@ -67,10 +61,10 @@ async function tablesAmong(reader: pg.Client, relations: string[]): Promise<stri
     `select r.name from unnest($1::text[]) as r(name)
       join pg_class c on c.oid = to_regclass(r.name)
      where c.relkind in ('r', 'p', 'm')`,
-    [relations.map(quoteRelation)],
+    [relations.map(quoteQualified)],
   );
   const tables = new Set(kinds.rows.map((k) => k.name));
-  return relations.filter((r) => tables.has(quoteRelation(r)));
+  return relations.filter((r) => tables.has(quoteQualified(r)));
 }
 
 async function waitAll(

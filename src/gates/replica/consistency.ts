@@ -8,6 +8,7 @@ import type { ReplicaInfo } from '../../providers/provider.js';
 import { finding, type GateContext, type TenantHandle } from '../gate.js';
 import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
 import { RULES, type ReplicaSettings } from './rules.js';
+import { searchPathValue } from '../../sql/ident.js';
 
 export interface ReplicaState {
   name: string;
@@ -18,7 +19,7 @@ export interface ReplicaState {
 
 async function snapshotOn(client: pg.Client, tenant: TenantHandle) {
   await client.query(`select set_config('search_path', $1, false)`, [
-    tenant.searchPath.map((s) => `"${s}"`).join(', '),
+    searchPathValue(tenant.searchPath),
   ]);
   return snapshotCatalog(client, { schemas: tenant.searchPath, tenantSchema: tenant.schema });
 }

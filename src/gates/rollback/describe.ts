@@ -1,6 +1,8 @@
 import type { Script, Statement } from '../../engine/model.js';
 import type { StatementTrace } from '../../engine/trace.js';
 import { wrapsInTransaction } from '../../engine/replay.js';
+import { transactionControl } from '../../sql/kinds.js';
+import { errorLine } from '../../engine/tracer.js';
 
 /** Messages about a script that failed while rolling back or re-applying. */
 
@@ -8,34 +10,15 @@ export function failedTrace(traces: StatementTrace[]): StatementTrace | undefine
   return traces.find((t) => t.error);
 }
 
-/** The file line Postgres' error position falls on, when it gives one. */
-export function errorLine(stmt: Statement | undefined, t: StatementTrace): number {
-  const position = t.error?.position;
-  if (!position || !stmt) return t.line;
-  return t.line + (stmt.sql.slice(0, position - 1).match(/\n/g)?.length ?? 0);
-}
-
 /** `file:line: message (SQLSTATE x). Detail: ... Hint: ...`, ending with a period. */
 export function pgErrorText(script: Script, t: StatementTrace): string {
   const e = t.error!;
   const parts = [
-    `${t.file}:${errorLine(script.statements[t.index], t)}: ${e.message} (SQLSTATE ${e.sqlstate})`,
+    `${t.file}:${errorLine(t, script.statements[t.index]?.sql)}: ${e.message} (SQLSTATE ${e.sqlstate})`,
   ];
   if (e.detail) parts.push(`Detail: ${e.detail}`);
   if (e.hint) parts.push(`Hint: ${e.hint}`);
   return `${parts.map((p) => p.replace(/\.$/, '')).join('. ')}.`;
-}
-
-type Control = 'begin' | 'commit' | 'rollback' | undefined;
-
-function transactionControl(stmt: Statement): Control {
-  if (stmt.kind !== 'TransactionStmt') return undefined;
-  const kind = String(stmt.ast?.kind ?? '');
-  if (/SAVEPOINT|RELEASE|_TO/.test(kind)) return undefined;
-  if (/BEGIN|START/.test(kind)) return 'begin';
-  if (/COMMIT|PREPARE/.test(kind)) return 'commit';
-  if (/ROLLBACK/.test(kind)) return 'rollback';
-  return undefined;
 }
 
 /**

@@ -36,19 +36,21 @@ export function noDownsNotice(discovery: Discovery): Finding {
 
 /** One finding per added migration without a down. */
 export function missingDowns(added: Migration[], severity: 'warning' | 'blocker'): Finding[] {
-  return added
-    // Flyway has no undo for repeatable migrations: they are re-run, never rolled back.
-    .filter((m) => !m.down && !m.repeatable)
-    .map((m) =>
-      finding('rollback', RULES.missingDown, {
-        severity,
-        // At the first up statement, so that an ignore comment above it applies.
-        file: m.up.statements[0]?.file ?? m.file,
-        line: m.up.statements[0]?.line ?? 1,
-        message: `${m.id}${m.name ? ` (${m.name})` : ''} has no down migration${expectedDown(m)}: it cannot be rolled back.`,
-        help: 'Add a down that undoes the up exactly (drop what it creates, restore what it changes). If the change is not reversible, say so in the down by raising an error, and plan a forward fix.',
-      }),
-    );
+  return (
+    added
+      // Flyway has no undo for repeatable migrations: they are re-run, never rolled back.
+      .filter((m) => !m.down && !m.repeatable)
+      .map((m) =>
+        finding('rollback', RULES.missingDown, {
+          severity,
+          // At the first up statement, so that an ignore comment above it applies.
+          file: m.up.statements[0]?.file ?? m.file,
+          line: m.up.statements[0]?.line ?? 1,
+          message: `${m.id}${m.name ? ` (${m.name})` : ''} has no down migration${expectedDown(m)}: it cannot be rolled back.`,
+          help: 'Add a down that undoes the up exactly (drop what it creates, restore what it changes). If the change is not reversible, say so in the down by raising an error, and plan a forward fix.',
+        }),
+      )
+  );
 }
 
 function expectedDown(m: Migration): string {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { quoteIdent } from '../../engine/workspace.js';
+import { quoteIdent } from '../../sql/ident.js';
 
 /**
  * Proof that up → down keeps the rows of tables that existed before the up: each such table is
