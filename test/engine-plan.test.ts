@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { discoverMigrations } from '../src/discover/index.js';
 import { materializeAt, resolveBase, splitPlan } from '../src/engine/plan.js';
 import { initSqlParser } from '../src/sql/split.js';
+import { runCheck } from '../src/engine/check.js';
+import { memoryLogger } from '../src/engine/logger.js';
+import { fixtureOptions } from './helpers/run.js';
 // @ts-expect-error plain ESM helper shared with the demo
 import { makeFixtureRepo } from '../scripts/fixture-repo.mjs';
 
@@ -51,6 +54,21 @@ describe('plan against a base ref', () => {
     expect(plan.added).toEqual([]);
     expect(plan.changed).toEqual([]);
     expect(plan.merged).toHaveLength(4);
+  });
+
+  it('lists each migration once in the report, an edited merged one as changed', async () => {
+    const options = {
+      ...fixtureOptions('db/migrations', { gates: ['replay'] }),
+      repoRoot: repo.root,
+      base: repo.base,
+    };
+    const report = await runCheck(options, memoryLogger());
+    expect(report.migrations.map((m) => `${m.id}:${m.state}`)).toEqual([
+      '000001:merged',
+      '000002:merged',
+      '000003:changed',
+      '000004:new',
+    ]);
   });
 
   it('rejects a ref that does not exist with a message that names it', () => {

@@ -7,7 +7,7 @@ import { runGates, validateGateSettings } from '../gates/index.js';
 import { discoverMigrations } from '../discover/index.js';
 import { InputError, InfrastructureError, getErrorMessage } from './errors.js';
 import type { Logger } from './logger.js';
-import type { Discovery, Finding } from './model.js';
+import type { Discovery, Finding, Migration } from './model.js';
 import type { Options } from './options.js';
 import { materializeAt, resolveBase, splitByCount, splitPlan, type Plan } from './plan.js';
 import {
@@ -339,24 +339,23 @@ class Run {
     };
   }
 
+  /** The head's migrations in order, each with its state, then the ones the PR removed. */
   migrationList(): Report['migrations'] {
     const p = this.plan;
-    const list = p
-      ? [
-          ...p.merged.filter((m) => !p.removed.some((r) => r.file === m.file)),
-          ...p.changed.map((c) => c.head),
-          ...p.added,
-        ]
-      : (this.discovery?.migrations ?? []);
-    const rows: Report['migrations'] = list.map((m) => ({
+    const state = new Map(
+      [...(p?.changed.map((c) => c.head) ?? []), ...(p?.added ?? [])].map((m) => [m.file, m.state]),
+    );
+    const row = (m: Migration, s: Report['migrations'][number]['state']) => ({
       id: m.id,
       file: m.file,
       ...(m.downFile ? { down: m.downFile } : {}),
-      state: m.state,
+      state: s,
       statements: m.up.statements.length,
-    }));
-    for (const m of p?.removed ?? [])
-      rows.push({ id: m.id, file: m.file, state: 'removed', statements: m.up.statements.length });
+    });
+    const rows = (this.discovery?.migrations ?? []).map((m) =>
+      row(m, p ? (state.get(m.file) ?? 'merged') : 'new'),
+    );
+    for (const m of p?.removed ?? []) rows.push(row(m, 'removed'));
     return rows;
   }
 }
