@@ -60,6 +60,10 @@ function lockLine(t: StatementTrace): string | undefined {
 /** The terminal report: findings grouped by file with line numbers, then steps and summary. */
 export function renderText(report: Report, colour = false): string {
   const p = colour ? COLOUR : PLAIN;
+  // Stopped before Postgres started (bad input): the error is all there is to say.
+  if (report.status === 'error' && !report.topology.postgres) {
+    return `${p.bold(`schemagate ${report.tool.version}`)}\n${summaryLine(report, p)}\n`;
+  }
   const out: string[] = [];
   const t = report.topology;
   out.push(
