@@ -14,7 +14,8 @@ describe('rule documentation', () => {
     const missing: string[] = [];
     for (const gate of GATES) {
       for (const rule of gate.rules) {
-        if (!readme.includes(`| \`${rule.id}\` | ${gate.id} | ${rule.severity} |`)) missing.push(`${gate.id}/${rule.id}`);
+        if (!readme.includes(`| \`${rule.id}\` | ${gate.id} | ${rule.severity} |`))
+          missing.push(`${gate.id}/${rule.id}`);
       }
     }
     expect(missing).toEqual([]);

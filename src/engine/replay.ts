@@ -32,6 +32,9 @@ export interface RunTarget {
   sharedSchema?: string;
 }
 
+/** Called after a statement ran, while the locks it took are still held. */
+export type AfterStatement = (trace: StatementTrace) => Promise<void>;
+
 export interface ScriptResult {
   traces: StatementTrace[];
   failed: boolean;
@@ -50,8 +53,16 @@ export class ScriptRunner {
     this.pid = r.rows[0].pid;
   }
 
-  /** Runs one script with its format's transaction semantics; stops at the first error. */
-  async run(migration: Migration, script: Script): Promise<ScriptResult> {
+  /**
+   * Runs one script with its format's transaction semantics; stops at the first error.
+   * `afterStatement` runs after each statement that succeeded, before its transaction commits,
+   * while the statement's locks are still held.
+   */
+  async run(
+    migration: Migration,
+    script: Script,
+    afterStatement?: AfterStatement,
+  ): Promise<ScriptResult> {
     const wrap = wrapsInTransaction(script);
     const traces: StatementTrace[] = [];
     let inTx = false;
@@ -75,6 +86,7 @@ export class ScriptRunner {
         await this.client.query('rollback').catch(() => {});
         return { traces, failed: true };
       }
+      await afterStatement?.(trace);
       if (single) {
         await this.client.query('commit');
         seen.clear();

@@ -4,7 +4,7 @@ import type { Databases, TenantHandle } from '../gates/gate.js';
 import type { Migration } from './model.js';
 import type { Options } from './options.js';
 import type { StatementTrace } from './trace.js';
-import { ScriptRunner, relationOids } from './replay.js';
+import { ScriptRunner, relationOids, type AfterStatement } from './replay.js';
 import { quoteIdent, searchPathValue } from '../sql/ident.js';
 
 /**
@@ -102,6 +102,7 @@ export class Workspace implements Databases {
     tenant: TenantHandle,
     migration: Migration,
     direction: 'up' | 'down',
+    afterStatement?: AfterStatement,
   ): Promise<StatementTrace[]> {
     const script = direction === 'up' ? migration.up : migration.down;
     if (!script) return [];
@@ -114,7 +115,7 @@ export class Workspace implements Databases {
         sharedSchema: this.sharedSchema(),
       });
       await runner.init();
-      return (await runner.run(migration, script)).traces;
+      return (await runner.run(migration, script, afterStatement)).traces;
     } finally {
       await client.end();
     }

@@ -5,6 +5,7 @@ import type { Logger } from '../engine/logger.js';
 import type { Options } from '../engine/options.js';
 import type { Discovery, Finding, GateId, Migration, Severity } from '../engine/model.js';
 import type { ReplayTrace } from '../engine/trace.js';
+import type { AfterStatement } from '../engine/replay.js';
 
 export interface RuleMeta {
   id: string;
@@ -37,12 +38,14 @@ export interface Databases {
   cloneBase(label: string): Promise<{ database: string; tenants: TenantHandle[] }>;
   /**
    * Runs a migration script on a tenant with the format's transaction semantics and tracing, as
-   * replay does. Used by gates that re-apply ups and downs (rollback).
+   * replay does. Used by gates that re-apply ups and downs (rollback). `afterStatement` runs
+   * after each statement that succeeded, while its locks are still held.
    */
   applyScript(
     tenant: TenantHandle,
     migration: Migration,
     direction: 'up' | 'down',
+    afterStatement?: AfterStatement,
   ): Promise<import('../engine/trace.js').StatementTrace[]>;
 }
 

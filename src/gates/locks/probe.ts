@@ -6,6 +6,7 @@ import type { LocksSettings } from './config.js';
 import { traceKey, type WorkloadWaits } from './context.js';
 import type { Scope } from './scope.js';
 import { withWorkload } from './workload.js';
+import type { AfterStatement } from '../../engine/replay.js';
 import { quoteIdent } from '../../sql/ident.js';
 
 /**
@@ -55,7 +56,8 @@ export async function probeWorkload(
   const tenant = clone.tenants.find((t) => t.name === ctx.tenants[0]?.name) ?? clone.tenants[0];
   for (const migration of ctx.added) {
     const tables = touchedTables(migration, scope, traces);
-    const run = () => ctx.databases.applyScript(tenant, migration, 'up');
+    const run = (afterStatement?: AfterStatement) =>
+      ctx.databases.applyScript(tenant, migration, 'up', afterStatement);
     if (tables.length === 0) {
       if ((await run()).some((t) => t.error)) break;
       continue;

@@ -1,14 +1,19 @@
 import type pg from 'pg';
 import type { Statement } from '../../engine/model.js';
 import type { StatementTrace } from '../../engine/trace.js';
+import type { AfterStatement } from '../../engine/replay.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 
 /**
  * A few connections that keep reading and writing tables while a migration runs on the same
  * database. Each workload query first runs with a 1 ms lock_timeout: when that times out the
  * query would have queued behind the migration, so it is re-run without the bound and the whole
- * wait is timed. The detection does not depend on sampling, so even a lock held for a few
- * milliseconds is seen; a monitor connection only follows which statement the migration runs.
+ * wait is timed; a monitor connection follows which statement the migration runs.
+ *
+ * The loop only sees a lock if one of its queries arrives while the lock is held, which on a
+ * small seeded table may be a millisecond. So after each statement, while its transaction still
+ * holds what it took, every workload table the statement locked against reads or writes gets one
+ * more query, which is sure to queue: its wait lasts until the lock is released.
  */
 
 const WORKLOAD_APP = 'schemagate-workload';
@@ -42,15 +47,110 @@ interface BlockedQuery {
   waitedMs: number;
 }
 
-async function workloadClients(ctx: GateContext, tenant: TenantHandle, count: number) {
-  const clients: pg.Client[] = [];
-  for (let i = 0; i < count; i++) {
-    const client = await ctx.databases.connect(tenant);
-    await client.query(`select set_config('application_name', $1, false)`, [WORKLOAD_APP]);
-    await client.query(PROBE_TIMEOUT);
-    clients.push(client);
+async function workloadClient(ctx: GateContext, tenant: TenantHandle): Promise<pg.Client> {
+  const client = await ctx.databases.connect(tenant);
+  await client.query(`select set_config('application_name', $1, false)`, [WORKLOAD_APP]);
+  await client.query(PROBE_TIMEOUT);
+  return client;
+}
+
+function workloadQuery(table: WorkloadTable, mode: WorkloadMode): string {
+  return mode === 'AccessShareLock'
+    ? `select 1 from ${table.sql} limit 1`
+    : `delete from ${table.sql} where false`;
+}
+
+/** The workload mode a statement's new locks on `table` block, reads first (they block both). */
+function blockedMode(trace: StatementTrace, table: WorkloadTable): WorkloadMode | undefined {
+  const modes = trace.locks.filter((l) => l.relation === table.traceName).map((l) => l.mode);
+  if (modes.some((m) => CONFLICTS.AccessShareLock.has(m))) return 'AccessShareLock';
+  if (modes.some((m) => CONFLICTS.RowExclusiveLock.has(m))) return 'RowExclusiveLock';
+  return undefined;
+}
+
+/**
+ * Queries sent after a statement, while its locks are held: each is timed until it gets its lock.
+ * The statement's transaction goes on only once each of them is seen queued in pg_locks.
+ */
+class QueuedQueries {
+  private readonly idle: Array<{ client: pg.Client; pid: number }> = [];
+  private readonly all: pg.Client[] = [];
+  private readonly pending: Promise<void>[] = [];
+
+  private constructor(
+    private readonly ctx: GateContext,
+    private readonly tenant: TenantHandle,
+    private readonly tables: WorkloadTable[],
+    private readonly watcher: pg.Client,
+    private readonly blocked: BlockedQuery[],
+  ) {}
+
+  static async open(
+    ctx: GateContext,
+    tenant: TenantHandle,
+    tables: WorkloadTable[],
+    blocked: BlockedQuery[],
+  ): Promise<QueuedQueries> {
+    const watcher = await ctx.databases.connectTo(tenant.database);
+    const queued = new QueuedQueries(ctx, tenant, tables, watcher, blocked);
+    queued.all.push(watcher);
+    for (let i = 0; i < tables.length; i++) queued.idle.push(await queued.connection());
+    return queued;
   }
-  return clients;
+
+  readonly afterStatement = async (trace: StatementTrace): Promise<void> => {
+    if (!trace.inTransaction) return;
+    for (const table of this.tables) {
+      const mode = blockedMode(trace, table);
+      if (mode) await this.queue(table, mode, trace.index);
+    }
+  };
+
+  private async connection(): Promise<{ client: pg.Client; pid: number }> {
+    const client = await workloadClient(this.ctx, this.tenant);
+    this.all.push(client);
+    const r = await client.query<{ pid: number }>(
+      `set lock_timeout = 0; select pg_backend_pid() as pid`,
+    );
+    const rows = (Array.isArray(r) ? r[1] : r) as pg.QueryResult<{ pid: number }>;
+    return { client, pid: rows.rows[0].pid };
+  }
+
+  private async queue(table: WorkloadTable, mode: WorkloadMode, index: number): Promise<void> {
+    const conn = this.idle.pop() ?? (await this.connection());
+    const started = performance.now();
+    let settled = false;
+    const finished = conn.client.query(workloadQuery(table, mode)).then(
+      () => undefined,
+      () => undefined,
+    );
+    let queued = false;
+    const waited = finished.then(() => {
+      settled = true;
+      this.idle.push(conn);
+      if (queued) {
+        this.blocked.push({ table, mode, seenAt: index, waitedMs: performance.now() - started });
+      }
+    });
+    this.pending.push(waited);
+    const deadline = started + 2000;
+    while (!settled && !queued && performance.now() < deadline) {
+      const r = await this.watcher.query<{ waiting: boolean }>(
+        'select exists (select 1 from pg_locks where pid = $1 and not granted) as waiting',
+        [conn.pid],
+      );
+      queued = r.rows[0].waiting;
+    }
+  }
+
+  /** Waits for every queued query to get its lock (the migration has committed or rolled back). */
+  async settle(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((c) => c.end().catch(() => undefined)));
+  }
 }
 
 /** One client's loop: writes and reads in turn over the tables, about one per millisecond. */
@@ -65,10 +165,7 @@ async function keepQuerying(
     const table = tables[n % tables.length];
     // Mostly writes: every lock that blocks a read blocks a write too, so writes see every window.
     const mode: WorkloadMode = n % 4 === 3 ? 'AccessShareLock' : 'RowExclusiveLock';
-    const sql =
-      mode === 'AccessShareLock'
-        ? `select 1 from ${table.sql} limit 1`
-        : `delete from ${table.sql} where false`;
+    const sql = workloadQuery(table, mode);
     const started = performance.now();
     const error = await client.query(sql).then(
       () => undefined,
@@ -142,13 +239,17 @@ export async function withWorkload(
   tables: WorkloadTable[],
   clientCount: number,
   statements: Statement[],
-  run: () => Promise<StatementTrace[]>,
+  run: (afterStatement: AfterStatement) => Promise<StatementTrace[]>,
 ): Promise<{ traces: StatementTrace[]; waits: Map<number, number> }> {
-  const clients = await workloadClients(ctx, tenant, clientCount);
-  const monitor = await ctx.databases.connectTo(tenant.database);
+  const clients: pg.Client[] = [];
   let position: number | undefined = 0;
   const blocked: BlockedQuery[] = [];
+  let monitor: pg.Client | undefined;
+  let queued: QueuedQueries | undefined;
   try {
+    for (let i = 0; i < clientCount; i++) clients.push(await workloadClient(ctx, tenant));
+    monitor = await ctx.databases.connectTo(tenant.database);
+    queued = await QueuedQueries.open(ctx, tenant, tables, blocked);
     const loops = clients.map((c, i) => keepQuerying(c, tables, i, () => position, blocked));
     const follow = followMigration(
       monitor,
@@ -157,8 +258,8 @@ export async function withWorkload(
       () => position === undefined,
     );
     await new Promise((r) => setTimeout(r, 20));
-    const traces = await run().finally(() => (position = undefined));
-    await Promise.all([...loops, follow]);
+    const traces = await run(queued.afterStatement).finally(() => (position = undefined));
+    await Promise.all([...loops, follow, queued.settle()]);
     const waits = new Map<number, number>();
     for (const q of blocked) {
       const at = blockingStatement(traces, { ...q, traceName: q.table.traceName });
@@ -167,6 +268,7 @@ export async function withWorkload(
     return { traces, waits };
   } finally {
     position = undefined;
-    await Promise.all([...clients, monitor].map((c) => c.end().catch(() => undefined)));
+    await queued?.close();
+    await Promise.all([...clients, monitor].map((c) => c?.end().catch(() => undefined)));
   }
 }
