@@ -7,6 +7,7 @@ import { brief, runFixture } from './helpers/run.js';
 const ROOT = resolve('.');
 const SAAS = 'fixtures/formats/drizzle/saas/drizzle';
 const MISMATCH = 'fixtures/formats/drizzle/journal-mismatch/drizzle';
+const WHEN_ORDER = 'fixtures/formats/drizzle/when-order/drizzle';
 
 beforeAll(initSqlParser);
 
@@ -98,5 +99,35 @@ describe('Drizzle discovery', () => {
         line: 1,
       },
     ]);
+  });
+
+  it('reads each entry\'s journal "when" and where it is', async () => {
+    const d = await discoverMigrations(ROOT, WHEN_ORDER, 'drizzle');
+    expect(d.migrations.map((m) => m.journalWhen)).toEqual([
+      { millis: 1709287500000, file: `${WHEN_ORDER}/meta/_journal.json`, line: 8 },
+      { millis: 1710754930000, file: `${WHEN_ORDER}/meta/_journal.json`, line: 15 },
+      { millis: 1710500000000, file: `${WHEN_ORDER}/meta/_journal.json`, line: 22 },
+    ]);
+  });
+
+  it('blocks a new entry whose "when" is not after the newest merged one, at its journal line', async () => {
+    const report = await runFixture(WHEN_ORDER, { baseCount: 2, gates: ['replay', 'graph'] });
+    expect(report.status).toBe('blocked');
+    const graph = report.findings.filter((f) => f.gate === 'graph');
+    expect(brief(graph)).toEqual([
+      {
+        gate: 'graph',
+        rule: 'out-of-order',
+        severity: 'blocker',
+        file: `${WHEN_ORDER}/meta/_journal.json`,
+        line: 22,
+      },
+    ]);
+    expect(graph[0].message).toBe(
+      'new migration 0002_add_invoice_currency has journal "when" 1710500000000 (2024-03-15T10:53:20Z), not later than 0001_create_invoices\'s 1710754930000 (2024-03-18T09:42:10Z), the newest merged one; drizzle-orm\'s migrator runs only entries whose "when" is later than the newest applied one\'s, so on a database at 0001_create_invoices it skips 0002_add_invoice_currency without an error',
+    );
+    expect(graph[0].help).toBe(
+      'Set its "when" after 1710754930000, or regenerate the migration with drizzle-kit generate on top of the base branch.',
+    );
   });
 });

@@ -58,6 +58,9 @@ describe('out-of-order', () => {
     expect(outOfOrder('dbmate')[0].message).toContain(
       'dbmate applies it anyway: production runs 2 after 3, the reverse of the order a fresh database uses',
     );
+    expect(outOfOrder('drizzle')[0].message).toContain(
+      'drizzle-orm does not order by index: on a database at 3 it runs 2 after 3',
+    );
     expect(outOfOrder('plain')[0].message).toContain(
       'the production tool either skips it or runs it after 3',
     );

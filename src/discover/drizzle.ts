@@ -3,7 +3,8 @@
  * `--> statement-breakpoint`, run in the order of `meta/_journal.json` (its `entries[].idx` and
  * `tag`). drizzle-orm's migrator runs pending migrations statement by statement inside a
  * transaction. Only journal entries run: a file the journal does not list never runs, and an
- * entry without its file stops the migrator.
+ * entry without its file stops the migrator. An entry is pending only when its `when` is later
+ * than the newest applied entry's (the graph gate checks the PR's entries against that).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +31,8 @@ interface JournalEntry {
   tag: string;
   /** Line of the entry's `"tag"` in the journal file. */
   line: number;
+  /** The entry's `when` (ms since the epoch) and its line, when the journal has one. */
+  when?: { millis: number; line: number };
 }
 
 async function detect(dir: string): Promise<string | undefined> {
@@ -44,11 +47,28 @@ function lineOfTag(lines: string[], tag: string): number {
   return index < 0 ? 1 : index + 1;
 }
 
+/** The line of `"when": <millis>` nearest to the entry's tag line. */
+function lineOfWhen(lines: string[], millis: number, tagLine: number): number {
+  const pattern = new RegExp(`"when"\\s*:\\s*${millis}\\b`);
+  let best = tagLine;
+  let distance = Infinity;
+  lines.forEach((l, i) => {
+    if (pattern.test(l) && Math.abs(i + 1 - tagLine) < distance) {
+      best = i + 1;
+      distance = Math.abs(i + 1 - tagLine);
+    }
+  });
+  return best;
+}
+
 async function readJournal(dir: MigrationDir): Promise<JournalEntry[]> {
   const file = repoPath(dir, JOURNAL);
   const text = await peekText(join(dir.abs, JOURNAL));
   if (text === undefined) throw new InputError(`${file} is missing; drizzle-kit migrate needs it`);
-  let journal: { dialect?: string; entries?: Array<{ idx?: unknown; tag?: unknown }> };
+  let journal: {
+    dialect?: string;
+    entries?: Array<{ idx?: unknown; tag?: unknown; when?: unknown }>;
+  };
   try {
     journal = JSON.parse(text);
   } catch (error) {
@@ -64,7 +84,12 @@ async function readJournal(dir: MigrationDir): Promise<JournalEntry[]> {
   return journal.entries.map((e, i) => {
     if (typeof e.tag !== 'string') throw new InputError(`${file}: entry ${i} has no "tag"`);
     const idx = typeof e.idx === 'number' ? e.idx : i;
-    return { idx, tag: e.tag, line: lineOfTag(lines, e.tag) };
+    const line = lineOfTag(lines, e.tag);
+    const when =
+      typeof e.when === 'number' && Number.isFinite(e.when)
+        ? { millis: e.when, line: lineOfWhen(lines, e.when, line) }
+        : undefined;
+    return { idx, tag: e.tag, line, when };
   });
 }
 
@@ -102,6 +127,13 @@ async function toMigration(repoRoot: string, dir: MigrationDir, entry: JournalEn
     checksum: checksumOf(source),
     state: 'new',
   };
+  if (entry.when) {
+    migration.journalWhen = {
+      millis: entry.when.millis,
+      file: repoPath(dir, JOURNAL),
+      line: entry.when.line,
+    };
+  }
   return migration;
 }
 

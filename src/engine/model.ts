@@ -99,6 +99,11 @@ export interface Migration {
   checksum: string;
   /** Flyway `R__` repeatable migrations run after versioned ones whenever their checksum changes. */
   repeatable?: boolean;
+  /**
+   * Drizzle: the journal entry's `when` (ms), which drizzle-orm compares with the newest applied
+   * migration's to decide what is pending, and where the journal says it.
+   */
+  journalWhen?: { millis: number; file: string; line: number };
   /** Alembic: parent revisions (`down_revision`), with the line that declares them. */
   parents?: string[];
   parentsLine?: number;

@@ -34,6 +34,8 @@ const PRODUCTION_BEHAVIOUR: Partial<Record<Format, (m: Migration, newest: Migrat
     `goose refuses it: \`goose up\` on a database at ${n.id} fails with "found 1 missing migrations" unless run with -allow-missing, which then applies ${m.id} after ${n.id}`,
   flyway: (m, n) =>
     `Flyway refuses it with outOfOrder=false (the default): migrate fails validation with "Detected resolved migration not applied to database: ${m.id}"; with outOfOrder=true it runs after ${n.id}`,
+  drizzle: (m, n) =>
+    `drizzle-orm does not order by index: on a database at ${n.id} it runs ${m.id} after ${n.id}, the reverse of the order a fresh database uses`,
   dbmate: (m, n) =>
     `dbmate applies it anyway: production runs ${m.id} after ${n.id}, the reverse of the order a fresh database uses`,
 };
@@ -45,8 +47,40 @@ function productionBehaviour(format: Format, m: Migration, newest: Migration): s
     : `the production tool either skips it or runs it after ${newest.id}, the reverse of the order a fresh database uses`;
 }
 
+/** ISO time of a journal `when`, to the second. */
+const isoTime = (millis: number) => new Date(millis).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Drizzle: drizzle-orm runs an entry only when its `when` is later than the newest applied one's,
+ * so a new entry stamped at or before the newest merged entry is skipped without an error.
+ */
+function journalTimeFindings(ctx: GateContext): Finding[] {
+  const newest = ctx.merged.reduce<Migration | undefined>(
+    (max, m) =>
+      m.journalWhen && (!max || m.journalWhen.millis > max.journalWhen!.millis) ? m : max,
+    undefined,
+  );
+  if (!newest) return [];
+  const last = newest.journalWhen!;
+  return ctx.added
+    .filter((m) => m.journalWhen && m.journalWhen.millis <= last.millis)
+    .map((m) => {
+      const when = m.journalWhen!;
+      return finding(GATE_ID, RULES.outOfOrder, {
+        file: when.file,
+        line: when.line,
+        message: `new migration ${m.id} has journal "when" ${when.millis} (${isoTime(when.millis)}), not later than ${newest.id}'s ${last.millis} (${isoTime(last.millis)}), the newest merged one; drizzle-orm's migrator runs only entries whose "when" is later than the newest applied one's, so on a database at ${newest.id} it skips ${m.id} without an error`,
+        help: `Set its "when" after ${last.millis}, or regenerate the migration with drizzle-kit generate on top of the base branch.`,
+      });
+    });
+}
+
 export function outOfOrderFindings(ctx: GateContext): Finding[] {
   if (ctx.discovery.format === 'alembic') return []; // ordered by its revision graph, not by version
+  if (ctx.discovery.format === 'drizzle') {
+    const byTime = journalTimeFindings(ctx);
+    if (byTime.length) return byTime;
+  }
   const newest = versioned(ctx.merged).reduce<Migration | undefined>(
     (max, m) => (!max || compareSortKeys(m.sortKey, max.sortKey) > 0 ? m : max),
     undefined,
