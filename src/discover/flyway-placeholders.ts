@@ -1,50 +1,224 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { parseAllDocuments } from 'yaml';
+import { InputError } from '../engine/errors.js';
 import type { Finding } from '../engine/model.js';
 
 /**
- * Flyway `${name}` placeholders, replaced the way Flyway replaces them before it sends a script.
- * Values come from `flyway.conf` (`flyway.placeholders.name=value`), `FLYWAY_PLACEHOLDERS_NAME`
- * environment variables and `flyway: { placeholders: { name: value } }` in .schemagate.yml, plus
- * Flyway's built-ins. Replacements never add lines, so reported lines stay those of the file.
+ * Flyway placeholders (`${name}` unless the prefix and suffix are changed), replaced the way
+ * Flyway replaces them before it sends a script. Settings come from, lowest precedence first:
+ * `flyway.conf` and `flyway.toml` (also under `conf/`) and Spring Boot's `application.properties`
+ * / `application.yml` (`spring.flyway.*`) in the folders from the repository root down to the
+ * scripts, the nearest winning; then `FLYWAY_*` environment variables; then `flyway:` in
+ * .schemagate.yml; plus Flyway's built-ins. Replacements never add lines, so reported lines stay
+ * those of the file.
  */
 
-const PLACEHOLDER = /\$\{([A-Za-z0-9_.:-]+)\}/g;
-
-export type Placeholders = Map<string, string>;
-
-function fromConf(text: string): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*flyway\.placeholders\.([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) out.push([m[1].toLowerCase(), m[2]]);
-  }
-  return out;
+export interface Placeholders {
+  /** Values by lower-cased name. */
+  values: Map<string, string>;
+  prefix: string;
+  suffix: string;
+  /** `placeholderReplacement=false` sends scripts as written. */
+  replace: boolean;
+  /** Names whose configured value needs an environment variable that is not set here. */
+  unresolved: Map<string, { file: string; variable: string }>;
 }
 
-/** Custom placeholder values visible to a Flyway project rooted at `dirAbs` / `repoRoot`. */
+type Setting = 'prefix' | 'suffix' | 'replace';
+
+/** What one source says; later sources override earlier ones key by key. */
+interface Layer {
+  values: Array<[string, string]>;
+  settings: Partial<Record<Setting, string>>;
+  unresolved?: Array<[string, { file: string; variable: string }]>;
+}
+
+const SETTING_KEYS: Record<string, Setting> = {
+  placeholderprefix: 'prefix',
+  placeholdersuffix: 'suffix',
+  placeholderreplacement: 'replace',
+};
+
+/** `placeholderPrefix`, `placeholder-prefix`, `PLACEHOLDER_PREFIX` → the setting it names. */
+function settingOf(key: string): Setting | undefined {
+  return SETTING_KEYS[key.replace(/[-_]/g, '').toLowerCase()];
+}
+
+function emptyLayer(): Layer {
+  return { values: [], settings: {} };
+}
+
+/** `flyway.conf` / Spring `application.properties` lines under `namespace.`. */
+function fromProperties(text: string, namespace: string): Layer {
+  const layer = emptyLayer();
+  const escaped = namespace.replace(/\./g, '\\.');
+  const pattern = new RegExp(`^\\s*${escaped}\\.([A-Za-z0-9_.-]+)\\s*[=:]\\s*(.*?)\\s*$`);
+  for (const line of text.split(/\r?\n/)) {
+    const m = pattern.exec(line);
+    if (!m) continue;
+    const [, key, value] = m;
+    const placeholder = /^placeholders\.(.+)$/.exec(key);
+    if (placeholder) layer.values.push([placeholder[1].toLowerCase(), value]);
+    const setting = settingOf(key);
+    if (setting) layer.settings[setting] = value;
+  }
+  return layer;
+}
+
+/** A `flyway` object from TOML or YAML: `placeholders` and the prefix/suffix settings. */
+function fromObject(flyway: unknown): Layer {
+  const layer = emptyLayer();
+  if (!flyway || typeof flyway !== 'object') return layer;
+  for (const [key, value] of Object.entries(flyway as Record<string, unknown>)) {
+    if (key === 'placeholders' && value && typeof value === 'object') {
+      for (const [name, v] of Object.entries(value as Record<string, unknown>))
+        if (isScalar(v)) layer.values.push([name.toLowerCase(), String(v)]);
+    }
+    const setting = settingOf(key);
+    if (setting && isScalar(value)) layer.settings[setting] = String(value);
+  }
+  return layer;
+}
+
+const isScalar = (v: unknown): v is string | number | boolean =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+function fromToml(text: string, file: string): Layer {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    const e = error as TomlError;
+    const at = typeof e.line === 'number' ? `:${e.line}` : '';
+    throw new InputError(`${file}${at}: not valid TOML (${e.message.split('\n')[0]})`);
+  }
+  const flyway = doc.flyway as Record<string, unknown> | undefined;
+  const layer = fromObject(flyway);
+  // `[environments.<env>.flyway]` overrides `[flyway]` for the environment Flyway is told to use.
+  const env = typeof flyway?.environment === 'string' ? flyway.environment : 'default';
+  const environment = (doc.environments as Record<string, Record<string, unknown>> | undefined)?.[
+    env
+  ];
+  const scoped = fromObject(environment?.flyway);
+  return {
+    values: [...layer.values, ...scoped.values],
+    settings: { ...layer.settings, ...scoped.settings },
+  };
+}
+
+/** Spring Boot's `spring.flyway` in application.yml: documents without a profile condition. */
+function fromSpringYaml(text: string): Layer {
+  const layers = parseAllDocuments(text)
+    .filter((d) => !('errors' in d) || d.errors.length === 0)
+    .map((d) => d.toJS() as Record<string, any> | null)
+    .filter((d) => d && !d.spring?.config?.activate?.['on-profile'])
+    .map((d) => fromObject(d?.spring?.flyway));
+  return {
+    values: layers.flatMap((l) => l.values),
+    settings: Object.assign({}, ...layers.map((l) => l.settings)),
+  };
+}
+
+/**
+ * Spring resolves `${VAR:default}` in its own properties before Flyway sees them; a value that
+ * still needs an unset variable is unknown here, so it is left out and remembered.
+ */
+function springValues(layer: Layer, file: string): Layer {
+  let missing = '';
+  const resolveValue = (v: string): string | undefined => {
+    missing = '';
+    const out = v.replace(/\$\{([^}:]+)(?::([^}]*))?\}/g, (_, name: string, fallback?: string) => {
+      const value = process.env[name] ?? fallback;
+      if (value === undefined) missing ||= name;
+      return value ?? '';
+    });
+    return missing ? undefined : out;
+  };
+  const unresolved: NonNullable<Layer['unresolved']> = [];
+  return {
+    values: layer.values.flatMap(([k, v]) => {
+      const r = resolveValue(v);
+      if (r === undefined) unresolved.push([k, { file, variable: missing }]);
+      return r === undefined ? [] : [[k, r] as [string, string]];
+    }),
+    unresolved,
+    settings: Object.fromEntries(
+      Object.entries(layer.settings).flatMap(([k, v]) => {
+        const r = resolveValue(v!);
+        return r === undefined ? [] : [[k, r]];
+      }),
+    ),
+  };
+}
+
+function fileLayers(dir: string, repoRoot: string): Layer[] {
+  const layers: Layer[] = [];
+  const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+  const shown = (path: string) => relative(repoRoot, path).split(sep).join('/');
+  for (const name of ['application.properties', 'application.yml', 'application.yaml']) {
+    const text = read(join(dir, name));
+    if (text === undefined) continue;
+    layers.push(
+      springValues(
+        name.endsWith('.properties') ? fromProperties(text, 'spring.flyway') : fromSpringYaml(text),
+        shown(join(dir, name)),
+      ),
+    );
+  }
+  for (const base of [join(dir, 'conf'), dir]) {
+    const conf = read(join(base, 'flyway.conf'));
+    if (conf !== undefined) layers.push(fromProperties(conf, 'flyway'));
+    const toml = read(join(base, 'flyway.toml'));
+    if (toml !== undefined) layers.push(fromToml(toml, shown(join(base, 'flyway.toml'))));
+  }
+  return layers;
+}
+
+function envLayer(): Layer {
+  const layer = emptyLayer();
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    const m = /^FLYWAY_PLACEHOLDERS_(.+)$/.exec(key);
+    if (m) layer.values.push([m[1].toLowerCase(), value]);
+    const setting = /^FLYWAY_(PLACEHOLDER_(?:PREFIX|SUFFIX|REPLACEMENT))$/.exec(key);
+    if (setting) layer.settings[settingOf(setting[1])!] = value;
+  }
+  return layer;
+}
+
+/** The placeholder settings visible to a Flyway project rooted at `dirAbs` / `repoRoot`. */
 export function loadPlaceholders(
   repoRoot: string,
   dirAbs: string,
   configured: unknown,
 ): Placeholders {
-  const values: Placeholders = new Map();
-  // flyway.conf (or conf/flyway.conf) anywhere from the repository root down to the scripts;
-  // the nearest one wins.
-  for (const dir of foldersDown(resolve(repoRoot), resolve(dirAbs))) {
-    for (const conf of [join(dir, 'conf', 'flyway.conf'), join(dir, 'flyway.conf')]) {
-      if (existsSync(conf))
-        for (const [k, v] of fromConf(readFileSync(conf, 'utf8'))) values.set(k, v);
+  const root = resolve(repoRoot);
+  const layers = [
+    ...foldersDown(root, resolve(dirAbs)).flatMap((dir) => fileLayers(dir, root)),
+    envLayer(),
+    fromObject(configured),
+  ];
+  const result: Placeholders = {
+    values: new Map(),
+    prefix: '${',
+    suffix: '}',
+    replace: true,
+    unresolved: new Map(),
+  };
+  for (const layer of layers) {
+    for (const [k, v] of layer.unresolved ?? []) result.unresolved.set(k, v);
+    for (const [k, v] of layer.values) {
+      result.values.set(k, v);
+      result.unresolved.delete(k);
     }
+    if (layer.settings.prefix) result.prefix = layer.settings.prefix;
+    if (layer.settings.suffix) result.suffix = layer.settings.suffix;
+    if (layer.settings.replace !== undefined)
+      result.replace = layer.settings.replace.trim().toLowerCase() !== 'false';
   }
-  for (const [key, value] of Object.entries(process.env)) {
-    const m = /^FLYWAY_PLACEHOLDERS_(.+)$/.exec(key);
-    if (m && value !== undefined) values.set(m[1].toLowerCase(), value);
-  }
-  const fromConfig = (configured as { placeholders?: Record<string, unknown> } | undefined)
-    ?.placeholders;
-  for (const [k, v] of Object.entries(fromConfig ?? {})) values.set(k.toLowerCase(), String(v));
-  return values;
+  return result;
 }
 
 function foldersDown(root: string, leaf: string): string[] {
@@ -79,30 +253,46 @@ export interface Substitution {
   findings: Finding[];
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function placeholderPattern(p: Pick<Placeholders, 'prefix' | 'suffix'>): RegExp {
+  return new RegExp(`${escapeRegExp(p.prefix)}([A-Za-z0-9_.:-]+)${escapeRegExp(p.suffix)}`, 'g');
+}
+
 /**
  * Replaces the placeholders of one script. `${flyway:defaultSchema}.x` becomes `x`, so the object
  * lands in the schema being migrated (each tenant's, through its search_path); elsewhere the
  * default schema is `public`. An unknown placeholder is a blocker: Flyway refuses the script.
  */
-export function substitute(source: string, file: string, values: Placeholders): Substitution {
+export function substitute(source: string, file: string, config: Placeholders): Substitution {
   const findings: Finding[] = [];
+  if (!config.replace) return { source, findings };
+  const defaultSchema = new RegExp(
+    `"?${escapeRegExp(config.prefix)}flyway:defaultSchema${escapeRegExp(config.suffix)}"?\\.`,
+    'gi',
+  );
+  const pattern = placeholderPattern(config);
   const lines = source.split('\n');
   const out = lines.map((line, i) =>
-    line
-      .replace(/"?\$\{flyway:defaultSchema\}"?\./gi, '')
-      .replace(PLACEHOLDER, (whole, raw: string) => {
-        const name = raw.toLowerCase();
-        if (name === 'flyway:defaultschema') return 'public';
-        const value = values.get(name) ?? builtIn(name, file);
-        if (value !== undefined) return value;
-        findings.push(unknownPlaceholder(file, i + 1, raw));
-        return whole;
-      }),
+    line.replace(defaultSchema, '').replace(pattern, (whole, raw: string) => {
+      const name = raw.toLowerCase();
+      if (name === 'flyway:defaultschema') return 'public';
+      const value = config.values.get(name) ?? builtIn(name, file);
+      if (value !== undefined) return value;
+      findings.push(unknownPlaceholder(file, i + 1, raw, config));
+      return whole;
+    }),
   );
   return { source: out.join('\n'), findings };
 }
 
-function unknownPlaceholder(file: string, line: number, name: string): Finding {
+function unknownPlaceholder(
+  file: string,
+  line: number,
+  name: string,
+  config: Placeholders,
+): Finding {
+  const from = config.unresolved.get(name.toLowerCase());
   return {
     gate: 'replay',
     rule: 'flyway-placeholder',
@@ -110,13 +300,10 @@ function unknownPlaceholder(file: string, line: number, name: string): Finding {
     file,
     line,
     endLine: line,
-    message: `no value for Flyway placeholder \${${name}}: Flyway refuses to run ${basename(file)} without one`,
-    help: `Set flyway.placeholders.${name} in flyway.conf, FLYWAY_PLACEHOLDERS_${name.toUpperCase()} in the environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`,
+    message: `no value for Flyway placeholder ${config.prefix}${name}${config.suffix}: Flyway refuses to run ${basename(file)} without one${from ? ` (${from.file} sets it from \${${from.variable}}, which is not set here)` : ''}`,
+    help: from
+      ? `Set ${from.variable} in the check's environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`
+      : `Set flyway.placeholders.${name} in flyway.conf, FLYWAY_PLACEHOLDERS_${name.toUpperCase()} in the environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`,
     docs: 'docs/rules/flyway-placeholder.md',
   };
-}
-
-/** Whether a statement still holds a placeholder (reported as such, not as a syntax error). */
-export function hasPlaceholder(sql: string): boolean {
-  return /\$\{[A-Za-z0-9_.:-]+\}/.test(sql);
 }

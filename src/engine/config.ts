@@ -44,6 +44,9 @@ export const ConfigSchema = z
     flyway: z
       .object({
         placeholders: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+        placeholderPrefix: z.string().min(1),
+        placeholderSuffix: z.string().min(1),
+        placeholderReplacement: z.boolean(),
       })
       .partial()
       .strict(),

@@ -48,7 +48,7 @@ export interface GateSettings {
   graph: Record<string, unknown>;
   alembic: Record<string, unknown>;
   sqlc: Record<string, unknown>;
-  /** Flyway: `placeholders: { name: value }`. */
+  /** Flyway: `placeholders: { name: value }`, `placeholderPrefix`, `placeholderSuffix`, `placeholderReplacement`. */
   flyway: Record<string, unknown>;
 }
 

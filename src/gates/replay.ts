@@ -1,6 +1,5 @@
 import type { Finding, Migration, Statement } from '../engine/model.js';
 import type { StatementTrace, TenantTrace } from '../engine/trace.js';
-import { hasPlaceholder } from '../discover/flyway-placeholders.js';
 import { errorLine } from '../engine/tracer.js';
 import { finding, type Gate, type GateContext, type RuleMeta } from './gate.js';
 
@@ -91,11 +90,19 @@ function failures(
   return out;
 }
 
-function syntaxErrors(migrations: Migration[]): Finding[] {
+function syntaxErrors(migrations: Migration[], known: Finding[]): Finding[] {
+  // A leftover Flyway placeholder is reported as such (flyway-placeholder), not twice.
+  const placeholderAt = (s: Statement) =>
+    known.some(
+      (f) =>
+        f.rule === 'flyway-placeholder' &&
+        f.file === s.file &&
+        f.line! >= s.line &&
+        f.line! <= s.endLine,
+    );
   return migrations.flatMap((m) =>
     [...m.up.statements, ...(m.down?.statements ?? [])]
-      // A leftover Flyway placeholder is reported as such (flyway-placeholder), not twice.
-      .filter((s) => s.kind === 'Unparsed' && !(m.format === 'flyway' && hasPlaceholder(s.sql)))
+      .filter((s) => s.kind === 'Unparsed' && !placeholderAt(s))
       .map((s) =>
         finding('replay', RULES.syntax, {
           file: s.file,
@@ -116,7 +123,7 @@ export const replayGate: Gate = {
     const all = [...ctx.merged, ...ctx.added];
     const tenantCount = Math.max(ctx.trace.pr.length, ctx.trace.merged.length);
     return [
-      ...syntaxErrors(ctx.added),
+      ...syntaxErrors(ctx.added, ctx.discovery.findings),
       ...failures(ctx.trace.merged, ctx.merged, RULES.mergedFailed, ctx.trace.merged.length),
       ...failures(ctx.trace.pr, all, RULES.failed, tenantCount),
     ];
