@@ -21,6 +21,16 @@ describe('rule documentation', () => {
     expect(missing).toEqual([]);
   });
 
+  it('lists every other rule in the README too', () => {
+    const gateRules = new Set(GATES.flatMap((g) => g.rules.map((r) => r.id)));
+    const missing = [...knownRules()].filter(
+      (id) =>
+        !gateRules.has(id) &&
+        !new RegExp(`^\\| \`${id}\` \\| [a-z]+ \\| (blocker|warning|notice) \\|`, 'm').test(readme),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it('uses stable kebab-case rule ids, each owned by one gate', () => {
     const ids = GATES.flatMap((g) => g.rules.map((r) => r.id));
     expect(ids.filter((id) => !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id))).toEqual([]);

@@ -1,8 +1,9 @@
 /**
  * goose SQL migrations: `{version}_{name}.sql` holding `-- +goose Up` and `-- +goose Down`
  * sections; `-- +goose NO TRANSACTION` runs each statement on its own, otherwise goose wraps the
- * section in one transaction. `.go` migrations are compiled into the application and cannot be
- * replayed from files.
+ * section in one transaction; `-- +goose ENVSUB ON` expands environment variables (see
+ * goose-envsub.ts). `.go` migrations are compiled into the application and cannot be replayed
+ * from files.
  */
 import { join } from 'node:path';
 import {
@@ -15,6 +16,7 @@ import {
 import { InputError } from '../engine/errors.js';
 import { splitOnMarkers } from '../sql/sections.js';
 import { gooseSplitFindings } from './goose-split.js';
+import { expandEnvsub } from './goose-envsub.js';
 import {
   assertDirectory,
   checksumOf,
@@ -48,7 +50,9 @@ const SECTION = /^\s*--\s*\+goose\s+(up|down)\s*$/i;
 const NO_TRANSACTION = /^\s*--\s*\+goose\s+no\s+transaction\s*$/im;
 
 async function toMigration(repoRoot: string, file: string, version: string, name: string) {
-  const source = await readMigrationFile(repoRoot, file);
+  const written = await readMigrationFile(repoRoot, file);
+  const expanded = expandEnvsub(written, file);
+  const source = expanded.source;
   const sections = splitOnMarkers(source, file, SECTION);
   const section = (which: string) =>
     sections.find((s) => s.marker.match[1].toLowerCase() === which);
@@ -71,11 +75,14 @@ async function toMigration(repoRoot: string, file: string, version: string, name
     file,
     up: scriptFromStatements(file, upSection.statements, mode),
     ...(down ? { down } : {}),
-    checksum: checksumOf(source),
+    checksum: checksumOf(written),
     state: 'new',
   };
   const statements = [...upSection.statements, ...(downSection?.statements ?? [])];
-  return { migration, findings: gooseSplitFindings(source, statements) };
+  return {
+    migration,
+    findings: [...expanded.findings, ...gooseSplitFindings(source, statements)],
+  };
 }
 
 async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {

@@ -71,6 +71,7 @@ export function knownRules(): Set<string> {
     'orphan-down',
     'duplicate-version',
     'goose-statement-split',
+    'goose-envsub-unset',
     'flyway-placeholder',
     'alembic-multiple-heads',
     'alembic-missing-parent',
