@@ -477,6 +477,21 @@ describe('diffCatalogs on altered tenants', () => {
       ['removed grant SELECT on table $tenant.users to PUBLIC'],
     ],
     [
+      'column grant',
+      'grant update (nickname) on users to app_reader',
+      ['added grant UPDATE on column $tenant.users.nickname to app_reader'],
+    ],
+    [
+      'default privileges in the tenant schema',
+      `do $$ begin execute format('alter default privileges in schema %I grant select on tables to app_reader', current_schema()); end $$`,
+      ['added grant SELECT on future tables of postgres in schema $tenant to app_reader'],
+    ],
+    [
+      'a column grant on a new column',
+      'alter table users add column phone text; grant select (phone) on users to app_reader',
+      ['added column $tenant.users.phone'],
+    ],
+    [
       'a sequence and what lived on it',
       'alter table invoices alter column ticket drop default; drop sequence ticket_seq',
       [

@@ -55,6 +55,17 @@ describe('rollback gate: up → down must restore the catalog', () => {
     );
   });
 
+  it('reports default privileges the down leaves behind, at the statement that set them', async () => {
+    const up = at('default-privileges-left-over', '000002_reporting_access.up.sql');
+    const down = at('default-privileges-left-over', '000002_reporting_access.down.sql');
+    const f = await rollbackFindings('default-privileges-left-over');
+    // The table-level REVOKE also took the column grants back: only the defaults are left.
+    expect(brief(f)).toEqual([blocker('rollback-incomplete', down, 2)]);
+    expect(f[0].message).toBe(
+      `After 000002 up then down, the catalog differs from before the up: grant SELECT on future tables of postgres to reporting is left over (created at ${up}:9).`,
+    );
+  });
+
   it('passes a pair whose down undoes its up in reverse order', async () => {
     expect(await rollbackFindings('clean-pair')).toEqual([]);
   });

@@ -210,7 +210,9 @@ const GRANT_SPEC: ObjectSpec<GrantInfo> = {
   key: grantName,
   name: grantName,
   label: (g) => (g.revoked ? 'revocation' : undefined),
-  parent: (g) => g.object,
+  // Default privileges live on their schema (or on nothing, database-wide).
+  parent: (g) =>
+    g.object.startsWith('future ') ? /in (schema .+)$/.exec(g.object)?.[1] : g.object,
   properties: fields<GrantInfo>(['grantable']),
 };
 

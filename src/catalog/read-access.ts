@@ -14,10 +14,16 @@ from pg_policy p
 join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = any($1::text[])`;
 
+/** pg_default_acl.defaclobjtype as ALTER DEFAULT PRIVILEGES names it. */
+const DEFAULT_ACL_KIND = `case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
+  when 'f' then 'functions' when 'T' then 'types' when 'n' then 'schemas' end`;
+
 /**
  * Privileges as stored (`acl`) next to the privileges Postgres gives by default (`defaults`:
  * the owner's own rights, EXECUTE to PUBLIC on functions). A NULL acl means exactly the
- * defaults, so only objects with an explicit acl are read.
+ * defaults, so only objects with an explicit acl are read. Column privileges and default
+ * privileges (ALTER DEFAULT PRIVILEGES, database-wide or per schema) are read the same way: a
+ * per-schema entry adds to the defaults, so it has none of its own.
  */
 const GRANTS_SQL = `
 with objects as (
@@ -39,6 +45,21 @@ with objects as (
   union all
   select 'schema ' || quote_ident(n.nspname), n.nspacl, acldefault('n', n.nspowner)
   from pg_namespace n where n.nspname = any($1::text[]) and n.nspacl is not null
+  union all
+  select 'column ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || a.attname,
+    a.attacl, null::aclitem[]
+  from pg_attribute a join pg_class c on c.oid = a.attrelid
+  join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = any($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f')
+    and a.attnum > 0 and not a.attisdropped and a.attacl is not null and ${NOT_EXTENSION_RELATION}
+  union all
+  select 'future ' || ${DEFAULT_ACL_KIND} || ' of ' || pg_get_userbyid(d.defaclrole)
+      || coalesce(' in schema ' || quote_ident(n.nspname), ''),
+    d.defaclacl,
+    case when d.defaclnamespace = 0 then acldefault(d.defaclobjtype, d.defaclrole)
+      else null::aclitem[] end
+  from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
+  where d.defaclnamespace = 0 or n.nspname = any($1::text[])
 )
 select o.object, e.source,
   case when e.grantee = 0 then 'PUBLIC' else pg_get_userbyid(e.grantee)::text end as grantee,

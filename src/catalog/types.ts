@@ -109,7 +109,11 @@ export interface PolicyInfo {
 }
 
 export interface GrantInfo {
-  /** Object as `table $tenant.users`, `sequence ...`, `function ...`, `schema ...`. */
+  /**
+   * Object as `table $tenant.users`, `sequence ...`, `function ...`, `schema ...`,
+   * `column $tenant.users.email`, or default privileges as `future tables of owner in schema
+   * $tenant` (database-wide without the schema).
+   */
   object: string;
   grantee: string; // role name or PUBLIC
   privilege: string; // SELECT, INSERT, ...

@@ -2,7 +2,7 @@ import type { CatalogChange } from '../../catalog/types.js';
 import type { Finding, Migration, Statement } from '../../engine/model.js';
 import { formatChange, propertyLabel } from '../../catalog/render.js';
 import { finding } from '../gate.js';
-import { displayName, objectNames, statementAbout } from './locate.js';
+import { displayName, statementForChange } from './locate.js';
 import { RULES } from './rules.js';
 
 /**
@@ -13,7 +13,7 @@ export function changeFindings(m: Migration, changes: CatalogChange[]): Finding[
   const down = m.down!;
   const groups = new Map<Statement | undefined, CatalogChange[]>();
   for (const change of changes) {
-    const stmt = statementAbout(down.statements, objectNames(change)) ?? down.statements[0];
+    const stmt = statementForChange(down.statements, change) ?? down.statements[0];
     groups.set(stmt, [...(groups.get(stmt) ?? []), change]);
   }
   return [...groups].map(([stmt, group]) =>
@@ -36,7 +36,7 @@ function objectLabel(change: CatalogChange): string {
 export function describeChange(m: Migration, change: CatalogChange): string {
   const label = objectLabel(change);
   if (change.change === 'added') {
-    const created = statementAbout(m.up.statements, objectNames(change));
+    const created = statementForChange(m.up.statements, change);
     return `${label} is left over${created ? ` (created at ${created.file}:${created.line})` : ''}`;
   }
   if (change.change === 'removed') return `${label} is missing (it existed before the up)`;

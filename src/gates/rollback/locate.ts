@@ -30,6 +30,28 @@ export function mentions(stmt: Statement, name: string): boolean {
   return new RegExp(`(?<![\\w$])${escaped}(?![\\w$])`, 'i').test(stmt.sql);
 }
 
+/** Statement kinds that make or undo a change, searched before any other. */
+function makers(change: CatalogChange): string[] | undefined {
+  if (change.kind !== 'grant') return undefined;
+  return / on future /.test(change.name) ? ['AlterDefaultPrivilegesStmt'] : ['GrantStmt'];
+}
+
+/** The statement a catalog change is most likely about: of the kinds that make it, else any. */
+export function statementForChange(
+  statements: Statement[],
+  change: CatalogChange,
+): Statement | undefined {
+  const names = objectNames(change);
+  const kinds = makers(change);
+  const preferred =
+    kinds &&
+    statementAbout(
+      statements.filter((s) => kinds.includes(s.kind)),
+      names,
+    );
+  return preferred ?? statementAbout(statements, names);
+}
+
 /** The first statement that mentions the most specific of the names. */
 export function statementAbout(statements: Statement[], names: string[]): Statement | undefined {
   for (const name of names) {
