@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { discoverMigrations } from '../src/discover/index.js';
-import { discoverAlembic, findAlembicIni, scriptLayout } from '../src/discover/alembic.js';
+import {
+  discoverAlembic,
+  findAlembicIni,
+  scriptLayout,
+  versionFolders,
+  alembic,
+} from '../src/discover/alembic.js';
 import { revisionGraph } from '../src/discover/alembic/graph.js';
 import { readRevision } from '../src/discover/alembic/revisions.js';
 import { InputError } from '../src/engine/errors.js';
 import { defaultSettings } from '../src/engine/options.js';
 import { initSqlParser } from '../src/sql/split.js';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const ROOT = resolve('.');
 const LINEAR = 'fixtures/formats/alembic/linear/migrations';
@@ -248,5 +256,76 @@ describe('Alembic discovery through Alembic itself', () => {
         'alembic.python /nonexistent/python3 cannot import alembic; install Alembic for it: `apt-get install python3-alembic python3-sqlalchemy python3-psycopg2` or `pip install alembic psycopg2-binary`, or set alembic.python in .schemagate.yml to an interpreter that has it',
       ),
     );
+  });
+});
+
+describe('version_locations', () => {
+  const DIR = 'fixtures/formats/alembic/version-locations/migrations';
+
+  it('reads revisions from every folder alembic.ini lists and renders them through Alembic', async () => {
+    await initSqlParser();
+    const d = await discoverMigrations(ROOT, DIR, 'auto');
+    expect(d.format).toBe('alembic');
+    expect(d.reason).toBe(
+      'found env.py and 3 Alembic revision files in versions/, billing_versions/',
+    );
+    expect(d.findings).toEqual([]);
+    expect(d.migrations.map((m) => [m.id, m.file, m.up.statements[0]?.kind])).toEqual([
+      ['3f2a9c1d0b7e', `${DIR}/versions/3f2a9c1d0b7e_create_accounts.py`, 'CreateStmt'],
+      ['8c41e7b2d913', `${DIR}/versions/8c41e7b2d913_create_users.py`, 'CreateStmt'],
+      ['d7e05a6b4c21', `${DIR}/billing_versions/d7e05a6b4c21_create_invoices.py`, 'CreateStmt'],
+    ]);
+  });
+
+  it('splits the locations by the configured separator and reads subfolders when recursive', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schemagate-alembic-ini-'));
+    try {
+      const ini = join(dir, 'alembic.ini');
+      const folders = (text: string) => {
+        writeFileSync(ini, text);
+        return versionFolders(ini, join(dir, 'migrations', 'versions'));
+      };
+      expect(folders('[alembic]\nscript_location = migrations\n')).toEqual({
+        folders: [join(dir, 'migrations', 'versions')],
+        recursive: false,
+      });
+      expect(
+        folders(
+          '[alembic]\nversion_locations = %(here)s/a, b\nrecursive_version_locations = true\n',
+        ),
+      ).toEqual({ folders: [join(dir, 'a'), join(dir, 'b')], recursive: true });
+      expect(
+        folders(
+          '[alembic]\npath_separator = ;\nversion_locations = a dir;b\n[other]\nversion_locations = c\n',
+        ),
+      ).toEqual({ folders: [join(dir, 'a dir'), join(dir, 'b')], recursive: false });
+      expect(
+        folders('[alembic]\nversion_path_separator = newline\nversion_locations =\n    a\n    b\n'),
+      ).toEqual({ folders: [join(dir, 'a'), join(dir, 'b')], recursive: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds revision files in subfolders of a recursive version location', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'schemagate-alembic-rec-'));
+    try {
+      mkdirSync(join(dir, 'migrations', 'versions', '2024', '03'), { recursive: true });
+      writeFileSync(join(dir, 'migrations', 'env.py'), '');
+      writeFileSync(
+        join(dir, 'alembic.ini'),
+        '[alembic]\nscript_location = migrations\nrecursive_version_locations = true\n',
+      );
+      writeFileSync(
+        join(dir, 'migrations', 'versions', '2024', '03', 'a1_create.py'),
+        revisionText('a1', 'None'),
+      );
+      writeFileSync(join(dir, 'migrations', 'versions', 'b2_next.py'), revisionText('b2', "'a1'"));
+      expect(await alembic.detect(join(dir, 'migrations'))).toBe(
+        'found env.py and 2 Alembic revision files in versions/',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
