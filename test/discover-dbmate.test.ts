@@ -45,7 +45,7 @@ describe('dbmate discovery', () => {
       ['DropStmt', 23, 23],
     ]);
     const index = d.migrations[6];
-    expect([index.up.transaction, index.down?.transaction]).toEqual(['none', 'none']);
+    expect([index.up.transaction, index.down?.transaction]).toEqual(['implicit', 'implicit']);
   });
 
   it('takes the transaction option of each section on its own', async () => {
@@ -55,7 +55,7 @@ describe('dbmate discovery', () => {
     });
     dispose = repo.dispose;
     const [m] = (await discoverMigrations(repo.root, '.', 'dbmate')).migrations;
-    expect([m.up.transaction, m.down?.transaction]).toEqual(['none', 'transaction']);
+    expect([m.up.transaction, m.down?.transaction]).toEqual(['implicit', 'transaction']);
     expect([outline(m.up), outline(m.down)]).toEqual([[['IndexStmt', 2, 2]], [['DropStmt', 4, 4]]]);
     expect(m.file).toBe('db/migrations/1_a.sql');
   });

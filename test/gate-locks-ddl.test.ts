@@ -77,4 +77,19 @@ describe('non-concurrent DDL', () => {
       'CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and the migration tool sends the whole file as one query string, which Postgres runs as one transaction: Postgres refuses it (SQLSTATE 25001).',
     );
   });
+
+  it('blocks CONCURRENTLY next to other statements in a dbmate transaction:false section', async () => {
+    const { report, findings } = await runLocks(cluster, 'dbmate-concurrently-section');
+    const file = 'dbmate-concurrently-section/20240320120000_index_orders.sql';
+    expect(placed(findings)).toEqual([
+      `concurrently-in-transaction blocker ${file}:3-3`,
+      `concurrently-in-transaction blocker ${file}:4-4`,
+    ]);
+    expect(findings[0].help).toBe(
+      'Move it out of the transaction: put it alone in a migration whose section says `-- migrate:up transaction:false` (dbmate sends a section as one string, which Postgres runs as one transaction when it holds several statements).',
+    );
+    expect(report.findings.filter((f) => f.gate === 'replay').map((f) => [f.rule, f.line])).toEqual(
+      [['migration-failed', 3]],
+    );
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * dbmate: `{version}_{name}.sql` with `-- migrate:up` and `-- migrate:down` sections, by default
  * in db/migrations. Each section runs in a transaction unless its marker says
- * `transaction:false`.
+ * `transaction:false`; then dbmate sends the section as one string, as golang-migrate does.
  */
 import { join } from 'node:path';
 import { InputError } from '../engine/errors.js';
@@ -58,7 +58,9 @@ async function detect(dir: string): Promise<string | undefined> {
 }
 
 function modeOf(marker: Marker): TransactionMode {
-  return /\btransaction\s*:\s*false\b/i.test(marker.match[2]) ? 'none' : 'transaction';
+  // dbmate then sends the section as one string: Postgres runs several statements in it as one
+  // implicit transaction, so CONCURRENTLY only works alone in its section.
+  return /\btransaction\s*:\s*false\b/i.test(marker.match[2]) ? 'implicit' : 'transaction';
 }
 
 async function toMigration(repoRoot: string, file: string, version: string, name: string) {

@@ -43,9 +43,10 @@ export type FailOn = 'blocker' | 'warning' | 'never';
  * - `transaction`: the tool wraps the script in BEGIN/COMMIT and runs statements one by one
  *   (goose, dbmate, Flyway, Prisma, Alembic by default).
  * - `implicit`: the tool sends the whole script as one simple-query string, which Postgres runs
- *   as one implicit transaction unless the script has its own BEGIN/COMMIT (golang-migrate).
- * - `none`: every statement runs on its own, autocommitted (goose `NO TRANSACTION`, dbmate
- *   `transaction:false`, Flyway `executeInTransaction=false`).
+ *   as one implicit transaction unless the script has its own BEGIN/COMMIT (golang-migrate,
+ *   dbmate `transaction:false`, Prisma).
+ * - `none`: every statement runs on its own, autocommitted (goose `NO TRANSACTION`, Flyway
+ *   `executeInTransaction=false`).
  */
 export type TransactionMode = 'transaction' | 'implicit' | 'none';
 

@@ -23,7 +23,7 @@ export function outsideTransactionHint(format: Format): string {
     case 'goose':
       return 'add `-- +goose NO TRANSACTION` to that migration and keep it free of other statements';
     case 'dbmate':
-      return 'use `-- migrate:up transaction:false` for that migration';
+      return 'put it alone in a migration whose section says `-- migrate:up transaction:false` (dbmate sends a section as one string, which Postgres runs as one transaction when it holds several statements)';
     case 'flyway':
       return 'set `executeInTransaction=false` in the script configuration file of that migration';
     default:
