@@ -91,6 +91,20 @@ describe('index dependencies', () => {
     expect(await graph('fk-with-index', 1)).toEqual([]);
   });
 
+  it('matches quoted camelCase columns (Prisma) and quotes them in the suggested index', async () => {
+    const found = await graph('fk-camel-case', 1);
+    const file = `${F}/fk-camel-case/000002_create_invoices.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'fk-without-index', severity: 'warning', file, line: 17 },
+    ]);
+    expect(found[0].message).toBe(
+      'foreign key Invoice_subscriptionId_fkey on "Invoice" ("subscriptionId") → "Subscription" has no index whose leading columns are ("subscriptionId"): every delete or key update on "Subscription" scans "Invoice" sequentially',
+    );
+    expect(found[0].help).toBe(
+      'CREATE INDEX CONCURRENTLY "Invoice_subscriptionId_idx" ON "Invoice" ("subscriptionId"); in its own migration (outside a transaction).',
+    );
+  });
+
   it('blocks a DROP INDEX that a foreign key depends on', async () => {
     const found = await graph('drop-index-with-dependents', 1);
     const file = `${F}/drop-index-with-dependents/000002_drop_plans_code_key.up.sql`;

@@ -32,7 +32,12 @@ const INDEXES_SQL = `
 select quote_ident(n.nspname) || '.' || quote_ident(ic.relname) as name,
   quote_ident(n.nspname) || '.' || quote_ident(c.relname) as table_name,
   pg_get_indexdef(x.indexrelid) as definition,
-  array(select pg_get_indexdef(x.indexrelid, k, true)
+  -- A plain key column by its name, as pg_attribute has it (like constraint columns); an
+  -- expression as Postgres prints it.
+  array(select coalesce(
+      (select a.attname::text from pg_attribute a
+        where a.attrelid = x.indrelid and a.attnum = x.indkey[k - 1] and x.indkey[k - 1] <> 0),
+      pg_get_indexdef(x.indexrelid, k, true))
     from generate_series(1, x.indnkeyatts) k order by k) as columns,
   x.indisunique as is_unique, x.indisprimary as is_primary, x.indisvalid as valid,
   (select k.conname from pg_constraint k where k.conindid = x.indexrelid

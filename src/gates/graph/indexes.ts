@@ -7,6 +7,7 @@ import type { CatalogSnapshot, ConstraintInfo, IndexInfo } from '../../catalog/t
 import type { Finding } from '../../engine/model.js';
 import { finding, type GateContext } from '../gate.js';
 import { indexCovers } from './algorithms.js';
+import { quoteIdentIfNeeded } from '../../sql/ident.js';
 import {
   bareName,
   foreignKeysAdded,
@@ -74,11 +75,12 @@ export function fkWithoutIndexFindings(ctx: GateContext): Finding[] {
     )
     .map((fk) => {
       const table = displayTable(fk.table);
-      const cols = fk.columns.join(', ');
+      const cols = fk.columns.map(quoteIdentIfNeeded).join(', ');
+      const index = quoteIdentIfNeeded(`${bareName(fk.table)}_${fk.columns.join('_')}_idx`);
       return finding(GATE_ID, RULES.fkWithoutIndex, {
         ...at(statementAdding(fk, statements), ctx),
         message: `foreign key ${fk.name} on ${table} (${cols}) → ${displayTable(fk.references?.table ?? '?')} has no index whose leading columns are (${cols}): every delete or key update on ${displayTable(fk.references?.table ?? '?')} scans ${table} sequentially`,
-        help: `CREATE INDEX CONCURRENTLY ${bareName(fk.table)}_${fk.columns.join('_')}_idx ON ${table} (${cols}); in its own migration (outside a transaction).`,
+        help: `CREATE INDEX CONCURRENTLY ${index} ON ${table} (${cols}); in its own migration (outside a transaction).`,
       });
     });
 }
