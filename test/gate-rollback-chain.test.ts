@@ -71,6 +71,17 @@ describe('rollback gate: missing downs', () => {
       `000002 (add_currency) has no down migration (expected ${at('missing-down', '000002_add_currency.down.sql')}): it cannot be rolled back.`,
     );
   });
+  it('says a down that is there but holds no statement does nothing', async () => {
+    const up = at('empty-down-goose', '20240310090000_backfill_totals.sql');
+    const f = await rollbackFindings('empty-down-goose');
+    expect(brief(f)).toEqual([
+      { gate: 'rollback', rule: 'missing-down', severity: 'warning', file: up, line: 2 },
+    ]);
+    expect(f[0].message).toBe(
+      '20240310090000 (backfill_totals) has a down that does nothing (its `-- +goose Down` section holds no statement): rolling it back leaves every change of the up in place.',
+    );
+  });
+
   it('makes a missing down a blocker when configured', async () => {
     const f = await rollbackFindings('missing-down', {
       settings: withRollback({ missingDown: 'blocker' }),

@@ -66,6 +66,10 @@ describe('rollback gate: up → down must restore the catalog', () => {
     );
   });
 
+  it('accepts a validation and an enum value the down cannot take back', async () => {
+    expect(await rollbackFindings('irreversible-leftovers')).toEqual([]);
+  });
+
   it('passes a pair whose down undoes its up in reverse order', async () => {
     expect(await rollbackFindings('clean-pair')).toEqual([]);
   });

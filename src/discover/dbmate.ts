@@ -76,7 +76,8 @@ async function toMigration(repoRoot: string, file: string, version: string, name
       `${file}: no "-- migrate:up" line; dbmate refuses a migration without one`,
     );
   }
-  const down = downOrNothing(section('down'));
+  const written = section('down');
+  const down = downOrNothing(written);
   const migration: Migration = {
     id: version,
     name,
@@ -84,7 +85,7 @@ async function toMigration(repoRoot: string, file: string, version: string, name
     sortKey: [Number(version)],
     file,
     up,
-    ...(down ? { down } : {}),
+    ...(down ? { down } : written ? { emptyDown: true } : {}),
     checksum: checksumOf(source),
     state: 'new',
   };

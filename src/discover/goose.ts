@@ -74,7 +74,7 @@ async function toMigration(repoRoot: string, file: string, version: string, name
     sortKey: [Number(version)],
     file,
     up: scriptFromStatements(file, upSection.statements, mode),
-    ...(down ? { down } : {}),
+    ...(down ? { down } : downSection ? { emptyDown: true } : {}),
     checksum: checksumOf(written),
     state: 'new',
   };

@@ -98,6 +98,8 @@ export interface Migration {
   down?: Script;
   /** sha256 of the up and down sources; what `plan` compares against the base ref. */
   checksum: string;
+  /** A down section (goose, dbmate) is there but holds no statement: an explicit no-op down. */
+  emptyDown?: boolean;
   /** Flyway `R__` repeatable migrations run after versioned ones whenever their checksum changes. */
   repeatable?: boolean;
   /**

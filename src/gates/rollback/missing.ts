@@ -46,11 +46,18 @@ export function missingDowns(added: Migration[], severity: 'warning' | 'blocker'
           // At the first up statement, so that an ignore comment above it applies.
           file: m.up.statements[0]?.file ?? m.file,
           line: m.up.statements[0]?.line ?? 1,
-          message: `${m.id}${m.name ? ` (${m.name})` : ''} has no down migration${expectedDown(m)}: it cannot be rolled back.`,
+          message:
+            m.emptyDown || m.downFile
+              ? `${m.id}${m.name ? ` (${m.name})` : ''} has a down that does nothing (${m.downFile ?? `its ${downSectionName(m)} section`} holds no statement): rolling it back leaves every change of the up in place.`
+              : `${m.id}${m.name ? ` (${m.name})` : ''} has no down migration${expectedDown(m)}: it cannot be rolled back.`,
           help: 'Add a down that undoes the up exactly (drop what it creates, restore what it changes). If the change is not reversible, say so in the down by raising an error, and plan a forward fix.',
         }),
       )
   );
+}
+
+function downSectionName(m: Migration): string {
+  return m.format === 'goose' ? '`-- +goose Down`' : '`-- migrate:down`';
 }
 
 function expectedDown(m: Migration): string {

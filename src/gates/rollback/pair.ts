@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { diffCatalogs } from '../../catalog/diff.js';
+import { withoutIrreversible } from './irreversible.js';
 import type { CatalogChange } from '../../catalog/types.js';
 import type { Finding, Migration, Script } from '../../engine/model.js';
 import type { StatementTrace } from '../../engine/trace.js';
@@ -76,7 +77,7 @@ async function upDownUp(
     sandbox.spoil();
     return { findings: [downFailed(m, m.down!, downFailure)], upFailed: false };
   }
-  const changes = diffCatalogs(before, await sandbox.snapshot());
+  const changes = withoutIrreversible(diffCatalogs(before, await sandbox.snapshot()));
   const differences = await compareWithCopies(observer, copies);
   const findings = [
     ...changeFindings(m, changes),
