@@ -105,8 +105,8 @@ async function runProbe(
       file: stmt.file,
       line: stmt.line,
       endLine: stmt.endLine,
-      message: `replaying this statement's ACCESS EXCLUSIVE lock on ${relation} cancelled a read of ${outcome.tables.join(', ')} running on ${replica.name} (${error.message})`,
-      help: 'Queries on hot standbys are cancelled (or replication stalls, with hot_standby_feedback/max_standby_streaming_delay) whenever the primary takes ACCESS EXCLUSIVE; keep such statements short, set lock_timeout, and run them when replica read traffic is low.',
+      message: `replaying this statement's ACCESS EXCLUSIVE lock on ${relation} cancelled a read of ${outcome.tables.join(', ')} running on ${replica.name} (${error.message}): in production, replica queries on ${relation} still running max_standby_streaming_delay (30 s by default) after the lock is replayed are cancelled, and shorter ones hold up replay`,
+      help: `Expect long-running replica reads of ${relation} (reports, exports) to be cancelled during the deploy: run it when they are not running, or make them retry on SQLSTATE 40001; a larger max_standby_streaming_delay trades cancellations for replication lag.`,
     }),
   ];
 }

@@ -18,7 +18,7 @@ export const RULES = {
   },
   conflict: {
     id: 'replica-query-conflict',
-    severity: 'warning',
+    severity: 'notice',
     summary: 'Replaying the statement on a hot standby cancelled a running query there.',
   },
 } satisfies Record<string, RuleMeta>;
