@@ -130,6 +130,28 @@ describe('seedTables', () => {
     });
   });
 
+  it('gives values to a tenant column whose default reads an unset session setting', async () => {
+    await client.query(`create schema rls;
+      create table rls."Tenant" ("id" uuid primary key, "name" text not null);
+      create table rls."Invoice" (
+        "id" bigint generated always as identity primary key,
+        "tenantId" uuid not null default (current_setting('app.current_tenant_id'))::uuid
+          references rls."Tenant" ("id"),
+        "note" text not null default (current_setting('app.note', true)))`);
+    const result = await seedTables(client, ['rls'], 20, silentLogger);
+    expect(result).toEqual({
+      seeded: [
+        { table: 'rls.Tenant', rows: 20 },
+        { table: 'rls.Invoice', rows: 20 },
+      ],
+      skipped: [],
+    });
+    const r = await client.query(
+      `select count(distinct "tenantId")::int as tenants, count(*) filter (where "note" is null)::int as nulls from rls."Invoice"`,
+    );
+    expect(r.rows[0]).toEqual({ tenants: 20, nulls: 0 });
+  });
+
   it('adds rows next to rows the migrations inserted, shifting unique values', async () => {
     await client.query(`create schema lookup;
       create table lookup.roles (id int primary key, name text unique not null);

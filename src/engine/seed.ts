@@ -112,6 +112,9 @@ function writableColumns(table: SeedTable): SeedColumn[] {
   return table.columns.filter((c) => {
     if (c.identity || c.generated) return false;
     if (c.default === undefined) return true;
+    // A default read from a session setting (a tenant column's current_setting('app.tenant_id'))
+    // has no value in the seeding session: such columns get values like any other.
+    if (/\bcurrent_setting\s*\(/i.test(c.default)) return true;
     // A constant default on a unique or FK column would repeat one value on every row.
     return (c.unique || fkColumns.has(c.name)) && !c.default.includes('(');
   });
