@@ -162,4 +162,16 @@ describe('objects shared by all tenants', () => {
     expect(report.summary).toMatchObject({ migrationsApplied: 1, tenantsValidated: 3 });
     expect(report.steps.find((s) => s.action === 'replay merged')?.status).toBe('ok');
   });
+
+  it('says how many rows each table got, and that there is nothing to seed without merged migrations', async () => {
+    const dir = 'fixtures/engine/extensions-and-shared-tables';
+    const seeded = await runFixture(dir, { baseCount: 3, tenantCount: 1, gates: ['replay'] });
+    expect(seeded.steps.find((s) => s.action === 'replay merged')?.details).toBe(
+      '3 migration(s) on 1 tenant(s) of sg_base, seeded 200 rows per table',
+    );
+    const fresh = await runFixture(dir, { baseCount: 0, tenantCount: 1, gates: ['replay'] });
+    expect(fresh.steps.find((s) => s.action === 'replay merged')?.details).toBe(
+      '0 migration(s) on 1 tenant(s) of sg_base, nothing to seed',
+    );
+  });
 });

@@ -217,7 +217,11 @@ class Run {
         seedNotes.push(...(await seedTenant(ws, t, this.options.settings.seedRows, this.logger)));
     }
     this.notes.push(...seedNotes);
-    const details = `${plan.merged.length} migration(s) on ${tenants.length} tenant(s) of ${ws.baseDatabase}, seeded ${this.options.settings.seedRows} rows per table`;
+    const seeded =
+      plan.merged.length === 0
+        ? 'nothing to seed'
+        : `seeded ${this.options.settings.seedRows} rows per table${seedNotes.length ? ` (${seedNotes.length} table(s) not seeded, see the notes)` : ''}`;
+    const details = `${plan.merged.length} migration(s) on ${tenants.length} tenant(s) of ${ws.baseDatabase}, ${seeded}`;
     return { value: tenants, details };
   }
 
