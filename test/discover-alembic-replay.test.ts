@@ -30,3 +30,39 @@ describe('Alembic revisions replayed on real Postgres', () => {
     expect(report.summary.migrationsApplied).toBe(1);
   });
 });
+
+describe('Alembic autocommit_block', () => {
+  const DIR = 'fixtures/formats/alembic/autocommit-block/migrations';
+  const FILE = `${DIR}/versions/d9e8f7a6b5c4_uncollectible_invoices.py`;
+
+  it('runs what comes before the block in the revision transaction, where a new enum value cannot be used', async () => {
+    const report = await runFixture(DIR, {
+      baseCount: 3,
+      tenantCount: 1,
+      gates: ['replay', 'locks'],
+    });
+    expect(
+      brief(report.findings).filter(
+        (f) => f.rule === 'enum-value-in-transaction' || f.gate === 'replay',
+      ),
+    ).toEqual([
+      {
+        gate: 'locks',
+        rule: 'enum-value-in-transaction',
+        severity: 'blocker',
+        file: FILE,
+        line: 21,
+      },
+      {
+        gate: 'replay',
+        rule: 'migration-failed',
+        severity: 'blocker',
+        file: FILE,
+        line: 21,
+        tenant: 'tenant_1',
+      },
+    ]);
+    const failed = report.findings.find((f) => f.rule === 'migration-failed');
+    expect(failed?.message).toContain('(SQLSTATE 55P04)');
+  });
+});

@@ -4,6 +4,7 @@ import { InputError } from '../src/engine/errors.js';
 import type { Script, Statement } from '../src/engine/model.js';
 import { parseRollbackSettings } from '../src/gates/rollback/settings.js';
 import { appliedBeforeFailure } from '../src/gates/rollback/describe.js';
+import { transactionLayout } from '../src/gates/locks/transactions.js';
 import { objectNames } from '../src/gates/rollback/locate.js';
 
 const withRollback = (rollback: Record<string, unknown>) => ({
@@ -81,6 +82,21 @@ describe('what a failed down leaves applied', () => {
       statements: [stmt(1, 'a'), stmt(2, 'b')],
     };
     expect(appliedBeforeFailure(script, 1)).toEqual([]);
+  });
+
+  it('keeps what a COMMIT inside a tool transaction committed (Alembic autocommit_block)', () => {
+    const commit = stmt(3, 'commit', 'TransactionStmt', { kind: 'TRANS_STMT_COMMIT' });
+    const begin = stmt(5, 'begin', 'TransactionStmt', { kind: 'TRANS_STMT_BEGIN' });
+    const script: Script = {
+      file: 'v/abc.py',
+      transaction: 'transaction',
+      statements: [stmt(1, 'a'), stmt(2, 'b'), commit, stmt(4, 'c'), begin, stmt(6, 'd')],
+    };
+    expect(appliedBeforeFailure(script, 5).map((s) => s.line)).toEqual([1, 2, 4]);
+    expect(transactionLayout(script)).toEqual({
+      group: [0, 0, 0, 1, 2, 2],
+      inBlock: [true, true, false, false, false, true],
+    });
   });
 
   it('keeps the committed block of a script with its own BEGIN/COMMIT, not the open one', () => {

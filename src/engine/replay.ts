@@ -63,7 +63,7 @@ export class ScriptRunner {
     script: Script,
     afterStatement?: AfterStatement,
   ): Promise<ScriptResult> {
-    const wrap = wrapsInTransaction(script);
+    const wrap = toolOpensTransaction(script);
     const traces: StatementTrace[] = [];
     let inTx = false;
     if (wrap) {
@@ -187,6 +187,15 @@ export function wrapsInTransaction(script: Script): boolean {
   if (script.transaction === 'transaction') return !hasControl;
   if (script.transaction === 'implicit') return script.statements.length > 1 && !hasControl;
   return false;
+}
+
+/**
+ * Whether the tool opens a transaction before the script's first statement: always for
+ * `transaction` scripts, even when they hold their own COMMIT and BEGIN (Alembic's
+ * autocommit_block, a goose file with an explicit COMMIT), which then end and reopen it.
+ */
+export function toolOpensTransaction(script: Script): boolean {
+  return script.transaction === 'transaction' || wrapsInTransaction(script);
 }
 
 /** Oids of every relation in the schemas now: what counts as pre-existing for the PR. */

@@ -1,5 +1,5 @@
 import type { Script } from '../../engine/model.js';
-import { wrapsInTransaction } from '../../engine/replay.js';
+import { toolOpensTransaction, wrapsInTransaction } from '../../engine/replay.js';
 import { transactionControl } from '../../sql/kinds.js';
 
 /**
@@ -28,11 +28,12 @@ export function transactionLayout(script: Script): TransactionLayout {
   const group: number[] = [];
   const inBlock: boolean[] = [];
   let next = 0;
-  let open: number | undefined;
+  let open: number | undefined = toolOpensTransaction(script) ? next++ : undefined;
   for (const stmt of script.statements) {
     const control = transactionControl(stmt);
     if (control === 'begin') {
-      open = next++;
+      // BEGIN inside an open transaction is only a warning: the transaction goes on.
+      open = open ?? next++;
       group.push(open);
       inBlock.push(false);
     } else if (control === 'commit' || control === 'rollback') {

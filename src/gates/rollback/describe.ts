@@ -1,6 +1,6 @@
 import type { Script, Statement } from '../../engine/model.js';
 import type { StatementTrace } from '../../engine/trace.js';
-import { wrapsInTransaction } from '../../engine/replay.js';
+import { toolOpensTransaction, wrapsInTransaction } from '../../engine/replay.js';
 import { transactionControl } from '../../sql/kinds.js';
 import { errorLine } from '../../engine/tracer.js';
 
@@ -29,10 +29,10 @@ export function pgErrorText(script: Script, t: StatementTrace): string {
 export function appliedBeforeFailure(script: Script, failedIndex: number): Statement[] {
   if (wrapsInTransaction(script)) return [];
   const committed: Statement[] = [];
-  let pending: Statement[] | undefined;
+  let pending: Statement[] | undefined = toolOpensTransaction(script) ? [] : undefined;
   for (const stmt of script.statements.slice(0, failedIndex)) {
     const control = transactionControl(stmt);
-    if (control === 'begin') pending = [];
+    if (control === 'begin') pending ??= [];
     else if (control === 'commit') {
       committed.push(...(pending ?? []));
       pending = undefined;
