@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { discoverMigrations } from '../src/discover/index.js';
+import { defaultSettings } from '../src/engine/options.js';
 import { ids, outline, tempRepo } from './discover-support.js';
 
 const root = process.cwd();
@@ -100,5 +101,36 @@ describe('Flyway discovery', () => {
       'sql/B5__baseline.sql is a baseline migration: it is not replayed; the versioned migrations are replayed from an empty database instead',
       'sql/seed.sql is not named like a Flyway migration; Flyway ignores it, and so does this check',
     ]);
+  });
+
+  it('reads outOfOrder from flyway.conf, flyway.toml, Spring, FLYWAY_OUT_OF_ORDER and .schemagate.yml', async () => {
+    const script = { 'db/V1__t.sql': 'CREATE TABLE t (a int);' };
+    const layers: Array<[Record<string, string>, Record<string, unknown>?]> = [
+      [{ 'flyway.conf': 'flyway.outOfOrder=true\n' }],
+      [{ 'flyway.toml': '[flyway]\noutOfOrder = true\n' }],
+      [{ 'application.properties': 'spring.flyway.out-of-order=true\n' }],
+      [{ 'application.yml': 'spring:\n  flyway:\n    out-of-order: true\n' }],
+      [{}, { outOfOrder: true }],
+    ];
+    for (const [files, flyway] of layers) {
+      const repo = tempRepo({ ...files, ...script });
+      try {
+        const settings = { ...defaultSettings(), flyway: flyway ?? {} };
+        expect((await discoverMigrations(repo.root, 'db', 'flyway', settings)).outOfOrder).toBe(
+          true,
+        );
+      } finally {
+        repo.dispose();
+      }
+    }
+    const repo = tempRepo({ 'flyway.conf': 'flyway.outOfOrder=false\n', ...script });
+    dispose = repo.dispose;
+    expect((await discoverMigrations(repo.root, 'db', 'flyway')).outOfOrder).toBeUndefined();
+    process.env.FLYWAY_OUT_OF_ORDER = 'true';
+    try {
+      expect((await discoverMigrations(repo.root, 'db', 'flyway')).outOfOrder).toBe(true);
+    } finally {
+      delete process.env.FLYWAY_OUT_OF_ORDER;
+    }
   });
 });

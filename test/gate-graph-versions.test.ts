@@ -76,6 +76,28 @@ describe('out-of-order', () => {
     expect(outOfOrder('alembic')).toEqual([]);
   });
 
+  it('warns instead under Flyway outOfOrder=true, saying which order each database uses', () => {
+    const flyway = (id: string) => migration(id, 'flyway');
+    const ctx = context('flyway', [flyway('1'), flyway('2'), flyway('3')], [flyway('1.5')]);
+    ctx.discovery.outOfOrder = true;
+    expect(
+      outOfOrderFindings(ctx).map((f) => [f.rule, f.severity, f.file, f.line, f.message, f.help]),
+    ).toEqual([
+      [
+        'out-of-order',
+        'warning',
+        'db/1.5_x.sql',
+        1,
+        'new migration 1.5 sorts before 3 (db/3_x.sql), the newest merged one; Flyway is configured with outOfOrder=true, so databases already at 3 (production) run 1.5 after 3, while fresh databases (CI, new tenants, restores) run it before 2, 3',
+        'Make sure 1.5 and the merged versions after it (2, 3) touch different objects, so that both orders give the same schema, or renumber it after 3 so that every database applies it last.',
+      ],
+    ]);
+    // Other tools do not read Flyway's setting.
+    const goose = context('goose', [migration('1'), migration('3')], [migration('2')]);
+    goose.discovery.outOfOrder = true;
+    expect(outOfOrderFindings(goose).map((f) => f.severity)).toEqual(['blocker']);
+  });
+
   it('compares versions numerically, not as text', () => {
     const ctx = context('flyway', [migration('1.9')], [migration('1.10')]);
     expect(outOfOrderFindings(ctx)).toEqual([]);

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../engine/errors.js';
@@ -7,7 +7,9 @@ import type { Finding } from '../engine/model.js';
 
 /**
  * Flyway placeholders (`${name}` unless the prefix and suffix are changed), replaced the way
- * Flyway replaces them before it sends a script. Settings come from, lowest precedence first:
+ * Flyway replaces them before it sends a script, and the other Flyway settings that change what
+ * a migration run does (`mixed`, `outOfOrder`, `executeInTransaction`). Settings come from, lowest
+ * precedence first:
  * `flyway.conf` and `flyway.toml` (also under `conf/`) and Spring Boot's `application.properties`
  * / `application.yml` (`spring.flyway.*`) in the folders from the repository root down to the
  * scripts, the nearest winning; then `FLYWAY_*` environment variables; then `flyway:` in
@@ -26,7 +28,17 @@ export interface Placeholders {
   unresolved: Map<string, { file: string; variable: string }>;
 }
 
-type Setting = 'prefix' | 'suffix' | 'replace';
+/** Placeholders plus the settings that decide transactions and ordering. */
+export interface FlywayConfig extends Placeholders {
+  /** `mixed=true`: a script mixing transactional and non-transactional statements runs without a transaction instead of being refused. */
+  mixed: boolean;
+  /** `outOfOrder=true`: a pending version below the newest applied one runs instead of failing validation. */
+  outOfOrder: boolean;
+  /** `executeInTransaction=false`: every script runs without a transaction unless its .sql.conf says otherwise. */
+  executeInTransaction: boolean;
+}
+
+type Setting = 'prefix' | 'suffix' | 'replace' | 'mixed' | 'outOfOrder' | 'executeInTransaction';
 
 /** What one source says; later sources override earlier ones key by key. */
 interface Layer {
@@ -39,9 +51,12 @@ const SETTING_KEYS: Record<string, Setting> = {
   placeholderprefix: 'prefix',
   placeholdersuffix: 'suffix',
   placeholderreplacement: 'replace',
+  mixed: 'mixed',
+  outoforder: 'outOfOrder',
+  executeintransaction: 'executeInTransaction',
 };
 
-/** `placeholderPrefix`, `placeholder-prefix`, `PLACEHOLDER_PREFIX` → the setting it names. */
+/** `placeholderPrefix`, `placeholder-prefix`, `PLACEHOLDER_PREFIX`, `out-of-order` → the setting it names. */
 function settingOf(key: string): Setting | undefined {
   return SETTING_KEYS[key.replace(/[-_]/g, '').toLowerCase()];
 }
@@ -67,7 +82,7 @@ function fromProperties(text: string, namespace: string): Layer {
   return layer;
 }
 
-/** A `flyway` object from TOML or YAML: `placeholders` and the prefix/suffix settings. */
+/** A `flyway` object from TOML or YAML: `placeholders` and the other settings. */
 function fromObject(flyway: unknown): Layer {
   const layer = emptyLayer();
   if (!flyway || typeof flyway !== 'object') return layer;
@@ -153,27 +168,44 @@ function springValues(layer: Layer, file: string): Layer {
   };
 }
 
-function fileLayers(dir: string, repoRoot: string): Layer[] {
-  const layers: Layer[] = [];
-  const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
-  const shown = (path: string) => relative(repoRoot, path).split(sep).join('/');
-  for (const name of ['application.properties', 'application.yml', 'application.yaml']) {
-    const text = read(join(dir, name));
-    if (text === undefined) continue;
-    layers.push(
-      springValues(
-        name.endsWith('.properties') ? fromProperties(text, 'spring.flyway') : fromSpringYaml(text),
-        shown(join(dir, name)),
-      ),
+/** Spring Boot's files, then Flyway's own (`conf/` first, the folder's own file winning). */
+const CONFIG_FILES = [
+  'application.properties',
+  'application.yml',
+  'application.yaml',
+  'conf/flyway.conf',
+  'conf/flyway.toml',
+  'flyway.conf',
+  'flyway.toml',
+];
+
+/**
+ * The files that can configure Flyway for the scripts in `dir`, relative to the repository root,
+ * lowest precedence first: the files discovery reads, so that the base ref is read the same way.
+ */
+export function flywayConfigFiles(repoRoot: string, dir: string): string[] {
+  const rel = relative(resolve(repoRoot), resolve(repoRoot, dir));
+  const parts = rel.split(sep).filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..') || isAbsolute(rel)) return [];
+  const folders = [[], ...parts.map((_, i) => parts.slice(0, i + 1))];
+  return folders.flatMap((f) => CONFIG_FILES.map((name) => [...f, name].join('/')));
+}
+
+function fileLayer(path: string, shown: string): Layer | undefined {
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  const name = basename(path);
+  if (name.startsWith('application.'))
+    return springValues(
+      name.endsWith('.properties') ? fromProperties(text, 'spring.flyway') : fromSpringYaml(text),
+      shown,
     );
-  }
-  for (const base of [join(dir, 'conf'), dir]) {
-    const conf = read(join(base, 'flyway.conf'));
-    if (conf !== undefined) layers.push(fromProperties(conf, 'flyway'));
-    const toml = read(join(base, 'flyway.toml'));
-    if (toml !== undefined) layers.push(fromToml(toml, shown(join(base, 'flyway.toml'))));
-  }
-  return layers;
+  return name.endsWith('.conf') ? fromProperties(text, 'flyway') : fromToml(text, shown);
+}
+
+function fileLayers(dir: string, repoRoot: string): Layer[] {
+  const shown = (path: string) => relative(repoRoot, path).split(sep).join('/');
+  return CONFIG_FILES.flatMap((name) => fileLayer(join(dir, name), shown(join(dir, name))) ?? []);
 }
 
 function envLayer(): Layer {
@@ -182,30 +214,38 @@ function envLayer(): Layer {
     if (value === undefined) continue;
     const m = /^FLYWAY_PLACEHOLDERS_(.+)$/.exec(key);
     if (m) layer.values.push([m[1].toLowerCase(), value]);
-    const setting = /^FLYWAY_(PLACEHOLDER_(?:PREFIX|SUFFIX|REPLACEMENT))$/.exec(key);
+    const setting =
+      /^FLYWAY_(PLACEHOLDER_(?:PREFIX|SUFFIX|REPLACEMENT)|MIXED|OUT_OF_ORDER|EXECUTE_IN_TRANSACTION)$/.exec(
+        key,
+      );
     if (setting) layer.settings[settingOf(setting[1])!] = value;
   }
   return layer;
 }
 
-/** The placeholder settings visible to a Flyway project rooted at `dirAbs` / `repoRoot`. */
-export function loadPlaceholders(
+const isTrue = (value: string) => value.trim().toLowerCase() === 'true';
+
+/** The Flyway settings visible to a Flyway project rooted at `dirAbs` / `repoRoot`. */
+export function loadFlywayConfig(
   repoRoot: string,
   dirAbs: string,
   configured: unknown,
-): Placeholders {
+): FlywayConfig {
   const root = resolve(repoRoot);
   const layers = [
     ...foldersDown(root, resolve(dirAbs)).flatMap((dir) => fileLayers(dir, root)),
     envLayer(),
     fromObject(configured),
   ];
-  const result: Placeholders = {
+  const result: FlywayConfig = {
     values: new Map(),
     prefix: '${',
     suffix: '}',
     replace: true,
     unresolved: new Map(),
+    mixed: false,
+    outOfOrder: false,
+    executeInTransaction: true,
   };
   for (const layer of layers) {
     for (const [k, v] of layer.unresolved ?? []) result.unresolved.set(k, v);
@@ -213,10 +253,14 @@ export function loadPlaceholders(
       result.values.set(k, v);
       result.unresolved.delete(k);
     }
-    if (layer.settings.prefix) result.prefix = layer.settings.prefix;
-    if (layer.settings.suffix) result.suffix = layer.settings.suffix;
-    if (layer.settings.replace !== undefined)
-      result.replace = layer.settings.replace.trim().toLowerCase() !== 'false';
+    const { prefix, suffix, replace, mixed, outOfOrder, executeInTransaction } = layer.settings;
+    if (prefix) result.prefix = prefix;
+    if (suffix) result.suffix = suffix;
+    if (replace !== undefined) result.replace = replace.trim().toLowerCase() !== 'false';
+    if (mixed !== undefined) result.mixed = isTrue(mixed);
+    if (outOfOrder !== undefined) result.outOfOrder = isTrue(outOfOrder);
+    if (executeInTransaction !== undefined)
+      result.executeInTransaction = executeInTransaction.trim().toLowerCase() !== 'false';
   }
   return result;
 }

@@ -10,7 +10,7 @@ import {
   type Discovery,
   type Finding,
   type Migration,
-  type TransactionMode,
+  type Script,
 } from '../engine/model.js';
 import {
   assertDirectory,
@@ -30,7 +30,8 @@ import {
   scriptOf,
   type FormatModule,
 } from './format.js';
-import { loadPlaceholders, substitute, type Placeholders } from './flyway-placeholders.js';
+import { loadFlywayConfig, substitute, type FlywayConfig } from './flyway-placeholders.js';
+import { flywayTransaction, sqlConfTransaction } from './flyway-transactions.js';
 import type { GateSettings } from '../engine/options.js';
 
 const VERSIONED = /^([VUB])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
@@ -70,9 +71,21 @@ async function detect(dir: string): Promise<string | undefined> {
   return `found ${files.length} files named V{version}__{description}.sql or R__{description}.sql`;
 }
 
-async function transactionOf(abs: string): Promise<TransactionMode> {
-  const conf = (await peekText(`${abs}.conf`)) ?? '';
-  return /^\s*executeInTransaction\s*=\s*false\s*$/im.test(conf) ? 'none' : 'transaction';
+/** The script as Flyway sends it: placeholders replaced, in a transaction or not. */
+async function flywayScript(
+  abs: string,
+  file: string,
+  source: string,
+  config: FlywayConfig,
+  findings: Finding[],
+): Promise<Script> {
+  const replaced = substitute(source, file, config);
+  findings.push(...replaced.findings);
+  const script = scriptOf(file, replaced.source, 'transaction');
+  const override = sqlConfTransaction(await peekText(`${abs}.conf`));
+  const { transaction, finding } = flywayTransaction(script, override, config);
+  if (finding) findings.push(finding);
+  return { ...script, transaction };
 }
 
 async function toMigration(
@@ -80,28 +93,20 @@ async function toMigration(
   dir: MigrationDir,
   f: FlywayFile,
   undo: FlywayFile | undefined,
-  placeholders: Placeholders,
+  config: FlywayConfig,
   findings: Finding[],
 ): Promise<Migration> {
   const file = repoPath(dir, f.name);
   const downFile = undo ? repoPath(dir, undo.name) : undefined;
   const source = await readMigrationFile(repoRoot, file);
   const downSource = downFile ? await readMigrationFile(repoRoot, downFile) : undefined;
-  const replaced = (path: string, text: string) => {
-    const r = substitute(text, path, placeholders);
-    findings.push(...r.findings);
-    return r.source;
-  };
   const down =
     undo && downFile && downSource !== undefined
       ? downOrNothing(
-          scriptOf(
-            downFile,
-            replaced(downFile, downSource),
-            await transactionOf(join(dir.abs, undo.name)),
-          ),
+          await flywayScript(join(dir.abs, undo.name), downFile, downSource, config, findings),
         )
       : undefined;
+  const up = await flywayScript(join(dir.abs, f.name), file, source, config, findings);
   return {
     id: f.prefix === 'R' ? `R__${f.description}` : f.version,
     name: f.description,
@@ -109,7 +114,7 @@ async function toMigration(
     sortKey: f.prefix === 'R' ? [AFTER_VERSIONS, f.description] : flywayVersionKey(f.parts),
     file,
     ...(downFile ? { downFile } : {}),
-    up: scriptOf(file, replaced(file, source), await transactionOf(join(dir.abs, f.name))),
+    up,
     ...(down ? { down } : {}),
     checksum: checksumOf(source, downSource),
     ...(f.prefix === 'R' ? { repeatable: true } : {}),
@@ -124,8 +129,8 @@ async function discover(
 ): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);
-  const placeholders = loadPlaceholders(repoRoot, dir.abs, settings?.flyway);
-  const placeholderFindings: Finding[] = [];
+  const config = loadFlywayConfig(repoRoot, dir.abs, settings?.flyway);
+  const scriptFindings: Finding[] = [];
   const names = await listFileNames(dir.abs);
   const files = names.flatMap((n) => parseName(n) ?? []);
   const key = (f: FlywayFile) => flywayVersionKey(f.parts).join('.');
@@ -135,17 +140,24 @@ async function discover(
   for (const f of runnable) {
     const undo = f.prefix === 'V' ? undos.get(key(f)) : undefined;
     if (undo) undos.delete(key(f));
-    migrations.push(await toMigration(repoRoot, dir, f, undo, placeholders, placeholderFindings));
+    migrations.push(await toMigration(repoRoot, dir, f, undo, config, scriptFindings));
   }
   migrations.sort(byVersion(compareSortKeys));
   const findings: Finding[] = [
-    ...placeholderFindings,
+    ...scriptFindings,
     ...[...undos.values()].map((u) =>
       orphanDownFinding(repoPath(dir, u.name), u.version, 'Flyway'),
     ),
     ...duplicateVersionFindings(migrations, (m) => m.sortKey.join('.'), 'Flyway'),
   ];
-  return { format: 'flyway', reason: '', migrations, findings, notes: notesFor(dir, names, files) };
+  return {
+    format: 'flyway',
+    reason: '',
+    migrations,
+    findings,
+    notes: notesFor(dir, names, files),
+    ...(config.outOfOrder ? { outOfOrder: true } : {}),
+  };
 }
 
 function notesFor(dir: MigrationDir, names: string[], files: FlywayFile[]): string[] {

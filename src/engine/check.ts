@@ -5,6 +5,7 @@ import type { CatalogSnapshot } from '../catalog/types.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
 import { runGates, validateGateSettings } from '../gates/index.js';
 import { discoverMigrations } from '../discover/index.js';
+import { flywayConfigFiles } from '../discover/flyway-placeholders.js';
 import { InputError, InfrastructureError, getErrorMessage } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Discovery, Finding, Migration } from './model.js';
@@ -121,7 +122,9 @@ class Run {
     this.findings.push(...discovery.findings);
     this.plan = await this.step('plan', async () => {
       const plan = await this.makePlan(discovery, extras);
-      const details = `${plan.merged.length} merged, ${plan.added.length} new, ${plan.changed.length} changed, ${plan.removed.length} removed${plan.baseRef ? ` against ${plan.baseRef}` : ''}`;
+      // Edited Flyway repeatables are re-run with the PR's migrations; they count as changed.
+      const rerun = plan.added.filter((m) => m.state === 'changed').length;
+      const details = `${plan.merged.length} merged, ${plan.added.length - rerun} new, ${plan.changed.length + rerun} changed, ${plan.removed.length} removed${plan.baseRef ? ` against ${plan.baseRef}` : ''}`;
       return { value: plan, details };
     });
     this.cluster = await this.step('provision', async () => {
@@ -148,7 +151,7 @@ class Run {
     const commit = resolveBase(this.options.repoRoot, this.options.base);
     const tree = materializeAt(this.options.repoRoot, commit, [
       this.options.dir,
-      ...baseExtras(discovery),
+      ...baseExtras(discovery, this.options),
     ]);
     try {
       const base = await discoverMigrations(
@@ -365,8 +368,9 @@ class Run {
 }
 
 /** Files outside the migration directory that discovery of some formats needs at the base. */
-function baseExtras(discovery: Discovery): string[] {
+function baseExtras(discovery: Discovery, options: Options): string[] {
   if (discovery.format === 'sqlc') return ['sqlc.yaml', 'sqlc.yml', 'sqlc.json'];
   if (discovery.format === 'alembic') return ['alembic.ini'];
+  if (discovery.format === 'flyway') return flywayConfigFiles(options.repoRoot, options.dir);
   return [];
 }

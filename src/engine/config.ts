@@ -47,6 +47,9 @@ export const ConfigSchema = z
         placeholderPrefix: z.string().min(1),
         placeholderSuffix: z.string().min(1),
         placeholderReplacement: z.boolean(),
+        mixed: z.boolean(),
+        outOfOrder: z.boolean(),
+        executeInTransaction: z.boolean(),
       })
       .partial()
       .strict(),

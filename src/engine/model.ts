@@ -140,6 +140,8 @@ export interface Discovery {
   notes: string[];
   /** Query files the application ships (sqlc `queries`), repository-relative; read by compat. */
   queries?: string[];
+  /** Flyway `outOfOrder=true`: a new version below the newest applied one runs, after it. */
+  outOfOrder?: boolean;
 }
 
 export function compareSortKeys(a: Array<number | string>, b: Array<number | string>): number {

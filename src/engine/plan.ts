@@ -9,7 +9,10 @@ import type { Discovery, Migration } from './model.js';
 export interface Plan {
   /** Present at the base ref with the same content, in the base's order. */
   merged: Migration[];
-  /** Added by the PR, in the order the production tool would apply them. */
+  /**
+   * Added by the PR, in the order the production tool would apply them; with them, as `changed`,
+   * the Flyway repeatables the PR edits, which Flyway re-runs over their merged version.
+   */
   added: Migration[];
   /** Present at base but edited by the PR; replay uses the base version (what production ran). */
   changed: Array<{ base: Migration; head: Migration }>;
@@ -101,15 +104,22 @@ export function splitPlan(head: Discovery, base: Discovery | undefined, baseRef?
   const merged: Migration[] = [];
   const added: Migration[] = [];
   const changed: Plan['changed'] = [];
+  const rerun: Migration[] = [];
   for (const m of head.migrations) {
     const b = baseByFile.get(m.file);
     if (!b) added.push({ ...m, state: 'new' });
     else if (b.checksum === m.checksum) merged.push({ ...m, state: 'merged' });
-    else changed.push({ base: b, head: { ...m, state: 'changed' } });
+    else if (m.repeatable && b.repeatable) {
+      // Flyway re-runs a repeatable whose checksum changed, after the pending versions.
+      rerun.push(b);
+      added.push({ ...m, state: 'changed' });
+    } else changed.push({ base: b, head: { ...m, state: 'changed' } });
   }
   const removed = base.migrations.filter((m) => !headFiles.has(m.file));
   // Production has run the base version of edited migrations: replay those, in the base order.
-  const mergedIds = new Set([...merged, ...changed.map((c) => c.base)].map((m) => m.file));
+  const mergedIds = new Set(
+    [...merged, ...rerun, ...changed.map((c) => c.base)].map((m) => m.file),
+  );
   const replayMerged = base.migrations
     .filter((m) => mergedIds.has(m.file) || removed.includes(m))
     .map((m) => {

@@ -73,6 +73,7 @@ export function knownRules(): Set<string> {
     'goose-statement-split',
     'goose-envsub-unset',
     'flyway-placeholder',
+    'flyway-mixed-transaction',
     'alembic-multiple-heads',
     'alembic-missing-parent',
     'alembic-cycle',

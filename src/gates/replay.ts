@@ -45,12 +45,16 @@ function describe(t: StatementTrace, stmt: Statement | undefined, where: string)
   return parts.join('. ');
 }
 
-/** One finding per failing statement; tenants failing identically are folded into one. */
+/**
+ * One finding per failing statement; tenants failing identically are folded into one. A failure
+ * `reported` already (a syntax error, a missing placeholder) is left out.
+ */
 function failures(
   traces: TenantTrace[],
   migrations: Migration[],
   rule: RuleMeta,
   allTenants: number,
+  reported: (s: Statement) => boolean,
 ): Finding[] {
   const groups = new Map<string, Array<{ tenant: string; t: StatementTrace }>>();
   for (const tt of traces) {
@@ -63,7 +67,7 @@ function failures(
   for (const group of groups.values()) {
     const { t } = group[0];
     const stmt = statementOf(migrations, t);
-    if (stmt?.kind === 'Unparsed') continue; // reported once as a syntax error
+    if (stmt && reported(stmt)) continue;
     const timeout = t.error!.sqlstate === '57014';
     const r = timeout ? RULES.timeout : rule;
     const everyone = group.length === allTenants && allTenants > 1;
@@ -90,9 +94,9 @@ function failures(
   return out;
 }
 
-function syntaxErrors(migrations: Migration[], known: Finding[]): Finding[] {
-  // A leftover Flyway placeholder is reported as such (flyway-placeholder), not twice.
-  const placeholderAt = (s: Statement) =>
+/** A leftover Flyway placeholder is reported as such (flyway-placeholder), not twice. */
+function placeholderIn(known: Finding[]): (s: Statement) => boolean {
+  return (s) =>
     known.some(
       (f) =>
         f.rule === 'flyway-placeholder' &&
@@ -100,6 +104,10 @@ function syntaxErrors(migrations: Migration[], known: Finding[]): Finding[] {
         f.line! >= s.line &&
         f.line! <= s.endLine,
     );
+}
+
+function syntaxErrors(migrations: Migration[], known: Finding[]): Finding[] {
+  const placeholderAt = placeholderIn(known);
   return migrations.flatMap((m) =>
     [...m.up.statements, ...(m.down?.statements ?? [])]
       .filter((s) => s.kind === 'Unparsed' && !placeholderAt(s))
@@ -115,17 +123,31 @@ function syntaxErrors(migrations: Migration[], known: Finding[]): Finding[] {
   );
 }
 
+const AS_MERGED =
+  'The replayed version is the one on the base branch, which production ran (the PR edits this file), and the line is that of the base version';
+
 export const replayGate: Gate = {
   id: 'replay',
   title: 'Replay',
   rules: Object.values(RULES),
   async run(ctx: GateContext): Promise<Finding[]> {
-    const all = [...ctx.merged, ...ctx.added];
+    // The PR's version first: a re-run Flyway repeatable shares its id and file with the merged one.
+    const all = [...ctx.added, ...ctx.merged];
     const tenantCount = Math.max(ctx.trace.pr.length, ctx.trace.merged.length);
+    const placeholderAt = placeholderIn(ctx.discovery.findings);
+    const edited = new Set(ctx.changed.map((c) => c.base.file));
+    const unparsed = (s: Statement) => s.kind === 'Unparsed';
     return [
       ...syntaxErrors(ctx.added, ctx.discovery.findings),
-      ...failures(ctx.trace.merged, ctx.merged, RULES.mergedFailed, ctx.trace.merged.length),
-      ...failures(ctx.trace.pr, all, RULES.failed, tenantCount),
+      // Merged migrations get no syntax-error finding: their failure is the finding.
+      ...failures(
+        ctx.trace.merged,
+        ctx.merged,
+        RULES.mergedFailed,
+        ctx.trace.merged.length,
+        (s) => unparsed(s) && placeholderAt(s),
+      ).map((f) => (edited.has(f.file!) ? { ...f, message: `${f.message}. ${AS_MERGED}` } : f)),
+      ...failures(ctx.trace.pr, all, RULES.failed, tenantCount, unparsed),
     ];
   },
 };

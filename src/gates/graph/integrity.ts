@@ -89,13 +89,34 @@ export function outOfOrderFindings(ctx: GateContext): Finding[] {
   return versioned(ctx.added)
     .filter((m) => compareSortKeys(m.sortKey, newest.sortKey) < 0)
     .map((m) =>
-      finding(GATE_ID, RULES.outOfOrder, {
-        file: m.file,
-        line: 1,
-        message: `new migration ${m.id} sorts before ${newest.id} (${newest.file}), the newest merged one; ${productionBehaviour(ctx.discovery.format, m, newest)}`,
-        help: `Renumber it after ${newest.id} (and its down with it) so that every database applies it last.`,
-      }),
+      ctx.discovery.format === 'flyway' && ctx.discovery.outOfOrder
+        ? flywayOutOfOrderAllowed(m, ctx.merged, newest)
+        : finding(GATE_ID, RULES.outOfOrder, {
+            file: m.file,
+            line: 1,
+            message: `new migration ${m.id} sorts before ${newest.id} (${newest.file}), the newest merged one; ${productionBehaviour(ctx.discovery.format, m, newest)}`,
+            help: `Renumber it after ${newest.id} (and its down with it) so that every database applies it last.`,
+          }),
     );
+}
+
+/**
+ * With outOfOrder=true Flyway applies it: production runs it after the merged versions above it,
+ * fresh databases run it before them.
+ */
+function flywayOutOfOrderAllowed(m: Migration, merged: Migration[], newest: Migration): Finding {
+  const later = versioned(merged).filter((x) => compareSortKeys(x.sortKey, m.sortKey) > 0);
+  const shown =
+    later.length > 4
+      ? [...later.slice(0, 3).map((x) => x.id), '…', newest.id]
+      : later.map((x) => x.id);
+  return finding(GATE_ID, RULES.outOfOrder, {
+    severity: 'warning',
+    file: m.file,
+    line: 1,
+    message: `new migration ${m.id} sorts before ${newest.id} (${newest.file}), the newest merged one; Flyway is configured with outOfOrder=true, so databases already at ${newest.id} (production) run ${m.id} after ${newest.id}, while fresh databases (CI, new tenants, restores) run it before ${shown.join(', ')}`,
+    help: `Make sure ${m.id} and the merged versions after it (${shown.join(', ')}) touch different objects, so that both orders give the same schema, or renumber it after ${newest.id} so that every database applies it last.`,
+  });
 }
 
 /** The first statement whose text differs, as the head has it. */
