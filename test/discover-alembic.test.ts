@@ -269,6 +269,8 @@ describe('version_locations', () => {
     expect(d.reason).toBe(
       'found env.py and 3 Alembic revision files in versions/, billing_versions/',
     );
+    // env.py does not set transaction_per_migration: the upgrade is one transaction.
+    expect(d.oneTransaction).toBe(true);
     expect(d.findings).toEqual([]);
     expect(d.migrations.map((m) => [m.id, m.file, m.up.statements[0]?.kind])).toEqual([
       ['3f2a9c1d0b7e', `${DIR}/versions/3f2a9c1d0b7e_create_accounts.py`, 'CreateStmt'],

@@ -131,3 +131,30 @@ describe('Drizzle discovery', () => {
     );
   });
 });
+
+describe('Drizzle deploys', () => {
+  const DIR = 'fixtures/formats/drizzle/enum-across-files/drizzle';
+
+  it('replays the pending migrations in one transaction, as drizzle-orm runs them', async () => {
+    const report = await runFixture(DIR, {
+      baseCount: 1,
+      tenantCount: 1,
+      topology: 'database',
+      gates: ['replay'],
+    });
+    expect(brief(report.findings)).toEqual([
+      {
+        gate: 'replay',
+        rule: 'migration-failed',
+        severity: 'blocker',
+        file: `${DIR}/0002_paused_index.sql`,
+        line: 1,
+        tenant: 'tenant_1',
+      },
+    ]);
+    expect(report.findings[0].message).toContain('unsafe use of new value "paused"');
+    expect(report.findings[0].message).toContain(
+      'drizzle-orm applies every pending migration in one transaction',
+    );
+  });
+});

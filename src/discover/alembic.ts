@@ -199,6 +199,13 @@ function configuredPython(settings?: GateSettings): string | undefined {
   return python ?? process.env.SCHEMAGATE_ALEMBIC_PYTHON ?? undefined;
 }
 
+/** env.py asks Alembic for one transaction per revision instead of one for the whole upgrade. */
+function transactionPerMigration(scriptLocation: string): boolean {
+  const env = join(scriptLocation, 'env.py');
+  if (!existsSync(env)) return false;
+  return /\btransaction_per_migration\s*=\s*True\b/.test(readFileSync(env, 'utf8'));
+}
+
 /**
  * Reads the revision graph and asks Alembic for each revision's SQL. `settings.alembic.python`
  * (or SCHEMAGATE_ALEMBIC_PYTHON) picks the interpreter.
@@ -235,7 +242,14 @@ export async function discoverAlembic(
     const downError = rendered.get(r.id)?.downError;
     if (downError) notes.push(`${r.file}: downgrade() has no SQL (${downError.split('\n')[0]})`);
   }
-  return { format: 'alembic', reason: '', migrations, findings: graph.findings, notes };
+  return {
+    format: 'alembic',
+    reason: '',
+    migrations,
+    oneTransaction: !transactionPerMigration(scriptLocation),
+    findings: graph.findings,
+    notes,
+  };
 }
 
 export const alembic: FormatModule = {

@@ -1,7 +1,7 @@
 /**
  * Drizzle Kit: `NNNN_<name>.sql` files whose statements are separated by
  * `--> statement-breakpoint`, run in the order of `meta/_journal.json` (its `entries[].idx` and
- * `tag`). drizzle-orm's migrator runs pending migrations statement by statement inside a
+ * `tag`). drizzle-orm's migrator runs all pending migrations statement by statement inside one
  * transaction. Only journal entries run: a file the journal does not list never runs, and an
  * entry without its file stops the migrator. An entry is pending only when its `when` is later
  * than the newest applied entry's (the graph gate checks the PR's entries against that).
@@ -176,6 +176,7 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
     format: 'drizzle',
     reason: '',
     migrations,
+    oneTransaction: true,
     findings,
     notes: ['Drizzle migrations have no down migrations: rollback is not replayed'],
   };

@@ -233,7 +233,8 @@ class Run {
     const tenants = await this.prTenants(ws);
     for (const t of tenants) {
       const preexisting = await preexistingRelations(ws, t);
-      const trace = await replayTenant(ws, t, plan.added, preexisting);
+      const oneTransaction = this.discovery?.oneTransaction ?? false;
+      const trace = await replayTenant(ws, t, plan.added, preexisting, oneTransaction);
       this.trace.pr.push(trace);
     }
     const failedOn = new Set(this.trace.pr.map((t) => t.failedMigration).filter(Boolean));

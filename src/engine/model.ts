@@ -134,6 +134,11 @@ export interface Discovery {
   reason: string;
   /** Ordered as the production tool would apply them. */
   migrations: Migration[];
+  /**
+   * The tool applies every pending migration of a deploy in one transaction (drizzle-orm's
+   * migrator; Alembic unless env.py sets transaction_per_migration): the PR's are replayed so.
+   */
+  oneTransaction?: boolean;
   /** Problems found while reading (unparseable SQL, orphan down files, journal mismatches...). */
   findings: Finding[];
   /** Notes for the report (e.g. "Prisma migrations have no downs"). */

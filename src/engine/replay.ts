@@ -40,6 +40,12 @@ export interface ScriptResult {
   failed: boolean;
 }
 
+/** Whether a transaction block is open, and the locks already seen in it. */
+interface TransactionState {
+  inTx: boolean;
+  seen: Set<string>;
+}
+
 export class ScriptRunner {
   private pid = 0;
 
@@ -64,26 +70,61 @@ export class ScriptRunner {
     afterStatement?: AfterStatement,
   ): Promise<ScriptResult> {
     const wrap = toolOpensTransaction(script);
-    const traces: StatementTrace[] = [];
-    let inTx = false;
-    if (wrap) {
-      await this.client.query('begin');
-      inTx = true;
+    const state: TransactionState = { inTx: wrap, seen: new Set() };
+    if (wrap) await this.client.query('begin');
+    const result = await this.runStatements(migration, script, state, afterStatement);
+    if (!result.failed && state.inTx) {
+      // A block the script opened and left open is committed: what it did stays for the next.
+      if (wrap) await this.client.query('commit');
+      else await this.client.query('commit').catch(() => {});
     }
-    const seen = new Set<string>();
+    return result;
+  }
+
+  /**
+   * Runs the up scripts of several migrations the way a tool that applies every pending
+   * migration in one transaction does (drizzle-orm's migrator; Alembic unless
+   * transaction_per_migration is set): one BEGIN before the first, one COMMIT after the last, and
+   * a failure rolls all of them back. Returns the id of the migration that failed.
+   */
+  async runInOneTransaction(
+    migrations: Migration[],
+  ): Promise<{ traces: StatementTrace[]; failed?: string }> {
+    const state: TransactionState = { inTx: true, seen: new Set() };
+    const traces: StatementTrace[] = [];
+    await this.client.query('begin');
+    for (const m of migrations) {
+      const result = await this.runStatements(m, m.up, state);
+      traces.push(...result.traces);
+      if (result.failed) return { traces, failed: m.id };
+    }
+    if (state.inTx) await this.client.query('commit');
+    return { traces };
+  }
+
+  /** The statements of one script in the transaction state the caller set up; rolls back on error. */
+  private async runStatements(
+    migration: Migration,
+    script: Script,
+    state: TransactionState,
+    afterStatement?: AfterStatement,
+  ): Promise<ScriptResult> {
+    const traces: StatementTrace[] = [];
+    const { seen } = state;
     for (const [index, stmt] of script.statements.entries()) {
       const control = transactionControl(stmt);
-      const single = !inTx && control === undefined && !cannotRunInTransaction(stmt);
+      const single = !state.inTx && control === undefined && !cannotRunInTransaction(stmt);
       if (single) await this.client.query('begin');
-      const trace = await this.runStatement(migration, stmt, index, inTx || single, seen);
+      const trace = await this.runStatement(migration, stmt, index, state.inTx || single, seen);
       traces.push(trace);
-      if (control === 'begin') inTx = true;
+      if (control === 'begin') state.inTx = true;
       if (control === 'commit' || control === 'rollback') {
-        inTx = false;
+        state.inTx = false;
         seen.clear();
       }
       if (trace.error) {
         await this.client.query('rollback').catch(() => {});
+        state.inTx = false;
         return { traces, failed: true };
       }
       await afterStatement?.(trace);
@@ -92,8 +133,6 @@ export class ScriptRunner {
         seen.clear();
       }
     }
-    if (wrap && inTx) await this.client.query('commit');
-    else if (inTx) await this.client.query('commit').catch(() => {});
     return { traces, failed: false };
   }
 

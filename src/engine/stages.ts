@@ -18,6 +18,7 @@ export async function replayTenant(
   tenant: TenantHandle,
   migrations: Migration[],
   preexisting: Set<number>,
+  oneTransaction = false,
 ): Promise<TenantTrace> {
   const trace: TenantTrace = {
     tenant: tenant.name,
@@ -34,6 +35,12 @@ export async function replayTenant(
       sharedSchema: ws.sharedSchema(),
     });
     await runner.init();
+    if (oneTransaction && migrations.length > 1) {
+      const result = await runner.runInOneTransaction(migrations);
+      trace.statements.push(...result.traces);
+      if (result.failed) trace.failedMigration = result.failed;
+      return trace;
+    }
     for (const m of migrations) {
       const result = await runner.run(m, m.up);
       trace.statements.push(...result.traces);

@@ -1,4 +1,4 @@
-import type { Finding, Migration, Statement } from '../engine/model.js';
+import type { Finding, Format, Migration, Statement } from '../engine/model.js';
 import type { StatementTrace, TenantTrace } from '../engine/trace.js';
 import { errorLine } from '../engine/tracer.js';
 import { finding, type Gate, type GateContext, type RuleMeta } from './gate.js';
@@ -147,7 +147,26 @@ export const replayGate: Gate = {
         ctx.trace.merged.length,
         (s) => unparsed(s) && placeholderAt(s),
       ).map((f) => (edited.has(f.file!) ? { ...f, message: `${f.message}. ${AS_MERGED}` } : f)),
-      ...failures(ctx.trace.pr, all, RULES.failed, tenantCount, unparsed),
+      ...failures(ctx.trace.pr, all, RULES.failed, tenantCount, unparsed).map((f) =>
+        inOneTransaction(ctx, f),
+      ),
     ];
   },
 };
+
+const ONE_TRANSACTION: Partial<Record<Format, string>> = {
+  drizzle: 'drizzle-orm applies every pending migration in one transaction',
+  alembic: 'Alembic runs the whole upgrade in one transaction (transaction_per_migration is off)',
+};
+
+/** A PR failure that only happens because earlier pending migrations share its transaction. */
+function inOneTransaction(ctx: GateContext, f: Finding): Finding {
+  const index = ctx.added.findIndex((m) => m.up.file === f.file);
+  const why = ONE_TRANSACTION[ctx.discovery.format];
+  if (!ctx.discovery.oneTransaction || index < 1 || !why) return f;
+  const earlier = ctx.added.slice(0, index).map((m) => m.id);
+  return {
+    ...f,
+    message: `${f.message}. ${why}: ${earlier.join(', ')} ran in the same transaction before it, and a failure rolls them all back`,
+  };
+}
