@@ -51,6 +51,21 @@ describe('bad input', () => {
     );
   });
 
+  it('reads plain files with .down.sql companions as plain, not golang-migrate', async () => {
+    const repo = tempRepo({
+      'db/sql/001_accounts.sql': 'CREATE TABLE accounts (id bigint PRIMARY KEY);\n',
+      'db/sql/001_accounts.down.sql': 'DROP TABLE accounts;\n',
+      'db/sql/002_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n',
+    });
+    dispose = repo.dispose;
+    const d = await discoverMigrations(repo.root, 'db/sql', 'auto');
+    expect(d.format).toBe('plain');
+    expect(d.migrations.map((m) => [m.id, m.down?.file])).toEqual([
+      ['001_accounts', 'db/sql/001_accounts.down.sql'],
+      ['002_users', undefined],
+    ]);
+  });
+
   it('names an empty directory', async () => {
     const repo = tempRepo({});
     dispose = repo.dispose;

@@ -42,7 +42,8 @@ async function namedFiles(abs: string): Promise<NamedFile[]> {
 
 async function detect(dir: string): Promise<string | undefined> {
   const files = await namedFiles(dir);
-  if (files.length === 0) return undefined;
+  // `.down.sql` companions alone are plain ordered SQL with downs, not golang-migrate.
+  if (!files.some((f) => f.direction === 'up')) return undefined;
   return `found ${files.length} files named {version}_{title}.up.sql or .down.sql`;
 }
 
