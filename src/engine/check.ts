@@ -8,7 +8,7 @@ import { discoverMigrations } from '../discover/index.js';
 import { flywayConfigFiles } from '../discover/flyway-placeholders.js';
 import { InputError, InfrastructureError, getErrorMessage } from './errors.js';
 import type { Logger } from './logger.js';
-import type { Discovery, Finding, Migration } from './model.js';
+import type { Discovery, Finding, GateId, Migration } from './model.js';
 import type { Options } from './options.js';
 import { materializeAt, resolveBase, splitByCount, splitPlan, type Plan } from './plan.js';
 import {
@@ -65,7 +65,6 @@ class Run {
   cluster?: Cluster;
   tenantsValidated = 0;
   applied = 0;
-  gatesPassed = 0;
   trace: ReplayTrace = { merged: [], pr: [] };
   readonly replicaNodes: ReplicaNode[] = [];
   error?: { message: string; exitCode: number };
@@ -183,7 +182,6 @@ class Run {
     const ctx = this.context(ws, plan, tenants, before, after);
     const gateFindings = await runGates(ctx, this.options.gates, (gate, found, ms, details) => {
       const status = gateStatus(gate.id, found);
-      if (status === 'ok') this.gatesPassed++;
       this.steps.push({
         action: `gate ${gate.id}`,
         status,
@@ -312,6 +310,8 @@ class Run {
       : this.findings;
     const findings = sortFindings(all);
     const counts = countFindings(findings);
+    const steps = this.steps.map((step) => gateStepAfterSuppression(step, findings));
+    const gatesPassed = steps.filter((s) => s.action.startsWith('gate ') && s.status === 'ok');
     const status = this.error ? 'error' : reachesFailOn(findings, 'blocker') ? 'blocked' : 'passed';
     const c = this.cluster;
     return {
@@ -333,7 +333,7 @@ class Run {
         ? { format: { name: this.discovery.format, reason: this.discovery.reason } }
         : {}),
       migrations: this.migrationList(),
-      steps: this.steps,
+      steps,
       findings,
       trace: this.trace.pr[0]?.statements,
       notes: this.notes,
@@ -341,7 +341,7 @@ class Run {
         ...counts,
         migrationsApplied: this.applied,
         tenantsValidated: this.tenantsValidated,
-        gatesPassed: this.gatesPassed,
+        gatesPassed: gatesPassed.length,
       },
       ...(this.error ? { error: this.error } : {}),
     };
@@ -366,6 +366,21 @@ class Run {
     for (const m of p?.removed ?? []) rows.push(row(m, 'removed'));
     return rows;
   }
+}
+
+/**
+ * A gate's step as the report's findings have it: after suppressions and overrides, and with the
+ * findings discovery made for that gate (journal, revision graph, placeholders).
+ */
+function gateStepAfterSuppression(step: Step, findings: Finding[]): Step {
+  const gate = /^gate (\S+)$/.exec(step.action)?.[1] as GateId | undefined;
+  if (!gate) return step;
+  const mine = findings.filter((f) => f.gate === gate);
+  return {
+    ...step,
+    status: gateStatus(gate, mine),
+    details: step.details.replace(/^\d+ finding\(s\)/, `${mine.length} finding(s)`),
+  };
 }
 
 /** Files outside the migration directory that discovery of some formats needs at the base. */
