@@ -29,10 +29,14 @@ describe('constraints and columns', () => {
     const { findings } = await runLocks(cluster, 'foreign-key-without-not-valid');
     expect(placed(findings)).toEqual([
       'constraint-without-not-valid warning foreign-key-without-not-valid/000002_orders_reviewer.up.sql:1-2',
+      'missing-lock-timeout warning foreign-key-without-not-valid/000002_orders_reviewer.up.sql:1-2',
     ]);
     const { text, tables } = splitWait(findings[0].message);
     expect(text).toBe(
       'ADD CONSTRAINT orders_reviewer_fk FOREIGN KEY on pre-existing table orders without NOT VALID checks every existing row while holding SHARE ROW EXCLUSIVE (writes wait).',
+    );
+    expect(splitWait(findings[1].message).text).toBe(
+      'ALTER TABLE orders requests SHARE ROW EXCLUSIVE on pre-existing tables orders, users with no lock_timeout set earlier in the migration: while it waits for a long transaction that wrote to orders, users, every new INSERT, UPDATE and DELETE on orders, users queues behind it.',
     );
     expect(tables).toBe('orders, users');
     expect(findings[0].help).toBe(

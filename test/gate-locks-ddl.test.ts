@@ -17,21 +17,40 @@ afterAll(async () => {
 describe('non-concurrent DDL', () => {
   it('warns about CREATE INDEX without CONCURRENTLY, and blocks when configured', async () => {
     const { findings } = await runLocks(cluster, 'non-concurrent-index');
+    // The SHARE lock also queues writes while it waits: without lock_timeout that is reported too.
     expect(placed(findings)).toEqual([
+      'missing-lock-timeout warning non-concurrent-index/000002_index_orders_total.up.sql:1-1',
       'non-concurrent-index warning non-concurrent-index/000002_index_orders_total.up.sql:1-1',
     ]);
-    expect(splitWait(findings[0].message).text).toBe(
+    expect(splitWait(findings[1].message).text).toBe(
       'CREATE INDEX orders_total_idx on pre-existing table orders without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on orders waits.',
     );
-    expect(findings[0].help).toBe(
+    expect(findings[1].help).toBe(
       'Use the CONCURRENTLY form and put it alone in its own migration file (golang-migrate runs a single-statement file without a transaction block).',
+    );
+    expect(splitWait(findings[0].message).text).toBe(
+      'CREATE INDEX orders_total_idx requests SHARE on pre-existing table orders with no lock_timeout set earlier in the migration: while it waits for a long transaction that wrote to orders, every new INSERT, UPDATE and DELETE on orders queues behind it.',
+    );
+    expect(findings[0].help).toBe(
+      "Start the migration with `SET lock_timeout = '5s'` (or `SET LOCAL` inside its transaction) and retry the migration when it times out. The CONCURRENTLY form takes a lock that does not block writes.",
     );
     const strict = await runLocks(cluster, 'non-concurrent-index', {
       settings: { locks: { nonConcurrentIndex: 'blocker' } } as never,
     });
     expect(placed(strict.findings)).toEqual([
       'non-concurrent-index blocker non-concurrent-index/000002_index_orders_total.up.sql:1-1',
+      'missing-lock-timeout warning non-concurrent-index/000002_index_orders_total.up.sql:1-1',
     ]);
+  });
+
+  it('names a unique index as CREATE UNIQUE INDEX', async () => {
+    const { findings } = await runLocks(cluster, 'non-concurrent-unique-index');
+    expect(placed(findings)).toEqual([
+      'non-concurrent-index warning non-concurrent-unique-index/000002_unique_email.up.sql:3-3',
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'CREATE UNIQUE INDEX users_email_idx on pre-existing table users without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on users waits.',
+    );
   });
 
   it('warns about DROP INDEX without CONCURRENTLY', async () => {
@@ -50,9 +69,13 @@ describe('non-concurrent DDL', () => {
   it('warns about REINDEX without CONCURRENTLY (its index rebuild is not a table rewrite)', async () => {
     const { findings } = await runLocks(cluster, 'non-concurrent-reindex');
     expect(placed(findings)).toEqual([
+      'missing-lock-timeout warning non-concurrent-reindex/000002_reindex_orders.up.sql:1-1',
       'non-concurrent-index warning non-concurrent-reindex/000002_reindex_orders.up.sql:1-1',
     ]);
     expect(splitWait(findings[0].message).text).toBe(
+      'REINDEX TABLE orders requests SHARE on pre-existing table orders with no lock_timeout set earlier in the migration: while it waits for a long transaction that wrote to orders, every new INSERT, UPDATE and DELETE on orders queues behind it.',
+    );
+    expect(splitWait(findings[1].message).text).toBe(
       'REINDEX TABLE orders without CONCURRENTLY blocks writes to orders and reads that use the index while it rebuilds.',
     );
   });

@@ -22,6 +22,8 @@ describe('safe recipes pass', () => {
     'safe-constant-default',
     'safe-new-table-with-indexes',
     'safe-set-not-null-after-check',
+    // ACCESS EXCLUSIVE held over catalog-only DDL and statements on new tables only.
+    'safe-catalog-only-while-locked',
   ])('%s', async (scenario) => {
     const { report, findings } = await runLocks(cluster, scenario);
     expect(report.findings.filter((f) => f.gate === 'replay')).toEqual([]);

@@ -7,6 +7,7 @@ import { parseLocksSettings } from '../src/gates/locks/config.js';
 import { transactionLayout } from '../src/gates/locks/transactions.js';
 import { lockTimeoutSetting, relationsIn, statementLabel } from '../src/gates/locks/ast.js';
 import { Scope } from '../src/gates/locks/scope.js';
+import { blocksWrites, modeName, strongestBlocking } from '../src/gates/locks/lock-modes.js';
 import { blockingStatement } from '../src/gates/locks/workload.js';
 import type { StatementTrace } from '../src/engine/trace.js';
 
@@ -105,6 +106,45 @@ describe('statement readers', () => {
         .sort(),
     ).toEqual(['.orders', '.users', 'app.plans']);
     expect(statementLabel(update)).toBe('UPDATE orders');
+  });
+
+  it('labels unique indexes, triggers and new tables by name', () => {
+    const label = (sql: string) => statementLabel(splitStatements(sql, 'm.sql')[0]);
+    expect(label('create unique index users_email_idx on users (email)')).toBe(
+      'CREATE UNIQUE INDEX users_email_idx',
+    );
+    expect(label('create index on users (email)')).toBe('CREATE INDEX');
+    expect(
+      label('create trigger users_touch before update on users for each row execute function f()'),
+    ).toBe('CREATE TRIGGER users_touch');
+    expect(label('create table invoices (id bigint)')).toBe('CREATE TABLE invoices');
+  });
+});
+
+describe('lock modes', () => {
+  it('names modes as Postgres documents them and knows which block writes', () => {
+    expect(modeName('ShareRowExclusiveLock')).toBe('SHARE ROW EXCLUSIVE');
+    expect(modeName('AccessExclusiveLock')).toBe('ACCESS EXCLUSIVE');
+    expect(blocksWrites('ShareLock')).toBe(true);
+    expect(blocksWrites('ShareUpdateExclusiveLock')).toBe(false);
+    expect(blocksWrites('RowExclusiveLock')).toBe(false);
+  });
+
+  it('picks the strongest write-blocking mode and the tables that got it', () => {
+    expect(
+      strongestBlocking([
+        { table: 'a', mode: 'ShareRowExclusiveLock' },
+        { table: 'b', mode: 'AccessExclusiveLock' },
+        { table: 'c', mode: 'ShareUpdateExclusiveLock' },
+      ]),
+    ).toEqual({ mode: 'AccessExclusiveLock', tables: ['b'] });
+    expect(
+      strongestBlocking([
+        { table: 'a', mode: 'ShareRowExclusiveLock' },
+        { table: 'b', mode: 'ShareRowExclusiveLock' },
+      ]),
+    ).toEqual({ mode: 'ShareRowExclusiveLock', tables: ['a', 'b'] });
+    expect(strongestBlocking([{ table: 'a', mode: 'ShareUpdateExclusiveLock' }])).toBeUndefined();
   });
 });
 

@@ -51,16 +51,6 @@ describe('rewrites', () => {
 });
 
 describe('held and stacked locks', () => {
-  it('warns when ACCESS EXCLUSIVE stays held over later statements', async () => {
-    const { findings } = await runLocks(cluster, 'exclusive-lock-held');
-    expect(placed(findings)).toEqual([
-      'exclusive-lock-held warning exclusive-lock-held/000002_add_nickname.up.sql:3-3',
-    ]);
-    expect(splitWait(findings[0].message).text).toBe(
-      'ALTER TABLE users takes ACCESS EXCLUSIVE on pre-existing table users and keeps it while 1 more statement of the same transaction runs (to line 5).',
-    );
-  });
-
   it('blocks when a later statement of the transaction scans a pre-existing table', async () => {
     const { findings } = await runLocks(cluster, 'exclusive-lock-held-during-backfill');
     expect(placed(findings)).toEqual([
@@ -77,8 +67,37 @@ describe('held and stacked locks', () => {
       'exclusive-lock-held warning multiple-exclusive-locks/000002_add_columns.up.sql:3-3',
       'multiple-exclusive-locks warning multiple-exclusive-locks/000002_add_columns.up.sql:5-5',
     ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'ALTER TABLE users takes ACCESS EXCLUSIVE on pre-existing table users and keeps it while 1 more statement of the same transaction runs (to line 5). Meanwhile line 5 requests ACCESS EXCLUSIVE on orders, which first waits for every running query on orders, so the lock is held for that whole time.',
+    );
     expect(splitWait(findings[1].message).text).toBe(
       'One transaction holds ACCESS EXCLUSIVE on several pre-existing tables: users (line 3), orders (line 5). Queries on all of them wait until it commits, and other sessions locking them in another order deadlock.',
+    );
+  });
+
+  it('names every kind of long work done under the lock, and not a single-row INSERT', async () => {
+    const { findings } = await runLocks(cluster, 'exclusive-lock-held-long-work');
+    expect(placed(findings)).toEqual([
+      'exclusive-lock-held blocker exclusive-lock-held-long-work/000002_users_score.up.sql:3-3',
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'ALTER TABLE users takes ACCESS EXCLUSIVE on pre-existing table users and keeps it while 3 more statements of the same transaction run (to line 13). Meanwhile line 5 scans users; line 7 writes orders, so the lock is held for that whole time.',
+    );
+  });
+
+  it('counts only the statements that ran before the migration failed', async () => {
+    const { report, findings } = await runLocks(cluster, 'exclusive-lock-held-after-failure');
+    const file = 'exclusive-lock-held-after-failure/000002_add_nickname.up.sql';
+    expect(report.findings.filter((f) => f.gate === 'replay').map((f) => [f.rule, f.line])).toEqual(
+      [['migration-failed', 7]],
+    );
+    expect(placed(findings)).toEqual([
+      `exclusive-lock-held blocker ${file}:3-3`,
+      `add-not-null-column-without-default blocker ${file}:7-7`,
+      `non-concurrent-index warning ${file}:9-9`,
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'ALTER TABLE users takes ACCESS EXCLUSIVE on pre-existing table users and keeps it while 1 more statement of the same transaction runs (to line 5). Meanwhile line 5 reads users, so the lock is held for that whole time.',
     );
   });
 
@@ -90,6 +109,29 @@ describe('held and stacked locks', () => {
     ]);
     expect(splitWait(findings[0].message).text).toBe(
       'ALTER TABLE users requests ACCESS EXCLUSIVE on pre-existing table users with no lock_timeout set earlier in the migration: while it waits behind a long query, every new query on users queues behind it.',
+    );
+  });
+
+  it('warns about any lock that blocks writes, and about a lock_timeout set to 0', async () => {
+    const { findings } = await runLocks(cluster, 'missing-lock-timeout-write-locks');
+    const dir = 'missing-lock-timeout-write-locks';
+    expect(placed(findings)).toEqual([
+      `missing-lock-timeout warning ${dir}/000002_touch_orders.up.sql:9-11`,
+      `missing-lock-timeout warning ${dir}/000003_create_invoices.up.sql:1-5`,
+      `missing-lock-timeout warning ${dir}/000004_add_nickname.up.sql:3-3`,
+      `missing-lock-timeout warning ${dir}/000005_add_coupon.up.sql:4-4`,
+    ]);
+    expect(findings.map((f) => splitWait(f.message).text)).toEqual([
+      'CREATE TRIGGER orders_touch requests SHARE ROW EXCLUSIVE on pre-existing table orders with no lock_timeout set earlier in the migration: while it waits for a long transaction that wrote to orders, every new INSERT, UPDATE and DELETE on orders queues behind it.',
+      'CREATE TABLE invoices requests SHARE ROW EXCLUSIVE on pre-existing table orders with no lock_timeout set earlier in the migration: while it waits for a long transaction that wrote to orders, every new INSERT, UPDATE and DELETE on orders queues behind it.',
+      'ALTER TABLE users requests ACCESS EXCLUSIVE on pre-existing table users after `SET lock_timeout = 0` at line 1, which disables the timeout: while it waits behind a long query, every new query on users queues behind it.',
+      'ALTER TABLE orders requests ACCESS EXCLUSIVE on pre-existing table orders after `SET LOCAL lock_timeout = 0` at line 2, which disables the timeout: while it waits behind a long query, every new query on orders queues behind it.',
+    ]);
+    expect(findings[0].help).toBe(
+      "Start the migration with `SET lock_timeout = '5s'` (or `SET LOCAL` inside its transaction) and retry the migration when it times out.",
+    );
+    expect(findings[2].help).toBe(
+      "Set a bounded timeout instead, such as `SET lock_timeout = '5s'`, and retry the migration when it times out.",
     );
   });
 });

@@ -110,14 +110,17 @@ export function sqlHead(sql: string): string {
   return text.length > 70 ? `${text.slice(0, 67)}...` : text;
 }
 
-/** A short name of the statement for messages: `ALTER TABLE users`, `CREATE INDEX`. */
+/** A short name of the statement for messages: `ALTER TABLE users`, `CREATE UNIQUE INDEX x`. */
 export function statementLabel(stmt: Statement): string {
   const relation = rangeVar(stmt.ast?.relation);
   const on = relation ? ` ${display(relation)}` : '';
+  const a = stmt.ast ?? {};
   const labels: Record<string, string> = {
     AlterTableStmt: `ALTER TABLE${on}`,
     ClusterStmt: `CLUSTER${on}`,
-    IndexStmt: `CREATE INDEX${stmt.ast?.idxname ? ` ${stmt.ast.idxname}` : ''}`,
+    CreateStmt: `CREATE TABLE${on}`,
+    CreateTrigStmt: `CREATE TRIGGER ${a.trigname ?? ''}`.trim(),
+    IndexStmt: `CREATE ${a.unique ? 'UNIQUE ' : ''}INDEX${a.idxname ? ` ${a.idxname}` : ''}`,
     RenameStmt: `ALTER TABLE${on}`,
     UpdateStmt: `UPDATE${on}`,
     DeleteStmt: `DELETE FROM${on}`,

@@ -12,7 +12,7 @@ export const LOCK_RULES = {
     id: 'exclusive-lock-held',
     severity: 'warning',
     summary:
-      'ACCESS EXCLUSIVE on a pre-existing table is held while the transaction runs more statements.',
+      'ACCESS EXCLUSIVE on a pre-existing table is held while the same transaction backfills, scans, builds an index or waits for another table.',
   },
   nonConcurrentIndex: {
     id: 'non-concurrent-index',
@@ -65,7 +65,7 @@ export const LOCK_RULES = {
     id: 'missing-lock-timeout',
     severity: 'warning',
     summary:
-      'ACCESS EXCLUSIVE is requested on a pre-existing table without a lock_timeout set first.',
+      'A lock that blocks writes (SHARE or stronger) is requested on a pre-existing table without a lock_timeout set first.',
   },
   multipleExclusiveLocks: {
     id: 'multiple-exclusive-locks',

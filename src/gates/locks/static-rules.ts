@@ -40,7 +40,8 @@ function nonConcurrentIndex(sc: StatementContext): Finding[] {
     const table = scope.table(rangeVar(a.relation));
     if (!table) return [];
     const name = a.idxname ? `${a.idxname} ` : '';
-    const message = `CREATE INDEX ${name}on pre-existing table ${bare(table)} without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on ${bare(table)} waits.`;
+    const unique = a.unique ? 'UNIQUE ' : '';
+    const message = `CREATE ${unique}INDEX ${name}on pre-existing table ${bare(table)} without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on ${bare(table)} waits.`;
     return [at(sc, R.nonConcurrentIndex, message, help, { severity })];
   }
   if (stmt.kind === 'DropStmt' && a.removeType === 'OBJECT_INDEX' && !a.concurrent) {

@@ -1,13 +1,8 @@
 import type { Finding, Statement } from '../../engine/model.js';
-import {
-  alterCmds,
-  concurrentStatement,
-  lockTimeoutSetting,
-  relationsIn,
-  rangeVar,
-  statementLabel,
-} from './ast.js';
+import { concurrentStatement, lockTimeoutSetting, sqlHead, statementLabel } from './ast.js';
 import { at, type StatementContext } from './context.js';
+import { workWhileHeld, type HeldWork } from './held-work.js';
+import { modeName, strongestBlocking, tableLocks } from './lock-modes.js';
 import { LOCK_RULES as R } from './rules.js';
 import { bare, outsideTransactionHint } from './static-rules.js';
 
@@ -64,48 +59,29 @@ export function refusedByTransaction(sc: StatementContext, earlier: Statement[])
   return [];
 }
 
-/** Whether a statement reads or rewrites a whole pre-existing table. */
-function scanOf(sc: StatementContext): string | undefined {
-  const { stmt, scope } = sc;
-  const a = stmt.ast ?? {};
-  if (sc.trace?.rewritten.length && stmt.kind !== 'TruncateStmt')
-    return `rewrites ${sc.trace.rewritten.join(', ')}`;
-  const dml = ['UpdateStmt', 'DeleteStmt', 'SelectStmt', 'CreateTableAsStmt', 'MergeStmt'];
-  const read = dml.includes(stmt.kind)
-    ? relationsIn(a)
-    : stmt.kind === 'InsertStmt'
-      ? relationsIn(a.selectStmt)
-      : [];
-  const scanned = read.map((r) => scope.table(r)).find(Boolean);
-  if (scanned) return `reads ${bare(scanned)}`;
-  const table = scope.table(rangeVar(a.relation));
-  if (!table) return undefined;
-  if (stmt.kind === 'IndexStmt') return `scans ${bare(table)} to build an index`;
-  const scanning = alterCmds(stmt).find(
-    (c) =>
-      c.subtype === 'AT_ValidateConstraint' ||
-      (c.subtype === 'AT_SetNotNull' && !scope.hasValidatedNotNullCheck(table, c.name ?? '')) ||
-      (c.subtype === 'AT_AddConstraint' &&
-        !c.def?.Constraint?.skip_validation &&
-        c.def?.Constraint?.contype !== 'CONSTR_DEFAULT'),
-  );
-  return scanning ? `scans ${bare(table)}` : undefined;
-}
-
 interface HeldLock {
   sc: StatementContext;
+  /** Scope keys of the pre-existing tables it locked. */
   tables: string[];
+  /** Later statements of the transaction that ran. */
   later: Statement[];
-  scans: string[];
+  work: Array<HeldWork & { line: number }>;
+}
+
+/** The lock_timeout in effect, and the statement that set it (none: never set). */
+interface Timeout {
+  enabled: boolean;
+  by?: Statement;
 }
 
 /**
- * Follows one script statement by statement: which pre-existing tables each transaction holds
- * ACCESS EXCLUSIVE on, what runs while they are held, and whether lock_timeout is set.
+ * Follows one script statement by statement, over the statements that ran: which pre-existing
+ * tables each transaction holds ACCESS EXCLUSIVE on, what runs while they are held, and whether
+ * lock_timeout bounds the wait of a lock that blocks writes.
  */
 export class TransactionWatch {
-  private sessionTimeout = false;
-  private readonly localTimeout = new Set<number>();
+  private session: Timeout = { enabled: false };
+  private readonly local = new Map<number, Timeout>();
   private timeoutReported = false;
   private readonly exclusive = new Map<number, Array<{ table: string; line: number }>>();
   private readonly multipleReported = new Set<number>();
@@ -116,18 +92,20 @@ export class TransactionWatch {
   observe(sc: StatementContext): void {
     const group = sc.layout.group[sc.index];
     if (this.held && sc.layout.group[this.held.sc.index] !== group) this.flushHeld();
+    // A statement that did not run (after a failure) or failed holds and waits for nothing.
+    if (!sc.trace || sc.trace.error) return;
     this.trackTimeout(sc, group);
     if (sc.stmt.kind === 'TransactionStmt' || sc.stmt.kind === 'VariableSetStmt') return;
     const tables = this.exclusiveTables(sc);
     if (this.held) {
       this.held.later.push(sc.stmt);
-      const scan = scanOf(sc);
-      if (scan) this.held.scans.push(`line ${sc.stmt.line} ${scan}`);
+      const work = workWhileHeld(sc, new Set(this.held.tables));
+      if (work) this.held.work.push({ ...work, line: sc.stmt.line });
     }
+    this.checkTimeout(sc, group);
     if (tables.length === 0) return;
-    this.checkTimeout(sc, group, tables);
-    this.checkMultiple(sc, group, tables);
-    if (!this.held) this.held = { sc, tables, later: [], scans: [] };
+    this.checkMultiple(sc, group, tables.map(bare));
+    if (!this.held) this.held = { sc, tables, later: [], work: [] };
   }
 
   finish(): Finding[] {
@@ -136,31 +114,51 @@ export class TransactionWatch {
   }
 
   private exclusiveTables(sc: StatementContext): string[] {
-    const locks = sc.trace?.locks ?? [];
-    const keys = locks
-      .filter((l) => l.mode === 'AccessExclusiveLock' && l.preexisting)
-      .map((l) => sc.scope.traceKey(l.relation))
-      .filter((k) => sc.scope.isTable(k));
-    return [...new Set(keys)].map(bare);
+    return tableLocks(sc)
+      .filter((l) => l.mode === 'AccessExclusiveLock')
+      .map((l) => l.table);
   }
 
   private trackTimeout(sc: StatementContext, group: number): void {
     const setting = lockTimeoutSetting(sc.stmt);
     if (!setting) return;
-    // SET LOCAL outside a transaction block has no effect.
-    if (setting.local && sc.layout.inBlock[sc.index]) {
-      if (setting.enabled) this.localTimeout.add(group);
-      else this.localTimeout.delete(group);
-    } else if (!setting.local) this.sessionTimeout = setting.enabled;
+    const timeout = { enabled: setting.enabled, by: sc.stmt };
+    // SET LOCAL outside a transaction block has no effect; a plain SET replaces a SET LOCAL.
+    if (setting.local && sc.layout.inBlock[sc.index]) this.local.set(group, timeout);
+    else if (!setting.local) {
+      this.session = timeout;
+      this.local.delete(group);
+    }
   }
 
-  private checkTimeout(sc: StatementContext, group: number, tables: string[]): void {
-    if (this.timeoutReported || this.sessionTimeout || this.localTimeout.has(group)) return;
+  private checkTimeout(sc: StatementContext, group: number): void {
+    const blocking = strongestBlocking(tableLocks(sc));
+    const timeout = this.local.get(group) ?? this.session;
+    if (!blocking || this.timeoutReported || timeout.enabled) return;
     this.timeoutReported = true;
-    const message = `${statementLabel(sc.stmt)} requests ACCESS EXCLUSIVE on pre-existing table ${tables.join(', ')} with no lock_timeout set earlier in the migration: while it waits behind a long query, every new query on ${tables.join(', ')} queues behind it.`;
-    const help =
-      "Start the migration with `SET lock_timeout = '5s'` (or `SET LOCAL` inside its transaction) and retry the migration when it times out.";
-    this.out.push(at(sc, R.missingLockTimeout, message, help));
+    const list = blocking.tables.map(bare).join(', ');
+    const what = `${statementLabel(sc.stmt)} requests ${modeName(blocking.mode)} on pre-existing table${blocking.tables.length > 1 ? 's' : ''} ${list}`;
+    const why = timeout.by
+      ? ` after ${disabledBy(timeout.by)}`
+      : ' with no lock_timeout set earlier in the migration';
+    const effect =
+      blocking.mode === 'AccessExclusiveLock'
+        ? `while it waits behind a long query, every new query on ${list} queues behind it.`
+        : `while it waits for a long transaction that wrote to ${list}, every new INSERT, UPDATE and DELETE on ${list} queues behind it.`;
+    const fix = timeout.by
+      ? "Set a bounded timeout instead, such as `SET lock_timeout = '5s'`,"
+      : "Start the migration with `SET lock_timeout = '5s'` (or `SET LOCAL` inside its transaction)";
+    const concurrent = nonConcurrentIndexBuild(sc)
+      ? ' The CONCURRENTLY form takes a lock that does not block writes.'
+      : '';
+    this.out.push(
+      at(
+        sc,
+        R.missingLockTimeout,
+        `${what}${why}: ${effect}`,
+        `${fix} and retry the migration when it times out.${concurrent}`,
+      ),
+    );
   }
 
   private checkMultiple(sc: StatementContext, group: number, tables: string[]): void {
@@ -183,18 +181,18 @@ export class TransactionWatch {
     );
   }
 
+  /** Reported only when a later statement does long work or waits: catalog-only DDL does not. */
   private flushHeld(): void {
     const held = this.held;
     this.held = undefined;
-    if (!held || held.later.length === 0) return;
-    const last = held.later[held.later.length - 1];
-    const severity = held.scans.length ? 'blocker' : undefined;
-    const scans = held.scans.length
-      ? ` Meanwhile ${held.scans.join('; ')}, so the lock is held for that whole time.`
-      : '';
-    const message = `${statementLabel(held.sc.stmt)} takes ACCESS EXCLUSIVE on pre-existing table ${held.tables.join(', ')} and keeps it while ${held.later.length} more statement${held.later.length > 1 ? 's' : ''} of the same transaction ${held.later.length > 1 ? 'run' : 'runs'} (to line ${last.line}).${scans}`;
+    if (!held || held.work.length === 0) return;
+    const n = held.later.length;
+    const last = held.later[n - 1];
+    const severity = held.work.some((w) => w.long) ? 'blocker' : undefined;
+    const work = held.work.map((w) => `line ${w.line} ${w.text}`).join('; ');
+    const message = `${statementLabel(held.sc.stmt)} takes ACCESS EXCLUSIVE on pre-existing table ${held.tables.map(bare).join(', ')} and keeps it while ${n} more statement${n > 1 ? 's' : ''} of the same transaction ${n > 1 ? 'run' : 'runs'} (to line ${last.line}). Meanwhile ${work}, so the lock is held for that whole time.`;
     const help =
-      'Commit right after the statement that takes ACCESS EXCLUSIVE: move the other statements (backfills, index builds, validations) to their own migrations.';
+      'Commit right after the statement that takes ACCESS EXCLUSIVE: move the statements named here (backfills, index builds, validations, changes to other tables) to their own migrations.';
     this.out.push(
       at(held.sc, R.exclusiveLockHeld, message, help, {
         severity,
@@ -202,4 +200,21 @@ export class TransactionWatch {
       }),
     );
   }
+}
+
+/** `` `SET lock_timeout = 0` at line 2, which disables the timeout `` and the like. */
+function disabledBy(stmt: Statement): string {
+  const kind = stmt.ast?.kind;
+  const reset = stmt.kind === 'VariableSetStmt' && kind !== 'VAR_SET_VALUE';
+  const effect = reset
+    ? "which returns it to the server's default (no timeout unless the server or role sets one)"
+    : 'which disables the timeout';
+  return `\`${sqlHead(stmt.sql).replace(/;$/, '')}\` at line ${stmt.line}, ${effect}`;
+}
+
+/** CREATE INDEX or REINDEX without CONCURRENTLY (non-concurrent-index reports the build). */
+function nonConcurrentIndexBuild(sc: StatementContext): boolean {
+  const a = sc.stmt.ast ?? {};
+  if (sc.stmt.kind === 'IndexStmt') return !a.concurrent;
+  return sc.stmt.kind === 'ReindexStmt' && !concurrentStatement(sc.stmt);
 }
