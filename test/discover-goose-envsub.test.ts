@@ -75,4 +75,18 @@ describe('goose ENVSUB', () => {
     const grants = report.trace?.filter((t) => t.kind === 'GrantStmt' && !t.error);
     expect(grants?.map((t) => [t.file, t.line, t.tenant])).toEqual([[FILE, 12, 'tenant_1']]);
   });
+
+  it('says nothing about a merged migration the PR leaves as it is', async () => {
+    const options = {
+      repoRoot: `${process.cwd()}/${ROOT}`,
+      dir: 'db/migrations',
+      gates: ['replay' as const],
+    };
+    const merged = await runFixture(`${ROOT}/db/migrations`, { ...options, baseCount: 2 });
+    expect(merged.findings).toEqual([]);
+    const added = await runFixture(`${ROOT}/db/migrations`, { ...options, baseCount: 1 });
+    expect(brief(added.findings)).toEqual([
+      { gate: 'replay', rule: 'goose-envsub-unset', severity: 'warning', file: FILE, line: 13 },
+    ]);
+  });
 });

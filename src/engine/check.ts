@@ -118,7 +118,6 @@ class Run {
     });
     this.discovery = discovery;
     this.notes.push(...discovery.notes);
-    this.findings.push(...discovery.findings);
     this.plan = await this.step('plan', async () => {
       const plan = await this.makePlan(discovery, extras);
       // Edited Flyway repeatables are re-run with the PR's migrations; they count as changed.
@@ -126,6 +125,7 @@ class Run {
       const details = `${plan.merged.length} merged, ${plan.added.length - rerun} new, ${plan.changed.length + rerun} changed, ${plan.removed.length} removed${plan.baseRef ? ` against ${plan.baseRef}` : ''}`;
       return { value: plan, details };
     });
+    this.findings.push(...findingsOnThePr(discovery.findings, this.plan));
     this.cluster = await this.step('provision', async () => {
       const { cluster, reason } = await startCluster(this.options, this.logger);
       if (this.options.pgVersionSource) this.notes.push(this.options.pgVersionSource);
@@ -366,6 +366,18 @@ class Run {
     for (const m of p?.removed ?? []) rows.push(row(m, 'removed'));
     return rows;
   }
+}
+
+/**
+ * What discovery found, except on merged migrations the PR leaves as they are: production ran
+ * those already (an unresolved placeholder or an unset ENVSUB variable there is this machine's
+ * configuration, not the PR's doing), and every PR would repeat the finding.
+ */
+function findingsOnThePr(findings: Finding[], plan: Plan): Finding[] {
+  const files = (ms: Migration[]) => ms.flatMap((m) => [m.file, m.downFile, m.down?.file]);
+  const touched = new Set(files([...plan.added, ...plan.changed.map((c) => c.head)]));
+  const merged = new Set(files(plan.merged).filter((f) => f && !touched.has(f)));
+  return findings.filter((f) => !f.file || !merged.has(f.file));
 }
 
 /**
