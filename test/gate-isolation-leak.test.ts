@@ -162,4 +162,40 @@ describe('live leak test', () => {
       'acting as tenant-a (role schemagate_app), Postgres let it insert a row of tenant-c, update 1 row(s) of tenant-c, delete 1 row(s) of tenant-c in documents',
     );
   });
+
+  it('makes the synthetic tenants rows of a tenants table in another schema, and gives empty global parents a row', async () => {
+    const sql = `create schema core;
+create table core.tenants (id uuid primary key, slug text not null unique, created_at timestamptz not null default now());
+create table plans (id bigint generated always as identity primary key, name text not null);
+create table projects (
+  id bigserial primary key,
+  tenant_id uuid not null references core.tenants (id),
+  plan_id bigint not null references plans (id),
+  name text not null
+);
+alter table projects enable row level security, force row level security;
+create policy projects_tenant on projects using (${TENANT_CHECK}) with check (${TENANT_CHECK});`;
+    const { findings } = await leakTest(sql, ['projects']);
+    expect(findings).toEqual([]);
+    const leaking = sql.replace(`using (${TENANT_CHECK})`, 'using (true)');
+    const again = await leakTest(leaking, ['projects']);
+    expect(again.findings.map((f) => [f.rule, f.line])).toEqual([
+      ['tenant-read-leak', 4],
+      ['tenant-write-leak', 4],
+    ]);
+  });
+
+  it('says why the synthetic tenants could not be made rows of the tenants table', async () => {
+    const sql = `create table tenants (id uuid primary key, region text not null check (region ~ '^[A-Z]{2}$'));
+create table projects (id bigserial primary key, tenant_id uuid not null references tenants (id), name text not null);
+alter table projects enable row level security, force row level security;
+create policy projects_tenant on projects using (${TENANT_CHECK}) with check (${TENANT_CHECK});`;
+    const { findings } = await leakTest(sql, ['projects']);
+    expect(findings.map((f) => [f.rule, f.severity, f.line])).toEqual([
+      ['leak-test-incomplete', 'notice', 2],
+    ]);
+    expect(findings[0].message).toBe(
+      'the live leak test could not write rows into projects: the synthetic tenants could not be inserted into public.tenants, which the tenant column references: new row for relation "tenants" violates check constraint "tenants_region_check" (SQLSTATE 23514); only the static rules cover it',
+    );
+  });
 });

@@ -35,15 +35,16 @@ describe('isolation gate, shared topology', () => {
   it('reports a tenant policy the PR drops, and the leak over merged and seeded rows', async () => {
     const name = 'shared-policy-weakened';
     const found = isolation(await shared(name, { baseCount: 1 }));
+    // The leaks are reported at the PR's policy that opens the table.
     expect(brief(found)).toEqual([
-      at(name, '001_invoices.up.sql', 1, 'tenant-read-leak'),
-      at(name, '001_invoices.up.sql', 1, 'tenant-write-leak'),
       at(name, '002_drop_policy.up.sql', 1, 'tenant-policy-weakened'),
+      at(name, '002_drop_policy.up.sql', 3, 'tenant-read-leak'),
+      at(name, '002_drop_policy.up.sql', 3, 'tenant-write-leak'),
     ]);
-    expect(found[2].message).toBe(
+    expect(found[0].message).toBe(
       'the PR drops policy invoices_tenant on tenant-scoped invoices, which checked the tenant setting',
     );
-    expect(found[0].message).toContain(
+    expect(found[1].message).toContain(
       'as tenant-a: 200 row(s) of other tenants, 1 row(s) of tenant-b, 1 row(s) of tenant-c',
     );
   }, 30_000);
@@ -62,17 +63,22 @@ describe('isolation gate, shared topology', () => {
     );
   }, 30_000);
 
-  it('the leak test catches a policy on the wrong column that the static rules pass', async () => {
+  it('reports a policy on the wrong column, which names the tenant setting, and the leak at it', async () => {
     const name = 'shared-wrong-column-policy';
     const found = isolation(await shared(name));
     expect(brief(found)).toEqual([
-      at(name, '001_documents.up.sql', 1, 'tenant-read-leak'),
-      at(name, '001_documents.up.sql', 1, 'tenant-write-leak'),
+      at(name, '001_documents.up.sql', 8, 'tenant-policy-missing'),
+      at(name, '001_documents.up.sql', 12, 'policy-without-tenant-check'),
+      at(name, '001_documents.up.sql', 12, 'tenant-read-leak'),
+      at(name, '001_documents.up.sql', 12, 'tenant-write-leak'),
     ]);
-    expect(found[0].message).toBe(
+    expect(found[1].message).toBe(
+      "policy documents_tenant on documents (ALL) does not keep rows to the current tenant: its USING expression does not compare tenant_id with current_setting('app.tenant_id') (USING (owner_id = (current_setting('app.tenant_id'::text))::uuid) WITH CHECK (owner_id = (current_setting('app.tenant_id'::text))::uuid)); permissive policies are ORed, so it opens the table to every tenant",
+    );
+    expect(found[2].message).toBe(
       "acting as a tenant (role schemagate_app, app.tenant_id set), table documents returns other tenants' rows: as tenant-a: 1 row(s) of tenant-c; as tenant-b: 1 row(s) of tenant-a; as tenant-c: 1 row(s) of tenant-b",
     );
-    expect(found[1].message).toBe(
+    expect(found[3].message).toBe(
       'acting as tenant-a (role schemagate_app), Postgres let it insert a row of tenant-c, update 1 row(s) of tenant-c, delete 1 row(s) of tenant-c in documents',
     );
   }, 30_000);

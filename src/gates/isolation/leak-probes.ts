@@ -18,7 +18,7 @@ export interface ProbeSetup {
 export interface ReadTarget {
   sql: string;
   name: string;
-  kind: 'table' | 'view';
+  kind: 'table' | 'view' | 'materialized view';
   hasTenantColumn: boolean;
   /** Every relation it reads holds tenant rows (so a tenant owning no rows must see nothing). */
   onlyTenantData: boolean;
@@ -46,10 +46,11 @@ export async function readAsTenant(
   await actAsOwner(p.client);
   if (!r.value) return undefined;
   const rows = new Map<string, number>();
-  for (const row of r.value.rows) {
-    const label = labels.get(row.owner ?? '') ?? 'other tenants';
-    rows.set(label, (rows.get(label) ?? 0) + row.n);
-  }
+  // Sorted by owner label, so that messages do not depend on the order of a hash aggregate.
+  const sorted = r.value.rows
+    .map((row) => ({ label: labels.get(row.owner ?? '') ?? 'other tenants', n: row.n }))
+    .sort((x, y) => x.label.localeCompare(y.label));
+  for (const row of sorted) rows.set(row.label, (rows.get(row.label) ?? 0) + row.n);
   return rows.size ? { actingAs: tenant, rows } : undefined;
 }
 

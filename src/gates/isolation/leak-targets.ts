@@ -1,9 +1,11 @@
 import type pg from 'pg';
 import type { SeedTable } from '../../engine/seed-catalog.js';
 import type { ReadTarget } from './leak-probes.js';
+import { keepIfOk } from './leak-tenants.js';
 
 const VIEWS_SQL = `
 select c.oid::int as oid, format('%I.%I', n.nspname, c.relname) as sql, c.relname as name,
+  c.relkind = 'm' as materialized,
   exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = $2
           and a.attnum > 0 and not a.attisdropped) as has_tenant_column,
   array(select distinct d.refobjid::int from pg_rewrite r
@@ -17,11 +19,16 @@ interface ViewRow {
   oid: number;
   sql: string;
   name: string;
+  materialized: boolean;
   has_tenant_column: boolean;
   reads: number[];
 }
 
-/** The tenant-scoped tables and every view reading them (directly or through other views). */
+/**
+ * The tenant-scoped tables and every view or materialized view reading them (directly or through
+ * other views). Materialized views are refreshed first (as the owner, inside the test's
+ * transaction) so that they hold the synthetic tenants' rows.
+ */
 export async function readTargets(
   client: pg.Client,
   schemas: string[],
@@ -41,6 +48,8 @@ export async function readTargets(
       }
     }
   }
+  for (const v of over.filter((x) => x.materialized))
+    await keepIfOk(client, () => client.query(`refresh materialized view ${v.sql}`));
   const tables: ReadTarget[] = scoped.map((t) => ({
     sql: t.sql,
     name: t.name.slice(t.name.indexOf('.') + 1),
@@ -53,7 +62,7 @@ export async function readTargets(
     ...over.map((v) => ({
       sql: v.sql,
       name: v.name,
-      kind: 'view' as const,
+      kind: v.materialized ? ('materialized view' as const) : ('view' as const),
       hasTenantColumn: v.has_tenant_column,
       onlyTenantData: v.reads.every((o) => tenantData.has(o)),
     })),

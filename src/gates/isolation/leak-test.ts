@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import type { Finding } from '../../engine/model.js';
-import type { Keyed } from './shared-static.js';
+import { appRoleSql, type Keyed } from './shared-static.js';
 import type { Logger } from '../../engine/logger.js';
 import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../engine/seed-catalog.js';
 import { seedingOrder } from '../../engine/seed.js';
 import { finding } from '../gate.js';
-import type { StatementLocator } from './locate.js';
+import type { StatementLocator, Where } from './locate.js';
+import { insertTenantParents } from './leak-parents.js';
 import { prepareAppRole, type AppRole } from './leak-role.js';
 import { insertRow, type RowContext } from './leak-rows.js';
 import {
@@ -28,6 +29,7 @@ import {
   type ReadTarget,
 } from './leak-probes.js';
 import { RULES } from './rules.js';
+import { quoteIdentIfNeeded as sqlName } from '../../sql/ident.js';
 
 export interface LeakTestInput {
   /** Connected to the database holding the PR's schema; the test runs in one rolled-back transaction. */
@@ -40,6 +42,8 @@ export interface LeakTestInput {
   appRole?: string;
   tenantCount: number;
   locator: StatementLocator;
+  /** Where a table's leak comes from, by bare table name, when a statement of the PR causes it. */
+  causes?: Map<string, Where>;
   logger: Logger;
   /** Called with the role once it is ready (tests check its attributes). */
   onRole?: (role: AppRole) => Promise<void>;
@@ -52,6 +56,8 @@ interface State {
   scoped: SeedTable[];
   tenants: SyntheticTenant[];
   findings: Keyed[];
+  /** Why a foreign key on the tenant column has no parent row for the synthetic tenants. */
+  parentProblems: Map<string, string>;
 }
 
 /**
@@ -110,6 +116,7 @@ async function leakTest(input: LeakTestInput): Promise<Keyed[]> {
     scoped,
     tenants,
     findings: [],
+    parentProblems: new Map(),
     probe: {
       client,
       role: role.name,
@@ -123,8 +130,10 @@ async function leakTest(input: LeakTestInput): Promise<Keyed[]> {
       tables: new Map(all.map((t) => [t.oid, t])),
       tenantColumn: input.tenantColumn,
       tenants,
+      scoped: new Set(scoped.map((t) => t.oid)),
     },
   };
+  s.parentProblems = await insertTenantParents(s.rows, scoped, s.probe.idOf);
   const filled = await insertTenantRows(s, all);
   await readChecks(s, await readTargets(client, input.schemas, input.tenantColumn, scoped));
   for (const t of scoped.filter((x) => filled.has(x.oid))) await writeCheck(s, t);
@@ -136,7 +145,7 @@ function roleFinding(role: AppRole, input: LeakTestInput): Finding {
   return finding('isolation', RULES.appRoleBypassesRls, {
     ...(input.locator.fallback() ?? {}),
     message: `the application role ${role.name} ${what}: row-level security does not apply to it, so every tenant's rows are visible through it`,
-    help: `ALTER ROLE ${role.name} NOSUPERUSER NOBYPASSRLS; and connect the application as a role that owns no tenant table.`,
+    help: `ALTER ROLE ${sqlName(role.name)} NOSUPERUSER NOBYPASSRLS; and connect the application as a role that owns no tenant table.`,
   });
 }
 
@@ -184,7 +193,11 @@ async function insertTenantRows(s: State, all: SeedTable[]): Promise<Set<number>
       if (problem) reason = problem;
       else filled.add(table.oid);
     }
-    if (!filled.has(table.oid)) s.findings.push(keyedIncomplete(s.input, table, reason));
+    const parentProblem = table.foreignKeys
+      .map((fk) => s.parentProblems.get(fk.name))
+      .find((p) => p !== undefined);
+    if (!filled.has(table.oid))
+      s.findings.push(keyedIncomplete(s.input, table, parentProblem ?? reason));
     else if (reason)
       s.input.logger.debug(`leak test: some tenants have no row in ${table.name}: ${reason}`);
   }
@@ -216,7 +229,7 @@ async function readChecks(s: State, targets: ReadTarget[]): Promise<void> {
     } else if (target.onlyTenantData) {
       const n = await readAsEmptyTenant(s.probe, target, empty);
       if (n)
-        message = `acting as ${empty.label}, which owns no rows (role ${s.probe.role}), view ${target.name} returns ${n} row(s) of tenants ${s.tenants.map((t) => t.label).join(', ')}`;
+        message = `acting as ${empty.label}, which owns no rows (role ${s.probe.role}), ${target.kind} ${target.name} returns ${n} row(s) of tenants ${s.tenants.map((t) => t.label).join(', ')}`;
     }
     if (message)
       s.findings.push({
@@ -227,12 +240,29 @@ async function readChecks(s: State, targets: ReadTarget[]): Promise<void> {
 }
 
 function readFinding(s: State, target: ReadTarget, message: string): Finding {
+  const name = sqlName(target.name);
   const help =
-    target.kind === 'view'
-      ? `ALTER VIEW ${target.name} SET (security_invoker = true); and make sure the tables it reads have tenant policies.`
-      : `Write the policy on the tenant column: CREATE POLICY ${target.name}_tenant_isolation ON ${target.name} USING (${s.probe.column} = current_setting('${s.probe.setting}')::<type>) WITH CHECK (same); and ENABLE + FORCE ROW LEVEL SECURITY.`;
-  const at = s.input.locator.find({ kind: target.kind, name: target.name, actions: ['create'] });
+    target.kind === 'materialized view'
+      ? `A materialized view has no row-level security: replace it with a view WITH (security_invoker = true) over the same query, or with a table that has the tenant column and row-level security; until then do not grant it to the application role: REVOKE SELECT ON ${name} FROM ${appRoleSql(s.input.appRole)};`
+      : target.kind === 'view'
+        ? `ALTER VIEW ${name} SET (security_invoker = true); and make sure the tables it reads have tenant policies.`
+        : `Write the policy on the tenant column: CREATE POLICY ${sqlName(`${target.name}_tenant_isolation`)} ON ${name} USING (${tenantCheck(s, target.name)}) WITH CHECK (${tenantCheck(s, target.name)}); ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`;
+  const at =
+    (target.kind === 'table' ? s.input.causes?.get(target.name) : undefined) ??
+    s.input.locator.find({
+      kind: target.kind === 'table' ? 'table' : 'view',
+      name: target.name,
+      actions: ['create'],
+    });
   return finding('isolation', RULES.readLeak, { ...(at ?? {}), message, help });
+}
+
+/** `tenant_id = current_setting('app.tenant_id')::uuid` with the type of the table's column. */
+function tenantCheck(s: State, table?: string): string {
+  const scoped =
+    s.scoped.find((t) => t.name.slice(t.name.indexOf('.') + 1) === table) ?? s.scoped[0];
+  const type = scoped.columns.find((c) => c.name === s.probe.column)?.type ?? 'text';
+  return `${sqlName(s.probe.column)} = current_setting('${s.probe.setting}')::${type}`;
 }
 
 async function writeCheck(s: State, table: SeedTable): Promise<void> {
@@ -241,13 +271,14 @@ async function writeCheck(s: State, table: SeedTable): Promise<void> {
   for (const b of others) accepted.push(...(await writeAsTenant(s.probe, s.rows, table, a, b)));
   if (!accepted.length) return;
   const name = table.name.slice(table.name.indexOf('.') + 1);
-  const at = s.input.locator.find({ kind: 'table', name, actions: ['create'] });
+  const at =
+    s.input.causes?.get(name) ?? s.input.locator.find({ kind: 'table', name, actions: ['create'] });
   s.findings.push({
     key: `${RULES.writeLeak.id} ${name}`,
     finding: finding('isolation', RULES.writeLeak, {
       ...(at ?? {}),
       message: `acting as ${a.label} (role ${s.probe.role}), Postgres let it ${accepted.join(', ')} in ${name}`,
-      help: `Give every policy on ${name} a WITH CHECK on the tenant column and a USING that only matches the current tenant: USING (${s.probe.column} = current_setting('${s.probe.setting}')::<type>) WITH CHECK (${s.probe.column} = current_setting('${s.probe.setting}')::<type>).`,
+      help: `Give every policy on ${sqlName(name)} a WITH CHECK on the tenant column and a USING that only matches the current tenant: USING (${tenantCheck(s, name)}) WITH CHECK (${tenantCheck(s, name)}).`,
     }),
   });
 }

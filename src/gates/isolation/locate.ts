@@ -68,6 +68,20 @@ export class StatementLocator {
     return named ? where(named.stmt) : this.fallback();
   }
 
+  /**
+   * The PR's latest statement that drops a policy of the table or turns its row-level security
+   * off or stops forcing it.
+   */
+  weakeningInPr(table: string): Where | undefined {
+    const weakens = (t: Touch) =>
+      (t.kind === 'policy' && t.table === table && t.action === 'drop') ||
+      (t.kind === 'table' &&
+        t.name === table &&
+        (t.action === 'rls-disable' || t.action === 'rls-noforce'));
+    const hit = [...this.pr].reverse().find((e) => e.touches.some(weakens));
+    return hit ? where(hit.stmt) : undefined;
+  }
+
   /** For differences the PR made: its statement touching or naming the object, else its first. */
   causeInPr(q: ObjectQuery): Where | undefined {
     const named = this.pr.find((e) => e.stmt.kind === 'DoStmt' && mentions(e.stmt.sql, q.name));

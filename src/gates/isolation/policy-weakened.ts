@@ -4,7 +4,15 @@ import type { ObjectQuery } from './locate.js';
 import { bareName } from './names.js';
 import { RULES } from './rules.js';
 import type { Keyed, StaticInput } from './shared-static.js';
-import { policiesOf, policyChecksTenant, policyTemplate, tenantScope } from './tenant-scope.js';
+import {
+  policiesOf,
+  policyChecksTenant,
+  policyExpressions,
+  policyProblem,
+  policyTemplate,
+  tenantScope,
+  type TenantScope,
+} from './tenant-scope.js';
 
 function weakened(input: StaticInput, table: TableInfo, q: ObjectQuery, message: string): Keyed {
   const name = bareName(table.name);
@@ -22,7 +30,7 @@ function policyChange(
   table: TableInfo,
   was: PolicyInfo,
   now: PolicyInfo | undefined,
-  checksNow: boolean,
+  scopeNow: TenantScope,
 ): Keyed | undefined {
   const name = bareName(table.name);
   const q: ObjectQuery = {
@@ -38,13 +46,13 @@ function policyChange(
       q,
       `the PR drops policy ${was.name} on tenant-scoped ${name}, which checked the tenant setting`,
     );
-  if (checksNow) return undefined;
-  const expr = now.using ?? now.withCheck ?? 'no expression';
+  const problem = policyProblem(now, scopeNow);
+  if (!problem) return undefined;
   return weakened(
     input,
     table,
     q,
-    `the PR changes policy ${was.name} on tenant-scoped ${name} so that it no longer checks current_setting('${input.tenantSetting}'): ${expr}`,
+    `the PR changes policy ${was.name} on tenant-scoped ${name} so that it no longer keeps rows to the current tenant: ${problem} (${policyExpressions(now, scopeNow)})`,
   );
 }
 
@@ -83,13 +91,7 @@ export function weakenedPolicies(before: CatalogSnapshot, input: StaticInput): K
     const policiesNow = policiesOf(after, now);
     for (const p of policiesOf(before, was).filter((x) => policyChecksTenant(x, scopeBefore))) {
       const match = policiesNow.find((x) => x.name === p.name);
-      const change = policyChange(
-        input,
-        now,
-        p,
-        match,
-        !!match && policyChecksTenant(match, scopeAfter),
-      );
+      const change = policyChange(input, now, p, match, scopeAfter);
       if (change) out.push(change);
     }
   }

@@ -22,7 +22,8 @@ export const RULES = {
   policyWithoutTenantCheck: {
     id: 'policy-without-tenant-check',
     severity: 'blocker',
-    summary: 'A permissive policy on a tenant-scoped table does not check the tenant setting.',
+    summary:
+      'A permissive policy on a tenant-scoped table does not compare the tenant column with the tenant setting on every branch.',
   },
   policyWithoutRls: {
     id: 'policy-without-rls',
@@ -38,7 +39,7 @@ export const RULES = {
     id: 'view-without-security-invoker',
     severity: 'blocker',
     summary:
-      "A view over tenant-scoped tables runs with its owner's rights and bypasses row-level security.",
+      "A view over tenant-scoped tables runs with its owner's rights, or a materialized view stores their rows; either bypasses row-level security.",
   },
   definerReadsTenantData: {
     id: 'security-definer-tenant-access',

@@ -1,5 +1,6 @@
 import type { CatalogSnapshot, PolicyInfo, TableInfo } from '../../catalog/types.js';
 import type { Finding } from '../../engine/model.js';
+import { quoteIdentIfNeeded as sqlName } from '../../sql/ident.js';
 import { finding, type RuleMeta } from '../gate.js';
 import type { StatementLocator, ObjectQuery } from './locate.js';
 import { bareName, matchesConfigured } from './names.js';
@@ -7,7 +8,8 @@ import { RULES } from './rules.js';
 import {
   isTable,
   policiesOf,
-  policyChecksTenant,
+  policyExpressions,
+  policyProblem,
   policyTemplate,
   readsAny,
   tenantColumnOf,
@@ -76,7 +78,7 @@ function rlsFindings(
         name,
         q,
         input,
-        { message, help: `ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;` },
+        { message, help: `ALTER TABLE ${sqlName(name)} FORCE ROW LEVEL SECURITY;` },
         name,
       ),
     );
@@ -97,29 +99,28 @@ function policyFindings(
   input: StaticInput,
 ): Keyed[] {
   const name = bareName(t.name);
-  return policies
-    .filter((p) => p.permissive && !policyChecksTenant(p, scope))
-    .map((p) => {
-      const expr = [p.using && `USING ${p.using}`, p.withCheck && `WITH CHECK ${p.withCheck}`]
-        .filter(Boolean)
-        .join(' ');
-      const message = `policy ${p.name} on ${name} (${p.command}) does not check current_setting('${input.tenantSetting}'): ${expr || 'it has no expression'}; permissive policies are ORed, so it opens the table to every tenant`;
-      const help = `Compare the tenant column in every expression, or make the policy RESTRICTIVE. ${policyTemplate(t, input)}`;
-      const q: ObjectQuery = {
-        kind: 'policy',
-        name: p.name,
-        table: name,
-        actions: ['alter', 'create'],
-      };
-      return keyed(
+  return policies.flatMap((p) => {
+    const problem = p.permissive ? policyProblem(p, scope) : undefined;
+    if (!problem) return [];
+    const message = `policy ${p.name} on ${name} (${p.command}) does not keep rows to the current tenant: ${problem} (${policyExpressions(p, scope)}); permissive policies are ORed, so it opens the table to every tenant`;
+    const help = `Compare the tenant column with the tenant setting in every expression (extra conditions may be ANDed, not ORed), or make the policy RESTRICTIVE. ${policyTemplate(t, input)}`;
+    const at: ObjectQuery = {
+      kind: 'policy',
+      name: p.name,
+      table: name,
+      actions: ['alter', 'create'],
+    };
+    return [
+      keyed(
         RULES.policyWithoutTenantCheck,
         `${name}.${p.name}`,
-        q,
+        at,
         input,
         { message, help },
         name,
-      );
-    });
+      ),
+    ];
+  });
 }
 
 function policiesWithoutRls(snapshot: CatalogSnapshot, input: StaticInput): Keyed[] {
@@ -137,7 +138,7 @@ function policiesWithoutRls(snapshot: CatalogSnapshot, input: StaticInput): Keye
         input,
         {
           message,
-          help: `ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`,
+          help: `ALTER TABLE ${sqlName(name)} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`,
         },
         name,
       );
@@ -147,15 +148,14 @@ function policiesWithoutRls(snapshot: CatalogSnapshot, input: StaticInput): Keye
 function viewFindings(scope: TenantScope, input: StaticInput): Keyed[] {
   const data = [...scope.tables, ...scope.views];
   return scope.views
-    .filter((v) => v.securityInvoker !== true)
+    .filter((v) => v.kind === 'materialized view' || v.securityInvoker !== true)
     .map((v) => {
       const name = bareName(v.name);
       const over = readsAny(v.viewDefinition, data).map((r) => bareName(r.name));
-      const message = `view ${name} reads tenant-scoped ${over.join(', ')} with the rights of its owner (${v.owner}), so row-level security is bypassed and every tenant sees every tenant's rows`;
-      const help =
-        input.pgMajor >= 15
-          ? `ALTER VIEW ${name} SET (security_invoker = true);`
-          : `Postgres ${input.pgMajor} has no security_invoker: filter the view on current_setting('${input.tenantSetting}') and mark it security_barrier, or upgrade to Postgres 15+.`;
+      const { message, help } =
+        v.kind === 'materialized view'
+          ? materializedViewText(v, name, over, input)
+          : viewText(v, name, over, input);
       return keyed(
         RULES.viewWithoutInvoker,
         name,
@@ -164,6 +164,32 @@ function viewFindings(scope: TenantScope, input: StaticInput): Keyed[] {
         { message, help },
       );
     });
+}
+
+function viewText(v: TableInfo, name: string, over: string[], input: StaticInput) {
+  return {
+    message: `view ${name} reads tenant-scoped ${over.join(', ')} with the rights of its owner (${v.owner}), so row-level security is bypassed and every tenant sees every tenant's rows`,
+    help:
+      input.pgMajor >= 15
+        ? `ALTER VIEW ${sqlName(name)} SET (security_invoker = true);`
+        : `Postgres ${input.pgMajor} has no security_invoker: filter the view on current_setting('${input.tenantSetting}') and mark it security_barrier, or upgrade to Postgres 15+.`,
+  };
+}
+
+/** The application role for help texts: the configured one, else a placeholder to fill in. */
+export function appRoleSql(configured: string | undefined): string {
+  return configured ? sqlName(configured) : '<application role>';
+}
+
+function materializedViewText(v: TableInfo, name: string, over: string[], input: StaticInput) {
+  const replacement =
+    input.pgMajor >= 15
+      ? `a view WITH (security_invoker = true) over the same query (DROP MATERIALIZED VIEW ${sqlName(name)}; CREATE VIEW ${sqlName(name)} WITH (security_invoker = true) AS ...)`
+      : `a security_barrier view over the same query that filters on current_setting('${input.tenantSetting}')`;
+  return {
+    message: `materialized view ${name} stores rows of tenant-scoped ${over.join(', ')}: a materialized view has no row-level security (and no security_invoker), so every role that can select it sees every tenant's rows`,
+    help: `Replace it with ${replacement}, or with a table that has the tenant column and row-level security, filled by the refresh job; until then do not grant it to the application role: REVOKE SELECT ON ${sqlName(name)} FROM ${appRoleSql(input.settings.appRole)};`,
+  };
 }
 
 function functionFindings(
@@ -209,7 +235,7 @@ function publicGrants(snapshot: CatalogSnapshot, scope: TenantScope, input: Stat
     return [
       keyed(RULES.grantToPublic, name, q, input, {
         message,
-        help: `REVOKE ALL ON ${name} FROM PUBLIC; GRANT ${privileges.join(', ')} ON ${name} TO <application role>;`,
+        help: `REVOKE ALL ON ${sqlName(name)} FROM PUBLIC; GRANT ${privileges.join(', ')} ON ${sqlName(name)} TO <application role>;`,
       }),
     ];
   });
@@ -234,7 +260,7 @@ function configuredTenantTables(snapshot: CatalogSnapshot, input: StaticInput): 
         input,
         {
           message,
-          help: `ALTER TABLE ${name} ADD COLUMN ${input.tenantColumn} <type> NOT NULL; then enable, force and add tenant policies.`,
+          help: `ALTER TABLE ${sqlName(name)} ADD COLUMN ${sqlName(input.tenantColumn)} <type> NOT NULL; then enable, force and add tenant policies.`,
         },
         name,
       ),

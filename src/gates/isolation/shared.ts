@@ -1,13 +1,14 @@
 import type { Finding } from '../../engine/model.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 import { runLeakTest } from './leak-test.js';
-import type { StatementLocator } from './locate.js';
+import type { StatementLocator, Where } from './locate.js';
 import { bareName } from './names.js';
+import { otherSchemaFunctions } from './other-functions.js';
 import { weakenedPolicies } from './policy-weakened.js';
 import { RULES } from './rules.js';
 import type { IsolationSettings } from './settings.js';
 import { sharedStaticFindings, type Keyed, type StaticInput } from './shared-static.js';
-import { tenantScope } from './tenant-scope.js';
+import { policiesOf, policyProblem, tenantScope } from './tenant-scope.js';
 
 /** Rules about a table's state that a weakening finding on the same table already explains. */
 const STATE_RULES = new Set<string>([
@@ -35,6 +36,35 @@ function staticFindings(ctx: GateContext, input: StaticInput, tenant: TenantHand
   return [...weakened, ...state].map((k) => k.finding);
 }
 
+/**
+ * Where a leak of each tenant table comes from when a statement of the PR causes it: the policy
+ * that does not keep rows to the tenant, else the PR's drop of a policy or of row-level security.
+ * Tables missing here are reported at the statement that created them.
+ */
+function leakCauses(input: StaticInput): Map<string, Where> {
+  const scope = tenantScope(input.snapshot, input);
+  const causes = new Map<string, Where>();
+  for (const t of scope.tables) {
+    const name = bareName(t.name);
+    const open = policiesOf(input.snapshot, t).filter(
+      (p) => p.permissive && policyProblem(p, scope),
+    );
+    const at =
+      open
+        .map((p) =>
+          input.locator.inPr({
+            kind: 'policy',
+            name: p.name,
+            table: name,
+            actions: ['alter', 'create'],
+          }),
+        )
+        .find((w) => w !== undefined) ?? input.locator.weakeningInPr(name);
+    if (at) causes.set(name, at);
+  }
+  return causes;
+}
+
 async function leakTestOn(
   ctx: GateContext,
   tenant: TenantHandle,
@@ -53,6 +83,7 @@ async function leakTestOn(
       appRole: settings.appRole,
       tenantCount: settings.leakTestTenants,
       locator: input.locator,
+      causes: leakCauses(input),
       logger: ctx.logger,
     });
   } finally {
@@ -60,7 +91,10 @@ async function leakTestOn(
   }
 }
 
-/** The live leak test on the PR's state; leaks the merged state already had are left out. */
+/**
+ * The live leak test on the PR's state; leaks the merged state already had are left out. What
+ * the test could not cover is said whether or not the merged state had the same gap.
+ */
 async function liveFindings(
   ctx: GateContext,
   input: StaticInput,
@@ -69,10 +103,21 @@ async function liveFindings(
 ): Promise<Finding[]> {
   const tables = tenantScope(input.snapshot, input).tables.map((t) => bareName(t.name));
   const now = await leakTestOn(ctx, tenant, input, settings, tables);
-  if (!now.length || ctx.merged.length === 0) return now.map((k) => k.finding);
+  const gaps = now.filter((k) => k.finding.rule === RULES.leakTestIncomplete.id);
+  const leaks = now.filter((k) => !gaps.includes(k));
+  if (!leaks.length || ctx.merged.length === 0) return now.map((k) => k.finding);
   const base = await ctx.databases.cloneBase('isolation_base');
   const before = await leakTestOn(ctx, base.tenants[0], input, settings, tables);
-  return newOnly(now, before).map((k) => k.finding);
+  return [...newOnly(leaks, before), ...gaps].map((k) => k.finding);
+}
+
+async function functionsOutside(ctx: GateContext, tenant: TenantHandle) {
+  const client = await ctx.databases.connect(tenant);
+  try {
+    return await otherSchemaFunctions(client, tenant.searchPath);
+  } finally {
+    await client.end();
+  }
 }
 
 /** The shared topology: static rules on the catalog, then the live leak test. */
@@ -92,6 +137,7 @@ export async function sharedFindings(
     tenantSetting: ctx.options.tenantSetting,
     settings,
     schema: tenant.schema,
+    otherFunctions: await functionsOutside(ctx, tenant),
   };
   const found = staticFindings(ctx, input, tenant);
   if (settings.leakTest) found.push(...(await liveFindings(ctx, input, settings, tenant)));

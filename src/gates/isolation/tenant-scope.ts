@@ -1,15 +1,27 @@
+import { TENANT_PLACEHOLDER } from '../../catalog/normalise.js';
 import type { CatalogSnapshot, PolicyInfo, TableInfo } from '../../catalog/types.js';
-import { bareName, functionBareName, matchesConfigured, mentions } from './names.js';
+import { quoteIdent, quoteIdentIfNeeded } from '../../sql/ident.js';
+import { bareName, matchesConfigured, mentions, splitQualified } from './names.js';
+import { tenantRestrictionProblem, type TenantComparison } from './policy-expr.js';
 import type { IsolationSettings } from './settings.js';
 
 /** Which tables and views of a shared-topology catalog hold tenant rows. */
 export interface TenantScope {
   /** Tables (plain and partitioned) that are tenant-scoped. */
   tables: TableInfo[];
-  /** Views over tenant-scoped tables, directly or through other such views. */
+  /** Views and materialized views over tenant-scoped tables, directly or through other views. */
   views: TableInfo[];
-  /** Whether a policy expression checks the tenant setting (directly or through a function). */
-  checksSetting(expression: string | undefined): boolean;
+  /** The tenant column, the setting and the functions that read it, for policy expressions. */
+  comparison: TenantComparison;
+  /** Schema `$tenant` stands for in the snapshot's text. */
+  schema: string;
+}
+
+/** A function of a schema the snapshot does not cover, read from the database. */
+export interface FunctionSource {
+  schema: string;
+  name: string;
+  body: string;
 }
 
 export interface ScopeOptions {
@@ -18,10 +30,8 @@ export interface ScopeOptions {
   settings: IsolationSettings;
   /** Schema the tenant's objects live in (`public` in the shared topology). */
   schema: string;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  /** Functions of other schemas (policy helpers such as `app.current_tenant()`). */
+  otherFunctions?: FunctionSource[];
 }
 
 export function isTable(t: TableInfo): boolean {
@@ -43,12 +53,15 @@ export function readsAny(text: string | undefined, relations: TableInfo[]): Tabl
   return relations.filter((r) => mentions(text, bareName(r.name)));
 }
 
+const VIEW_KINDS = new Set<TableInfo['kind']>(['view', 'materialized view']);
+
 function viewsOver(snapshot: CatalogSnapshot, tables: TableInfo[]): TableInfo[] {
   const views: TableInfo[] = [];
   let frontier = tables;
   while (frontier.length) {
     const next = snapshot.tables.filter(
-      (v) => v.kind === 'view' && !views.includes(v) && readsAny(v.viewDefinition, frontier).length,
+      (v) =>
+        VIEW_KINDS.has(v.kind) && !views.includes(v) && readsAny(v.viewDefinition, frontier).length,
     );
     views.push(...next);
     frontier = next;
@@ -56,23 +69,60 @@ function viewsOver(snapshot: CatalogSnapshot, tables: TableInfo[]): TableInfo[] 
   return views;
 }
 
-function settingChecker(snapshot: CatalogSnapshot, setting: string): (e?: string) => boolean {
+/** `$tenant` of the snapshot's text replaced by the schema's name, as Postgres would print it. */
+export function inSchema(text: string, schema: string): string {
+  return text.split(TENANT_PLACEHOLDER).join(quoteIdentIfNeeded(schema));
+}
+
+function functionSources(snapshot: CatalogSnapshot, o: ScopeOptions): FunctionSource[] {
+  const own = snapshot.functions.map((f) => {
+    const q = splitQualified(f.name.slice(0, f.name.indexOf('(')));
+    const schema = !q.schema || q.schema === TENANT_PLACEHOLDER ? o.schema : q.schema;
+    return { schema, name: q.name, body: f.body };
+  });
+  return [...own, ...(o.otherFunctions ?? [])];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Functions whose body reads the setting, directly or by calling another such function. Bodies
+ * are SQL or PL/pgSQL text, so they are searched for the call rather than parsed.
+ */
+function settingHelpers(sources: FunctionSource[], setting: string): FunctionSource[] {
   const direct = new RegExp(`current_setting\\s*\\(\\s*'${escapeRegExp(setting)}'`, 'i');
-  const helpers = snapshot.functions
-    .filter((f) => direct.test(f.body))
-    .map(
-      (f) =>
-        new RegExp(`(?<![A-Za-z0-9_$])${escapeRegExp(functionBareName(f.name))}"?\\s*\\(`, 'i'),
-    );
-  return (e) => !!e && (direct.test(e) || helpers.some((h) => h.test(e)));
+  const calls = (body: string, f: FunctionSource) =>
+    new RegExp(
+      `(?<![A-Za-z0-9_$])(${escapeRegExp(f.name)}|${escapeRegExp(quoteIdent(f.name))})\\s*\\(`,
+    ).test(body);
+  const helpers: FunctionSource[] = [];
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const f of sources) {
+      if (helpers.includes(f)) continue;
+      if (direct.test(f.body) || helpers.some((h) => calls(f.body, h))) {
+        helpers.push(f);
+        grew = true;
+      }
+    }
+  }
+  return helpers;
 }
 
 export function tenantScope(snapshot: CatalogSnapshot, o: ScopeOptions): TenantScope {
   const tables = snapshot.tables.filter((t) => isTenantTable(t, o));
+  const helpers = settingHelpers(functionSources(snapshot, o), o.tenantSetting);
   return {
     tables,
     views: viewsOver(snapshot, tables),
-    checksSetting: settingChecker(snapshot, o.tenantSetting),
+    comparison: {
+      column: o.tenantColumn,
+      setting: o.tenantSetting,
+      helpers: helpers.map((h) => ({ schema: h.schema, name: h.name })),
+    },
+    schema: o.schema,
   };
 }
 
@@ -80,10 +130,32 @@ export function policiesOf(snapshot: CatalogSnapshot, table: TableInfo): PolicyI
   return snapshot.policies.filter((p) => p.table === table.name);
 }
 
-/** Every expression a permissive policy has must check the tenant: permissive policies are ORed. */
+/**
+ * Why a policy does not keep rows to the tenant: each of its expressions must compare the tenant
+ * column with the tenant setting on every branch of a top-level OR (permissive policies are
+ * ORed, so one that does not opens the table). Undefined when it does.
+ */
+export function policyProblem(p: PolicyInfo, scope: TenantScope): string | undefined {
+  const parts = [
+    ['USING', p.using],
+    ['WITH CHECK', p.withCheck],
+  ].filter((e): e is [string, string] => e[1] !== undefined);
+  if (!parts.length) return 'it has no expression';
+  for (const [label, expression] of parts) {
+    const problem = tenantRestrictionProblem(inSchema(expression, scope.schema), scope.comparison);
+    if (problem) return `its ${label} expression ${problem}`;
+  }
+  return undefined;
+}
+
+/** A policy's expressions as written: `USING (...) WITH CHECK (...)`. */
+export function policyExpressions(p: PolicyInfo, scope: TenantScope): string {
+  const parts = [p.using && `USING ${p.using}`, p.withCheck && `WITH CHECK ${p.withCheck}`];
+  return inSchema(parts.filter(Boolean).join(' '), scope.schema) || 'no expression';
+}
+
 export function policyChecksTenant(p: PolicyInfo, scope: TenantScope): boolean {
-  const expressions = [p.using, p.withCheck].filter((e): e is string => e !== undefined);
-  return expressions.length > 0 && expressions.every((e) => scope.checksSetting(e));
+  return policyProblem(p, scope) === undefined;
 }
 
 export const COMMANDS = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
@@ -94,13 +166,14 @@ export function uncoveredCommands(policies: PolicyInfo[], scope: TenantScope): s
   return COMMANDS.filter((cmd) => !good.some((p) => p.command === cmd || p.command === 'ALL'));
 }
 
-/** The SQL that makes a table tenant-isolated, for help texts. */
+/** The SQL that makes a table tenant-isolated, for help texts (identifiers quoted as needed). */
 export function policyTemplate(table: TableInfo, o: ScopeOptions): string {
-  const name = bareName(table.name);
+  const name = quoteIdentIfNeeded(bareName(table.name));
+  const policy = quoteIdentIfNeeded(`${bareName(table.name)}_tenant_isolation`);
   const type = tenantColumnOf(table, o.tenantColumn)?.type ?? 'text';
-  const check = `${o.tenantColumn} = current_setting('${o.tenantSetting}')::${type}`;
+  const check = `${quoteIdentIfNeeded(o.tenantColumn)} = current_setting('${o.tenantSetting}')::${type}`;
   return [
     `ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`,
-    `CREATE POLICY ${name}_tenant_isolation ON ${name} USING (${check}) WITH CHECK (${check});`,
+    `CREATE POLICY ${policy} ON ${name} USING (${check}) WITH CHECK (${check});`,
   ].join(' ');
 }

@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initSqlParser } from '../src/sql/split.js';
+import { tenantRestrictionProblem } from '../src/gates/isolation/policy-expr.js';
+
+/** Policy expressions as pg_get_expr prints them, judged on their parse tree. */
+
+beforeAll(() => initSqlParser());
+
+const comparison = {
+  column: 'tenant_id',
+  setting: 'app.tenant_id',
+  helpers: [{ schema: 'app', name: 'current_tenant_id' }],
+};
+const problem = (e: string) => tenantRestrictionProblem(e, comparison);
+
+const MISSING = "does not compare tenant_id with current_setting('app.tenant_id')";
+const OR_BRANCH =
+  "is an OR with a branch that does not compare tenant_id with current_setting('app.tenant_id'), so rows matching that branch are visible to every tenant";
+
+describe('policy expressions restricting rows to the tenant', () => {
+  it.each([
+    "(tenant_id = (current_setting('app.tenant_id'::text))::uuid)",
+    "((current_setting('app.tenant_id'::text))::uuid = tenant_id)",
+    "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)",
+    "((tenant_id)::text = current_setting('APP.TENANT_ID'::text))",
+    "(tenant_id = ( SELECT (current_setting('app.tenant_id'::text))::uuid AS current_setting))",
+    '(tenant_id = app.current_tenant_id())',
+    '(tenant_id = current_tenant_id())',
+    "((tenant_id = (current_setting('app.tenant_id'::text))::bigint) AND (voided_at IS NULL))",
+    "(((tenant_id = app.current_tenant_id()) AND (status = 'a'::text)) OR ((tenant_id = app.current_tenant_id()) AND (owner = CURRENT_USER)))",
+    "(tenant_id = ANY (ARRAY[(current_setting('app.tenant_id'::text))::uuid]))",
+  ])('passes %s', (e) => {
+    expect(problem(e)).toBeUndefined();
+  });
+
+  it.each([
+    ["(current_setting('app.tenant_id'::text, true) IS NOT NULL)", MISSING],
+    ["(owner_id = (current_setting('app.tenant_id'::text))::uuid)", MISSING],
+    ["(tenant_id = (current_setting('app.user_id'::text))::uuid)", MISSING],
+    [
+      "(tenant_id = COALESCE((current_setting('app.tenant_id'::text, true))::uuid, tenant_id))",
+      MISSING,
+    ],
+    ['(tenant_id = other.current_tenant_id())', MISSING],
+    ["(tenant_id <> (current_setting('app.tenant_id'::text))::uuid)", MISSING],
+    ['true', MISSING],
+    [
+      "(((tenant_id = (current_setting('app.tenant_id'::text))::bigint) AND (voided_at IS NULL)) OR (status = 'published'::text))",
+      OR_BRANCH,
+    ],
+    ["((tenant_id = app.current_tenant_id()) OR (CURRENT_USER = 'reporting'::name))", OR_BRANCH],
+    [
+      "(tenant_id = ANY (ARRAY[(current_setting('app.tenant_id'::text))::uuid, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid]))",
+      MISSING,
+    ],
+  ])('rejects %s', (e, why) => {
+    expect(problem(e)).toBe(why);
+  });
+});
