@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initSqlParser } from '../src/sql/split.js';
 import { tenantRestrictionProblem } from '../src/gates/isolation/policy-expr.js';
+import { policyProblem, tenantScope } from '../src/gates/isolation/tenant-scope.js';
+import { parseIsolationSettings } from '../src/gates/isolation/settings.js';
+import type { CatalogSnapshot, PolicyInfo } from '../src/catalog/types.js';
 
 /** Policy expressions as pg_get_expr prints them, judged on their parse tree. */
 
@@ -55,5 +58,42 @@ describe('policy expressions restricting rows to the tenant', () => {
     ],
   ])('rejects %s', (e, why) => {
     expect(problem(e)).toBe(why);
+  });
+});
+
+describe('policies calling helpers of the tenant schema', () => {
+  const body = "SELECT nullif(current_setting('app.tenant_id', true), '')::uuid";
+  const snapshot = {
+    tables: [],
+    policies: [],
+    functions: [
+      { name: '$tenant.current_tenant_id()', body },
+      { name: '$tenant.tenant_or_fail()', body: 'BEGIN RETURN current_tenant_id(); END' },
+      { name: '$tenant.unrelated()', body: 'SELECT 1' },
+    ],
+  } as unknown as CatalogSnapshot;
+  const scope = tenantScope(snapshot, {
+    tenantColumn: 'tenant_id',
+    tenantSetting: 'app.tenant_id',
+    settings: parseIsolationSettings({}),
+    schema: 'public',
+  });
+  const policy = (using: string): PolicyInfo => ({
+    name: 'p',
+    table: '$tenant.t',
+    command: 'ALL',
+    permissive: true,
+    roles: ['public'],
+    using,
+  });
+
+  it('reads $tenant in the snapshot as the tenant schema, directly and through another helper', () => {
+    expect(policyProblem(policy('(tenant_id = $tenant.current_tenant_id())'), scope)).toBe(
+      undefined,
+    );
+    expect(policyProblem(policy('(tenant_id = $tenant.tenant_or_fail())'), scope)).toBe(undefined);
+    expect(policyProblem(policy('(tenant_id = $tenant.unrelated())'), scope)).toBe(
+      `its USING expression ${MISSING}`,
+    );
   });
 });
