@@ -7,7 +7,16 @@ describe('Alembic revisions replayed on real Postgres', () => {
   it('replays a linear history with the SQL Alembic generates', async () => {
     const report = await runFixture('fixtures/formats/alembic/linear/migrations', { baseCount: 2 });
     expect(report.status).toBe('passed');
-    expect(report.findings).toEqual([]);
+    // The new table's foreign key locks accounts (SHARE ROW EXCLUSIVE) with no lock_timeout.
+    expect(brief(report.findings)).toEqual([
+      {
+        gate: 'locks',
+        rule: 'missing-lock-timeout',
+        severity: 'warning',
+        file: 'fixtures/formats/alembic/linear/migrations/versions/d7e05a6b4c21_create_invoices.py',
+        line: 20,
+      },
+    ]);
     expect(report.migrations.map((m) => [m.id, m.state, m.statements])).toEqual([
       ['3f2a9c1d0b7e', 'merged', 1],
       ['8c41e7b2d913', 'merged', 3],
@@ -25,6 +34,13 @@ describe('Alembic revisions replayed on real Postgres', () => {
         severity: 'blocker',
         file: `${TWO_HEADS}/versions/b5d8f0a27c44_create_invoices.py`,
         line: 14,
+      },
+      {
+        gate: 'locks',
+        rule: 'missing-lock-timeout',
+        severity: 'warning',
+        file: `${TWO_HEADS}/versions/b5d8f0a27c44_create_invoices.py`,
+        line: 20,
       },
     ]);
     expect(report.summary.migrationsApplied).toBe(1);

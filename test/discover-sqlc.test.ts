@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { discoverMigrations } from '../src/discover/index.js';
 import { InputError } from '../src/engine/errors.js';
 import { initSqlParser } from '../src/sql/split.js';
-import { runFixture } from './helpers/run.js';
+import { brief, runFixture } from './helpers/run.js';
 
 const ROOT = resolve('.');
 const SAAS = 'fixtures/formats/sqlc/saas';
@@ -69,7 +69,16 @@ describe('sqlc discovery', () => {
   it('replays the schema migrations on real Postgres', async () => {
     const report = await runFixture(SAAS, { baseCount: 2 });
     expect(report.status).toBe('passed');
-    expect(report.findings).toEqual([]);
+    // The new table's foreign key locks accounts (SHARE ROW EXCLUSIVE) with no lock_timeout.
+    expect(brief(report.findings)).toEqual([
+      {
+        gate: 'locks',
+        rule: 'missing-lock-timeout',
+        severity: 'warning',
+        file: `${SAAS}/db/migrations/000003_create_invoices.up.sql`,
+        line: 1,
+      },
+    ]);
     expect(report.migrations.map((m) => [m.id, m.state])).toEqual([
       ['000001', 'merged'],
       ['000002', 'merged'],
