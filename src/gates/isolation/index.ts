@@ -2,6 +2,7 @@ import type { Finding } from '../../engine/model.js';
 import type { Gate, GateContext } from '../gate.js';
 import { crossDatabaseFindings } from './cross-database.js';
 import { crossTenantReferences } from './cross-tenant.js';
+import { extensionFindings, extensionsBefore } from './extensions.js';
 import { tenantDrift } from './drift.js';
 import { StatementLocator } from './locate.js';
 import { RULE_LIST } from './rules.js';
@@ -19,7 +20,11 @@ function replayFailed(ctx: GateContext): boolean {
 
 /** Catalog rules need every tenant's replay to have succeeded; statement rules do not. */
 function schemaFindings(ctx: GateContext, locator: StatementLocator): Finding[] {
-  const statements = schemaStatementFindings(locator.prStatements);
+  const existing = extensionsBefore(ctx.before, ctx.merged);
+  const statements = [
+    ...schemaStatementFindings(locator.prStatements),
+    ...extensionFindings(locator.prStatements, existing),
+  ];
   if (replayFailed(ctx)) return statements;
   const schemas = new Map(ctx.tenants.map((t) => [t.name, t.schema]));
   const references = crossTenantReferences(ctx.before, ctx.after, schemas, locator);

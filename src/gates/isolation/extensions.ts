@@ -1,0 +1,70 @@
+/**
+ * CREATE EXTENSION in a schema-per-tenant migration. An extension exists once per database, but
+ * the migration runs once per tenant with the tenant's schema first on its search_path:
+ * - without `SCHEMA`, the first tenant's run installs it in that tenant's schema and every later
+ *   tenant skips it (IF NOT EXISTS), so its functions and types resolve for the first tenant only;
+ * - without `IF NOT EXISTS`, every run after the first fails: "extension ... already exists".
+ * Replay installs such an extension once, in the shared schema, so that the rest can be judged;
+ * these findings say what production would do instead.
+ */
+import type { CatalogSnapshot } from '../../catalog/types.js';
+import type { Finding, Migration, Statement } from '../../engine/model.js';
+import { finding } from '../gate.js';
+import { RULES } from './rules.js';
+
+type Node = Record<string, any>;
+
+const hasSchema = (a: Node) =>
+  (a.options ?? []).some((o: Node) => o?.DefElem?.defname === 'schema');
+
+/** Extensions the database had before the PR: in a snapshot, or created by a merged migration. */
+export function extensionsBefore(
+  before: Map<string, CatalogSnapshot>,
+  merged: Migration[],
+): Set<string> {
+  const names = new Set<string>(['plpgsql']);
+  for (const s of before.values()) for (const e of s.extensions) names.add(e.name);
+  for (const m of merged)
+    for (const stmt of m.up.statements)
+      if (stmt.kind === 'CreateExtensionStmt' && stmt.ast?.extname) names.add(stmt.ast.extname);
+  return names;
+}
+
+export function extensionFindings(statements: Statement[], existing: Set<string>): Finding[] {
+  return statements.flatMap((stmt) => {
+    if (stmt.kind !== 'CreateExtensionStmt' || !stmt.ast?.extname) return [];
+    const a = stmt.ast;
+    const name: string = a.extname;
+    const place = { file: stmt.file, line: stmt.line, endLine: stmt.endLine };
+    const help = `Install it once for the database, in a shared schema: CREATE EXTENSION IF NOT EXISTS ${name} SCHEMA public; (or in a migration that runs once, outside the tenant loop).`;
+    if (existing.has(name)) {
+      if (a.if_not_exists) return [];
+      return [
+        finding('isolation', RULES.crossSchemaWrite, {
+          ...place,
+          message: `extension ${name} is already installed in the database before this migration, and CREATE EXTENSION without IF NOT EXISTS fails on it: every tenant's run stops here with "extension "${name}" already exists"`,
+          help,
+        }),
+      ];
+    }
+    const problems: string[] = [];
+    if (!hasSchema(a)) {
+      problems.push(
+        `without SCHEMA, the first tenant's run installs ${name} in that tenant's schema (the head of its search_path), and every later tenant ${a.if_not_exists ? 'skips it' : 'fails'}: its functions and types resolve for the first tenant only`,
+      );
+    }
+    if (!a.if_not_exists) {
+      problems.push(
+        `without IF NOT EXISTS, every tenant's run after the first fails with "extension "${name}" already exists"`,
+      );
+    }
+    if (problems.length === 0) return [];
+    return [
+      finding('isolation', RULES.crossSchemaWrite, {
+        ...place,
+        message: `CREATE EXTENSION ${name} runs once per tenant, but an extension exists once per database: ${problems.join('; ')}`,
+        help,
+      }),
+    ];
+  });
+}
