@@ -32,6 +32,7 @@ describe('policy expressions restricting rows to the tenant', () => {
     "((tenant_id = (current_setting('app.tenant_id'::text))::bigint) AND (voided_at IS NULL))",
     "(((tenant_id = app.current_tenant_id()) AND (status = 'a'::text)) OR ((tenant_id = app.current_tenant_id()) AND (owner = CURRENT_USER)))",
     "(tenant_id = ANY (ARRAY[(current_setting('app.tenant_id'::text))::uuid]))",
+    'app.current_tenant_id(tenant_id)',
   ])('passes %s', (e) => {
     expect(problem(e)).toBeUndefined();
   });
@@ -45,6 +46,8 @@ describe('policy expressions restricting rows to the tenant', () => {
       MISSING,
     ],
     ['(tenant_id = other.current_tenant_id())', MISSING],
+    ['other.current_tenant_id(tenant_id)', MISSING],
+    ['app.current_tenant_id(owner_id)', MISSING],
     ["(tenant_id <> (current_setting('app.tenant_id'::text))::uuid)", MISSING],
     ['true', MISSING],
     [
