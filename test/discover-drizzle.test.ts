@@ -158,3 +158,31 @@ describe('Drizzle deploys', () => {
     );
   });
 });
+
+describe('Drizzle in the schema-per-tenant topology', () => {
+  const DIR = 'fixtures/formats/drizzle/public-qualified/drizzle';
+
+  it('explains that drizzle-kit names public in every foreign key', async () => {
+    const report = await runFixture(DIR, { baseCount: 1, tenantCount: 1, gates: ['replay'] });
+    expect(brief(report.findings)).toEqual([
+      {
+        gate: 'replay',
+        rule: 'merged-migration-failed',
+        severity: 'blocker',
+        file: `${DIR}/0000_init.sql`,
+        line: 12,
+        tenant: 'tenant_1',
+      },
+    ]);
+    expect(report.findings[0].help).toBe(
+      'drizzle-kit qualifies every name with "public", so these migrations create accounts in the schema they run in, and this statement looks for it in public. In the schema-per-tenant topology (--topology schema) each tenant\'s tables are in the tenant\'s schema: if the application keeps all tenants in one schema, check it with --topology shared (row-level security) or --topology database.',
+    );
+    const shared = await runFixture(DIR, {
+      baseCount: 1,
+      tenantCount: 1,
+      topology: 'database',
+      gates: ['replay'],
+    });
+    expect(shared.findings).toEqual([]);
+  });
+});

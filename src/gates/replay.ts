@@ -150,9 +150,25 @@ export const replayGate: Gate = {
       ...failures(ctx.trace.pr, all, RULES.failed, tenantCount, unparsed).map((f) =>
         inOneTransaction(ctx, f),
       ),
-    ];
+    ].map((f) => publicInSchemaTopology(ctx, f));
   },
 };
+
+/**
+ * In the schema topology a tenant's tables live in its own schema, so a migration that names
+ * `public.x` (drizzle-kit writes `"public"."accounts"` in every foreign key) cannot find them.
+ */
+function publicInSchemaTopology(ctx: GateContext, f: Finding): Finding {
+  if (ctx.options.topology !== 'schema') return f;
+  const m = /relation "public\.([^"]+)" does not exist/.exec(f.message);
+  if (!m || (f.rule !== RULES.failed.id && f.rule !== RULES.mergedFailed.id)) return f;
+  const tool =
+    ctx.discovery.format === 'drizzle' ? 'drizzle-kit qualifies every name with "public", so ' : '';
+  return {
+    ...f,
+    help: `${tool}these migrations create ${m[1]} in the schema they run in, and this statement looks for it in public. In the schema-per-tenant topology (--topology schema) each tenant's tables are in the tenant's schema: if the application keeps all tenants in one schema, check it with --topology shared (row-level security) or --topology database.`,
+  };
+}
 
 const ONE_TRANSACTION: Partial<Record<Format, string>> = {
   drizzle: 'drizzle-orm applies every pending migration in one transaction',
