@@ -104,9 +104,13 @@ async function schemaFileMigration(
     file,
     up: scriptOf(file, source, 'transaction'),
     checksum: checksumOf(source),
+    declarative: true,
     state: 'new',
   };
 }
+
+/** Plain files named without a version (`tables.sql`, `views.sql`) are a schema kept in place. */
+const unversioned = (m: Migration) => m.format === 'plain' && !/^\d/.test(m.file.split('/').pop()!);
 
 /** A schema directory is discovered as whatever migration tool's layout it holds. */
 async function schemaDirectory(
@@ -137,7 +141,13 @@ async function schemaMigrations(repoRoot: string, config: SqlcConfig, settings?:
     const found = await schemaDirectory(repoRoot, path, settings);
     reasons.push(`${path} is ${found.format}: ${found.reason}`);
     findings.push(...found.findings);
-    migrations.push(...found.migrations.map((m) => ({ ...m, sortKey: [i, ...m.sortKey] })));
+    migrations.push(
+      ...found.migrations.map((m) => ({
+        ...m,
+        sortKey: [i, ...m.sortKey],
+        ...(unversioned(m) ? { declarative: true } : {}),
+      })),
+    );
   }
   migrations.sort((a, b) => compareSortKeys(a.sortKey, b.sortKey));
   return { migrations, findings, reasons };

@@ -126,6 +126,7 @@ class Run {
       return { value: plan, details };
     });
     this.findings.push(...findingsOnThePr(discovery.findings, this.plan));
+    this.notes.push(...declarativeNotes(this.plan));
     this.cluster = await this.step('provision', async () => {
       const { cluster, reason } = await startCluster(this.options, this.logger);
       if (this.options.pgVersionSource) this.notes.push(this.options.pgVersionSource);
@@ -378,6 +379,17 @@ function findingsOnThePr(findings: Finding[], plan: Plan): Finding[] {
   const touched = new Set(files([...plan.added, ...plan.changed.map((c) => c.head)]));
   const merged = new Set(files(plan.merged).filter((f) => f && !touched.has(f)));
   return findings.filter((f) => !f.file || !merged.has(f.file));
+}
+
+/** What was done with schema files kept in place that the PR edits. */
+function declarativeNotes(plan: Plan): string[] {
+  return plan.added
+    .filter((m) => m.declarative && m.state === 'changed')
+    .map((m) =>
+      plan.merged.some((b) => b.file === m.file)
+        ? `${m.file} is a schema file kept in place: the statements the PR appends to it are checked as a migration on top of its merged version`
+        : `${m.file} is a schema file kept in place and the PR rewrites it: it is replayed whole on an empty schema, so the new schema and the application's queries are checked, but not how production gets from the old schema to the new one`,
+    );
 }
 
 /**

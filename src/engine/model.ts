@@ -98,6 +98,11 @@ export interface Migration {
   down?: Script;
   /** sha256 of the up and down sources; what `plan` compares against the base ref. */
   checksum: string;
+  /**
+   * A schema file kept in place rather than a migration step (sqlc `schema: schema.sql`): a PR
+   * that appends statements adds them as a step; one that rewrites it is replayed whole.
+   */
+  declarative?: boolean;
   /** A down section (goose, dbmate) is there but holds no statement: an explicit no-op down. */
   emptyDown?: boolean;
   /** Flyway `R__` repeatable migrations run after versioned ones whenever their checksum changes. */

@@ -113,6 +113,12 @@ export function splitPlan(head: Discovery, base: Discovery | undefined, baseRef?
       // Flyway re-runs a repeatable whose checksum changed, after the pending versions.
       rerun.push(b);
       added.push({ ...m, state: 'changed' });
+    } else if (m.declarative && b.declarative) {
+      // A schema file kept in place: what the PR appends is its step; a rewrite is replayed whole.
+      const appended = appendedStatements(b, m);
+      if (appended) rerun.push(b);
+      const up = appended ? { ...m.up, statements: appended } : m.up;
+      added.push({ ...m, up, state: 'changed' });
     } else changed.push({ base: b, head: { ...m, state: 'changed' } });
   }
   const removed = base.migrations.filter((m) => !headFiles.has(m.file));
@@ -127,6 +133,18 @@ export function splitPlan(head: Discovery, base: Discovery | undefined, baseRef?
       return head ?? { ...m, state: 'merged' as const };
     });
   return { merged: replayMerged, added, changed, removed, baseRef };
+}
+
+/** The statements `head` adds after every statement of `base`, unchanged; undefined otherwise. */
+function appendedStatements(
+  base: Migration,
+  head: Migration,
+): Migration['up']['statements'] | undefined {
+  const before = base.up.statements;
+  const after = head.up.statements;
+  if (after.length < before.length) return undefined;
+  if (!before.every((s, i) => s.sql === after[i].sql)) return undefined;
+  return after.slice(before.length);
 }
 
 /** Treats the first `count` discovered migrations as merged (library and test use, no git). */

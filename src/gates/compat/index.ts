@@ -61,6 +61,12 @@ async function failuresOn(ctx: GateContext, tenants: TenantHandle[], queries: Ap
 /** The queries among `queries` that already fail on the pre-PR state (a fresh copy of it). */
 async function failingBefore(ctx: GateContext, queries: AppQuery[]): Promise<Set<AppQuery>> {
   if (queries.length === 0) return new Set();
+  // A schema file the PR rewrites is replayed whole, so the pre-PR state does not hold it: the
+  // queries the application ships compiled against its merged version.
+  const rewritten = ctx.added.some(
+    (m) => m.declarative && !ctx.merged.some((b) => b.file === m.file),
+  );
+  if (rewritten) return new Set();
   const copy = await ctx.databases.cloneBase('compat');
   const failing = new Set<AppQuery>();
   for (const tenant of copy.tenants) {
