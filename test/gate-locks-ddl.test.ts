@@ -115,4 +115,15 @@ describe('non-concurrent DDL', () => {
       [['migration-failed', 3]],
     );
   });
+
+  it('warns that a new partition scans the pre-existing default partition under ACCESS EXCLUSIVE', async () => {
+    const { report, findings } = await runLocks(cluster, 'partition-default-scan');
+    expect(report.findings.filter((f) => f.gate === 'replay')).toEqual([]);
+    expect(placed(findings)).toEqual([
+      'partition-default-scan warning partition-default-scan/000002_usage_events_2024_07.up.sql:2-3',
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'CREATE TABLE usage_events_2024_07 PARTITION OF usage_events scans usage_events_default, the default partition, under ACCESS EXCLUSIVE to prove that none of its rows belong to the new bounds: every read and write of usage_events_default waits for the scan, which grows with the rows the default partition holds.',
+    );
+  });
 });

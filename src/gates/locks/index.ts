@@ -5,6 +5,7 @@ import type { Gate, GateContext, TenantHandle } from '../gate.js';
 import { parseLocksSettings, type LocksSettings } from './config.js';
 import { traceKey, type StatementContext, type WorkloadWaits } from './context.js';
 import { OBJECT_RULES } from './object-rules.js';
+import { PARTITION_RULES } from './partition-rules.js';
 import { probeWorkload } from './probe.js';
 import { tableRewrite } from './rewrite-rules.js';
 import { LOCK_RULES } from './rules.js';
@@ -49,7 +50,8 @@ function analyseMigration(
     };
     out.push(...tableRewrite(sc), ...concurrentlyInTransaction(sc));
     out.push(...refusedByTransaction(sc, script.statements.slice(0, index)));
-    for (const rule of [...STATIC_RULES, ...OBJECT_RULES]) out.push(...rule(sc));
+    for (const rule of [...STATIC_RULES, ...OBJECT_RULES, ...PARTITION_RULES])
+      out.push(...rule(sc));
     watch.observe(sc);
     scope.apply(stmt);
   });

@@ -19,6 +19,12 @@ export const LOCK_RULES = {
     severity: 'warning',
     summary: 'CREATE INDEX, DROP INDEX or REINDEX without CONCURRENTLY on a pre-existing table.',
   },
+  defaultPartitionScan: {
+    id: 'partition-default-scan',
+    severity: 'warning',
+    summary:
+      'A new partition makes Postgres scan the pre-existing DEFAULT partition under ACCESS EXCLUSIVE.',
+  },
   nonConcurrentDetach: {
     id: 'non-concurrent-detach',
     severity: 'warning',
