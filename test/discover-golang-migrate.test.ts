@@ -61,7 +61,7 @@ describe('golang-migrate discovery', () => {
       ['InsertStmt', 10, 12],
     ]);
     expect(plans.up.statements[1].sql).toContain("'Free; forever'");
-    expect(d.reason).toBe('chosen with --format golang-migrate');
+    expect(d.reason).toBe('given as golang-migrate (--format or the config file), not detected');
   });
 
   it('orders versions numerically, not as text', async () => {

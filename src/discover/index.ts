@@ -79,5 +79,5 @@ function chosenFormat(format: string): { module: FormatModule; reason: string } 
   }
   const module = FORMAT_MODULES.find((m) => m.format === format);
   if (!module) throw new InputError(`migration format ${format} is not supported yet`);
-  return { module, reason: `chosen with --format ${format}` };
+  return { module, reason: `given as ${format} (--format or the config file), not detected` };
 }
