@@ -30,6 +30,24 @@ describe('compat gate on real Postgres', () => {
     });
   });
 
+  it('checks SELECT * as sqlc generates it: with the columns the table had at the base', async () => {
+    const report = await runFixture(`${F}/select-star`, only);
+    const drop = `${F}/select-star/db/migrations/000004_drop_users_full_name.up.sql`;
+    const queries = `${F}/select-star/db/queries/users.sql`;
+    expect(brief(report.findings)).toEqual([
+      {
+        gate: 'compat',
+        rule: 'query-broken-by-migration',
+        severity: 'blocker',
+        file: drop,
+        line: 1,
+      },
+    ]);
+    expect(report.findings[0].message).toBe(
+      `ALTER TABLE users DROP COLUMN full_name (${drop}:1) breaks query GetUserByEmail (${queries}:1; sqlc generated its * as the columns it returned at the base: id, account_id, email, full_name): column "full_name" does not exist (SQLSTATE 42703); the running release sends this query and fails from the moment the migration commits`,
+    );
+  });
+
   it('blames a renamed table', async () => {
     const report = await runFixture(`${F}/table-renamed`, only);
     const rename = `${F}/table-renamed/db/migrations/000004_rename_invoices_to_bills.up.sql`;

@@ -15,6 +15,7 @@ import { failingQueries } from './prepare.js';
 import { readAtCommit, readWorkTree, sameQuery, type AppQuery } from './queries.js';
 import { RULES } from './rules.js';
 import { queryFiles } from './sources.js';
+import { expandStars } from './stars.js';
 
 const PREPARABLE = /^\s*(?:\(\s*)*(select|insert|update|delete|with|values|table|merge)\b/i;
 
@@ -81,7 +82,10 @@ function describeError(error: PgErrorInfo): string {
 
 function where(q: AppQuery): string {
   const at = `${q.file}:${q.line}`;
-  return q.name === at ? `at ${at}` : `${q.name} (${at})`;
+  const note = q.note ? `; ${q.note}` : '';
+  return q.name === at
+    ? `at ${at}${note ? ` (${note.slice(2)})` : ''}`
+    : `${q.name} (${at}${note})`;
 }
 
 function shortSql(s: Statement): string {
@@ -175,7 +179,7 @@ export const compatGate: Gate = {
     const tenants = replayedTenants(ctx);
     if (tenants.length === 0 || shipped.length + changed.length === 0) return [];
     return [
-      ...(await checkShipped(ctx, tenants, shipped)),
+      ...(await checkShipped(ctx, tenants, await expandStars(ctx, shipped))),
       ...(await checkChanged(ctx, tenants, changed)),
     ];
   },

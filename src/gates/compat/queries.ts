@@ -17,6 +17,8 @@ export interface AppQuery {
   sql: string;
   /** The query with `$n` parameters, ready for PREPARE. */
   prepared: string;
+  /** How the checked form differs from the text (sqlc's expansion of `*`), for messages. */
+  note?: string;
 }
 
 const HEADER = /^\s*--\s*name:\s*(\S+)\s*:\w+/;
