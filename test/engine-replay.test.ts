@@ -154,6 +154,15 @@ describe('topologies', () => {
   });
 });
 
+describe('statements that commit inside', () => {
+  it('runs a batched backfill that commits in a DO block at top level, as goose NO TRANSACTION does', async () => {
+    const dir = 'fixtures/engine/batched-backfill';
+    const report = await runFixture(dir, { baseCount: 1, tenantCount: 2, gates: ['replay'] });
+    expect(report.findings).toEqual([]);
+    expect(report.summary.migrationsApplied).toBe(1);
+  });
+});
+
 describe('objects shared by all tenants', () => {
   it('creates extensions and public tables once, so every tenant schema can use them', async () => {
     const dir = 'fixtures/engine/extensions-and-shared-tables';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Migration, Script, Statement } from './model.js';
-import { cannotRunInTransaction, transactionControl } from '../sql/kinds.js';
+import { cannotRunInTransaction, mayEndTransaction, transactionControl } from '../sql/kinds.js';
 import {
   createsSharedObject,
   extensionWithoutSchema,
@@ -113,7 +113,13 @@ export class ScriptRunner {
     const { seen } = state;
     for (const [index, stmt] of script.statements.entries()) {
       const control = transactionControl(stmt);
-      const single = !state.inTx && control === undefined && !cannotRunInTransaction(stmt);
+      // Outside a transaction each statement gets its own, so that its locks can be read before
+      // they are released; not those Postgres refuses in one, nor those that commit inside.
+      const single =
+        !state.inTx &&
+        control === undefined &&
+        !cannotRunInTransaction(stmt) &&
+        !mayEndTransaction(stmt);
       if (single) await this.client.query('begin');
       const trace = await this.runStatement(migration, stmt, index, state.inTx || single, seen);
       traces.push(trace);

@@ -127,6 +127,16 @@ export function transactionControl(stmt: Parsed): TransactionControl {
  * block"), so a tool that wraps the file in BEGIN/COMMIT, or sends it as one implicit
  * transaction, fails on them.
  */
+/**
+ * A DO block or procedure call that may COMMIT or ROLLBACK inside (batched backfills): Postgres
+ * allows that only when the statement runs at top level, outside a transaction block. A CALL's
+ * body is not in the migration, so every CALL may.
+ */
+export function mayEndTransaction(stmt: Parsed & { sql: string }): boolean {
+  if (stmt.kind === 'CallStmt') return true;
+  return stmt.kind === 'DoStmt' && /\b(commit|rollback)\b/i.test(stmt.sql);
+}
+
 export function cannotRunInTransaction(stmt: Parsed): boolean {
   const a = stmt.ast ?? {};
   switch (stmt.kind) {
