@@ -95,6 +95,15 @@ describe('rollback gate: the down must apply and keep existing rows', () => {
     );
   });
 
+  it('reports a down that re-adds a dropped column with its default instead of its values', async () => {
+    const down = at('dropped-column-with-default', '000002_drop_accounts_plan.down.sql');
+    const f = await rollbackFindings('dropped-column-with-default');
+    expect(brief(f)).toEqual([blocker('down-loses-data', down, 1)]);
+    expect(f[0].message).toBe(
+      'After 000002 up then down, table accounts (which existed before the up) has changed values in column(s) plan: the down destroys data the up did not create.',
+    );
+  });
+
   it('reports a down that recreates a column instead of renaming it back', async () => {
     const down = at('down-recreates-column', '000002_rename_note.down.sql');
     const f = await rollbackFindings('down-recreates-column');

@@ -108,15 +108,16 @@ export function seedingOrder(tables: SeedTable[]): SeedStep[] {
 
 /** Columns the seeder writes; the rest take their default (identity, generated, defaults). */
 function writableColumns(table: SeedTable): SeedColumn[] {
-  const fkColumns = new Set(table.foreignKeys.flatMap((fk) => fk.columns));
   return table.columns.filter((c) => {
     if (c.identity || c.generated) return false;
     if (c.default === undefined) return true;
     // A default read from a session setting (a tenant column's current_setting('app.tenant_id'))
     // has no value in the seeding session: such columns get values like any other.
     if (/\bcurrent_setting\s*\(/i.test(c.default)) return true;
-    // A constant default on a unique or FK column would repeat one value on every row.
-    return (c.unique || fkColumns.has(c.name)) && !c.default.includes('(');
+    // A constant default ('free', 0, false) would give every row one value: rows then cannot
+    // tell a column a down re-creates with that default from the one the up dropped, and a
+    // unique or FK column could not be filled. Expressions (now(), nextval) stay defaults.
+    return !c.default.includes('(');
   });
 }
 
