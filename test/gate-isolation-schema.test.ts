@@ -26,11 +26,17 @@ describe('isolation gate, schema topology', () => {
   it('reports CREATE EXTENSION that a per-tenant run would install in one tenant, or fail on', async () => {
     const name = 'schema-extensions';
     const found = isolation(await check(name, 'schema'));
-    expect(brief(found)).toEqual([at(name, '002_api_keys.up.sql', 2, 'cross-schema-write')]);
+    expect(brief(found)).toEqual([
+      at(name, '002_api_keys.down.sql', 2, 'cross-schema-write'),
+      at(name, '002_api_keys.up.sql', 2, 'cross-schema-write'),
+    ]);
     expect(found[0].message).toBe(
+      "a tenant's down drops extension hstore, which exists once for the database: rolling back one tenant removes it for every tenant, or fails (SQLSTATE 2BP01) when other tenants' objects depend on it",
+    );
+    expect(found[1].message).toBe(
       'CREATE EXTENSION pgcrypto runs once per tenant, but an extension exists once per database: without SCHEMA, the first tenant\'s run installs pgcrypto in that tenant\'s schema (the head of its search_path), and every later tenant fails: its functions and types resolve for the first tenant only; without IF NOT EXISTS, every tenant\'s run after the first fails with "extension "pgcrypto" already exists"',
     );
-    expect(found[0].help).toBe(
+    expect(found[1].help).toBe(
       'Install it once for the database, in a shared schema: CREATE EXTENSION IF NOT EXISTS pgcrypto SCHEMA public; (or in a migration that runs once, outside the tenant loop).',
     );
   }, 30_000);

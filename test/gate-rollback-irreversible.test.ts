@@ -56,4 +56,16 @@ describe('differences a down cannot undo', () => {
       { change: 'added', kind: 'index', name: '$tenant.orders_total_idx' },
     ]);
   });
+
+  it('leaves out extensions in the schema topology, where every tenant shares them', () => {
+    const changes = [
+      { change: 'added' as const, kind: 'extension' as const, name: 'pgcrypto' },
+      { change: 'added' as const, kind: 'index' as const, name: '$tenant.orders_total_idx' },
+    ];
+    expect(withoutIrreversible(changes, 'schema').map((c) => c.kind)).toEqual(['index']);
+    expect(withoutIrreversible(changes, 'database').map((c) => c.kind)).toEqual([
+      'extension',
+      'index',
+    ]);
+  });
 });

@@ -30,6 +30,24 @@ export function extensionsBefore(
   return names;
 }
 
+/** DROP EXTENSION in a tenant's down: rolling back one tenant takes it from all of them. */
+export function extensionDropFindings(downs: Statement[]): Finding[] {
+  return downs.flatMap((stmt) => {
+    const a = stmt.ast ?? {};
+    if (stmt.kind !== 'DropStmt' || a.removeType !== 'OBJECT_EXTENSION') return [];
+    const names = ((a.objects ?? []) as Node[]).map((o) => String(o?.String?.sval ?? '?'));
+    return [
+      finding('isolation', RULES.crossSchemaWrite, {
+        file: stmt.file,
+        line: stmt.line,
+        endLine: stmt.endLine,
+        message: `a tenant's down drops extension ${names.join(', ')}, which exists once for the database: rolling back one tenant removes it for every tenant, or fails (SQLSTATE 2BP01) when other tenants' objects depend on it`,
+        help: 'Leave shared extensions out of tenant downs; remove an extension, if ever, in a migration that runs once for the database.',
+      }),
+    ];
+  });
+}
+
 export function extensionFindings(statements: Statement[], existing: Set<string>): Finding[] {
   return statements.flatMap((stmt) => {
     if (stmt.kind !== 'CreateExtensionStmt' || !stmt.ast?.extname) return [];

@@ -2,7 +2,7 @@ import type { Finding } from '../../engine/model.js';
 import type { Gate, GateContext } from '../gate.js';
 import { crossDatabaseFindings } from './cross-database.js';
 import { crossTenantReferences } from './cross-tenant.js';
-import { extensionFindings, extensionsBefore } from './extensions.js';
+import { extensionDropFindings, extensionFindings, extensionsBefore } from './extensions.js';
 import { tenantDrift } from './drift.js';
 import { StatementLocator } from './locate.js';
 import { RULE_LIST } from './rules.js';
@@ -24,6 +24,7 @@ function schemaFindings(ctx: GateContext, locator: StatementLocator): Finding[] 
   const statements = [
     ...schemaStatementFindings(locator.prStatements),
     ...extensionFindings(locator.prStatements, existing),
+    ...extensionDropFindings(ctx.added.flatMap((m) => m.down?.statements ?? [])),
   ];
   if (replayFailed(ctx)) return statements;
   const schemas = new Map(ctx.tenants.map((t) => [t.name, t.schema]));

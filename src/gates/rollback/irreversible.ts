@@ -23,8 +23,14 @@ function onlyAdded(before: unknown, after: unknown): boolean {
   return i === before.length;
 }
 
-export function withoutIrreversible(changes: CatalogChange[]): CatalogChange[] {
+/**
+ * Also left out, in the schema-per-tenant topology: extensions. One exists per database, shared
+ * by every tenant, so one tenant's down must not drop what its up created (the isolation gate
+ * reports a tenant down that does).
+ */
+export function withoutIrreversible(changes: CatalogChange[], topology?: string): CatalogChange[] {
   return changes.flatMap((change) => {
+    if (topology === 'schema' && change.kind === 'extension') return [];
     if (change.change !== 'changed') return [change];
     const properties = (change.properties ?? []).filter((p) => undoable(change, p));
     return properties.length > 0 ? [{ ...change, properties }] : [];

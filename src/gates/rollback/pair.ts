@@ -77,7 +77,10 @@ async function upDownUp(
     sandbox.spoil();
     return { findings: [downFailed(m, m.down!, downFailure)], upFailed: false };
   }
-  const changes = withoutIrreversible(diffCatalogs(before, await sandbox.snapshot()));
+  const changes = withoutIrreversible(
+    diffCatalogs(before, await sandbox.snapshot()),
+    sandbox.topology,
+  );
   const differences = await compareWithCopies(observer, copies);
   const findings = [
     ...changeFindings(m, changes),

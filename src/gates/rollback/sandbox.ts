@@ -23,6 +23,10 @@ export class Sandbox {
     private readonly label: string,
   ) {}
 
+  get topology(): string {
+    return this.ctx.options.topology;
+  }
+
   get tenant(): TenantHandle {
     if (!this.handle) throw new Error('rollback sandbox used before it was prepared');
     return this.handle;
