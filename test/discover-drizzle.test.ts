@@ -154,7 +154,7 @@ describe('Drizzle deploys', () => {
     ]);
     expect(report.findings[0].message).toContain('unsafe use of new value "paused"');
     expect(report.findings[0].message).toContain(
-      'drizzle-orm applies every pending migration in one transaction',
+      'New enum values must be committed before they can be used. drizzle-orm applies every pending migration in one transaction: 0001_add_paused_status ran in the same transaction before it, and a failure rolls them all back',
     );
   });
 });

@@ -146,7 +146,9 @@ export const replayGate: Gate = {
         RULES.mergedFailed,
         ctx.trace.merged.length,
         (s) => unparsed(s) && placeholderAt(s),
-      ).map((f) => (edited.has(f.file!) ? { ...f, message: `${f.message}. ${AS_MERGED}` } : f)),
+      ).map((f) =>
+        edited.has(f.file!) ? { ...f, message: `${sentence(f.message)} ${AS_MERGED}` } : f,
+      ),
       ...failures(ctx.trace.pr, all, RULES.failed, tenantCount, unparsed).map((f) =>
         inOneTransaction(ctx, f),
       ),
@@ -170,6 +172,9 @@ function publicInSchemaTopology(ctx: GateContext, f: Finding): Finding {
   };
 }
 
+/** The text as a sentence: one final period. */
+const sentence = (text: string) => `${text.replace(/\.+$/, '')}.`;
+
 const ONE_TRANSACTION: Partial<Record<Format, string>> = {
   drizzle: 'drizzle-orm applies every pending migration in one transaction',
   alembic: 'Alembic runs the whole upgrade in one transaction (transaction_per_migration is off)',
@@ -183,6 +188,6 @@ function inOneTransaction(ctx: GateContext, f: Finding): Finding {
   const earlier = ctx.added.slice(0, index).map((m) => m.id);
   return {
     ...f,
-    message: `${f.message}. ${why}: ${earlier.join(', ')} ran in the same transaction before it, and a failure rolls them all back`,
+    message: `${sentence(f.message)} ${why}: ${earlier.join(', ')} ran in the same transaction before it, and a failure rolls them all back`,
   };
 }
