@@ -57,6 +57,23 @@ describe('live leak test with a tenants table', () => {
     );
   }, 60_000);
 
+  it('says when no table has the tenant column, and which one the policies use', async () => {
+    const name = 'shared-prisma-tenant-fk/prisma/migrations';
+    const found = isolation(await shared(name, { baseCount: 1 }));
+    expect(brief(found)).toEqual([
+      {
+        gate: 'isolation',
+        rule: 'tenant-column-missing',
+        severity: 'warning',
+        file: undefined,
+        line: undefined,
+      },
+    ]);
+    expect(found[0].message).toBe(
+      'No table has the tenant column tenant_id, so tenant isolation was not checked: row-level security, policies and the live leak test all look for that column. The row-level security policies compare "tenantId" with current_setting(\'app.current_tenant_id\'): run with --tenant-column tenantId --tenant-setting app.current_tenant_id (tenantColumn and tenantSetting in .schemagate.yml).',
+    );
+  }, 60_000);
+
   it('tests Prisma tables whose "tenantId" references "Tenant", with quoted SQL in the help that runs as written', async () => {
     const name = 'shared-prisma-tenant-fk/prisma/migrations';
     const file = '20240603110217_add_invoices/migration.sql';

@@ -1,5 +1,6 @@
 import type { Finding } from '../../engine/model.js';
-import type { GateContext, TenantHandle } from '../gate.js';
+import { finding, type GateContext, type TenantHandle } from '../gate.js';
+import { quoteIdentIfNeeded } from '../../sql/ident.js';
 import { runLeakTest } from './leak-test.js';
 import type { StatementLocator, Where } from './locate.js';
 import { bareName } from './names.js';
@@ -139,7 +140,28 @@ export async function sharedFindings(
     schema: tenant.schema,
     otherFunctions: await functionsOutside(ctx, tenant),
   };
+  if (tenantScope(snapshot, input).tables.length === 0 && snapshot.tables.length > 0)
+    return [nothingToCheck(input)];
   const found = staticFindings(ctx, input, tenant);
   if (settings.leakTest) found.push(...(await liveFindings(ctx, input, settings, tenant)));
   return found;
+}
+
+/**
+ * No table has the tenant column: every isolation check would pass vacuously. The policies,
+ * when there are some, say which column and setting the application uses instead.
+ */
+function nothingToCheck(input: StaticInput): Finding {
+  const compared = input.snapshot.policies
+    .flatMap((p) => [p.using, p.withCheck])
+    .map((e) => e && /"?([A-Za-z_][\w$]*)"?\s*=\s*\(*\s*current_setting\('([^']+)'/.exec(e))
+    .find((m): m is RegExpExecArray => !!m);
+  const hint = compared
+    ? ` The row-level security policies compare ${quoteIdentIfNeeded(compared[1])} with current_setting('${compared[2]}'): run with --tenant-column ${compared[1]} --tenant-setting ${compared[2]} (tenantColumn and tenantSetting in .schemagate.yml).`
+    : ' Set --tenant-column (tenantColumn in .schemagate.yml) to the column that holds the tenant key.';
+  return finding('isolation', RULES.tenantColumnMissing, {
+    severity: 'warning',
+    message: `No table has the tenant column ${input.tenantColumn}, so tenant isolation was not checked: row-level security, policies and the live leak test all look for that column.${hint}`,
+    help: 'Tell schemagate which column holds the tenant key and which setting the policies compare it with.',
+  });
 }
