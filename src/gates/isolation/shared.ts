@@ -140,7 +140,8 @@ export async function sharedFindings(
     schema: tenant.schema,
     otherFunctions: await functionsOutside(ctx, tenant),
   };
-  if (tenantScope(snapshot, input).tables.length === 0 && snapshot.tables.length > 0)
+  const configured = (settings.tenantTables ?? []).length > 0;
+  if (!configured && tenantScope(snapshot, input).tables.length === 0 && snapshot.tables.length > 0)
     return [nothingToCheck(input)];
   const found = staticFindings(ctx, input, tenant);
   if (settings.leakTest) found.push(...(await liveFindings(ctx, input, settings, tenant)));
