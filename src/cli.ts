@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runCheck } from './engine/check.js';
 import { buildOptions, type RawInputs } from './engine/build-options.js';
@@ -65,7 +66,7 @@ function program(): Command {
     .option('--pg-version <major>', 'Postgres major version (docker provider)')
     .option('--config <file>', 'config file (default .schemagate.yml when present)')
     .option('--json <file>', 'write the JSON report to FILE, or - for stdout')
-    .option('--markdown <file>', 'write the Markdown report to FILE')
+    .option('--markdown <file>', 'write the Markdown report to FILE, or - for stdout')
     .option('--sarif <file>', 'write SARIF 2.1.0 to FILE')
     .addOption(
       new Option(
@@ -92,19 +93,47 @@ async function check(
   try {
     await initSqlParser();
     options = buildOptions(raw, knownRules());
+    for (const flag of ['json', 'markdown', 'sarif'] as const) {
+      const file = flags[flag];
+      if (typeof file === 'string' && file !== '-') assertWritable(`--${flag}`, file);
+    }
   } catch (error) {
     process.stderr.write(`schemagate: ${getErrorMessage(error)}\n`);
     return error instanceof InputError ? 2 : 3;
   }
   const report = await runCheck(options, terminalLogger(flags.verbose === true));
   const json = flags.json as string | undefined;
-  if (json === '-') process.stdout.write(renderJson(report));
-  else if (json) writeFileSync(json, renderJson(report));
-  if (flags.markdown) writeFileSync(flags.markdown as string, renderMarkdown(report));
-  if (flags.sarif) writeFileSync(flags.sarif as string, renderSarif(report));
+  const out = (text: string) => process.stdout.write(text);
+  const outputs: Array<[string | undefined, () => string]> = [
+    [json, () => renderJson(report)],
+    [flags.markdown as string | undefined, () => renderMarkdown(report)],
+    [flags.sarif as string | undefined, () => renderSarif(report)],
+  ];
+  let unwritten = false;
+  for (const [file, render] of outputs) {
+    if (!file) continue;
+    try {
+      if (file === '-') out(render());
+      else writeFileSync(file, render());
+    } catch (error) {
+      // The terminal report below still says what was found.
+      process.stderr.write(`schemagate: could not write ${file}: ${getErrorMessage(error)}\n`);
+      unwritten = true;
+    }
+  }
   const text = renderText(report, process.stdout.isTTY === true && json !== '-');
   (json === '-' ? process.stderr : process.stdout).write(text);
-  return exitCodeFor(report, options.failOn);
+  const code = exitCodeFor(report, options.failOn);
+  return unwritten && code === 0 ? 2 : code;
+}
+
+/** An output file must be creatable where it is named, before a whole run is spent on it. */
+function assertWritable(flag: string, file: string): void {
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new InputError(`${flag} ${file}: folder ${dirname(file)} does not exist`);
+  if (existsSync(file) && statSync(file).isDirectory())
+    throw new InputError(`${flag} ${file} is a folder; name a file`);
 }
 
 export async function main(argv: string[]): Promise<number> {

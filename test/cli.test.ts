@@ -58,6 +58,18 @@ describe('schemagate CLI', () => {
     expect(r.stderr).toContain("unknown option '--no-such-flag'");
   });
 
+  it('exits 2 before the run when an output file cannot be written', () => {
+    const dir = 'fixtures/demo/base/db/migrations';
+    const missing = cli(['check', dir, '--markdown', '/nonexistent/dir/report.md']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      'schemagate: --markdown /nonexistent/dir/report.md: folder /nonexistent/dir does not exist\n',
+    );
+    const folder = cli(['check', dir, '--sarif', 'fixtures']);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe('schemagate: --sarif fixtures is a folder; name a file\n');
+  });
+
   it('exits 2 on an unknown format, naming the choices', () => {
     const r = cli(['check', 'fixtures/demo/base/db/migrations', '--format', 'liquibase']);
     expect(r.code).toBe(2);
@@ -123,6 +135,10 @@ describe('schemagate CLI', () => {
     expect(r.stderr).toMatch(/bad\.yml:4: rules\.no-such-rule: unknown rule id/);
     writeFileSync(cfg, 'topology: galaxy\n');
     expect(cli(['check', dir, '--config', cfg]).stderr).toMatch(/bad\.yml:1: topology: /);
+    writeFileSync(cfg, 'tenants: [acme, acme]\n');
+    const twice = cli(['check', dir, '--config', cfg]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/bad\.yml:1: tenants: .*each tenant name once/);
   });
 
   it('exits 1 with the JSON contract on a PR with a blocker, and writes Markdown and SARIF', () => {

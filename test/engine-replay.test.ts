@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { brief, runFixture } from './helpers/run.js';
+import { defaultSettings } from '../src/engine/options.js';
 
 const replayFindings = (r: Awaited<ReturnType<typeof runFixture>>) =>
   r.findings.filter((f) => f.gate === 'replay');
@@ -161,6 +162,34 @@ describe('statements that commit inside', () => {
     expect(report.findings).toEqual([]);
     expect(report.summary.migrationsApplied).toBe(1);
   });
+});
+
+describe('statements that run too long', () => {
+  it('cancels a statement after the timeout even when the migration lifted statement_timeout', async () => {
+    const dir = 'fixtures/engine/lifted-timeout';
+    const started = Date.now();
+    const report = await runFixture(dir, {
+      baseCount: 1,
+      tenantCount: 2,
+      gates: ['replay'],
+      settings: { ...defaultSettings(), seedRows: 10, statementTimeoutMs: 500 },
+    });
+    expect(brief(report.findings)).toEqual([
+      {
+        gate: 'replay',
+        rule: 'statement-timeout',
+        severity: 'blocker',
+        file: `${dir}/000002_slow_backfill.up.sql`,
+        line: 3,
+        tenant: 'tenant_1',
+      },
+    ]);
+    expect(report.findings[0].message).toContain(
+      'canceling statement due to statement timeout: the migration lifted statement_timeout, and the check cancelled the statement after 500 ms',
+    );
+    // One tenant is enough to know the migration hangs: the others are not made to wait too.
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 90_000);
 });
 
 describe('objects shared by all tenants', () => {

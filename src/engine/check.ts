@@ -235,6 +235,13 @@ class Run {
       const oneTransaction = this.discovery?.oneTransaction ?? false;
       const trace = await replayTenant(ws, t, plan.added, preexisting, oneTransaction);
       this.trace.pr.push(trace);
+      // A statement that ran into the timeout would on every tenant: one wait is enough.
+      if (trace.statements.some((s) => s.error?.sqlstate === '57014')) {
+        this.notes.push(
+          `replay PR: stopped after ${t.name}, where a statement ran into the statement timeout; the other tenants were not replayed`,
+        );
+        break;
+      }
     }
     const failedOn = new Set(this.trace.pr.map((t) => t.failedMigration).filter(Boolean));
     const firstFailed = plan.added.findIndex((m) => failedOn.has(m.id));

@@ -14,7 +14,17 @@ export const ConfigSchema = z
     topology: z.enum(TOPOLOGIES),
     tenants: z.union([
       z.number().int().min(1).max(100),
-      z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/)).min(1),
+      z
+        .array(
+          z
+            .string()
+            .regex(
+              /^[a-z_][a-z0-9_]{0,40}$/,
+              'a lower-case name of letters, digits and underscores, e.g. acme',
+            ),
+        )
+        .min(1)
+        .refine((names) => new Set(names).size === names.length, 'each tenant name once'),
     ]),
     tenantColumn: z.string().min(1),
     tenantSetting: z

@@ -55,7 +55,7 @@ export interface GateSettings {
 export function defaultSettings(): GateSettings {
   return {
     seedRows: 2000,
-    statementTimeoutMs: 120_000,
+    statementTimeoutMs: 60_000,
     sharedSchema: 'public',
     locks: {},
     isolation: {},

@@ -30,7 +30,15 @@ export interface RunTarget {
   preexisting: Set<number>;
   /** Schema shared by all tenants (schema topology only): extensions go there, once. */
   sharedSchema?: string;
+  /**
+   * The statement timeout, enforced from outside the session too: a migration that sets its own
+   * statement_timeout (0 for a long backfill) is cancelled a little after it.
+   */
+  timeoutMs?: number;
 }
+
+/** How long after the session's statement_timeout the outside cancel comes. */
+const WATCHDOG_GRACE_MS = 2000;
 
 /** Called after a statement ran, while the locks it took are still held. */
 export type AfterStatement = (trace: StatementTrace) => Promise<void>;
@@ -168,8 +176,9 @@ export class ScriptRunner {
       this.target.sharedSchema !== undefined && createsSharedObject(stmt, this.target.schemas[0]);
     if (shared && inTransaction) await this.client.query('savepoint sg_shared_object');
     const started = performance.now();
+    const watchdog = this.watchdog();
     try {
-      const result = await this.execute(stmt);
+      const result = await this.execute(stmt).finally(() => watchdog.stop());
       trace.durationMs = Math.round((performance.now() - started) * 10) / 10;
       const last = Array.isArray(result) ? result[result.length - 1] : result;
       trace.rowCount = typeof last?.rowCount === 'number' ? last.rowCount : null;
@@ -184,6 +193,9 @@ export class ScriptRunner {
     } catch (error) {
       trace.durationMs = Math.round((performance.now() - started) * 10) / 10;
       const e = toPgError(error);
+      if (watchdog.fired && e.sqlstate === '57014') {
+        e.message = `canceling statement due to statement timeout: the migration lifted statement_timeout, and the check cancelled the statement after ${this.target.timeoutMs} ms`;
+      }
       if (shared && isDuplicateObject(e.sqlstate)) {
         // Another tenant already created this shared object: the loop's artefact, not an error.
         if (inTransaction) await this.client.query('rollback to savepoint sg_shared_object');
@@ -193,6 +205,32 @@ export class ScriptRunner {
       trace.error = e;
     }
     return trace;
+  }
+
+  /** Cancels the running statement from another connection once the timeout has long passed. */
+  private watchdog(): { stop: () => void; fired: boolean } {
+    const state = { fired: false, stop: () => {} };
+    const ms = this.target.timeoutMs;
+    if (!ms) return state;
+    const params = (this.client as unknown as { connectionParameters: pg.ClientConfig })
+      .connectionParameters;
+    const timer = setTimeout(() => {
+      state.fired = true;
+      const admin = new pg.Client({
+        host: params.host,
+        port: params.port,
+        user: params.user,
+        password: params.password,
+        database: params.database,
+      });
+      admin
+        .connect()
+        .then(() => admin.query('select pg_cancel_backend($1)', [this.pid]))
+        .catch(() => undefined)
+        .finally(() => admin.end().catch(() => undefined));
+    }, ms + WATCHDOG_GRACE_MS);
+    state.stop = () => clearTimeout(timer);
+    return state;
   }
 
   /** Runs the statement; an extension without a schema is created in the shared schema. */

@@ -33,6 +33,7 @@ export async function replayTenant(
       schemas: tenant.searchPath,
       preexisting,
       sharedSchema: ws.sharedSchema(),
+      timeoutMs: ws.options.settings.statementTimeoutMs,
     });
     await runner.init();
     if (oneTransaction && migrations.length > 1) {

@@ -113,6 +113,7 @@ export class Workspace implements Databases {
         schemas: tenant.searchPath,
         preexisting: await relationOids(client, tenant.searchPath),
         sharedSchema: this.sharedSchema(),
+        timeoutMs: this.options.settings.statementTimeoutMs,
       });
       await runner.init();
       return (await runner.run(migration, script, afterStatement)).traces;

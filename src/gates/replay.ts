@@ -75,7 +75,7 @@ function failures(
       ? `on every tenant (${group.map((g) => g.tenant).join(', ')})`
       : `on ${group.map((g) => g.tenant).join(', ')}`;
     const help = timeout
-      ? 'The statement was cancelled by the statement timeout; a migration that runs this long holds its locks as long in production. Batch the work or raise settings.statementTimeoutMs if it is expected.'
+      ? 'The statement was cancelled by the statement timeout; a migration that runs this long holds its locks as long in production. Batch the work, or raise statementTimeoutMs in .schemagate.yml if it is expected.'
       : 'Fix the statement so that it applies on a database that has every merged migration; run `schemagate check` locally to reproduce.';
     const tenants = everyone ? [undefined] : group.map((g) => g.tenant);
     for (const tenant of tenants) {

@@ -73,6 +73,8 @@ async function measure(
   traces: Map<string, StatementTrace>,
 ): Promise<WorkloadWaits | undefined> {
   if (!settings.workload.enabled) return undefined;
+  // A migration that failed (or hung) in replay would only fail again under the workload.
+  if (ctx.trace.pr.some((t) => t.failedMigration)) return undefined;
   try {
     const scope = new Scope(ctx.before.get(tenant.name), tenant);
     const workload = await probeWorkload(ctx, settings, scope, traces);
