@@ -35,6 +35,9 @@ describe('replay', () => {
       `${dir}/000003_require_user_plan.up.sql:2: column "plan" of relation "users" contains null values (SQLSTATE 23502) on every tenant (tenant_1, tenant_2, tenant_3)`,
     );
     expect(f.endLine).toBe(3);
+    expect(f.help).toBe(
+      'The statement fails on the rows the tables already hold: schemagate fills every table that exists before the PR with synthetic rows, as production tables hold real ones. Make the migration work on existing data: fix or backfill the rows first, or add the constraint NOT VALID and VALIDATE it once the data is clean.',
+    );
     expect(report.status).toBe('blocked');
     expect(report.summary.migrationsApplied).toBe(0);
   });

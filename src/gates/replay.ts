@@ -76,7 +76,9 @@ function failures(
       : `on ${group.map((g) => g.tenant).join(', ')}`;
     const help = timeout
       ? 'The statement was cancelled by the statement timeout; a migration that runs this long holds its locks as long in production. Batch the work, or raise statementTimeoutMs in .schemagate.yml if it is expected.'
-      : 'Fix the statement so that it applies on a database that has every merged migration; run `schemagate check` locally to reproduce.';
+      : onData(t.error!.sqlstate)
+        ? 'The statement fails on the rows the tables already hold: schemagate fills every table that exists before the PR with synthetic rows, as production tables hold real ones. Make the migration work on existing data: fix or backfill the rows first, or add the constraint NOT VALID and VALIDATE it once the data is clean.'
+        : 'Fix the statement so that it applies on a database that has every merged migration; run `schemagate check` locally to reproduce.';
     const tenants = everyone ? [undefined] : group.map((g) => g.tenant);
     for (const tenant of tenants) {
       out.push(
@@ -171,6 +173,12 @@ function publicInSchemaTopology(ctx: GateContext, f: Finding): Finding {
     help: `${tool}these migrations create ${m[1]} in the schema they run in, and this statement looks for it in public. In the schema-per-tenant topology (--topology schema) each tenant's tables are in the tenant's schema: if the application keeps all tenants in one schema, check it with --topology shared (row-level security) or --topology database.`,
   };
 }
+
+/**
+ * Errors that come from the rows, not the statement: integrity violations (class 23: unique,
+ * check, not null, foreign key) and data exceptions (class 22: a cast a row does not fit).
+ */
+const onData = (sqlstate: string) => sqlstate.startsWith('23') || sqlstate.startsWith('22');
 
 /** The text as a sentence: one final period. */
 const sentence = (text: string) => `${text.replace(/\.+$/, '')}.`;
