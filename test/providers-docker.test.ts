@@ -42,7 +42,11 @@ describe.runIf(required)('docker engine required by SCHEMAGATE_REQUIRE_DOCKER', 
 /** The containers and network of the cluster whose primary publishes `port` on the host. */
 function resourcesOf(port: number): { prefix: string; network: string } {
   const published = lines(docker('ps', '--format', '{{.Names}}\t{{.Ports}}'));
-  const [name] = published.find((l) => l.includes(`:${port}->5432/tcp`))!.split('\t');
+  // Docker may publish IPv4 and IPv6 on different host ports, so another container's IPv6
+  // mapping can carry the primary's IPv4 port: look among the primaries only.
+  const [name] = published
+    .map((l) => l.split('\t'))
+    .find(([n, ports]) => n.endsWith('primary') && ports.includes(`:${port}->5432/tcp`))!;
   const network = docker(
     'inspect',
     name,
