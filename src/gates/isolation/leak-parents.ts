@@ -1,6 +1,6 @@
 import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../engine/seed-catalog.js';
 import { quoteIdent } from '../../sql/ident.js';
-import { buildRow, type RowContext } from './leak-rows.js';
+import { insertRow, type RowContext, type RowInsert } from './leak-rows.js';
 import { keepIfOk, type SyntheticTenant } from './leak-tenants.js';
 
 /** A table the tenant column references (`tenant_id REFERENCES tenants (id)`) and its key. */
@@ -65,17 +65,10 @@ async function insertTenant(
   value: string,
 ): Promise<string | undefined> {
   if (await hasKey(ctx, p, value)) return undefined;
-  let last = '';
-  for (let choice = 0; choice < 3; choice++) {
-    const g = 2_100_000 + tenant.index * 10 + choice;
-    const row = await buildRow(ctx, p.table, tenant, g, choice, new Map([[p.key, value]]));
-    if (typeof row === 'string') return row;
-    const { error } = await keepIfOk(ctx.client, () => ctx.client.query(row.sql, row.params));
-    if (!error) return undefined;
-    last = `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
-    if (!(error.code === '23514' || error.code === '23505' || error.code?.startsWith('22'))) break;
-  }
-  return last;
+  const run = async (row: RowInsert) =>
+    (await keepIfOk(ctx.client, () => ctx.client.query(row.sql, row.params))).error;
+  const preset = new Map([[p.key, value]]);
+  return insertRow(ctx, p.table, tenant, 2_100_000 + tenant.index * 10, run, preset);
 }
 
 /**

@@ -165,17 +165,21 @@ function insertOf(
   return { sql, params };
 }
 
-/** Inserts one row, retrying with other candidate values when a CHECK refuses the first. */
+/**
+ * Inserts one row, retrying with other candidate values when a CHECK refuses the first; why it
+ * could not, else undefined. `preset` is passed on to buildRow.
+ */
 export async function insertRow(
   ctx: RowContext,
   table: SeedTable,
   tenant: SyntheticTenant,
   g: number,
   run: (row: RowInsert) => Promise<pg.DatabaseError | undefined>,
+  preset: Map<string, string> = new Map(),
 ): Promise<string | undefined> {
   let last = '';
   for (let choice = 0; choice < 3; choice++) {
-    const row = await buildRow(ctx, table, tenant, g + choice, choice);
+    const row = await buildRow(ctx, table, tenant, g + choice, choice, preset);
     if (typeof row === 'string') return row;
     const error = await run(row);
     if (!error) return undefined;

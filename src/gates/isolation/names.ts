@@ -34,16 +34,13 @@ export function bareName(name: string): string {
   return splitQualified(name).name;
 }
 
-/** The function name without arguments: `$tenant.f(integer)` → `f`. */
-export function functionBareName(signature: string): string {
-  return bareName(
-    signature.slice(0, signature.indexOf('(') >= 0 ? signature.indexOf('(') : undefined),
-  );
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Whether `text` mentions the identifier as a whole word (optionally schema-qualified). */
 export function mentions(text: string, identifier: string): boolean {
-  const escaped = identifier.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escaped = escapeRegExp(identifier);
   const plain = new RegExp(`(?<![A-Za-z0-9_$"])${escaped}(?![A-Za-z0-9_$"])`, 'i');
   return plain.test(text) || text.includes(`"${identifier.replace(/"/g, '""')}"`);
 }

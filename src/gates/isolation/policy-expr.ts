@@ -11,7 +11,7 @@ import { parseSync } from 'libpg-query';
 type Node = Record<string, any>;
 
 /** A function whose body reads the tenant setting. */
-export interface SettingHelper {
+interface SettingHelper {
   schema: string;
   name: string;
 }

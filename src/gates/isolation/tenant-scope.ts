@@ -1,7 +1,7 @@
 import { TENANT_PLACEHOLDER } from '../../catalog/normalise.js';
 import type { CatalogSnapshot, PolicyInfo, TableInfo } from '../../catalog/types.js';
 import { quoteIdent, quoteIdentIfNeeded } from '../../sql/ident.js';
-import { bareName, matchesConfigured, mentions, splitQualified } from './names.js';
+import { bareName, escapeRegExp, matchesConfigured, mentions, splitQualified } from './names.js';
 import { tenantRestrictionProblem, type TenantComparison } from './policy-expr.js';
 import type { IsolationSettings } from './settings.js';
 
@@ -42,7 +42,7 @@ export function tenantColumnOf(t: TableInfo, column: string) {
   return t.columns.find((c) => c.name === column);
 }
 
-export function isTenantTable(t: TableInfo, o: ScopeOptions): boolean {
+function isTenantTable(t: TableInfo, o: ScopeOptions): boolean {
   if (!isTable(t) || !tenantColumnOf(t, o.tenantColumn)) return false;
   return !o.settings.globalTables.some((g) => matchesConfigured(g, t.name, o.schema));
 }
@@ -70,7 +70,7 @@ function viewsOver(snapshot: CatalogSnapshot, tables: TableInfo[]): TableInfo[] 
 }
 
 /** `$tenant` of the snapshot's text replaced by the schema's name, as Postgres would print it. */
-export function inSchema(text: string, schema: string): string {
+function inSchema(text: string, schema: string): string {
   return text.split(TENANT_PLACEHOLDER).join(quoteIdentIfNeeded(schema));
 }
 
@@ -81,10 +81,6 @@ function functionSources(snapshot: CatalogSnapshot, o: ScopeOptions): FunctionSo
     return { schema, name: q.name, body: f.body };
   });
   return [...own, ...(o.otherFunctions ?? [])];
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -158,7 +154,7 @@ export function policyChecksTenant(p: PolicyInfo, scope: TenantScope): boolean {
   return policyProblem(p, scope) === undefined;
 }
 
-export const COMMANDS = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
+const COMMANDS = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
 
 /** Commands no permissive, tenant-checking policy covers. */
 export function uncoveredCommands(policies: PolicyInfo[], scope: TenantScope): string[] {
