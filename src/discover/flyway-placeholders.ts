@@ -116,24 +116,26 @@ function fromToml(text: string, file: string): Layer {
   const environment = (doc.environments as Record<string, Record<string, unknown>> | undefined)?.[
     env
   ];
-  const scoped = fromObject(environment?.flyway);
+  return mergeLayers([layer, fromObject(environment?.flyway)]);
+}
+
+/** Layers read from one file as one layer, later ones overriding earlier ones key by key. */
+function mergeLayers(layers: Layer[]): Layer {
   return {
-    values: [...layer.values, ...scoped.values],
-    settings: { ...layer.settings, ...scoped.settings },
+    values: layers.flatMap((l) => l.values),
+    settings: Object.assign({}, ...layers.map((l) => l.settings)),
   };
 }
 
 /** Spring Boot's `spring.flyway` in application.yml: documents without a profile condition. */
 function fromSpringYaml(text: string): Layer {
-  const layers = parseAllDocuments(text)
-    .filter((d) => !('errors' in d) || d.errors.length === 0)
-    .map((d) => d.toJS() as Record<string, any> | null)
-    .filter((d) => d && !d.spring?.config?.activate?.['on-profile'])
-    .map((d) => fromObject(d?.spring?.flyway));
-  return {
-    values: layers.flatMap((l) => l.values),
-    settings: Object.assign({}, ...layers.map((l) => l.settings)),
-  };
+  return mergeLayers(
+    parseAllDocuments(text)
+      .filter((d) => !('errors' in d) || d.errors.length === 0)
+      .map((d) => d.toJS() as Record<string, any> | null)
+      .filter((d) => d && !d.spring?.config?.activate?.['on-profile'])
+      .map((d) => fromObject(d?.spring?.flyway)),
+  );
 }
 
 /**
@@ -224,6 +226,7 @@ function envLayer(): Layer {
 }
 
 const isTrue = (value: string) => value.trim().toLowerCase() === 'true';
+const isFalse = (value: string) => value.trim().toLowerCase() === 'false';
 
 /** The Flyway settings visible to a Flyway project rooted at `dirAbs` / `repoRoot`. */
 export function loadFlywayConfig(
@@ -256,11 +259,11 @@ export function loadFlywayConfig(
     const { prefix, suffix, replace, mixed, outOfOrder, executeInTransaction } = layer.settings;
     if (prefix) result.prefix = prefix;
     if (suffix) result.suffix = suffix;
-    if (replace !== undefined) result.replace = replace.trim().toLowerCase() !== 'false';
+    if (replace !== undefined) result.replace = !isFalse(replace);
     if (mixed !== undefined) result.mixed = isTrue(mixed);
     if (outOfOrder !== undefined) result.outOfOrder = isTrue(outOfOrder);
     if (executeInTransaction !== undefined)
-      result.executeInTransaction = executeInTransaction.trim().toLowerCase() !== 'false';
+      result.executeInTransaction = !isFalse(executeInTransaction);
   }
   return result;
 }

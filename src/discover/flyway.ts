@@ -58,7 +58,7 @@ function parseName(name: string): FlywayFile | undefined {
 }
 
 /** Flyway ignores trailing zero parts: 1.0 and 1 are one version. */
-export function flywayVersionKey(parts: number[]): number[] {
+function flywayVersionKey(parts: number[]): number[] {
   const key = [...parts];
   while (key.length > 1 && key[key.length - 1] === 0) key.pop();
   return key;

@@ -12,7 +12,7 @@ import { GATE_ID, RULES } from './rules.js';
 
 type FkCycle = Cycle<ConstraintInfo>;
 
-export function foreignKeyEdges(snapshot: CatalogSnapshot): Array<Edge<ConstraintInfo>> {
+function foreignKeyEdges(snapshot: CatalogSnapshot): Array<Edge<ConstraintInfo>> {
   return snapshot.constraints
     .filter((c) => c.type === 'f' && c.references)
     .map((c) => ({ from: c.table, to: (c.references as { table: string }).table, data: c }));

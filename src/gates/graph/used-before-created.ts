@@ -49,7 +49,7 @@ export function missingObject(error: PgErrorInfo): MissingObject | undefined {
 }
 
 /** The first statement after `failing` that creates `missing`. */
-export function laterCreator(
+function laterCreator(
   missing: MissingObject,
   failing: PlacedStatement,
   statements: PlacedStatement[],
