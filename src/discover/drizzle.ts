@@ -20,7 +20,7 @@ import {
   repoPath,
   type MigrationDir,
 } from './files.js';
-import { scriptOf, type FormatModule } from './format.js';
+import { discoveryFinding, scriptOf, type FormatModule } from './format.js';
 
 const SQL_FILE = /^(\d+)_(.+)\.sql$/;
 const JOURNAL = 'meta/_journal.json';
@@ -93,26 +93,6 @@ async function readJournal(dir: MigrationDir): Promise<JournalEntry[]> {
   });
 }
 
-function journalFinding(
-  rule: string,
-  severity: Finding['severity'],
-  at: { file: string; line: number },
-  message: string,
-  help: string,
-): Finding {
-  return {
-    gate: 'graph',
-    rule,
-    severity,
-    file: at.file,
-    line: at.line,
-    endLine: at.line,
-    message,
-    help,
-    docs: `docs/rules/${rule}.md`,
-  };
-}
-
 async function toMigration(repoRoot: string, dir: MigrationDir, entry: JournalEntry) {
   const file = repoPath(dir, `${entry.tag}.sql`);
   const source = await readMigrationFile(repoRoot, file);
@@ -151,7 +131,8 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
       continue;
     }
     findings.push(
-      journalFinding(
+      discoveryFinding(
+        'graph',
         'drizzle-journal-missing-file',
         'blocker',
         { file: journalFile, line: entry.line },
@@ -163,7 +144,8 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
   const listed = new Set(entries.map((e) => `${e.tag}.sql`));
   for (const name of [...files].filter((n) => !listed.has(n)).sort()) {
     findings.push(
-      journalFinding(
+      discoveryFinding(
+        'graph',
         'drizzle-file-not-in-journal',
         'warning',
         { file: repoPath(dir, name), line: 1 },

@@ -4,6 +4,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../engine/errors.js';
 import type { Finding } from '../engine/model.js';
+import { discoveryFinding } from './format.js';
 
 /**
  * Flyway placeholders (`${name}` unless the prefix and suffix are changed), replaced the way
@@ -340,17 +341,14 @@ function unknownPlaceholder(
   config: Placeholders,
 ): Finding {
   const from = config.unresolved.get(name.toLowerCase());
-  return {
-    gate: 'replay',
-    rule: 'flyway-placeholder',
-    severity: 'blocker',
-    file,
-    line,
-    endLine: line,
-    message: `no value for Flyway placeholder ${config.prefix}${name}${config.suffix}: Flyway refuses to run ${basename(file)} without one${from ? ` (${from.file} sets it from \${${from.variable}}, which is not set here)` : ''}`,
-    help: from
+  return discoveryFinding(
+    'replay',
+    'flyway-placeholder',
+    'blocker',
+    { file, line },
+    `no value for Flyway placeholder ${config.prefix}${name}${config.suffix}: Flyway refuses to run ${basename(file)} without one${from ? ` (${from.file} sets it from \${${from.variable}}, which is not set here)` : ''}`,
+    from
       ? `Set ${from.variable} in the check's environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`
       : `Set flyway.placeholders.${name} in flyway.conf, FLYWAY_PLACEHOLDERS_${name.toUpperCase()} in the environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`,
-    docs: 'docs/rules/flyway-placeholder.md',
-  };
+  );
 }

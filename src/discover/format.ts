@@ -8,6 +8,7 @@ import type {
   Format,
   Migration,
   Script,
+  Severity,
   TransactionMode,
 } from '../engine/model.js';
 import type { Statement } from '../engine/model.js';
@@ -51,18 +52,37 @@ export function byVersion(
     compare(a.sortKey, b.sortKey) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
 }
 
-export function orphanDownFinding(file: string, version: string, format: string): Finding {
+/** A finding discovery makes, at `at` (to `at.endLine`, else the same line), with its rule's page. */
+export function discoveryFinding(
+  gate: 'graph' | 'replay',
+  rule: string,
+  severity: Severity,
+  at: { file: string; line: number; endLine?: number },
+  message: string,
+  help: string,
+): Finding {
   return {
-    gate: 'graph',
-    rule: 'orphan-down',
-    severity: 'blocker',
-    file,
-    line: 1,
-    endLine: 1,
-    message: `${file} has no up migration with version ${version}; ${format} pairs up and down by version, so this down never runs`,
-    help: 'Add the up migration of this version, renumber the down to its up’s version, or delete it.',
-    docs: 'docs/rules/orphan-down.md',
+    gate,
+    rule,
+    severity,
+    file: at.file,
+    line: at.line,
+    endLine: at.endLine ?? at.line,
+    message,
+    help,
+    docs: `docs/rules/${rule}.md`,
   };
+}
+
+export function orphanDownFinding(file: string, version: string, format: string): Finding {
+  return discoveryFinding(
+    'graph',
+    'orphan-down',
+    'blocker',
+    { file, line: 1 },
+    `${file} has no up migration with version ${version}; ${format} pairs up and down by version, so this down never runs`,
+    'Add the up migration of this version, renumber the down to its up’s version, or delete it.',
+  );
 }
 
 /** One finding per migration that reuses the version of an earlier one (the first is kept). */
@@ -80,17 +100,16 @@ export function duplicateVersionFindings(
       first.set(key, m);
       continue;
     }
-    findings.push({
-      gate: 'graph',
-      rule: 'duplicate-version',
-      severity: 'blocker',
-      file: m.file,
-      line: 1,
-      endLine: 1,
-      message: `version ${m.id} is used twice: ${earlier.file} and ${m.file}; ${format} records a version once, so it either refuses the directory or runs only one of them`,
-      help: 'Give the newer migration a version of its own, higher than every merged one.',
-      docs: 'docs/rules/duplicate-version.md',
-    });
+    findings.push(
+      discoveryFinding(
+        'graph',
+        'duplicate-version',
+        'blocker',
+        { file: m.file, line: 1 },
+        `version ${m.id} is used twice: ${earlier.file} and ${m.file}; ${format} records a version once, so it either refuses the directory or runs only one of them`,
+        'Give the newer migration a version of its own, higher than every merged one.',
+      ),
+    );
   }
   return findings;
 }

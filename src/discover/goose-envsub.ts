@@ -5,6 +5,7 @@
  * variable expands to nothing, which production may not intend, so each one is a finding.
  */
 import type { Finding } from '../engine/model.js';
+import { discoveryFinding } from './format.js';
 
 const ENVSUB = /^\s*--\s*\+goose\s+envsub\s+(on|off)\s*$/i;
 const EXPANSION =
@@ -16,19 +17,16 @@ export interface Expanded {
 }
 
 function unsetFinding(file: string, line: number, name: string, required: boolean): Finding {
-  return {
-    gate: 'replay',
-    rule: 'goose-envsub-unset',
-    severity: required ? 'blocker' : 'warning',
-    file,
-    line,
-    endLine: line,
-    message: required
+  return discoveryFinding(
+    'replay',
+    'goose-envsub-unset',
+    required ? 'blocker' : 'warning',
+    { file, line },
+    required
       ? `\${${name}} is required (ENVSUB) and not set in the check's environment: goose stops at this migration without it`
       : `\${${name}} is not set in the check's environment, so goose's ENVSUB expands it to an empty string; the migration was replayed that way`,
-    help: `Set ${name} for the check as the deploy sets it, or give it a default: \${${name}:-value}.`,
-    docs: 'docs/rules/goose-envsub-unset.md',
-  };
+    `Set ${name} for the check as the deploy sets it, or give it a default: \${${name}:-value}.`,
+  );
 }
 
 /** Expands the ENVSUB regions of a goose file, line by line, so lines stay where they were. */

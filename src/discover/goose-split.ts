@@ -5,6 +5,7 @@
  * the first piece in production while a parser-based replay would pass. This finds such cuts.
  */
 import type { Finding, Statement } from '../engine/model.js';
+import { discoveryFinding } from './format.js';
 
 const ANNOTATION = /^\s*--\s*\+goose\s+(\S+)/i;
 
@@ -36,17 +37,15 @@ export function gooseSplitFindings(source: string, statements: Statement[]): Fin
   return statements.flatMap((s) => {
     const cut = [...cuts].find((line) => line >= s.line && line < s.endLine);
     if (cut === undefined) return [];
-    const finding: Finding = {
-      gate: 'replay',
-      rule: 'goose-statement-split',
-      severity: 'blocker',
-      file: s.file,
-      line: s.line,
-      endLine: s.endLine,
-      message: `goose ends this ${s.kind} at line ${cut}, whose last word ends with ";", and sends the rest as another statement; Postgres rejects the pieces in production`,
-      help: 'Wrap the statement in "-- +goose StatementBegin" and "-- +goose StatementEnd" lines.',
-      docs: 'docs/rules/goose-statement-split.md',
-    };
-    return [finding];
+    return [
+      discoveryFinding(
+        'replay',
+        'goose-statement-split',
+        'blocker',
+        s,
+        `goose ends this ${s.kind} at line ${cut}, whose last word ends with ";", and sends the rest as another statement; Postgres rejects the pieces in production`,
+        'Wrap the statement in "-- +goose StatementBegin" and "-- +goose StatementEnd" lines.',
+      ),
+    ];
   });
 }

@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../../engine/model.js';
 import type { RevisionFile } from './revisions.js';
+import { discoveryFinding } from '../format.js';
 
 export interface RevisionGraph {
   /** Revisions in upgrade order (members of cycles and duplicates left out). */
@@ -22,17 +23,7 @@ function graphFinding(
   message: string,
   help: string,
 ): Finding {
-  return {
-    gate: 'graph',
-    rule,
-    severity: 'blocker',
-    file: at.file,
-    line: at.line,
-    endLine: at.line,
-    message,
-    help,
-    docs: `docs/rules/${rule}.md`,
-  };
+  return discoveryFinding('graph', rule, 'blocker', at, message, help);
 }
 
 function byCreation(a: RevisionFile, b: RevisionFile): number {
