@@ -44,7 +44,7 @@ export function typeNameOf(columnDef: Node): string {
   return String(names[names.length - 1]?.String?.sval ?? '');
 }
 
-export function constraintsOf(columnDef: Node): Node[] {
+export function constraintsOf(columnDef: Node | undefined): Node[] {
   return (columnDef?.constraints ?? []).map((c: Node) => c.Constraint).filter(Boolean);
 }
 

@@ -1,6 +1,6 @@
 import { alterCmds, constraintsOf, rangeVar, relationsIn, type AlterCmd } from './ast.js';
 import type { StatementContext } from './context.js';
-import { tableLocks } from './lock-modes.js';
+import { exclusiveTables, tableLocks } from './lock-modes.js';
 import type { Scope } from './scope.js';
 import { bare } from './static-rules.js';
 
@@ -22,9 +22,9 @@ export interface HeldWork {
 export function workWhileHeld(sc: StatementContext, held: Set<string>): HeldWork | undefined {
   const work = longWork(sc);
   if (work) return { text: work, long: true };
-  const waits = tableLocks(sc)
-    .filter((l) => l.mode === 'AccessExclusiveLock' && !held.has(l.table))
-    .map((l) => bare(l.table));
+  const waits = exclusiveTables(sc)
+    .filter((t) => !held.has(t))
+    .map(bare);
   if (waits.length === 0) return undefined;
   const list = waits.join(', ');
   return {

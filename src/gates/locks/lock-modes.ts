@@ -45,6 +45,13 @@ export function tableLocks(sc: StatementContext): TableLock[] {
   return [...strongest].map(([table, mode]) => ({ table, mode }));
 }
 
+/** Pre-existing tables the statement newly took ACCESS EXCLUSIVE on, per the trace. */
+export function exclusiveTables(sc: StatementContext): string[] {
+  return tableLocks(sc)
+    .filter((l) => l.mode === 'AccessExclusiveLock')
+    .map((l) => l.table);
+}
+
 /** The strongest write-blocking mode among the locks and the tables that got it, if any. */
 export function strongestBlocking(
   locks: TableLock[],

@@ -5,6 +5,7 @@ import { relationsIn } from './ast.js';
 import type { LocksSettings } from './config.js';
 import { traceKey, type WorkloadWaits } from './context.js';
 import type { Scope } from './scope.js';
+import { bare } from './static-rules.js';
 import { withWorkload } from './workload.js';
 import type { AfterStatement } from '../../engine/replay.js';
 import { quoteIdent } from '../../sql/ident.js';
@@ -16,7 +17,7 @@ import { quoteIdent } from '../../sql/ident.js';
  */
 
 /** Pre-existing tables a migration touches: locked in the replay trace or named by its SQL. */
-export function touchedTables(
+function touchedTables(
   migration: Migration,
   scope: Scope,
   traces: Map<string, StatementTrace>,
@@ -33,11 +34,6 @@ export function touchedTables(
     }
   }
   return [...keys].sort();
-}
-
-/** `$tenant.users` → `users`, as the trace names relations of the tenant's schema. */
-function traceName(key: string): string {
-  return key.replace(/^\$tenant\./, '').replace(/"/g, '');
 }
 
 /** `$tenant.users` → `"tenant_1".users` for the probe tenant. */
@@ -62,8 +58,8 @@ export async function probeWorkload(
       if ((await run()).some((t) => t.error)) break;
       continue;
     }
-    result.tables.set(migration.id, tables.map(traceName));
-    const workload = tables.map((k) => ({ sql: qualified(k, tenant), traceName: traceName(k) }));
+    result.tables.set(migration.id, tables.map(bare));
+    const workload = tables.map((k) => ({ sql: qualified(k, tenant), traceName: bare(k) }));
     const { traces: ran, waits } = await withWorkload(
       ctx,
       tenant,

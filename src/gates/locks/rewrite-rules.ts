@@ -1,5 +1,5 @@
 import type { Finding } from '../../engine/model.js';
-import { alterCmds, hasOption, rangeVar, statementLabel, type Node } from './ast.js';
+import { alterCmds, constraintsOf, hasOption, rangeVar, statementLabel, type Node } from './ast.js';
 import { at, type StatementContext } from './context.js';
 import { LOCK_RULES as R } from './rules.js';
 import { bare } from './static-rules.js';
@@ -45,7 +45,7 @@ function cause(sc: StatementContext): { text: string; help: string } {
 }
 
 function hasDefault(col: Node | undefined): boolean {
-  return (col?.constraints ?? []).some((c: Node) => c.Constraint?.contype === 'CONSTR_DEFAULT');
+  return constraintsOf(col).some((c) => c.contype === 'CONSTR_DEFAULT');
 }
 
 /** Statements whose rewrite other rules report (REINDEX) or that are not rewrites (TRUNCATE). */

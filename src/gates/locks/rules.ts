@@ -100,8 +100,6 @@ export const LOCK_RULES = {
   },
 } satisfies Record<string, RuleMeta>;
 
-export type LockRule = (typeof LOCK_RULES)[keyof typeof LOCK_RULES];
-
 /** Rules whose findings carry the workload probe's measured wait. */
 export const WAIT_RULES = new Set<string>([
   LOCK_RULES.tableRewrite.id,

@@ -6,6 +6,7 @@ import {
   hasOption,
   listName,
   rangeVar,
+  typeNameOf,
   type Node,
 } from './ast.js';
 import { at, type StatementContext } from './context.js';
@@ -154,8 +155,7 @@ function notNullColumnWithoutDefault(sc: StatementContext): Finding[] {
     const filled = ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].some((k) =>
       kinds.includes(k),
     );
-    const typeNames: string[] = (col.typeName?.names ?? []).map((n: Node) => n?.String?.sval);
-    if (!required || filled || SERIALS.has(typeNames[typeNames.length - 1])) return [];
+    if (!required || filled || SERIALS.has(typeNameOf(col))) return [];
     const message = `ADD COLUMN ${col.colname} NOT NULL without a default on pre-existing table ${bare(table)} fails as soon as the table has a row.`;
     const help = `Add the column with a constant DEFAULT (no rewrite since Postgres 11), or add it nullable, backfill in batches, then enforce NOT NULL through a validated CHECK.`;
     return [at(sc, R.notNullColumn, message, help)];

@@ -2,7 +2,7 @@ import type { Finding, Statement } from '../../engine/model.js';
 import { concurrentStatement, lockTimeoutSetting, sqlHead, statementLabel } from './ast.js';
 import { at, type StatementContext } from './context.js';
 import { workWhileHeld, type HeldWork } from './held-work.js';
-import { modeName, strongestBlocking, tableLocks } from './lock-modes.js';
+import { exclusiveTables, modeName, strongestBlocking, tableLocks } from './lock-modes.js';
 import { LOCK_RULES as R } from './rules.js';
 import { bare, outsideTransactionHint } from './static-rules.js';
 
@@ -96,7 +96,7 @@ export class TransactionWatch {
     if (!sc.trace || sc.trace.error) return;
     this.trackTimeout(sc, group);
     if (sc.stmt.kind === 'TransactionStmt' || sc.stmt.kind === 'VariableSetStmt') return;
-    const tables = this.exclusiveTables(sc);
+    const tables = exclusiveTables(sc);
     if (this.held) {
       this.held.later.push(sc.stmt);
       const work = workWhileHeld(sc, new Set(this.held.tables));
@@ -111,12 +111,6 @@ export class TransactionWatch {
   finish(): Finding[] {
     this.flushHeld();
     return this.out;
-  }
-
-  private exclusiveTables(sc: StatementContext): string[] {
-    return tableLocks(sc)
-      .filter((l) => l.mode === 'AccessExclusiveLock')
-      .map((l) => l.table);
   }
 
   private trackTimeout(sc: StatementContext, group: number): void {

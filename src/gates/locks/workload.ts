@@ -3,6 +3,7 @@ import type { Statement } from '../../engine/model.js';
 import type { StatementTrace } from '../../engine/trace.js';
 import type { AfterStatement } from '../../engine/replay.js';
 import type { GateContext, TenantHandle } from '../gate.js';
+import { blocksWrites } from './lock-modes.js';
 
 /**
  * A few connections that keep reading and writing tables while a migration runs on the same
@@ -19,16 +20,9 @@ import type { GateContext, TenantHandle } from '../gate.js';
 const WORKLOAD_APP = 'schemagate-workload';
 const PROBE_TIMEOUT = `set lock_timeout = '1ms'`;
 
-/** Lock modes that conflict with what the workload's queries request (Postgres' lock table). */
-const CONFLICTS: Record<WorkloadMode, Set<string>> = {
-  AccessShareLock: new Set(['AccessExclusiveLock']),
-  RowExclusiveLock: new Set([
-    'ShareLock',
-    'ShareRowExclusiveLock',
-    'ExclusiveLock',
-    'AccessExclusiveLock',
-  ]),
-};
+/** Whether a lock in `mode` makes a workload query in `query` wait (Postgres' lock table). */
+const conflicts = (query: WorkloadMode, mode: string) =>
+  query === 'AccessShareLock' ? mode === 'AccessExclusiveLock' : blocksWrites(mode);
 
 type WorkloadMode = 'AccessShareLock' | 'RowExclusiveLock';
 
@@ -63,8 +57,8 @@ function workloadQuery(table: WorkloadTable, mode: WorkloadMode): string {
 /** The workload mode a statement's new locks on `table` block, reads first (they block both). */
 function blockedMode(trace: StatementTrace, table: WorkloadTable): WorkloadMode | undefined {
   const modes = trace.locks.filter((l) => l.relation === table.traceName).map((l) => l.mode);
-  if (modes.some((m) => CONFLICTS.AccessShareLock.has(m))) return 'AccessShareLock';
-  if (modes.some((m) => CONFLICTS.RowExclusiveLock.has(m))) return 'RowExclusiveLock';
+  if (modes.some((m) => conflicts('AccessShareLock', m))) return 'AccessShareLock';
+  if (modes.some((m) => conflicts('RowExclusiveLock', m))) return 'RowExclusiveLock';
   return undefined;
 }
 
@@ -224,7 +218,7 @@ export function blockingStatement(
   q: { traceName: string; mode: WorkloadMode; seenAt: number },
 ): number {
   const conflicting = traces
-    .filter((t) => t.locks.some((l) => l.relation === q.traceName && CONFLICTS[q.mode].has(l.mode)))
+    .filter((t) => t.locks.some((l) => l.relation === q.traceName && conflicts(q.mode, l.mode)))
     .map((t) => t.index);
   const reached = conflicting.filter((i) => i <= q.seenAt);
   return reached.length
