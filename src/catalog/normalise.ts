@@ -1,3 +1,5 @@
+import { escapeRegExp } from '../engine/regexp.js';
+
 /**
  * Normalisation that makes snapshots of different tenants comparable: the tenant's schema name
  * becomes `$tenant` in every string, and every list is sorted by code units (locale-independent,
@@ -13,10 +15,6 @@ export function compareText(a: string, b: string): number {
 
 export function sortBy<T>(items: T[], key: (item: T) => string): T[] {
   return [...items].sort((a, b) => compareText(key(a), key(b)));
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Whether Postgres prints the name without quotes (the rule of quote_ident, keywords aside). */

@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { InputError } from '../engine/errors.js';
 import type { Finding } from '../engine/model.js';
 import { discoveryFinding } from './format.js';
+import { escapeRegExp } from '../engine/regexp.js';
 
 /**
  * Flyway placeholders (`${name}` unless the prefix and suffix are changed), replaced the way
@@ -300,8 +301,6 @@ export interface Substitution {
   source: string;
   findings: Finding[];
 }
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function placeholderPattern(p: Pick<Placeholders, 'prefix' | 'suffix'>): RegExp {
   return new RegExp(`${escapeRegExp(p.prefix)}([A-Za-z0-9_.:-]+)${escapeRegExp(p.suffix)}`, 'g');

@@ -1,3 +1,4 @@
+import { escapeRegExp } from '../../engine/regexp.js';
 /** Names as the catalog snapshot prints them: `$tenant.invoices`, `public."Order"`. */
 
 export { quoteIdentIfNeeded as quoteIdent } from '../../sql/ident.js';
@@ -32,10 +33,6 @@ export function splitQualified(name: string): { schema?: string; name: string } 
 
 export function bareName(name: string): string {
   return splitQualified(name).name;
-}
-
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Whether `text` mentions the identifier as a whole word (optionally schema-qualified). */

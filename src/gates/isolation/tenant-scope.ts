@@ -1,7 +1,8 @@
 import { TENANT_PLACEHOLDER } from '../../catalog/normalise.js';
 import type { CatalogSnapshot, PolicyInfo, TableInfo } from '../../catalog/types.js';
 import { quoteIdent, quoteIdentIfNeeded } from '../../sql/ident.js';
-import { bareName, escapeRegExp, matchesConfigured, mentions, splitQualified } from './names.js';
+import { bareName, matchesConfigured, mentions, splitQualified } from './names.js';
+import { escapeRegExp } from '../../engine/regexp.js';
 import { tenantRestrictionProblem, type TenantComparison } from './policy-expr.js';
 import type { IsolationSettings } from './settings.js';
 

@@ -1,5 +1,6 @@
 import type { CatalogChange } from '../../catalog/types.js';
 import type { Statement } from '../../engine/model.js';
+import { escapeRegExp } from '../../engine/regexp.js';
 
 /**
  * Points a rollback finding at the statement it is about: the down statement that mentions the
@@ -26,7 +27,7 @@ export function objectNames(change: CatalogChange): string[] {
 
 /** Whether the statement's text names the identifier (as a whole word, any case, or quoted). */
 export function mentions(stmt: Statement, name: string): boolean {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escaped = escapeRegExp(name);
   return new RegExp(`(?<![\\w$])${escaped}(?![\\w$])`, 'i').test(stmt.sql);
 }
 
