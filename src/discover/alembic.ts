@@ -16,6 +16,7 @@ import { findPython, renderRevisions, type RenderedRevision } from './alembic/py
 import { readRevision, type RevisionFile } from './alembic/revisions.js';
 import { statementsFromChunks } from './alembic/statements.js';
 import {
+  relativeToRepo,
   assertDirectory,
   checksumOf,
   listFileNames,
@@ -150,7 +151,7 @@ async function detect(dir: string): Promise<string | undefined> {
 async function readRevisions(repoRoot: string, where: VersionFolders): Promise<RevisionFile[]> {
   const out: RevisionFile[] = [];
   for (const path of await revisionFiles(where)) {
-    const file = relative(repoRoot, path).split('\\').join('/');
+    const file = relativeToRepo(repoRoot, path);
     const revision = readRevision(file, await readMigrationFile(repoRoot, file));
     if (revision) out.push(revision);
   }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { InputError } from '../engine/errors.js';
 
 /** A migration directory: absolute, and relative to the repository root with `/` separators. */
@@ -13,9 +13,14 @@ export interface MigrationDir {
   rel: string;
 }
 
+/** `abs` relative to the repository root, with `/` separators ('' for the root itself). */
+export function relativeToRepo(repoRoot: string, abs: string): string {
+  return relative(repoRoot, abs).split(sep).join('/');
+}
+
 export function locateDir(repoRoot: string, dir: string): MigrationDir {
   const abs = isAbsolute(dir) ? dir : resolve(repoRoot, dir);
-  const rel = relative(repoRoot, abs).split('\\').join('/');
+  const rel = relativeToRepo(repoRoot, abs);
   return { abs, rel: rel === '' ? '.' : rel };
 }
 

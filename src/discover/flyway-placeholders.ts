@@ -6,6 +6,7 @@ import { InputError } from '../engine/errors.js';
 import type { Finding } from '../engine/model.js';
 import { discoveryFinding } from './format.js';
 import { escapeRegExp } from '../engine/regexp.js';
+import { relativeToRepo } from './files.js';
 
 /**
  * Flyway placeholders (`${name}` unless the prefix and suffix are changed), replaced the way
@@ -208,7 +209,7 @@ function fileLayer(path: string, shown: string): Layer | undefined {
 }
 
 function fileLayers(dir: string, repoRoot: string): Layer[] {
-  const shown = (path: string) => relative(repoRoot, path).split(sep).join('/');
+  const shown = (path: string) => relativeToRepo(repoRoot, path);
   return CONFIG_FILES.flatMap((name) => fileLayer(join(dir, name), shown(join(dir, name))) ?? []);
 }
 

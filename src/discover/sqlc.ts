@@ -6,11 +6,18 @@
  * for the compat gate.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError, getErrorMessage } from '../engine/errors.js';
 import { compareSortKeys, type Discovery, type Finding, type Migration } from '../engine/model.js';
-import { checksumOf, listFileNames, locateDir, peekText, readMigrationFile } from './files.js';
+import {
+  checksumOf,
+  listFileNames,
+  locateDir,
+  peekText,
+  readMigrationFile,
+  relativeToRepo,
+} from './files.js';
 import { scriptOf, type FormatModule } from './format.js';
 import type { GateSettings } from '../engine/options.js';
 
@@ -42,7 +49,7 @@ function pathsOf(value: unknown): string[] {
 
 /** Reads the config's postgresql entries; other engines' entries are not this tool's business. */
 export async function readSqlcConfig(repoRoot: string, abs: string): Promise<SqlcConfig> {
-  const file = relative(repoRoot, abs).split('\\').join('/');
+  const file = relativeToRepo(repoRoot, abs);
   const text = (await peekText(abs)) ?? '';
   let raw: { version?: unknown; packages?: unknown; sql?: unknown };
   try {
@@ -63,9 +70,7 @@ export async function readSqlcConfig(repoRoot: string, abs: string): Promise<Sql
   const base = dirname(abs);
   const resolveAll = (key: 'schema' | 'queries') => [
     ...new Set(
-      postgres.flatMap((e) =>
-        pathsOf(e[key]).map((p) => relative(repoRoot, join(base, p)).split('\\').join('/')),
-      ),
+      postgres.flatMap((e) => pathsOf(e[key]).map((p) => relativeToRepo(repoRoot, join(base, p)))),
     ),
   ];
   return { file, schema: resolveAll('schema'), queries: resolveAll('queries') };

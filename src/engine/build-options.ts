@@ -14,6 +14,7 @@ import { InputError } from './errors.js';
 import { loadConfig, type Config } from './config.js';
 import { composeHint } from './compose-hint.js';
 import { defaultSettings, tenantNames, type Options } from './options.js';
+import { relativeToRepo } from '../discover/files.js';
 
 /** Raw values as the CLI or the Action receives them (strings, or undefined when not given). */
 export interface RawInputs {
@@ -88,13 +89,7 @@ export function buildOptions(
       : resolve(repoRoot, dirInput);
   if (!existsSync(absDir)) throw new InputError(`migration directory ${dirInput} does not exist`);
   if (!statSync(absDir).isDirectory()) throw new InputError(`${dirInput} is not a directory`);
-  return fromSources(
-    raw,
-    config,
-    path,
-    repoRoot,
-    relative(repoRoot, absDir).split('\\').join('/') || '.',
-  );
+  return fromSources(raw, config, path, repoRoot, relativeToRepo(repoRoot, absDir) || '.');
 }
 
 function isGitRoot(dir: string): boolean {
