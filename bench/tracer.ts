@@ -5,11 +5,11 @@
  * Reports medians and the ratio traced/plain; no absolute claim is made without its baseline.
  */
 import pg from 'pg';
-import { embeddedProvider } from '../src/providers/embedded.js';
-import { silentLogger } from '../src/engine/logger.js';
-import { ScriptRunner, relationOids } from '../src/engine/replay.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import { silentLogger } from '../src/core/logger.js';
+import { ScriptRunner, relationOids } from '../src/replay/script-runner.js';
 import { initSqlParser, splitStatements } from '../src/sql/split.js';
-import type { Migration } from '../src/engine/model.js';
+import type { Migration } from '../src/core/model.js';
 
 const TABLES = 20;
 const ROWS = 2000;

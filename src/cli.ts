@@ -1,12 +1,12 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { runCheck } from './engine/check.js';
-import { buildOptions, type RawInputs } from './engine/build-options.js';
-import { InputError, getErrorMessage } from './engine/errors.js';
-import type { Logger } from './engine/logger.js';
-import { FORMATS, PROVIDERS, TOPOLOGIES } from './engine/model.js';
-import { TOOL_VERSION, exitCodeFor } from './engine/report.js';
+import { runCheck } from './check/check.js';
+import { buildOptions, type RawInputs } from './config/build-options.js';
+import { InputError, getErrorMessage } from './core/errors.js';
+import type { Logger } from './core/logger.js';
+import { FORMATS, PROVIDERS, TOPOLOGIES } from './core/model.js';
+import { TOOL_VERSION, exitCodeFor } from './core/report.js';
 import { knownRules } from './gates/index.js';
 import { renderJson } from './report/json.js';
 import { renderMarkdown } from './report/markdown.js';

@@ -10,11 +10,11 @@ import {
   writeJobSummary,
   writeReportFiles,
 } from './action/publish.js';
-import { buildOptions } from './engine/build-options.js';
-import { runCheck } from './engine/check.js';
-import { InputError, getErrorMessage } from './engine/errors.js';
-import type { Logger } from './engine/logger.js';
-import type { Options } from './engine/options.js';
+import { buildOptions } from './config/build-options.js';
+import { runCheck } from './check/check.js';
+import { InputError, getErrorMessage } from './core/errors.js';
+import type { Logger } from './core/logger.js';
+import type { Options } from './core/options.js';
 import { knownRules } from './gates/index.js';
 import { initSqlParser } from './sql/split.js';
 

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Finding } from '../src/engine/model.js';
-import type { Report } from '../src/engine/report.js';
+import type { Finding } from '../src/core/model.js';
+import type { Report } from '../src/core/report.js';
 import { FakeGitHub } from './action-github-server.js';
 import {
   ensureDistBuilt,

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBaseCommit, readRunContext } from '../src/action/event.js';
-import { InputError } from '../src/engine/errors.js';
-import { memoryLogger } from '../src/engine/logger.js';
+import { InputError } from '../src/core/errors.js';
+import { memoryLogger } from '../src/core/logger.js';
 import { makeFixtureRepo, writeEvent, type FixtureRepo } from './action-support.js';
 
 let repo: FixtureRepo;

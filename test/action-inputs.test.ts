@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ACTION_IO, readActionInputs } from '../src/action/inputs.js';
-import { InputError } from '../src/engine/errors.js';
+import { InputError } from '../src/core/errors.js';
 
 const actionYml = parse(readFileSync('action.yml', 'utf8'));
 const docs = readFileSync('docs/action.md', 'utf8');

@@ -7,8 +7,8 @@ import {
   fileLink,
   outcome,
 } from '../src/action/publish.js';
-import type { Finding } from '../src/engine/model.js';
-import { countFindings, type Report } from '../src/engine/report.js';
+import type { Finding } from '../src/core/model.js';
+import { countFindings, type Report } from '../src/core/report.js';
 
 const run: RunContext = {
   eventName: 'pull_request',

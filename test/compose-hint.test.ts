@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { composeHint, postgresMajorOfImage } from '../src/engine/compose-hint.js';
-import { buildOptions } from '../src/engine/build-options.js';
-import { runCheck } from '../src/engine/check.js';
-import { memoryLogger } from '../src/engine/logger.js';
+import { composeHint, postgresMajorOfImage } from '../src/config/compose-hint.js';
+import { buildOptions } from '../src/config/build-options.js';
+import { runCheck } from '../src/check/check.js';
+import { memoryLogger } from '../src/core/logger.js';
 import { knownRules } from '../src/gates/index.js';
 
 describe('docker-compose topology hint', () => {

@@ -9,8 +9,8 @@ import {
 } from '../src/discover/alembic.js';
 import { revisionGraph } from '../src/discover/alembic/graph.js';
 import { readRevision } from '../src/discover/alembic/revisions.js';
-import { InputError } from '../src/engine/errors.js';
-import { defaultSettings } from '../src/engine/options.js';
+import { InputError } from '../src/core/errors.js';
+import { defaultSettings } from '../src/core/options.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

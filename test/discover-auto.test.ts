@@ -1,8 +1,8 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InputError } from '../src/engine/errors.js';
-import type { Format } from '../src/engine/model.js';
+import { InputError } from '../src/core/errors.js';
+import type { Format } from '../src/core/model.js';
 import { discoverMigrations } from '../src/discover/index.js';
 import { tempRepo } from './discover-support.js';
 

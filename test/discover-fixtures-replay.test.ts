@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverMigrations } from '../src/discover/index.js';
-import { silentLogger } from '../src/engine/logger.js';
-import type { Script } from '../src/engine/model.js';
-import type { Cluster } from '../src/providers/provider.js';
-import { embeddedProvider } from '../src/providers/embedded.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { Script } from '../src/core/model.js';
+import type { Cluster } from '../src/provision/provider.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
 
 /**
  * The format fixtures are realistic histories: every one applies on real Postgres in any tenant

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../src/engine/check.js';
-import { memoryLogger } from '../src/engine/logger.js';
-import { defaultSettings } from '../src/engine/options.js';
-import type { Report } from '../src/engine/report.js';
+import { runCheck } from '../src/check/check.js';
+import { memoryLogger } from '../src/core/logger.js';
+import { defaultSettings } from '../src/core/options.js';
+import type { Report } from '../src/core/report.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { brief, fixtureOptions } from './helpers/run.js';
 // @ts-expect-error plain ESM helper shared with the demo

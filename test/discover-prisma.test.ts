@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { discoverMigrations } from '../src/discover/index.js';
-import { InputError } from '../src/engine/errors.js';
+import { InputError } from '../src/core/errors.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { brief, runFixture } from './helpers/run.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Discovery, Migration } from '../src/engine/model.js';
+import type { Discovery, Migration } from '../src/core/model.js';
 
 /** A throwaway repository holding `files` (paths relative to its root). */
 export function tempRepo(files: Record<string, string | Buffer>): {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { embeddedProvider } from '../src/providers/embedded.js';
-import { silentLogger } from '../src/engine/logger.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import { silentLogger } from '../src/core/logger.js';
 
 describe('embedded provider', () => {
   it('starts Postgres 18 and removes it', async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { discoverMigrations } from '../src/discover/index.js';
-import { materializeAt, resolveBase, splitPlan } from '../src/engine/plan.js';
+import { materializeAt, resolveBase, splitPlan } from '../src/plan/plan.js';
 import { initSqlParser } from '../src/sql/split.js';
-import { runCheck } from '../src/engine/check.js';
-import { memoryLogger } from '../src/engine/logger.js';
+import { runCheck } from '../src/check/check.js';
+import { memoryLogger } from '../src/core/logger.js';
 import { fixtureOptions } from './helpers/run.js';
 // @ts-expect-error plain ESM helper shared with the demo
 import { makeFixtureRepo } from '../scripts/fixture-repo.mjs';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { brief, runFixture } from './helpers/run.js';
-import { defaultSettings } from '../src/engine/options.js';
+import { defaultSettings } from '../src/core/options.js';
 
 const replayFindings = (r: Awaited<ReturnType<typeof runFixture>>) =>
   r.findings.filter((f) => f.gate === 'replay');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'libpg-query';
-import type { Statement } from '../src/engine/model.js';
+import type { Statement } from '../src/core/model.js';
 import {
   bareName,
   foreignKeysAdded,

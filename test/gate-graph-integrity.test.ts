@@ -3,10 +3,10 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedProvider } from '../src/providers/embedded.js';
-import { silentLogger } from '../src/engine/logger.js';
-import type { Cluster } from '../src/providers/provider.js';
-import type { Finding } from '../src/engine/model.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { Cluster } from '../src/provision/provider.js';
+import type { Finding } from '../src/core/model.js';
 import { brief, runFixture } from './helpers/run.js';
 
 let cluster: Cluster;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Discovery, Finding, Format, Migration } from '../src/engine/model.js';
+import type { Discovery, Finding, Format, Migration } from '../src/core/model.js';
 import type { GateContext } from '../src/gates/gate.js';
 import {
   duplicateVersionFindings,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { embeddedProvider } from '../src/providers/embedded.js';
-import type { Cluster } from '../src/providers/provider.js';
-import { silentLogger } from '../src/engine/logger.js';
-import type { Migration } from '../src/engine/model.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import type { Cluster } from '../src/provision/provider.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { Migration } from '../src/core/model.js';
 import { initSqlParser, splitStatements } from '../src/sql/split.js';
 import { StatementLocator } from '../src/gates/isolation/locate.js';
 import { runLeakTest } from '../src/gates/isolation/leak-test.js';

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { brief } from './helpers/run.js';
 import { initSqlParser } from '../src/sql/split.js';
-import { embeddedProvider } from '../src/providers/embedded.js';
-import type { Cluster } from '../src/providers/provider.js';
-import { silentLogger } from '../src/engine/logger.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import type { Cluster } from '../src/provision/provider.js';
+import { silentLogger } from '../src/core/logger.js';
 import { shared, isolation, at, dir } from './gate-isolation-support.js';
 
 /**

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { brief } from './helpers/run.js';
 import { initSqlParser } from '../src/sql/split.js';
-import { defaultSettings } from '../src/engine/options.js';
+import { defaultSettings } from '../src/core/options.js';
 import { shared, isolation, at } from './gate-isolation-support.js';
 
 /** Shared topology: functions, grants, weakened policies, configured tables, and the leak test. */

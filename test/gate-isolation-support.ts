@@ -1,4 +1,4 @@
-import type { Report } from '../src/engine/report.js';
+import type { Report } from '../src/core/report.js';
 import { runFixture } from './helpers/run.js';
 
 /** Shared by the isolation gate's fixture tests. */

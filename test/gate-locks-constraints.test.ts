@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedProvider } from '../src/providers/embedded.js';
-import { silentLogger } from '../src/engine/logger.js';
-import type { Cluster } from '../src/providers/provider.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { Cluster } from '../src/provision/provider.js';
 import { placed, runLocks, splitWait } from './gate-locks-support.js';
 
 let cluster: Cluster;

@@ -1,6 +1,6 @@
-import type { Cluster } from '../src/providers/provider.js';
-import type { Finding } from '../src/engine/model.js';
-import type { Report } from '../src/engine/report.js';
+import type { Cluster } from '../src/provision/provider.js';
+import type { Finding } from '../src/core/model.js';
+import type { Report } from '../src/core/report.js';
 import { runFixture, type FixtureOverrides } from './helpers/run.js';
 
 export const LOCKS = 'fixtures/locks';

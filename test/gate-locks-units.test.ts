@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initSqlParser, splitStatements } from '../src/sql/split.js';
-import type { Script, TransactionMode } from '../src/engine/model.js';
+import type { Script, TransactionMode } from '../src/core/model.js';
 import type { CatalogSnapshot } from '../src/catalog/types.js';
-import { InputError } from '../src/engine/errors.js';
+import { InputError } from '../src/core/errors.js';
 import { parseLocksSettings } from '../src/gates/locks/config.js';
 import { transactionLayout } from '../src/gates/locks/transactions.js';
 import { lockTimeoutSetting, relationsIn, statementLabel } from '../src/gates/locks/ast.js';
 import { Scope } from '../src/gates/locks/scope.js';
 import { blocksWrites, modeName, strongestBlocking } from '../src/gates/locks/lock-modes.js';
 import { blockingStatement } from '../src/gates/locks/workload.js';
-import type { StatementTrace } from '../src/engine/trace.js';
+import type { StatementTrace } from '../src/core/trace.js';
 
 beforeAll(async () => {
   await initSqlParser();

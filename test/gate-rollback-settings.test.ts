@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSettings } from '../src/engine/options.js';
-import { InputError } from '../src/engine/errors.js';
-import type { Script, Statement } from '../src/engine/model.js';
+import { defaultSettings } from '../src/core/options.js';
+import { InputError } from '../src/core/errors.js';
+import type { Script, Statement } from '../src/core/model.js';
 import { parseRollbackSettings } from '../src/gates/rollback/settings.js';
 import { appliedBeforeFailure } from '../src/gates/rollback/describe.js';
 import { transactionLayout } from '../src/gates/locks/transactions.js';

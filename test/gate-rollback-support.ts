@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { runFixture, type FixtureOverrides } from './helpers/run.js';
-import { defaultSettings } from '../src/engine/options.js';
-import type { Finding } from '../src/engine/model.js';
+import { defaultSettings } from '../src/core/options.js';
+import type { Finding } from '../src/core/model.js';
 
 /** A file of a rollback fixture, as findings name it. */
 export const at = (scenario: string, name: string) => `fixtures/rollback/${scenario}/${name}`;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { dockerEngineAnswers } from '../src/providers/index.js';
-import { dockerImage, dockerProvider, serverArgs } from '../src/providers/docker.js';
-import { InfrastructureError } from '../src/engine/errors.js';
-import { memoryLogger, silentLogger } from '../src/engine/logger.js';
-import type { Cluster } from '../src/providers/provider.js';
+import { dockerEngineAnswers } from '../src/provision/providers.js';
+import { dockerImage, dockerProvider, serverArgs } from '../src/provision/docker.js';
+import { InfrastructureError } from '../src/core/errors.js';
+import { memoryLogger, silentLogger } from '../src/core/logger.js';
+import type { Cluster } from '../src/provision/provider.js';
 import {
   eventually,
   exitOf,
@@ -156,8 +156,8 @@ describe.runIf(runDocker)('docker provider cleanup', () => {
     let network = '';
     const child = spawnTypeScript(
       'docker-signal',
-      `import { dockerProvider } from ${JSON.stringify(join(repoRoot, 'src/providers/docker.ts'))};
-       import { silentLogger } from ${JSON.stringify(join(repoRoot, 'src/engine/logger.ts'))};
+      `import { dockerProvider } from ${JSON.stringify(join(repoRoot, 'src/provision/docker.ts'))};
+       import { silentLogger } from ${JSON.stringify(join(repoRoot, 'src/core/logger.ts'))};
        const cluster = await dockerProvider.start({ replicas: 1, logger: silentLogger });
        console.log('READY ' + cluster.primary.port);
        setInterval(() => {}, 1000);`,

@@ -14,10 +14,10 @@ import {
   embeddedBinaries,
   embeddedProvider,
   startFromBinaries,
-} from '../src/providers/embedded.js';
-import { InfrastructureError } from '../src/engine/errors.js';
-import { silentLogger } from '../src/engine/logger.js';
-import type { Cluster } from '../src/providers/provider.js';
+} from '../src/provision/embedded.js';
+import { InfrastructureError } from '../src/core/errors.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { Cluster } from '../src/provision/provider.js';
 import {
   dataDirectory,
   eventually,

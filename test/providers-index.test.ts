@@ -8,13 +8,13 @@ import {
   dockerEndpoints,
   dockerEngineAnswers,
   resolveAuto,
-} from '../src/providers/index.js';
-import { embeddedProvider } from '../src/providers/embedded.js';
-import { localProvider } from '../src/providers/local.js';
-import { urlProvider } from '../src/providers/url.js';
-import { InputError } from '../src/engine/errors.js';
-import type { ProviderName } from '../src/engine/model.js';
-import { silentLogger } from '../src/engine/logger.js';
+} from '../src/provision/providers.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import { localProvider } from '../src/provision/local.js';
+import { urlProvider } from '../src/provision/url.js';
+import { InputError } from '../src/core/errors.js';
+import type { ProviderName } from '../src/core/model.js';
+import { silentLogger } from '../src/core/logger.js';
 
 describe('createProvider', () => {
   it('returns the provider of each name', () => {

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findLocalBinaries, localProvider } from '../src/providers/local.js';
-import { InfrastructureError } from '../src/engine/errors.js';
-import { silentLogger } from '../src/engine/logger.js';
-import type { Cluster } from '../src/providers/provider.js';
+import { findLocalBinaries, localProvider } from '../src/provision/local.js';
+import { InfrastructureError } from '../src/core/errors.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { Cluster } from '../src/provision/provider.js';
 import { dataDirectory, eventually, noProcessesMentioning, query } from './providers-support.js';
 
 describe('finding local Postgres binaries', () => {

@@ -13,8 +13,8 @@ import {
 // The program starts a primary with one replica, prints the cluster's directory and waits.
 const program = `
 import pg from 'pg';
-import { embeddedProvider } from ${JSON.stringify(join(repoRoot, 'src/providers/embedded.ts'))};
-import { silentLogger } from ${JSON.stringify(join(repoRoot, 'src/engine/logger.ts'))};
+import { embeddedProvider } from ${JSON.stringify(join(repoRoot, 'src/provision/embedded.ts'))};
+import { silentLogger } from ${JSON.stringify(join(repoRoot, 'src/core/logger.ts'))};
 
 const cluster = await embeddedProvider.start({ replicas: 1, logger: silentLogger });
 const client = new pg.Client(cluster.primary);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import pg from 'pg';
-import type { ConnectionInfo } from '../src/providers/provider.js';
+import type { ConnectionInfo } from '../src/provision/provider.js';
 
 /** Shared by the provider tests: process and directory checks, replication probes. */
 

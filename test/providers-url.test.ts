@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { embeddedProvider } from '../src/providers/embedded.js';
-import { parseDatabaseUrl, urlProvider } from '../src/providers/url.js';
-import { InfrastructureError, InputError } from '../src/engine/errors.js';
-import { silentLogger } from '../src/engine/logger.js';
-import { freePort } from '../src/providers/server.js';
-import type { Cluster } from '../src/providers/provider.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import { parseDatabaseUrl, urlProvider } from '../src/provision/url.js';
+import { InfrastructureError, InputError } from '../src/core/errors.js';
+import { silentLogger } from '../src/core/logger.js';
+import { freePort } from '../src/provision/server.js';
+import type { Cluster } from '../src/provision/provider.js';
 import { query } from './providers-support.js';
 
 describe('url provider on a running server', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../src/engine/report.js';
+import type { Report } from '../src/core/report.js';
 import { renderText } from '../src/report/text.js';
 import { renderMarkdown, renderMarkdownWithin } from '../src/report/markdown.js';
 import { renderSarif } from '../src/report/sarif.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { embeddedProvider } from '../src/providers/embedded.js';
-import { silentLogger } from '../src/engine/logger.js';
-import type { Cluster } from '../src/providers/provider.js';
-import { seedTables, seedingOrder } from '../src/engine/seed.js';
-import { loadSeedTables } from '../src/engine/seed-catalog.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { Cluster } from '../src/provision/provider.js';
+import { seedTables, seedingOrder } from '../src/replay/seed.js';
+import { loadSeedTables } from '../src/replay/seed-catalog.js';
 
 const SCHEMA = `
   create type mood as enum ('happy', 'sad');

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { InputError, getErrorMessage } from '../engine/errors.js';
-import type { Logger } from '../engine/logger.js';
+import { InputError, getErrorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 
 /** What the Action needs from the workflow run: where the PR is and what to compare with. */
 export interface RunContext {

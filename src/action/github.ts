@@ -1,5 +1,5 @@
 import { getOctokit } from '@actions/github';
-import { getErrorMessage } from '../engine/errors.js';
+import { getErrorMessage } from '../core/errors.js';
 import type { Annotation } from '../report/annotations.js';
 
 /** All network traffic of the Action goes through this module. */

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
-import type { RawInputs } from '../engine/build-options.js';
-import { InputError } from '../engine/errors.js';
+import type { RawInputs } from '../config/build-options.js';
+import { InputError } from '../core/errors.js';
 
 interface InputSpec {
   description: string;

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Logger } from '../engine/logger.js';
+import type { Logger } from '../core/logger.js';
 
 /**
  * The engine's Logger on the Actions runner: one collapsible group per phase. The runner does not

@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as core from '@actions/core';
-import type { FailOn } from '../engine/model.js';
-import { exitCodeFor, type Report } from '../engine/report.js';
+import type { FailOn } from '../core/model.js';
+import { exitCodeFor, type Report } from '../core/report.js';
 import { toAnnotations } from '../report/annotations.js';
 import { renderJson } from '../report/json.js';
 import { renderMarkdownWithin, type MarkdownOptions } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
-import { getErrorMessage } from '../engine/errors.js';
+import { getErrorMessage } from '../core/errors.js';
 import type { RunContext } from './event.js';
 import {
   COMMENT_MARKER,

@@ -1,4 +1,4 @@
-import { escapeRegExp } from '../engine/regexp.js';
+import { escapeRegExp } from '../core/regexp.js';
 
 /**
  * Normalisation that makes snapshots of different tenants comparable: the tenant's schema name

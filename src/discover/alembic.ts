@@ -8,9 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { InputError } from '../engine/errors.js';
-import type { Discovery, Migration, Script, Statement } from '../engine/model.js';
-import type { GateSettings } from '../engine/options.js';
+import { InputError } from '../core/errors.js';
+import type { Discovery, Migration, Script, Statement } from '../core/model.js';
+import type { GateSettings } from '../core/options.js';
 import { revisionGraph } from './alembic/graph.js';
 import { findPython, renderRevisions, type RenderedRevision } from './alembic/python.js';
 import { readRevision, type RevisionFile } from './alembic/revisions.js';

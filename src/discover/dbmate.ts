@@ -4,13 +4,13 @@
  * `transaction:false`; then dbmate sends the section as one string, as golang-migrate does.
  */
 import { join } from 'node:path';
-import { InputError } from '../engine/errors.js';
+import { InputError } from '../core/errors.js';
 import {
   compareSortKeys,
   type Discovery,
   type Migration,
   type TransactionMode,
-} from '../engine/model.js';
+} from '../core/model.js';
 import { splitOnMarkers, type Marker } from '../sql/sections.js';
 import {
   assertDirectory,

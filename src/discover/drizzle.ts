@@ -8,8 +8,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../engine/errors.js';
-import type { Discovery, Finding, Migration } from '../engine/model.js';
+import { InputError } from '../core/errors.js';
+import type { Discovery, Finding, Migration } from '../core/model.js';
 import {
   assertDirectory,
   checksumOf,

@@ -5,7 +5,10 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
-import { InputError } from '../engine/errors.js';
+import { InputError } from '../core/errors.js';
+import { relativeToRepo } from '../core/paths.js';
+
+export { relativeToRepo };
 
 /** A migration directory: absolute, and relative to the repository root with `/` separators. */
 export interface MigrationDir {
@@ -13,10 +16,6 @@ export interface MigrationDir {
   rel: string;
 }
 
-/** `abs` relative to the repository root, with `/` separators ('' for the root itself). */
-export function relativeToRepo(repoRoot: string, abs: string): string {
-  return relative(repoRoot, abs).split(sep).join('/');
-}
 
 export function locateDir(repoRoot: string, dir: string): MigrationDir {
   const abs = isAbsolute(dir) ? dir : resolve(repoRoot, dir);

@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
-import { InputError } from '../engine/errors.js';
-import type { Finding } from '../engine/model.js';
+import { InputError } from '../core/errors.js';
+import type { Finding } from '../core/model.js';
 import { discoveryFinding } from './format.js';
-import { escapeRegExp } from '../engine/regexp.js';
-import { relativeToRepo } from './files.js';
+import { escapeRegExp } from '../core/regexp.js';
+import { relativeToRepo } from '../core/paths.js';
 
 /**
  * Flyway placeholders (`${name}` unless the prefix and suffix are changed), replaced the way

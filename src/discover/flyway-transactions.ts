@@ -11,7 +11,7 @@
  * Flyway: they stay in the transaction, where Postgres refuses them.
  */
 import { basename } from 'node:path';
-import type { Finding, Script, Statement, TransactionMode } from '../engine/model.js';
+import type { Finding, Script, Statement, TransactionMode } from '../core/model.js';
 import type { FlywayConfig } from './flyway-placeholders.js';
 import { discoveryFinding } from './format.js';
 

@@ -11,7 +11,7 @@ import {
   type Finding,
   type Migration,
   type Script,
-} from '../engine/model.js';
+} from '../core/model.js';
 import {
   assertDirectory,
   checksumOf,
@@ -32,7 +32,7 @@ import {
 } from './format.js';
 import { loadFlywayConfig, substitute, type FlywayConfig } from './flyway-placeholders.js';
 import { flywayTransaction, sqlConfTransaction } from './flyway-transactions.js';
-import type { GateSettings } from '../engine/options.js';
+import type { GateSettings } from '../core/options.js';
 
 const VERSIONED = /^([VUB])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__(.+)\.sql$/;

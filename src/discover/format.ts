@@ -10,9 +10,9 @@ import type {
   Script,
   Severity,
   TransactionMode,
-} from '../engine/model.js';
-import type { Statement } from '../engine/model.js';
-import type { GateSettings } from '../engine/options.js';
+} from '../core/model.js';
+import type { Statement } from '../core/model.js';
+import type { GateSettings } from '../core/options.js';
 import { splitStatements } from '../sql/split.js';
 
 export interface FormatModule {

@@ -3,7 +3,7 @@
  * by the unsigned integer version. Its Postgres driver sends a whole file as one multi-statement
  * string: one implicit transaction.
  */
-import { compareSortKeys, type Discovery, type Finding, type Migration } from '../engine/model.js';
+import { compareSortKeys, type Discovery, type Finding, type Migration } from '../core/model.js';
 import {
   assertDirectory,
   checksumOf,

@@ -4,7 +4,7 @@
  * `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`, and `$$` for a literal `$`. An unset
  * variable expands to nothing, which production may not intend, so each one is a finding.
  */
-import type { Finding } from '../engine/model.js';
+import type { Finding } from '../core/model.js';
 import { discoveryFinding } from './format.js';
 
 const ENVSUB = /^\s*--\s*\+goose\s+envsub\s+(on|off)\s*$/i;

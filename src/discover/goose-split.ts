@@ -4,7 +4,7 @@
  * or DO block written without those annotations is therefore sent in pieces, and Postgres rejects
  * the first piece in production while a parser-based replay would pass. This finds such cuts.
  */
-import type { Finding, Statement } from '../engine/model.js';
+import type { Finding, Statement } from '../core/model.js';
 import { discoveryFinding } from './format.js';
 
 const ANNOTATION = /^\s*--\s*\+goose\s+(\S+)/i;

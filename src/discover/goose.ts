@@ -12,8 +12,8 @@ import {
   type Finding,
   type Migration,
   type TransactionMode,
-} from '../engine/model.js';
-import { InputError } from '../engine/errors.js';
+} from '../core/model.js';
+import { InputError } from '../core/errors.js';
 import { splitOnMarkers } from '../sql/sections.js';
 import { gooseSplitFindings } from './goose-split.js';
 import { expandEnvsub } from './goose-envsub.js';

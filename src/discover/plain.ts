@@ -3,7 +3,7 @@
  * each in a transaction. Downs are `X.down.sql`, `X_down.sql` or `down/X.sql`, paired with the
  * up `X.sql` (or `X.up.sql`, `X_up.sql`) when exactly one up and one down share the name.
  */
-import { compareSortKeys, type Discovery, type Finding, type Migration } from '../engine/model.js';
+import { compareSortKeys, type Discovery, type Finding, type Migration } from '../core/model.js';
 import {
   assertDirectory,
   checksumOf,

@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../engine/errors.js';
-import { compareSortKeys, type Discovery, type Migration } from '../engine/model.js';
+import { InputError } from '../core/errors.js';
+import { compareSortKeys, type Discovery, type Migration } from '../core/model.js';
 import {
   assertDirectory,
   checksumOf,

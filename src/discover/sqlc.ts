@@ -8,8 +8,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { InputError, getErrorMessage } from '../engine/errors.js';
-import { compareSortKeys, type Discovery, type Finding, type Migration } from '../engine/model.js';
+import { InputError, getErrorMessage } from '../core/errors.js';
+import { compareSortKeys, type Discovery, type Finding, type Migration } from '../core/model.js';
 import {
   checksumOf,
   listFileNames,
@@ -19,7 +19,8 @@ import {
   relativeToRepo,
 } from './files.js';
 import { scriptOf, type FormatModule } from './format.js';
-import type { GateSettings } from '../engine/options.js';
+import { SCHEMA_FORMAT_MODULES, detectFormat } from './detect.js';
+import type { GateSettings } from '../core/options.js';
 
 const CONFIG_NAMES = ['sqlc.yaml', 'sqlc.yml', 'sqlc.json'];
 
@@ -123,9 +124,8 @@ async function schemaDirectory(
   path: string,
   settings?: GateSettings,
 ): Promise<Discovery> {
-  const { detectFormat } = await import('./index.js');
   const at = locateDir(repoRoot, path);
-  const { module, reason } = await detectFormat(at.abs, at.rel);
+  const { module, reason } = await detectFormat(SCHEMA_FORMAT_MODULES, at.abs, at.rel);
   if (module.format === 'sqlc')
     throw new InputError(`${path}: a sqlc schema directory holds its own sqlc config`);
   return { ...(await module.discover(repoRoot, path, settings)), reason };

@@ -1,11 +1,10 @@
-import type pg from 'pg';
-import type { Cluster } from '../providers/provider.js';
+import type { Cluster } from '../provision/provider.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
-import type { Logger } from '../engine/logger.js';
-import type { Options } from '../engine/options.js';
-import type { Discovery, Finding, GateId, Migration, Severity } from '../engine/model.js';
-import type { ReplayTrace } from '../engine/trace.js';
-import type { AfterStatement } from '../engine/replay.js';
+import type { Logger } from '../core/logger.js';
+import type { Options } from '../core/options.js';
+import type { Discovery, Finding, GateId, Migration, Severity } from '../core/model.js';
+import type { Databases, TenantHandle } from '../core/tenants.js';
+import type { ReplayTrace } from '../core/trace.js';
 
 export interface RuleMeta {
   id: string;
@@ -13,41 +12,7 @@ export interface RuleMeta {
   summary: string;
 }
 
-/** Where one tenant lives. */
-export interface TenantHandle {
-  name: string;
-  database: string;
-  /** Schema the tenant's migrations run in: `tenant_1` in the schema topology, else `public`. */
-  schema: string;
-  /** search_path the tenant's migrations run with. */
-  searchPath: string[];
-}
-
-export interface Databases {
-  /**
-   * Connects to the tenant's database with the tenant's search_path set. The caller ends the
-   * client.
-   */
-  connect(tenant: TenantHandle): Promise<pg.Client>;
-  /** Connects to a database by name as the superuser. */
-  connectTo(database: string): Promise<pg.Client>;
-  /**
-   * A fresh copy of the state after the merged migrations and the seed (before the PR), as a new
-   * database cloned from the template; returns the tenants inside it. Dropped when the run ends.
-   */
-  cloneBase(label: string): Promise<{ database: string; tenants: TenantHandle[] }>;
-  /**
-   * Runs a migration script on a tenant with the format's transaction semantics and tracing, as
-   * replay does. Used by gates that re-apply ups and downs (rollback). `afterStatement` runs
-   * after each statement that succeeded, while its locks are still held.
-   */
-  applyScript(
-    tenant: TenantHandle,
-    migration: Migration,
-    direction: 'up' | 'down',
-    afterStatement?: AfterStatement,
-  ): Promise<import('../engine/trace.js').StatementTrace[]>;
-}
+export type { Databases, TenantHandle } from '../core/tenants.js';
 
 export interface GateContext {
   options: Options;
@@ -74,7 +39,7 @@ export interface GateContext {
   /** Adds a line to the gate's step in the report (what it measured: lag, fingerprints...). */
   detail?: (text: string) => void;
   /** The replica gate's measurements, shown in the report's topology. */
-  replicaNodes?: import('../engine/report.js').ReplicaNode[];
+  replicaNodes?: import('../core/report.js').ReplicaNode[];
 }
 
 export interface Gate {

@@ -1,9 +1,9 @@
-import type { Finding } from '../engine/model.js';
-import type { Options } from '../engine/options.js';
+import type { Finding } from '../core/model.js';
+import type { Options } from '../core/options.js';
 import { parseLocksSettings } from './locks/config.js';
 import { parseIsolationSettings } from './isolation/settings.js';
 import { parseRollbackSettings } from './rollback/settings.js';
-import { InputError, getErrorMessage } from '../engine/errors.js';
+import { InputError, getErrorMessage } from '../core/errors.js';
 import type { Gate, GateContext } from './gate.js';
 import { replayGate } from './replay.js';
 import { graphGate } from './graph/index.js';

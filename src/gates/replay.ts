@@ -1,6 +1,6 @@
-import type { Finding, Format, Migration, Statement } from '../engine/model.js';
-import type { StatementTrace, TenantTrace } from '../engine/trace.js';
-import { errorLine } from '../engine/tracer.js';
+import type { Finding, Format, Migration, Statement } from '../core/model.js';
+import type { StatementTrace, TenantTrace } from '../core/trace.js';
+import { errorLine } from '../replay/tracer.js';
 import { finding, type Gate, type GateContext, type RuleMeta } from './gate.js';
 
 const RULES = {

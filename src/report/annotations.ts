@@ -1,5 +1,5 @@
-import type { Finding } from '../engine/model.js';
-import type { Report } from '../engine/report.js';
+import type { Finding } from '../core/model.js';
+import type { Report } from '../core/report.js';
 
 /** One annotation on the PR diff; the Action sends these through core.error/core.warning. */
 export interface Annotation {

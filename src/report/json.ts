@@ -1,4 +1,4 @@
-import type { Report } from '../engine/report.js';
+import type { Report } from '../core/report.js';
 
 /** The `--json` report: the schemaVersion 1 contract, pretty-printed. */
 export function renderJson(report: Report): string {

@@ -1,6 +1,6 @@
-import type { Finding, GateId } from '../engine/model.js';
-import { GATES } from '../engine/model.js';
-import type { Report } from '../engine/report.js';
+import type { Finding, GateId } from '../core/model.js';
+import { GATES } from '../core/model.js';
+import type { Report } from '../core/report.js';
 
 export interface MarkdownOptions {
   /** Builds a link to file:line (the Action links to the PR head SHA). */

@@ -1,4 +1,4 @@
-import type { Report } from '../engine/report.js';
+import type { Report } from '../core/report.js';
 
 const LEVEL = { blocker: 'error', warning: 'warning', notice: 'note' } as const;
 

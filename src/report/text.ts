@@ -1,7 +1,7 @@
 import pc from 'picocolors';
-import type { Finding } from '../engine/model.js';
-import type { Report } from '../engine/report.js';
-import type { StatementTrace } from '../engine/trace.js';
+import type { Finding } from '../core/model.js';
+import type { Report } from '../core/report.js';
+import type { StatementTrace } from '../core/trace.js';
 
 type Paint = (s: string) => string;
 interface Palette {

@@ -1,4 +1,4 @@
-import type { Ignore } from '../engine/model.js';
+import type { Ignore } from '../core/model.js';
 import type { ByteText } from './text.js';
 
 const DIRECTIVE = /^--\s*schemagate:ignore\b\s*(\S*)\s*(.*)$/;

@@ -2,7 +2,7 @@
  * Small readings of a parsed statement that several gates share: which relations it touches,
  * whether it controls the transaction, whether Postgres refuses it inside a transaction block.
  */
-import type { Statement } from '../engine/model.js';
+import type { Statement } from '../core/model.js';
 
 type Parsed = Pick<Statement, 'kind' | 'ast'>;
 type Node = Record<string, any>;

@@ -3,7 +3,7 @@
  * A section is split by blanking every line outside it with spaces of the same byte length, so
  * the statements' lines and byte offsets still refer to the original file.
  */
-import type { Statement } from '../engine/model.js';
+import type { Statement } from '../core/model.js';
 import { splitStatements } from './split.js';
 
 /** A marker comment line: its 1-based line and the regex match on the line. */

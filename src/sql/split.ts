@@ -6,7 +6,7 @@
  * AST `location` fields are UTF-8 byte offsets into the file (as the parser reports them).
  */
 import { loadModule, parseSync, scanSync, type ScanToken } from 'libpg-query';
-import type { Statement } from '../engine/model.js';
+import type { Statement } from '../core/model.js';
 import { ignoresAbove } from './ignores.js';
 import { groupStatements } from './scan-split.js';
 import { ByteText, codePointToByteOffset, withoutBom } from './text.js';

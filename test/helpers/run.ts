@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { runCheck } from '../../src/engine/check.js';
-import { defaultSettings, tenantNames, type Options } from '../../src/engine/options.js';
-import { memoryLogger } from '../../src/engine/logger.js';
-import type { Report } from '../../src/engine/report.js';
-import type { Finding } from '../../src/engine/model.js';
+import { runCheck } from '../../src/check/check.js';
+import { defaultSettings, tenantNames, type Options } from '../../src/core/options.js';
+import { memoryLogger } from '../../src/core/logger.js';
+import type { Report } from '../../src/core/report.js';
+import type { Finding } from '../../src/core/model.js';
 import { initSqlParser } from '../../src/sql/split.js';
 
 export interface FixtureOverrides extends Partial<Options> {

@@ -3,7 +3,7 @@
  * and `depends_on` first, siblings by creation date) and what is wrong with the graph itself:
  * duplicate revision ids, parents no file declares, cycles and more than one head.
  */
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import type { RevisionFile } from './revisions.js';
 import { discoveryFinding } from '../format.js';
 

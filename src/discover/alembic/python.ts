@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../engine/errors.js';
+import { InputError } from '../../core/errors.js';
 
 /** One piece of SQL Alembic wrote while the revision file's `line`..`endLine` was executing. */
 export interface SqlChunk {

@@ -3,7 +3,7 @@
  * `revision`, `down_revision`, `branch_labels` and `depends_on` (plain or type-annotated), with
  * the line of each, and the lines of `def upgrade()` / `def downgrade()`.
  */
-import { InputError } from '../../engine/errors.js';
+import { InputError } from '../../core/errors.js';
 
 export interface RevisionFile {
   id: string;

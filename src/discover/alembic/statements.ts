@@ -5,7 +5,7 @@
  * `# schemagate:ignore <rule-id> <reason>` directly above the call suppress like SQL ones do
  * (comments inside the generated SQL have no place in the Python file and are not read).
  */
-import type { Ignore, Statement } from '../../engine/model.js';
+import type { Ignore, Statement } from '../../core/model.js';
 import { splitStatements } from '../../sql/split.js';
 import type { SqlChunk } from './python.js';
 

@@ -3,8 +3,8 @@
  * type of a table or column the query uses, preferring the object Postgres' error names.
  */
 import { parseSync } from 'libpg-query';
-import type { Migration, Statement } from '../../engine/model.js';
-import type { PgErrorInfo } from '../../engine/trace.js';
+import type { Migration, Statement } from '../../core/model.js';
+import type { PgErrorInfo } from '../../core/trace.js';
 import type { AppQuery } from './queries.js';
 
 interface References {

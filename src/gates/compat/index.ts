@@ -6,9 +6,9 @@
  * pull request too is only noted. Queries the pull request adds or changes must prepare against
  * the new schema as well.
  */
-import { resolveBase } from '../../engine/plan.js';
-import type { Finding, Statement } from '../../engine/model.js';
-import type { PgErrorInfo } from '../../engine/trace.js';
+import { resolveBase } from '../../plan/plan.js';
+import type { Finding, Statement } from '../../core/model.js';
+import type { PgErrorInfo } from '../../core/trace.js';
 import { finding, type Gate, type GateContext, type TenantHandle } from '../gate.js';
 import { breakingStatement } from './blame.js';
 import { failingQueries } from './prepare.js';

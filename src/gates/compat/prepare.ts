@@ -4,7 +4,7 @@
  * first sends the query, without running it.
  */
 import type pg from 'pg';
-import type { PgErrorInfo } from '../../engine/trace.js';
+import type { PgErrorInfo } from '../../core/trace.js';
 import type { Databases, TenantHandle } from '../gate.js';
 import type { AppQuery } from './queries.js';
 

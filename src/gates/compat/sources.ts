@@ -4,9 +4,9 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../engine/errors.js';
-import type { Options } from '../../engine/options.js';
-import type { Discovery } from '../../engine/model.js';
+import { InputError } from '../../core/errors.js';
+import type { Options } from '../../core/options.js';
+import type { Discovery } from '../../core/model.js';
 import { readSqlcConfig } from '../../discover/sqlc.js';
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);

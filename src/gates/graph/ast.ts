@@ -2,7 +2,7 @@
  * What a parsed statement (libpg-query AST) adds, creates or drops, as far as the graph gate
  * cares: foreign keys, named objects, and the indexes and constraints it drops or adopts.
  */
-import type { Statement } from '../../engine/model.js';
+import type { Statement } from '../../core/model.js';
 
 type Node = Record<string, any>;
 

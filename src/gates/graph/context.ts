@@ -1,6 +1,6 @@
 /** Reading the gate context the way every graph rule needs it. */
 import type { CatalogSnapshot } from '../../catalog/types.js';
-import type { Migration, Statement } from '../../engine/model.js';
+import type { Migration, Statement } from '../../core/model.js';
 import type { GateContext } from '../gate.js';
 
 export interface PlacedStatement {

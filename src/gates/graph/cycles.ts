@@ -3,7 +3,7 @@
  * at the PR statement that closed it. Cycles production already has are not the PR's doing.
  */
 import type { CatalogSnapshot, ConstraintInfo } from '../../catalog/types.js';
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import { finding, type GateContext } from '../gate.js';
 import { cycleKey, cyclePath, findCycles, type Cycle, type Edge } from './algorithms.js';
 import { bareName, foreignKeysAdded } from './ast.js';

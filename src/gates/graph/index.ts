@@ -3,7 +3,7 @@
  * objects used before they are created, version integrity against the base, up/down pairing
  * and the indexes foreign keys and constraints depend on.
  */
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import type { Gate, GateContext } from '../gate.js';
 import { fkCycleFindings } from './cycles.js';
 import {

@@ -4,7 +4,7 @@
  * that is missing or invalid.
  */
 import type { CatalogSnapshot, ConstraintInfo, IndexInfo } from '../../catalog/types.js';
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import { finding, type GateContext } from '../gate.js';
 import { indexCovers } from './algorithms.js';
 import { quoteIdentIfNeeded } from '../../sql/ident.js';

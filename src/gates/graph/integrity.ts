@@ -2,7 +2,7 @@
  * The migration set against the base: duplicate and out-of-order versions, merged migrations
  * edited or deleted by the PR. Each message says what the production tool does with it.
  */
-import { compareSortKeys, type Format, type Migration, type Finding } from '../../engine/model.js';
+import { compareSortKeys, type Format, type Migration, type Finding } from '../../core/model.js';
 import { finding, type GateContext } from '../gate.js';
 import { GATE_ID, RULES } from './rules.js';
 

@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { Finding, Migration } from '../../engine/model.js';
+import type { Finding, Migration } from '../../core/model.js';
 import { finding, type GateContext } from '../gate.js';
 import { GATE_ID, RULES } from './rules.js';
 

@@ -2,7 +2,7 @@
  * Alembic orders migrations by a revision graph (`down_revision`), not by version: the PR must
  * leave exactly one head, and every parent it names must exist.
  */
-import type { Finding, Migration } from '../../engine/model.js';
+import type { Finding, Migration } from '../../core/model.js';
 import { finding, type GateContext } from '../gate.js';
 import { GATE_ID, RULES } from './rules.js';
 

@@ -3,8 +3,8 @@
  * statement that runs later (in a later migration, or further down the same one) creates it.
  * On a fresh database that order fails; whoever renumbers or merges the files must know.
  */
-import type { Finding } from '../../engine/model.js';
-import type { PgErrorInfo, StatementTrace } from '../../engine/trace.js';
+import type { Finding } from '../../core/model.js';
+import type { PgErrorInfo, StatementTrace } from '../../core/trace.js';
 import { finding, type GateContext } from '../gate.js';
 import { bareName, objectsCreated, type ObjectKind } from './ast.js';
 import { prStatements, type PlacedStatement } from './context.js';

@@ -1,5 +1,5 @@
 import type { CatalogSnapshot } from '../../catalog/types.js';
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import { finding } from '../gate.js';
 import type { StatementLocator, ObjectQuery } from './locate.js';
 import { bareName, mentions } from './names.js';

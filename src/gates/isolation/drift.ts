@@ -1,7 +1,7 @@
 import { diffCatalogs } from '../../catalog/diff.js';
 import { canonicalJson, fingerprint } from '../../catalog/fingerprint.js';
 import type { CatalogChange, CatalogSnapshot } from '../../catalog/types.js';
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import { finding } from '../gate.js';
 import type { ObjectQuery, StatementLocator } from './locate.js';
 import { splitQualified } from './names.js';

@@ -8,7 +8,7 @@
  * these findings say what production would do instead.
  */
 import type { CatalogSnapshot } from '../../catalog/types.js';
-import type { Finding, Migration, Statement } from '../../engine/model.js';
+import type { Finding, Migration, Statement } from '../../core/model.js';
 import { finding } from '../gate.js';
 import { RULES } from './rules.js';
 

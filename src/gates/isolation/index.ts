@@ -1,4 +1,4 @@
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import type { Gate, GateContext } from '../gate.js';
 import { crossDatabaseFindings } from './cross-database.js';
 import { crossTenantReferences } from './cross-tenant.js';

@@ -1,4 +1,4 @@
-import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../engine/seed-catalog.js';
+import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../replay/seed-catalog.js';
 import { quoteIdent } from '../../sql/ident.js';
 import { insertRow, type RowContext, type RowInsert } from './leak-rows.js';
 import { keepIfOk, type SyntheticTenant } from './leak-tenants.js';

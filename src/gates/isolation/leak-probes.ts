@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { SeedTable } from '../../engine/seed-catalog.js';
+import type { SeedTable } from '../../replay/seed-catalog.js';
 import { quoteIdent } from '../../sql/ident.js';
 import { actAs, actAsOwner, attempt, type SyntheticTenant } from './leak-tenants.js';
 import { buildRow, type RowContext } from './leak-rows.js';

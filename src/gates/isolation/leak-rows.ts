@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { SeedColumn, SeedForeignKey, SeedTable, SeedType } from '../../engine/seed-catalog.js';
-import { columnCandidates, domainChecksOf } from '../../engine/seed-values.js';
+import type { SeedColumn, SeedForeignKey, SeedTable, SeedType } from '../../replay/seed-catalog.js';
+import { columnCandidates, domainChecksOf } from '../../replay/seed-values.js';
 import { quoteIdent } from '../../sql/ident.js';
 import { baseTypeName, keepIfOk, tenantId, type SyntheticTenant } from './leak-tenants.js';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { SeedTable } from '../../engine/seed-catalog.js';
+import type { SeedTable } from '../../replay/seed-catalog.js';
 import type { ReadTarget } from './leak-probes.js';
 import { keepIfOk } from './leak-tenants.js';
 

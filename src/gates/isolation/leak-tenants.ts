@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { SeedType } from '../../engine/seed-catalog.js';
+import type { SeedType } from '../../replay/seed-catalog.js';
 import { quoteIdent } from '../../sql/ident.js';
 
 /**

@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import { appRoleSql, type Keyed } from './shared-static.js';
-import type { Logger } from '../../engine/logger.js';
-import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../engine/seed-catalog.js';
-import { seedingOrder } from '../../engine/seed.js';
+import type { Logger } from '../../core/logger.js';
+import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../replay/seed-catalog.js';
+import { seedingOrder } from '../../replay/seed.js';
 import { finding } from '../gate.js';
 import type { StatementLocator, Where } from './locate.js';
 import { insertTenantParents } from './leak-parents.js';

@@ -1,4 +1,4 @@
-import type { Migration, Statement } from '../../engine/model.js';
+import type { Migration, Statement } from '../../core/model.js';
 import { mentions } from './names.js';
 import { touchesOf, type Touch, type TouchAction, type TouchKind } from './touches.js';
 

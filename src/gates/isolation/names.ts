@@ -1,4 +1,4 @@
-import { escapeRegExp } from '../../engine/regexp.js';
+import { escapeRegExp } from '../../core/regexp.js';
 /** Names as the catalog snapshot prints them: `$tenant.invoices`, `public."Order"`. */
 
 export { quoteIdentIfNeeded as quoteIdent } from '../../sql/ident.js';

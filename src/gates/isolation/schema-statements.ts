@@ -2,7 +2,7 @@
  * Static rules on the statements of a tenant migration in the schema topology: every object it
  * touches must resolve in the tenant's own schema through search_path.
  */
-import type { Finding, Statement } from '../../engine/model.js';
+import type { Finding, Statement } from '../../core/model.js';
 import { finding } from '../gate.js';
 import { RULES } from './rules.js';
 import { touchesOf } from './touches.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError } from '../../engine/errors.js';
+import { InputError } from '../../core/errors.js';
 
 /** `settings.isolation` in .schemagate.yml. */
 export const isolationSettingsSchema = z

@@ -1,5 +1,5 @@
 import type { CatalogSnapshot, PolicyInfo, TableInfo } from '../../catalog/types.js';
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import { quoteIdentIfNeeded as sqlName } from '../../sql/ident.js';
 import { finding, type RuleMeta } from '../gate.js';
 import type { StatementLocator, ObjectQuery } from './locate.js';

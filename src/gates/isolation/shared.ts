@@ -1,4 +1,4 @@
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import { finding, type GateContext, type TenantHandle } from '../gate.js';
 import { quoteIdentIfNeeded } from '../../sql/ident.js';
 import { runLeakTest } from './leak-test.js';

@@ -2,7 +2,7 @@ import { TENANT_PLACEHOLDER } from '../../catalog/normalise.js';
 import type { CatalogSnapshot, PolicyInfo, TableInfo } from '../../catalog/types.js';
 import { quoteIdent, quoteIdentIfNeeded } from '../../sql/ident.js';
 import { bareName, matchesConfigured, mentions, splitQualified } from './names.js';
-import { escapeRegExp } from '../../engine/regexp.js';
+import { escapeRegExp } from '../../core/regexp.js';
 import { tenantRestrictionProblem, type TenantComparison } from './policy-expr.js';
 import type { IsolationSettings } from './settings.js';
 

@@ -2,7 +2,7 @@
  * What a parsed statement creates, alters, drops, grants or writes, by object kind and name,
  * so that catalog findings can point at the statement behind them.
  */
-import type { Statement } from '../../engine/model.js';
+import type { Statement } from '../../core/model.js';
 
 type Node = Record<string, any>;
 

@@ -1,4 +1,4 @@
-import type { Statement } from '../../engine/model.js';
+import type { Statement } from '../../core/model.js';
 
 /** Readers of libpg-query nodes (Statement.ast is the node under Statement.kind). */
 

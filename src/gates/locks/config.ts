@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError } from '../../engine/errors.js';
+import { InputError } from '../../core/errors.js';
 
 /** `locks:` in .schemagate.yml. */
 const LocksSettingsSchema = z.strictObject({

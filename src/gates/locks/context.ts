@@ -1,5 +1,5 @@
-import type { Finding, Migration, Script, Severity, Statement } from '../../engine/model.js';
-import type { StatementTrace } from '../../engine/trace.js';
+import type { Finding, Migration, Script, Severity, Statement } from '../../core/model.js';
+import type { StatementTrace } from '../../core/trace.js';
 import { finding, type RuleMeta } from '../gate.js';
 import type { LocksSettings } from './config.js';
 import type { Scope } from './scope.js';

@@ -1,6 +1,6 @@
-import type { Finding, Migration } from '../../engine/model.js';
-import { getErrorMessage } from '../../engine/errors.js';
-import type { StatementTrace } from '../../engine/trace.js';
+import type { Finding, Migration } from '../../core/model.js';
+import { getErrorMessage } from '../../core/errors.js';
+import type { StatementTrace } from '../../core/trace.js';
 import type { Gate, GateContext, TenantHandle } from '../gate.js';
 import { parseLocksSettings, type LocksSettings } from './config.js';
 import { traceKey, type StatementContext, type WorkloadWaits } from './context.js';

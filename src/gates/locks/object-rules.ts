@@ -1,4 +1,4 @@
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import {
   alterCmds,
   constraintsOf,

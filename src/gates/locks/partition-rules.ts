@@ -1,4 +1,4 @@
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import { alterCmds, rangeVar, type Node } from './ast.js';
 import { at, waitNote, type StatementContext } from './context.js';
 import { LOCK_RULES as R } from './rules.js';

@@ -1,5 +1,5 @@
-import type { Migration } from '../../engine/model.js';
-import type { StatementTrace } from '../../engine/trace.js';
+import type { Migration } from '../../core/model.js';
+import type { StatementTrace } from '../../core/trace.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 import { relationsIn } from './ast.js';
 import type { LocksSettings } from './config.js';
@@ -7,7 +7,7 @@ import { traceKey, type WorkloadWaits } from './context.js';
 import type { Scope } from './scope.js';
 import { bare } from './static-rules.js';
 import { withWorkload } from './workload.js';
-import type { AfterStatement } from '../../engine/replay.js';
+import type { AfterStatement } from '../../core/trace.js';
 import { quoteIdent } from '../../sql/ident.js';
 
 /**

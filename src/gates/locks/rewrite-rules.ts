@@ -1,4 +1,4 @@
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import { alterCmds, constraintsOf, hasOption, rangeVar, statementLabel, type Node } from './ast.js';
 import { at, type StatementContext } from './context.js';
 import { LOCK_RULES as R } from './rules.js';

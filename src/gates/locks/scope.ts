@@ -1,5 +1,5 @@
 import type { CatalogSnapshot } from '../../catalog/types.js';
-import type { Statement } from '../../engine/model.js';
+import type { Statement } from '../../core/model.js';
 import type { TenantHandle } from '../gate.js';
 import { alterCmds, listName, rangeVar, stringList, type Node, type RelationName } from './ast.js';
 import { quoteIdentIfNeeded as quoteIdent } from '../../sql/ident.js';

@@ -1,4 +1,4 @@
-import type { Finding, Format } from '../../engine/model.js';
+import type { Finding, Format } from '../../core/model.js';
 import {
   alterCmds,
   constraintsOf,

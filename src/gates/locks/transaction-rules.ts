@@ -1,4 +1,4 @@
-import type { Finding, Statement } from '../../engine/model.js';
+import type { Finding, Statement } from '../../core/model.js';
 import { concurrentStatement, lockTimeoutSetting, sqlHead, statementLabel } from './ast.js';
 import { at, type StatementContext } from './context.js';
 import { workWhileHeld, type HeldWork } from './held-work.js';

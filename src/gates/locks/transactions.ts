@@ -1,5 +1,5 @@
-import type { Script } from '../../engine/model.js';
-import { toolOpensTransaction, wrapsInTransaction } from '../../engine/replay.js';
+import type { Script } from '../../core/model.js';
+import { toolOpensTransaction, wrapsInTransaction } from '../../replay/script-runner.js';
 import { transactionControl } from '../../sql/kinds.js';
 
 /**

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Statement } from '../../engine/model.js';
-import type { StatementTrace } from '../../engine/trace.js';
-import type { AfterStatement } from '../../engine/replay.js';
+import type { Statement } from '../../core/model.js';
+import type { StatementTrace } from '../../core/trace.js';
+import type { AfterStatement } from '../../core/trace.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 import { blocksWrites } from './lock-modes.js';
 

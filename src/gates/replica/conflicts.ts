@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Finding, Migration } from '../../engine/model.js';
-import type { StatementTrace } from '../../engine/trace.js';
-import type { ReplicaInfo } from '../../providers/provider.js';
+import type { Finding, Migration } from '../../core/model.js';
+import type { StatementTrace } from '../../core/trace.js';
+import type { ReplicaInfo } from '../../provision/provider.js';
 import { finding, type GateContext, type TenantHandle } from '../gate.js';
 import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
 import { RULES, type ReplicaSettings } from './rules.js';

@@ -1,4 +1,4 @@
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import type { Gate, GateContext } from '../gate.js';
 import { conflictFindings } from './conflicts.js';
 import { checkReplica } from './consistency.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ConnectionInfo } from '../../providers/provider.js';
+import type { ConnectionInfo } from '../../provision/provider.js';
 
 /** WAL positions: where the primary is, and how far a replica has replayed. */
 

@@ -1,4 +1,4 @@
-import type { Finding, Migration, Statement } from '../../engine/model.js';
+import type { Finding, Migration, Statement } from '../../core/model.js';
 import { finding } from '../gate.js';
 import { RULES } from './rules.js';
 

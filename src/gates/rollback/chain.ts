@@ -1,4 +1,4 @@
-import type { Finding, Migration } from '../../engine/model.js';
+import type { Finding, Migration } from '../../core/model.js';
 import { finding, type GateContext } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
 import { reapplyFailed } from './pair.js';
@@ -45,7 +45,7 @@ function rollbackable(chain: Migration[]): Migration[] {
 function chainDownFailed(
   m: Migration,
   rolledBack: Migration[],
-  t: import('../../engine/trace.js').StatementTrace,
+  t: import('../../core/trace.js').StatementTrace,
 ): Finding {
   const after =
     rolledBack.length > 0

@@ -1,5 +1,5 @@
 import type { CatalogChange } from '../../catalog/types.js';
-import type { Finding, Migration, Statement } from '../../engine/model.js';
+import type { Finding, Migration, Statement } from '../../core/model.js';
 import { formatChange, propertyLabel } from '../../catalog/render.js';
 import { finding } from '../gate.js';
 import { displayName, statementForChange } from './locate.js';

@@ -1,8 +1,8 @@
-import type { Script, Statement } from '../../engine/model.js';
-import type { StatementTrace } from '../../engine/trace.js';
-import { toolOpensTransaction, wrapsInTransaction } from '../../engine/replay.js';
+import type { Script, Statement } from '../../core/model.js';
+import type { StatementTrace } from '../../core/trace.js';
+import { toolOpensTransaction, wrapsInTransaction } from '../../replay/script-runner.js';
 import { transactionControl } from '../../sql/kinds.js';
-import { errorLine } from '../../engine/tracer.js';
+import { errorLine } from '../../replay/tracer.js';
 
 /** Messages about a script that failed while rolling back or re-applying. */
 

@@ -1,4 +1,4 @@
-import type { Finding } from '../../engine/model.js';
+import type { Finding } from '../../core/model.js';
 import type { Gate, GateContext } from '../gate.js';
 import { checkChain } from './chain.js';
 import { formatHasNoDowns, missingDowns, noDownsNotice } from './missing.js';

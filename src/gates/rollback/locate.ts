@@ -1,6 +1,6 @@
 import type { CatalogChange } from '../../catalog/types.js';
-import type { Statement } from '../../engine/model.js';
-import { escapeRegExp } from '../../engine/regexp.js';
+import type { Statement } from '../../core/model.js';
+import { escapeRegExp } from '../../core/regexp.js';
 
 /**
  * Points a rollback finding at the statement it is about: the down statement that mentions the

@@ -1,4 +1,4 @@
-import type { Discovery, Finding, Format, Migration } from '../../engine/model.js';
+import type { Discovery, Finding, Format, Migration } from '../../core/model.js';
 import { finding } from '../gate.js';
 import { RULES } from './rules.js';
 

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { snapshotCatalog } from '../../catalog/snapshot.js';
 import type { CatalogSnapshot } from '../../catalog/types.js';
-import type { Migration } from '../../engine/model.js';
-import type { StatementTrace } from '../../engine/trace.js';
+import type { Migration } from '../../core/model.js';
+import type { StatementTrace } from '../../core/trace.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 
 /**

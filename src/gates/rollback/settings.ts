@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { InputError } from '../../engine/errors.js';
-import type { Options } from '../../engine/options.js';
+import { InputError } from '../../core/errors.js';
+import type { Options } from '../../core/options.js';
 
 /** `rollback:` in `.schemagate.yml`. */
 export const RollbackSettingsSchema = z

@@ -1,11 +1,11 @@
 import type pg from 'pg';
-import type { TenantHandle } from '../gates/gate.js';
+import type { TenantHandle } from '../core/tenants.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import { snapshotCatalog } from '../catalog/snapshot.js';
-import type { Logger } from './logger.js';
-import type { Migration } from './model.js';
-import type { TenantTrace } from './trace.js';
-import { ScriptRunner, relationOids } from './replay.js';
+import type { Logger } from '../core/logger.js';
+import type { Migration } from '../core/model.js';
+import type { TenantTrace } from '../core/trace.js';
+import { ScriptRunner, relationOids } from './script-runner.js';
 import { seedTables } from './seed.js';
 import { Workspace } from './workspace.js';
 import { quoteIdent } from '../sql/ident.js';

@@ -1,7 +1,7 @@
-import type { Cluster } from '../providers/provider.js';
-import { createProvider, resolveAuto } from '../providers/index.js';
-import type { Logger } from './logger.js';
-import type { Options } from './options.js';
+import type { Cluster } from './provider.js';
+import { createProvider, resolveAuto } from './providers.js';
+import type { Logger } from '../core/logger.js';
+import type { Options } from '../core/options.js';
 
 /** Starts the cluster for a run with the chosen (or auto-resolved) provider. */
 export async function startCluster(

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { InfrastructureError, InputError, getErrorMessage } from '../engine/errors.js';
-import { registerCleanup } from '../engine/cleanup.js';
+import { InfrastructureError, InputError, getErrorMessage } from '../core/errors.js';
+import { registerCleanup } from '../core/cleanup.js';
 import type { Cluster, ConnectionInfo, Provider, StartOptions } from './provider.js';
 import { versionNotes } from './embedded.js';
 import { quoteIdent } from '../sql/ident.js';

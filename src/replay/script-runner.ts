@@ -1,12 +1,12 @@
 import pg from 'pg';
-import type { Migration, Script, Statement } from './model.js';
+import type { Migration, Script, Statement } from '../core/model.js';
 import { cannotRunInTransaction, mayEndTransaction, transactionControl } from '../sql/kinds.js';
 import {
   createsSharedObject,
   extensionWithoutSchema,
   isDuplicateObject,
 } from './shared-objects.js';
-import type { StatementTrace } from './trace.js';
+import type { AfterStatement, StatementTrace } from '../core/trace.js';
 import {
   locksOf,
   newLocks,
@@ -39,9 +39,6 @@ export interface RunTarget {
 
 /** How long after the session's statement_timeout the outside cancel comes. */
 const WATCHDOG_GRACE_MS = 2000;
-
-/** Called after a statement ran, while the locks it took are still held. */
-export type AfterStatement = (trace: StatementTrace) => Promise<void>;
 
 export interface ScriptResult {
   traces: StatementTrace[];

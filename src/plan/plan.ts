@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from './errors.js';
-import type { Discovery, Migration } from './model.js';
+import { InputError } from '../core/errors.js';
+import type { Discovery, Migration } from '../core/model.js';
 
 /** The split of the migration set into what production already has and what the PR brings. */
 export interface Plan {

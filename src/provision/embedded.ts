@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
 import pg from 'pg';
-import { InfrastructureError } from '../engine/errors.js';
+import { InfrastructureError } from '../core/errors.js';
 import type { Cluster, ConnectionInfo, Provider, StartOptions } from './provider.js';
 import { connection, prepareReplicaDirs, startReplicas } from './replicas.js';
 import { initDataDirCached } from './initdb-cache.js';

@@ -1,10 +1,11 @@
 import pg from 'pg';
-import type { Cluster, ConnectionInfo } from '../providers/provider.js';
-import type { Databases, TenantHandle } from '../gates/gate.js';
-import type { Migration } from './model.js';
-import type { Options } from './options.js';
-import type { StatementTrace } from './trace.js';
-import { ScriptRunner, relationOids, type AfterStatement } from './replay.js';
+import type { Cluster, ConnectionInfo } from '../provision/provider.js';
+import type { Databases, TenantHandle } from '../core/tenants.js';
+import type { Migration } from '../core/model.js';
+import type { Options } from '../core/options.js';
+import type { StatementTrace } from '../core/trace.js';
+import { ScriptRunner, relationOids } from './script-runner.js';
+import type { AfterStatement } from '../core/trace.js';
 import { quoteIdent, searchPathValue } from '../sql/ident.js';
 
 /**

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { FORMATS, PROVIDERS, SEVERITIES, TOPOLOGIES } from './model.js';
-import { InputError } from './errors.js';
+import { FORMATS, PROVIDERS, SEVERITIES, TOPOLOGIES } from '../core/model.js';
+import { InputError } from '../core/errors.js';
 
 /** `.schemagate.yml`: every key optional; CLI flags win over it. */
 const section = z.record(z.string(), z.unknown());

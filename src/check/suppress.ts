@@ -1,6 +1,6 @@
-import type { Discovery, Finding, Ignore, Migration, Statement } from './model.js';
-import type { Options } from './options.js';
-import type { Plan } from './plan.js';
+import type { Discovery, Finding, Ignore, Migration, Statement } from '../core/model.js';
+import type { Options } from '../core/options.js';
+import type { Plan } from '../plan/plan.js';
 
 /**
  * Applies `-- schemagate:ignore <rule> <reason>` comments and the config's `rules:` overrides.

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Cluster } from '../providers/provider.js';
-import { startCluster } from './provision.js';
+import type { Cluster } from '../provision/provider.js';
+import { startCluster } from '../provision/start.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
 import { runGates, validateGateSettings } from '../gates/index.js';
 import { discoverMigrations } from '../discover/index.js';
 import { flywayConfigFiles } from '../discover/flyway-placeholders.js';
-import { InputError, InfrastructureError, getErrorMessage } from './errors.js';
-import type { Logger } from './logger.js';
-import type { Discovery, Finding, GateId, Migration } from './model.js';
-import type { Options } from './options.js';
-import { materializeAt, resolveBase, splitByCount, splitPlan, type Plan } from './plan.js';
+import { InputError, InfrastructureError, getErrorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Discovery, Finding, GateId, Migration } from '../core/model.js';
+import type { Options } from '../core/options.js';
+import { materializeAt, resolveBase, splitByCount, splitPlan, type Plan } from '../plan/plan.js';
 import {
   TOOL_VERSION,
   countFindings,
@@ -20,7 +20,7 @@ import {
   type Report,
   type ReplicaNode,
   type Step,
-} from './report.js';
+} from '../core/report.js';
 import { applySuppressions } from './suppress.js';
 import {
   createTenantSchemas,
@@ -28,9 +28,9 @@ import {
   replayTenant,
   seedTenant,
   snapshotTenant,
-} from './stages.js';
-import type { ReplayTrace } from './trace.js';
-import { Workspace } from './workspace.js';
+} from '../replay/stages.js';
+import type { ReplayTrace } from '../core/trace.js';
+import { Workspace } from '../replay/workspace.js';
 
 /** Options only library callers and tests set: treat the first N migrations as merged. */
 export interface CheckExtras {

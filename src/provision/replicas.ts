@@ -3,7 +3,7 @@ import { writeFileSync, appendFileSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { InfrastructureError, getErrorMessage } from '../engine/errors.js';
+import { InfrastructureError, getErrorMessage } from '../core/errors.js';
 import type { ConnectionInfo, ReplicaInfo } from './provider.js';
 import {
   freePort,

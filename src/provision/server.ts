@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { InfrastructureError } from '../engine/errors.js';
-import { registerCleanup } from '../engine/cleanup.js';
+import { InfrastructureError } from '../core/errors.js';
+import { registerCleanup } from '../core/cleanup.js';
 
 /**
  * Running Postgres from a directory of binaries (initdb + postgres), as an unprivileged OS user

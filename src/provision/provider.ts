@@ -1,5 +1,5 @@
-import type { ProviderName } from '../engine/model.js';
-import type { Logger } from '../engine/logger.js';
+import type { ProviderName } from '../core/model.js';
+import type { Logger } from '../core/logger.js';
 
 export interface ConnectionInfo {
   host: string;

@@ -59,3 +59,6 @@ export interface ReplayTrace {
   /** Replay of the PR's migrations, one entry per tenant. */
   pr: TenantTrace[];
 }
+
+/** Called after a statement ran, while the locks it took are still held. */
+export type AfterStatement = (trace: StatementTrace) => Promise<void>;

@@ -1,6 +1,6 @@
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { InfrastructureError } from '../engine/errors.js';
+import { InfrastructureError } from '../core/errors.js';
 import type { Provider } from './provider.js';
 import { startFromBinaries } from './embedded.js';
 import type { Binaries } from './server.js';

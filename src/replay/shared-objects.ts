@@ -1,4 +1,4 @@
-import type { Statement } from './model.js';
+import type { Statement } from '../core/model.js';
 
 /**
  * In the schema-per-tenant topology every tenant runs every migration, but objects outside the

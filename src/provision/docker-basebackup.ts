@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { StartedTestContainer } from 'testcontainers';
-import { InfrastructureError } from '../engine/errors.js';
+import { InfrastructureError } from '../core/errors.js';
 import type { ConnectionInfo } from './provider.js';
 import { withClient } from './replicas.js';
 

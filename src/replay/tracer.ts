@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { LockHeld, PgErrorInfo, StatementTrace } from './trace.js';
+import type { LockHeld, PgErrorInfo, StatementTrace } from '../core/trace.js';
 
 /**
  * What a statement did to the catalog, read from the migrating backend itself: the relation

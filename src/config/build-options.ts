@@ -9,12 +9,12 @@ import {
   type Format,
   type ProviderName,
   type TopologyKind,
-} from './model.js';
-import { InputError } from './errors.js';
-import { loadConfig, type Config } from './config.js';
+} from '../core/model.js';
+import { InputError } from '../core/errors.js';
+import { loadConfig, type Config } from './file.js';
 import { composeHint } from './compose-hint.js';
-import { defaultSettings, tenantNames, type Options } from './options.js';
-import { relativeToRepo } from '../discover/files.js';
+import { defaultSettings, tenantNames, type Options } from '../core/options.js';
+import { relativeToRepo } from '../core/paths.js';
 
 /** Raw values as the CLI or the Action receives them (strings, or undefined when not given). */
 export interface RawInputs {
