@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, posix, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { relativeToRepo } from '../core/paths.js';
 
