@@ -39,7 +39,7 @@ function context(
     findings,
     notes: [],
   };
-  return { discovery, merged, added } as unknown as GateContext;
+  return { discovery, plan: { merged, added, changed: [], removed: [] } } as unknown as GateContext;
 }
 
 const outOfOrder = (format: Format) =>
@@ -203,7 +203,7 @@ describe('merged-migration-edited', () => {
   const edit = (format: Format, before: string[], after: string[]) => {
     const base = withStatements(migration('2', format), before);
     const head = { ...withStatements(migration('2', format), after), state: 'changed' as const };
-    return mergedEditedFindings({ changed: [{ base, head }] } as unknown as GateContext);
+    return mergedEditedFindings({ plan: { changed: [{ base, head }] } } as unknown as GateContext);
   };
 
   it('points at the first statement that differs', () => {

@@ -62,8 +62,8 @@ describe('differences a down cannot undo', () => {
       { change: 'added' as const, kind: 'extension' as const, name: 'pgcrypto' },
       { change: 'added' as const, kind: 'index' as const, name: '$tenant.orders_total_idx' },
     ];
-    expect(withoutIrreversible(changes, 'schema').map((c) => c.kind)).toEqual(['index']);
-    expect(withoutIrreversible(changes, 'database').map((c) => c.kind)).toEqual([
+    expect(withoutIrreversible(changes, true).map((c) => c.kind)).toEqual(['index']);
+    expect(withoutIrreversible(changes, false).map((c) => c.kind)).toEqual([
       'extension',
       'index',
     ]);

@@ -3,14 +3,14 @@ import type { Cluster } from '../provision/provider.js';
 import { startCluster } from '../provision/start.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
-import { runGates, validateGateSettings } from '../gates/index.js';
+import { runGates, validateGateSettings, type GateRun } from '../gates/index.js';
 import { discoverMigrations } from '../discover/index.js';
-import { flywayConfigFiles } from '../discover/flyway-placeholders.js';
 import { InputError, InfrastructureError, getErrorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Discovery, Finding, GateId, Migration } from '../core/model.js';
+import type { Discovery, Finding, Migration } from '../core/model.js';
+import { topologyOf, type Topology } from '../core/topology.js';
 import type { Options } from '../core/options.js';
-import { materializeAt, resolveBase, splitByCount, splitPlan, type Plan } from '../plan/plan.js';
+import { planMigrations, type Plan } from '../plan/index.js';
 import {
   TOOL_VERSION,
   countFindings,
@@ -18,7 +18,6 @@ import {
   reachesFailOn,
   sortFindings,
   type Report,
-  type ReplicaNode,
   type Step,
 } from '../core/report.js';
 import { applySuppressions } from './suppress.js';
@@ -66,13 +65,18 @@ class Run {
   tenantsValidated = 0;
   applied = 0;
   trace: ReplayTrace = { merged: [], pr: [] };
-  readonly replicaNodes: ReplicaNode[] = [];
+  /** The gates' runs, in order: their steps are written when the report is (after suppression). */
+  gateRuns: GateRun[] = [];
   error?: { message: string; exitCode: number };
+
+  readonly topology: Topology;
 
   constructor(
     readonly options: Options,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.topology = topologyOf(options.topology, options.tenants, options.settings.sharedSchema);
+  }
 
   async step<T>(
     action: string,
@@ -119,7 +123,7 @@ class Run {
     this.discovery = discovery;
     this.notes.push(...discovery.notes);
     this.plan = await this.step('plan', async () => {
-      const plan = await this.makePlan(discovery, extras);
+      const plan = await planMigrations(discovery, this.options, extras.mergedCount);
       // Edited Flyway repeatables are re-run with the PR's migrations; they count as changed.
       const rerun = plan.added.filter((m) => m.state === 'changed').length;
       const details = `${plan.merged.length} merged, ${plan.added.length - rerun} new, ${plan.changed.length + rerun} changed, ${plan.removed.length} removed${plan.baseRef ? ` against ${plan.baseRef}` : ''}`;
@@ -134,7 +138,7 @@ class Run {
       const details = `${cluster.provider} Postgres ${cluster.postgresVersion}, ${cluster.replicas.length} replica(s), started in ${cluster.startMs} ms${reason ? ` (${reason})` : ''}`;
       return { value: cluster, details };
     });
-    const ws = new Workspace(this.cluster, this.options);
+    const ws = new Workspace(this.cluster, this.options, this.topology);
     try {
       await this.replayAndGate(ws, this.plan);
     } finally {
@@ -145,52 +149,19 @@ class Run {
     }
   }
 
-  async makePlan(discovery: Discovery, extras: CheckExtras): Promise<Plan> {
-    if (extras.mergedCount !== undefined) return splitByCount(discovery, extras.mergedCount);
-    if (!this.options.base) return splitPlan(discovery, undefined);
-    const commit = resolveBase(this.options.repoRoot, this.options.base);
-    const tree = materializeAt(this.options.repoRoot, commit, [
-      this.options.dir,
-      ...baseExtras(discovery, this.options),
-    ]);
-    try {
-      const base = await discoverMigrations(
-        tree.dir,
-        this.options.dir,
-        discovery.format,
-        this.options.settings,
-      ).catch((e) => {
-        if (e instanceof InputError) return undefined; // no migrations at the base: all are new
-        throw e;
-      });
-      return splitPlan(discovery, base, this.options.base);
-    } finally {
-      tree.dispose();
-    }
-  }
-
   async replayAndGate(ws: Workspace, plan: Plan): Promise<void> {
     const baseTenants = await this.step('replay merged', () => this.replayMerged(ws, plan));
     if (this.trace.merged.some((t) => t.failedMigration)) {
-      this.findings.push(
-        ...(await runGates(this.context(ws, plan, [], new Map(), new Map()), ['replay'])),
-      );
+      const runs = await runGates(this.context(ws, plan, [], new Map(), new Map()), ['replay']);
+      this.findings.push(...runs.flatMap((r) => r.findings));
       return;
     }
     const before = await this.snapshots(ws, baseTenants);
     const tenants = await this.step('replay PR', () => this.replayAdded(ws, plan));
     const after = await this.snapshots(ws, tenants);
     const ctx = this.context(ws, plan, tenants, before, after);
-    const gateFindings = await runGates(ctx, this.options.gates, (gate, found, ms, details) => {
-      const status = gateStatus(gate.id, found);
-      this.steps.push({
-        action: `gate ${gate.id}`,
-        status,
-        durationMs: ms,
-        details: [`${found.length} finding(s)`, ...details].join('; '),
-      });
-    });
-    this.findings.push(...gateFindings);
+    this.gateRuns = await runGates(ctx, this.options.gates);
+    this.findings.push(...this.gateRuns.flatMap((r) => r.findings));
   }
 
   /** Merged migrations once into the template database (per tenant schema), then the seed. */
@@ -253,15 +224,15 @@ class Run {
   }
 
   async prTenants(ws: Workspace): Promise<TenantHandle[]> {
-    if (this.options.topology !== 'database') {
+    if (!this.topology.databasePerTenant) {
       await ws.createDatabase(`${ws.prefix}pr`, ws.baseDatabase);
       return ws.tenantsIn(`${ws.prefix}pr`);
     }
     const tenants: TenantHandle[] = [];
-    for (const name of this.options.tenants) {
+    for (const name of this.topology.tenantNames) {
       const database = `${ws.prefix}${name}`;
       await ws.createDatabase(database, ws.baseDatabase);
-      tenants.push({ name, database, schema: 'public', searchPath: ['public'] });
+      tenants.push(this.topology.tenantAlone(name, database));
     }
     return tenants;
   }
@@ -270,8 +241,8 @@ class Run {
     const out = new Map<string, CatalogSnapshot>();
     for (const t of tenants) out.set(t.name, await snapshotTenant(ws, t));
     // The database topology's tenants all start from one template: its snapshot stands for each.
-    if (this.options.topology === 'database' && tenants.length === 1) {
-      for (const name of this.options.tenants) out.set(name, out.get(tenants[0].name)!);
+    if (this.topology.databasePerTenant && tenants.length === 1) {
+      for (const name of this.topology.tenantNames) out.set(name, out.get(tenants[0].name)!);
     }
     return out;
   }
@@ -287,18 +258,15 @@ class Run {
       options: this.options,
       logger: this.logger,
       cluster: this.cluster!,
+      topology: this.topology,
       discovery: this.discovery!,
-      merged: plan.merged,
-      added: plan.added,
-      changed: plan.changed,
-      removed: plan.removed,
+      plan,
       tenants,
       trace: this.trace,
       before,
       after,
       databases: ws,
-      replicaNodes: this.replicaNodes,
-      findings: this.findings,
+      findings: [...this.findings],
     };
   }
 
@@ -318,10 +286,11 @@ class Run {
       : this.findings;
     const findings = sortFindings(all);
     const counts = countFindings(findings);
-    const steps = this.steps.map((step) => gateStepAfterSuppression(step, findings));
+    const steps = [...this.steps, ...this.gateRuns.map((run) => gateStep(run, findings))];
     const gatesPassed = steps.filter((s) => s.action.startsWith('gate ') && s.status === 'ok');
     const status = this.error ? 'error' : reachesFailOn(findings, 'blocker') ? 'blocked' : 'passed';
     const c = this.cluster;
+    const replicaNodes = this.gateRuns.flatMap((run) => run.replicaNodes ?? []);
     return {
       schemaVersion: 1,
       tool: { name: 'schemagate', version: TOOL_VERSION },
@@ -335,7 +304,7 @@ class Run {
         replicas: c?.replicas.length ?? 0,
         provider: c?.provider ?? this.options.provider,
         postgres: c?.postgresVersion ?? '',
-        ...(this.replicaNodes.length ? { replicaNodes: this.replicaNodes } : {}),
+        ...(replicaNodes.length ? { replicaNodes } : {}),
       },
       ...(this.discovery
         ? { format: { name: this.discovery.format, reason: this.discovery.reason } }
@@ -403,21 +372,12 @@ function declarativeNotes(plan: Plan): string[] {
  * A gate's step as the report's findings have it: after suppressions and overrides, and with the
  * findings discovery made for that gate (journal, revision graph, placeholders).
  */
-function gateStepAfterSuppression(step: Step, findings: Finding[]): Step {
-  const gate = /^gate (\S+)$/.exec(step.action)?.[1] as GateId | undefined;
-  if (!gate) return step;
-  const mine = findings.filter((f) => f.gate === gate);
+function gateStep(run: GateRun, findings: Finding[]): Step {
+  const mine = findings.filter((f) => f.gate === run.gate);
   return {
-    ...step,
-    status: gateStatus(gate, mine),
-    details: step.details.replace(/^\d+ finding\(s\)/, `${mine.length} finding(s)`),
+    action: `gate ${run.gate}`,
+    status: gateStatus(run.gate, mine),
+    durationMs: run.ms,
+    details: [`${mine.length} finding(s)`, ...run.details].join('; '),
   };
-}
-
-/** Files outside the migration directory that discovery of some formats needs at the base. */
-function baseExtras(discovery: Discovery, options: Options): string[] {
-  if (discovery.format === 'sqlc') return ['sqlc.yaml', 'sqlc.yml', 'sqlc.json'];
-  if (discovery.format === 'alembic') return ['alembic.ini'];
-  if (discovery.format === 'flyway') return flywayConfigFiles(options.repoRoot, options.dir);
-  return [];
 }

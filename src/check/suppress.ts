@@ -1,6 +1,7 @@
 import type { Discovery, Finding, Ignore, Migration, Statement } from '../core/model.js';
 import type { Options } from '../core/options.js';
 import type { Plan } from '../plan/plan.js';
+import { REPLAY, finding, type Rule } from '../rules/index.js';
 
 /**
  * Applies `-- schemagate:ignore <rule> <reason>` comments and the config's `rules:` overrides.
@@ -49,7 +50,7 @@ function ignoreNotices(statements: Statement[], used: Set<Ignore>): Finding[] {
       if (i.reason.trim() === '') {
         out.push(
           notice(
-            'ignore-without-reason',
+            REPLAY.ignoreWithoutReason,
             s,
             i,
             `schemagate:ignore ${i.rule} has no reason; it suppresses nothing until it says why the statement is safe`,
@@ -58,7 +59,7 @@ function ignoreNotices(statements: Statement[], used: Set<Ignore>): Finding[] {
       } else if (!used.has(i)) {
         out.push(
           notice(
-            'unused-ignore',
+            REPLAY.unusedIgnore,
             s,
             i,
             `schemagate:ignore ${i.rule} suppresses nothing on the statement at line ${s.line}; remove it`,
@@ -70,17 +71,8 @@ function ignoreNotices(statements: Statement[], used: Set<Ignore>): Finding[] {
   return out;
 }
 
-function notice(rule: string, s: Statement, i: Ignore, message: string): Finding {
-  return {
-    gate: 'replay',
-    rule,
-    severity: 'notice',
-    file: s.file,
-    line: i.line,
-    endLine: i.line,
-    message,
-    docs: `docs/rules/${rule}.md`,
-  };
+function notice(rule: Rule, s: Statement, i: Ignore, message: string): Finding {
+  return finding(rule, { file: s.file, line: i.line, endLine: i.line, message });
 }
 
 function applyRuleOverrides(findings: Finding[], rules: Options['rules']): Finding[] {

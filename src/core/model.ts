@@ -2,6 +2,7 @@
  * The shared vocabulary of schemagate: what discovery produces, what replay traces, what gates
  * return and what the report carries. Every stage reads and writes these shapes only.
  */
+import type { Node } from '@pgsql/types';
 
 export const FORMATS = [
   'golang-migrate',
@@ -57,6 +58,10 @@ export interface Ignore {
   line: number;
 }
 
+/** The payload of any parse node: the object under its one key (`{ IndexStmt: {...} }`). */
+export type ParsedNode = Payload<Node>;
+type Payload<N> = N extends unknown ? N[keyof N] : never;
+
 export interface Statement {
   /** The statement text exactly as written, without the terminating semicolon. */
   sql: string;
@@ -67,8 +72,11 @@ export interface Statement {
   endLine: number;
   /** libpg-query node type, e.g. `CreateStmt`, `IndexStmt`; `Unparsed` when it does not parse. */
   kind: string;
-  /** The parsed node (the value under `kind`), absent when the statement does not parse. */
-  ast?: Record<string, any>;
+  /**
+   * The parsed node (the value under `kind`), absent when the statement does not parse. Read it
+   * through `astOf` (src/sql/ast.ts), which narrows it to the node type of a kind.
+   */
+  ast?: ParsedNode;
   /** The parser's message when the statement does not parse. */
   parseError?: string;
   ignores: Ignore[];

@@ -1,4 +1,5 @@
 import type { FailOn, Format, ProviderName, Severity, TopologyKind } from './model.js';
+import type { Settings } from './settings.js';
 
 /**
  * One validated Options object, built by the CLI from argv (+ config file) and by the Action from
@@ -27,46 +28,10 @@ export interface Options {
   rules: Record<string, Severity | 'off'>;
   /** Gates to run (all registered ones by default). */
   gates?: string[];
-  /** Per-gate and per-format settings from `.schemagate.yml`, validated by their owners. */
-  settings: GateSettings;
+  /** `.schemagate.yml`'s settings, validated once by src/config with every default applied. */
+  settings: Settings;
   /** File the config was read from, for messages. */
   configFile?: string;
-}
-
-export interface GateSettings {
-  /** Rows to seed into every pre-existing table before the PR's migrations. */
-  seedRows: number;
-  /** Bound on one statement's run time; a statement that runs longer is cancelled (a finding). */
-  statementTimeoutMs: number;
-  /** Schema shared by all tenants in the `schema` topology (resolved after the tenant's). */
-  sharedSchema: string;
-  locks: Record<string, unknown>;
-  isolation: Record<string, unknown>;
-  rollback: Record<string, unknown>;
-  replica: Record<string, unknown>;
-  compat: Record<string, unknown>;
-  graph: Record<string, unknown>;
-  alembic: Record<string, unknown>;
-  sqlc: Record<string, unknown>;
-  /** Flyway: `placeholders: { name: value }`, `placeholderPrefix`, `placeholderSuffix`, `placeholderReplacement`. */
-  flyway: Record<string, unknown>;
-}
-
-export function defaultSettings(): GateSettings {
-  return {
-    seedRows: 2000,
-    statementTimeoutMs: 60_000,
-    sharedSchema: 'public',
-    locks: {},
-    isolation: {},
-    rollback: {},
-    replica: {},
-    compat: {},
-    graph: {},
-    alembic: {},
-    sqlc: {},
-    flyway: {},
-  };
 }
 
 export function tenantNames(count: number): string[] {

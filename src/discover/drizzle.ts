@@ -20,7 +20,8 @@ import {
   repoPath,
   type MigrationDir,
 } from './files.js';
-import { discoveryFinding, scriptOf, type FormatModule } from './format.js';
+import { scriptOf, type FormatModule } from './format.js';
+import { GRAPH, finding } from '../rules/index.js';
 
 const SQL_FILE = /^(\d+)_(.+)\.sql$/;
 const JOURNAL = 'meta/_journal.json';
@@ -131,27 +132,25 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
       continue;
     }
     findings.push(
-      discoveryFinding(
-        'graph',
-        'drizzle-journal-missing-file',
-        'blocker',
-        { file: journalFile, line: entry.line },
-        `the journal lists ${entry.tag} (idx ${entry.idx}) but ${repoPath(dir, `${entry.tag}.sql`)} does not exist; drizzle-orm's migrator stops with "No file ${entry.tag}.sql found"`,
-        'Restore the migration file, or regenerate the journal with drizzle-kit instead of deleting files by hand.',
-      ),
+      finding(GRAPH.drizzleJournalMissingFile, {
+        file: journalFile,
+        line: entry.line,
+        endLine: entry.line,
+        message: `the journal lists ${entry.tag} (idx ${entry.idx}) but ${repoPath(dir, `${entry.tag}.sql`)} does not exist; drizzle-orm's migrator stops with "No file ${entry.tag}.sql found"`,
+        help: 'Restore the migration file, or regenerate the journal with drizzle-kit instead of deleting files by hand.',
+      }),
     );
   }
   const listed = new Set(entries.map((e) => `${e.tag}.sql`));
   for (const name of [...files].filter((n) => !listed.has(n)).sort()) {
     findings.push(
-      discoveryFinding(
-        'graph',
-        'drizzle-file-not-in-journal',
-        'warning',
-        { file: repoPath(dir, name), line: 1 },
-        `${repoPath(dir, name)} is not in ${journalFile}; drizzle-orm only runs journal entries, so this migration never runs`,
-        'Generate migrations with drizzle-kit generate (it adds the journal entry), or delete the stray file.',
-      ),
+      finding(GRAPH.drizzleFileNotInJournal, {
+        file: repoPath(dir, name),
+        line: 1,
+        endLine: 1,
+        message: `${repoPath(dir, name)} is not in ${journalFile}; drizzle-orm only runs journal entries, so this migration never runs`,
+        help: 'Generate migrations with drizzle-kit generate (it adds the journal entry), or delete the stray file.',
+      }),
     );
   }
   return {

@@ -4,7 +4,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../core/errors.js';
 import type { Finding } from '../core/model.js';
-import { discoveryFinding } from './format.js';
+import { REPLAY, finding } from '../rules/index.js';
 import { escapeRegExp } from '../core/regexp.js';
 import { relativeToRepo } from '../core/paths.js';
 
@@ -341,14 +341,13 @@ function unknownPlaceholder(
   config: Placeholders,
 ): Finding {
   const from = config.unresolved.get(name.toLowerCase());
-  return discoveryFinding(
-    'replay',
-    'flyway-placeholder',
-    'blocker',
-    { file, line },
-    `no value for Flyway placeholder ${config.prefix}${name}${config.suffix}: Flyway refuses to run ${basename(file)} without one${from ? ` (${from.file} sets it from \${${from.variable}}, which is not set here)` : ''}`,
-    from
+  return finding(REPLAY.flywayPlaceholder, {
+    file,
+    line,
+    endLine: line,
+    message: `no value for Flyway placeholder ${config.prefix}${name}${config.suffix}: Flyway refuses to run ${basename(file)} without one${from ? ` (${from.file} sets it from \${${from.variable}}, which is not set here)` : ''}`,
+    help: from
       ? `Set ${from.variable} in the check's environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`
       : `Set flyway.placeholders.${name} in flyway.conf, FLYWAY_PLACEHOLDERS_${name.toUpperCase()} in the environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`,
-  );
+  });
 }

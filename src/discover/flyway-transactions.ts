@@ -13,7 +13,7 @@
 import { basename } from 'node:path';
 import type { Finding, Script, Statement, TransactionMode } from '../core/model.js';
 import type { FlywayConfig } from './flyway-placeholders.js';
-import { discoveryFinding } from './format.js';
+import { REPLAY, finding } from '../rules/index.js';
 
 const WHOLE_OBJECT_REINDEX = new Set([
   'REINDEX_OBJECT_SCHEMA',
@@ -110,12 +110,11 @@ function offendingLine(script: Script): number {
 
 function mixedFinding(script: Script, first: Statement): Finding {
   const name = basename(script.file);
-  return discoveryFinding(
-    'replay',
-    'flyway-mixed-transaction',
-    'blocker',
-    first,
-    `Flyway refuses ${name}: ${label(first)} at line ${first.line} cannot run in a transaction and the script also has statements that run in one; with mixed=false (the default) migrate fails with "Detected both transactional and non-transactional statements within the same migration (even though mixed is false). Offending statement found at line ${offendingLine(script)}". The other gates judge it as Flyway would run it with mixed=true: each statement on its own, without a transaction.`,
-    `Move the statements that cannot run in a transaction into a migration of their own (Flyway runs such a script without a transaction), or set flyway.mixed=true (spring.flyway.mixed=true, FLYWAY_MIXED=true) to run the whole script without a transaction.`,
-  );
+  return finding(REPLAY.flywayMixedTransaction, {
+    file: first.file,
+    line: first.line,
+    endLine: first.endLine,
+    message: `Flyway refuses ${name}: ${label(first)} at line ${first.line} cannot run in a transaction and the script also has statements that run in one; with mixed=false (the default) migrate fails with "Detected both transactional and non-transactional statements within the same migration (even though mixed is false). Offending statement found at line ${offendingLine(script)}". The other gates judge it as Flyway would run it with mixed=true: each statement on its own, without a transaction.`,
+    help: `Move the statements that cannot run in a transaction into a migration of their own (Flyway runs such a script without a transaction), or set flyway.mixed=true (spring.flyway.mixed=true, FLYWAY_MIXED=true) to run the whole script without a transaction.`,
+  });
 }

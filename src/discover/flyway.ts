@@ -26,10 +26,10 @@ import {
   byVersion,
   downOrNothing,
   duplicateVersionFindings,
-  orphanDownFinding,
   scriptOf,
   type FormatModule,
 } from './format.js';
+import { orphanDownFinding } from '../rules/graph-findings.js';
 import { loadFlywayConfig, substitute, type FlywayConfig } from './flyway-placeholders.js';
 import { flywayTransaction, sqlConfTransaction } from './flyway-transactions.js';
 import type { GateSettings } from '../core/options.js';
@@ -146,7 +146,7 @@ async function discover(
   const findings: Finding[] = [
     ...scriptFindings,
     ...[...undos.values()].map((u) =>
-      orphanDownFinding(repoPath(dir, u.name), u.version, 'Flyway'),
+      orphanDownFinding({ file: repoPath(dir, u.name), version: u.version }, 'Flyway'),
     ),
     ...duplicateVersionFindings(migrations, (m) => m.sortKey.join('.'), 'Flyway'),
   ];

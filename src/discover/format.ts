@@ -1,6 +1,6 @@
 /**
  * What every migration format module provides, and the pieces they share to build Migration
- * records and the findings discovery itself can make (orphan downs, duplicate versions).
+ * records, and the duplicate versions discovery itself finds.
  */
 import type {
   Discovery,
@@ -8,11 +8,11 @@ import type {
   Format,
   Migration,
   Script,
-  Severity,
   TransactionMode,
 } from '../core/model.js';
 import type { Statement } from '../core/model.js';
 import type { GateSettings } from '../core/options.js';
+import { duplicateVersionFinding } from '../rules/graph-findings.js';
 import { splitStatements } from '../sql/split.js';
 
 export interface FormatModule {
@@ -52,39 +52,6 @@ export function byVersion(
     compare(a.sortKey, b.sortKey) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
 }
 
-/** A finding discovery makes, at `at` (to `at.endLine`, else the same line), with its rule's page. */
-export function discoveryFinding(
-  gate: 'graph' | 'replay',
-  rule: string,
-  severity: Severity,
-  at: { file: string; line: number; endLine?: number },
-  message: string,
-  help: string,
-): Finding {
-  return {
-    gate,
-    rule,
-    severity,
-    file: at.file,
-    line: at.line,
-    endLine: at.endLine ?? at.line,
-    message,
-    help,
-    docs: `docs/rules/${rule}.md`,
-  };
-}
-
-export function orphanDownFinding(file: string, version: string, format: string): Finding {
-  return discoveryFinding(
-    'graph',
-    'orphan-down',
-    'blocker',
-    { file, line: 1 },
-    `${file} has no up migration with version ${version}; ${format} pairs up and down by version, so this down never runs`,
-    'Add the up migration of this version, renumber the down to its up’s version, or delete it.',
-  );
-}
-
 /** One finding per migration that reuses the version of an earlier one (the first is kept). */
 export function duplicateVersionFindings(
   migrations: Migration[],
@@ -100,16 +67,7 @@ export function duplicateVersionFindings(
       first.set(key, m);
       continue;
     }
-    findings.push(
-      discoveryFinding(
-        'graph',
-        'duplicate-version',
-        'blocker',
-        { file: m.file, line: 1 },
-        `version ${m.id} is used twice: ${earlier.file} and ${m.file}; ${format} records a version once, so it either refuses the directory or runs only one of them`,
-        'Give the newer migration a version of its own, higher than every merged one.',
-      ),
-    );
+    findings.push(duplicateVersionFinding(earlier, m, format));
   }
   return findings;
 }

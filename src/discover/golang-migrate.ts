@@ -17,10 +17,10 @@ import {
   byVersion,
   downOrNothing,
   duplicateVersionFindings,
-  orphanDownFinding,
   scriptOf,
   type FormatModule,
 } from './format.js';
+import { orphanDownFinding } from '../rules/graph-findings.js';
 
 const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
 
@@ -99,7 +99,9 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
   for (const up of ups) migrations.push(await toMigration(repoRoot, dir, up, pairs.get(up)));
   migrations.sort(byVersion(compareSortKeys));
   const findings: Finding[] = [
-    ...orphans.map((d) => orphanDownFinding(repoPath(dir, d.name), d.version, 'golang-migrate')),
+    ...orphans.map((d) =>
+      orphanDownFinding({ file: repoPath(dir, d.name), version: d.version }, 'golang-migrate'),
+    ),
     ...duplicateVersionFindings(migrations, (m) => String(m.sortKey[0]), 'golang-migrate'),
   ];
   return { format: 'golang-migrate', reason: '', migrations, findings, notes: [] };

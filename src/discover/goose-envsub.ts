@@ -5,7 +5,7 @@
  * variable expands to nothing, which production may not intend, so each one is a finding.
  */
 import type { Finding } from '../core/model.js';
-import { discoveryFinding } from './format.js';
+import { REPLAY, finding } from '../rules/index.js';
 
 const ENVSUB = /^\s*--\s*\+goose\s+envsub\s+(on|off)\s*$/i;
 const EXPANSION =
@@ -17,16 +17,16 @@ export interface Expanded {
 }
 
 function unsetFinding(file: string, line: number, name: string, required: boolean): Finding {
-  return discoveryFinding(
-    'replay',
-    'goose-envsub-unset',
-    required ? 'blocker' : 'warning',
-    { file, line },
-    required
+  return finding(REPLAY.gooseEnvsubUnset, {
+    severity: required ? 'blocker' : 'warning',
+    file,
+    line,
+    endLine: line,
+    message: required
       ? `\${${name}} is required (ENVSUB) and not set in the check's environment: goose stops at this migration without it`
       : `\${${name}} is not set in the check's environment, so goose's ENVSUB expands it to an empty string; the migration was replayed that way`,
-    `Set ${name} for the check as the deploy sets it, or give it a default: \${${name}:-value}.`,
-  );
+    help: `Set ${name} for the check as the deploy sets it, or give it a default: \${${name}:-value}.`,
+  });
 }
 
 /** Expands the ENVSUB regions of a goose file, line by line, so lines stay where they were. */

@@ -5,7 +5,7 @@
  * the first piece in production while a parser-based replay would pass. This finds such cuts.
  */
 import type { Finding, Statement } from '../core/model.js';
-import { discoveryFinding } from './format.js';
+import { REPLAY, finding } from '../rules/index.js';
 
 const ANNOTATION = /^\s*--\s*\+goose\s+(\S+)/i;
 
@@ -38,14 +38,13 @@ export function gooseSplitFindings(source: string, statements: Statement[]): Fin
     const cut = [...cuts].find((line) => line >= s.line && line < s.endLine);
     if (cut === undefined) return [];
     return [
-      discoveryFinding(
-        'replay',
-        'goose-statement-split',
-        'blocker',
-        s,
-        `goose ends this ${s.kind} at line ${cut}, whose last word ends with ";", and sends the rest as another statement; Postgres rejects the pieces in production`,
-        'Wrap the statement in "-- +goose StatementBegin" and "-- +goose StatementEnd" lines.',
-      ),
+      finding(REPLAY.gooseStatementSplit, {
+        file: s.file,
+        line: s.line,
+        endLine: s.endLine,
+        message: `goose ends this ${s.kind} at line ${cut}, whose last word ends with ";", and sends the rest as another statement; Postgres rejects the pieces in production`,
+        help: 'Wrap the statement in "-- +goose StatementBegin" and "-- +goose StatementEnd" lines.',
+      }),
     ];
   });
 }

@@ -16,10 +16,10 @@ import {
 import {
   byVersion,
   downOrNothing,
-  orphanDownFinding,
   scriptOf,
   type FormatModule,
 } from './format.js';
+import { orphanDownFinding } from '../rules/graph-findings.js';
 import { join } from 'node:path';
 
 const DOWN_SUFFIX = /[._]down$/i;
@@ -64,7 +64,7 @@ function pairDowns(dir: MigrationDir, ups: SqlFile[], downs: SqlFile[]) {
   for (const down of downs) {
     const matching = ups.filter((u) => u.stem === down.stem);
     if (matching.length === 0) {
-      findings.push(orphanDownFinding(repoPath(dir, down.path), down.stem, 'plain'));
+      findings.push(orphanDownFinding({ file: repoPath(dir, down.path), version: down.stem }, 'plain'));
     } else if (matching.length === 1 && count(downs, down.stem) === 1) {
       pairs.set(matching[0], down);
     } else {

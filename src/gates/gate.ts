@@ -2,9 +2,12 @@ import type { Cluster } from '../provision/provider.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { Logger } from '../core/logger.js';
 import type { Options } from '../core/options.js';
-import type { Discovery, Finding, GateId, Migration, Severity } from '../core/model.js';
+import type { Discovery, Finding, GateId, Severity } from '../core/model.js';
 import type { Databases, TenantHandle } from '../core/tenants.js';
 import type { ReplayTrace } from '../core/trace.js';
+import type { Topology } from '../core/topology.js';
+import type { ReplicaNode } from '../core/report.js';
+import type { Plan } from '../plan/index.js';
 
 export interface RuleMeta {
   id: string;
@@ -14,19 +17,15 @@ export interface RuleMeta {
 
 export type { Databases, TenantHandle } from '../core/tenants.js';
 
+/** What a gate is given: the run so far, read-only. */
 export interface GateContext {
   options: Options;
   logger: Logger;
   cluster: Cluster;
+  topology: Topology;
   discovery: Discovery;
-  /** Migrations present unchanged at --base, in order. */
-  merged: Migration[];
-  /** Migrations the PR adds (state `new`), in order. */
-  added: Migration[];
-  /** Merged migrations the PR edited: `base` is what production ran, `head` the PR's version. */
-  changed: Array<{ base: Migration; head: Migration }>;
-  /** Merged migrations the PR deleted. */
-  removed: Migration[];
+  /** Merged, added, changed and removed migrations, and the resolved base commit. */
+  plan: Plan;
   tenants: TenantHandle[];
   trace: ReplayTrace;
   /** Catalog per tenant after the merged migrations (and seed), keyed by tenant name. */
@@ -34,19 +33,24 @@ export interface GateContext {
   /** Catalog per tenant after the PR's migrations. */
   after: Map<string, CatalogSnapshot>;
   databases: Databases;
-  /** Findings other gates have produced so far (e.g. replay errors), read-only. */
+  /** Findings the gates before this one produced (e.g. replay errors). */
   findings: readonly Finding[];
-  /** Adds a line to the gate's step in the report (what it measured: lag, fingerprints...). */
-  detail?: (text: string) => void;
+}
+
+/** What a gate returns: its findings and what it measured, for its step in the report. */
+export interface GateResult {
+  findings: Finding[];
+  /** Lines for the gate's step in the report (lag, fingerprints...). */
+  details?: string[];
   /** The replica gate's measurements, shown in the report's topology. */
-  replicaNodes?: import('../core/report.js').ReplicaNode[];
+  replicaNodes?: ReplicaNode[];
 }
 
 export interface Gate {
   id: GateId;
   title: string;
   rules: RuleMeta[];
-  run(ctx: GateContext): Promise<Finding[]>;
+  run(ctx: GateContext): Promise<GateResult>;
 }
 
 /** Builds a finding of a gate's rule with the docs link filled in. */

@@ -1,10 +1,10 @@
-import type { Finding } from '../core/model.js';
+import type { GateId } from '../core/model.js';
 import type { Options } from '../core/options.js';
 import { parseLocksSettings } from './locks/config.js';
 import { parseIsolationSettings } from './isolation/settings.js';
 import { parseRollbackSettings } from './rollback/settings.js';
 import { InputError, getErrorMessage } from '../core/errors.js';
-import type { Gate, GateContext } from './gate.js';
+import type { Gate, GateContext, GateResult } from './gate.js';
 import { replayGate } from './replay.js';
 import { graphGate } from './graph/index.js';
 import { locksGate } from './locks/index.js';
@@ -25,39 +25,43 @@ export const GATES: Gate[] = [
   compatGate,
 ];
 
+/** One gate's run: its result, how long it took, and its step's detail lines. */
+export interface GateRun extends GateResult {
+  gate: GateId;
+  ms: number;
+  details: string[];
+}
+
 /**
  * Runs the selected gates (all by default). A gate that crashes is an infrastructure problem of
  * that gate, reported as an error finding, so the other gates still report.
  */
-export async function runGates(
-  ctx: GateContext,
-  only?: string[],
-  onGate?: (gate: Gate, findings: Finding[], ms: number, details: string[]) => void,
-): Promise<Finding[]> {
-  const out: Finding[] = [];
+export async function runGates(ctx: GateContext, only?: readonly string[]): Promise<GateRun[]> {
+  const runs: GateRun[] = [];
   for (const gate of GATES.filter((g) => !only || only.includes(g.id))) {
     const started = Date.now();
-    let found: Finding[];
-    const details: string[] = [];
+    const before = runs.flatMap((r) => r.findings);
+    let result: GateResult;
     try {
-      found = await ctx.logger.group(`gate ${gate.id}`, () =>
-        gate.run({ ...ctx, findings: [...ctx.findings, ...out], detail: (t) => details.push(t) }),
+      result = await ctx.logger.group(`gate ${gate.id}`, () =>
+        gate.run({ ...ctx, findings: [...ctx.findings, ...before] }),
       );
     } catch (error) {
       ctx.logger.debug(String((error as Error)?.stack));
-      found = [
-        {
-          gate: gate.id,
-          rule: 'gate-error',
-          severity: 'blocker',
-          message: `the ${gate.id} gate failed: ${getErrorMessage(error)}`,
-        },
-      ];
+      result = {
+        findings: [
+          {
+            gate: gate.id,
+            rule: 'gate-error',
+            severity: 'blocker',
+            message: `the ${gate.id} gate failed: ${getErrorMessage(error)}`,
+          },
+        ],
+      };
     }
-    onGate?.(gate, found, Date.now() - started, details);
-    out.push(...found);
+    runs.push({ gate: gate.id, ms: Date.now() - started, details: [], ...result });
   }
-  return out;
+  return runs;
 }
 
 /** All rule ids of the registered gates plus the engine's own, for config validation. */

@@ -128,33 +128,37 @@ function syntaxErrors(migrations: Migration[], known: Finding[]): Finding[] {
 const AS_MERGED =
   'The replayed version is the one on the base branch, which production ran (the PR edits this file), and the line is that of the base version';
 
+async function replayFindings(ctx: GateContext): Promise<Finding[]> {
+  // The PR's version first: a re-run Flyway repeatable shares its id and file with the merged one.
+  const all = [...ctx.plan.added, ...ctx.plan.merged];
+  const tenantCount = Math.max(ctx.trace.pr.length, ctx.trace.merged.length);
+  const placeholderAt = placeholderIn(ctx.discovery.findings);
+  const edited = new Set(ctx.plan.changed.map((c) => c.base.file));
+  const unparsed = (s: Statement) => s.kind === 'Unparsed';
+  return [
+    ...syntaxErrors(ctx.plan.added, ctx.discovery.findings),
+    // Merged migrations get no syntax-error finding: their failure is the finding.
+    ...failures(
+      ctx.trace.merged,
+      ctx.plan.merged,
+      RULES.mergedFailed,
+      ctx.trace.merged.length,
+      (s) => unparsed(s) && placeholderAt(s),
+    ).map((f) =>
+      edited.has(f.file!) ? { ...f, message: `${sentence(f.message)} ${AS_MERGED}` } : f,
+    ),
+    ...failures(ctx.trace.pr, all, RULES.failed, tenantCount, unparsed).map((f) =>
+      inOneTransaction(ctx, f),
+    ),
+  ].map((f) => publicInSchemaTopology(ctx, f));
+}
+
 export const replayGate: Gate = {
   id: 'replay',
   title: 'Replay',
   rules: Object.values(RULES),
-  async run(ctx: GateContext): Promise<Finding[]> {
-    // The PR's version first: a re-run Flyway repeatable shares its id and file with the merged one.
-    const all = [...ctx.added, ...ctx.merged];
-    const tenantCount = Math.max(ctx.trace.pr.length, ctx.trace.merged.length);
-    const placeholderAt = placeholderIn(ctx.discovery.findings);
-    const edited = new Set(ctx.changed.map((c) => c.base.file));
-    const unparsed = (s: Statement) => s.kind === 'Unparsed';
-    return [
-      ...syntaxErrors(ctx.added, ctx.discovery.findings),
-      // Merged migrations get no syntax-error finding: their failure is the finding.
-      ...failures(
-        ctx.trace.merged,
-        ctx.merged,
-        RULES.mergedFailed,
-        ctx.trace.merged.length,
-        (s) => unparsed(s) && placeholderAt(s),
-      ).map((f) =>
-        edited.has(f.file!) ? { ...f, message: `${sentence(f.message)} ${AS_MERGED}` } : f,
-      ),
-      ...failures(ctx.trace.pr, all, RULES.failed, tenantCount, unparsed).map((f) =>
-        inOneTransaction(ctx, f),
-      ),
-    ].map((f) => publicInSchemaTopology(ctx, f));
+  async run(ctx) {
+    return { findings: await replayFindings(ctx) };
   },
 };
 
@@ -163,7 +167,7 @@ export const replayGate: Gate = {
  * `public.x` (drizzle-kit writes `"public"."accounts"` in every foreign key) cannot find them.
  */
 function publicInSchemaTopology(ctx: GateContext, f: Finding): Finding {
-  if (ctx.options.topology !== 'schema') return f;
+  if (!ctx.topology.schemaPerTenant) return f;
   const m = /relation "public\.([^"]+)" does not exist/.exec(f.message);
   if (!m || (f.rule !== RULES.failed.id && f.rule !== RULES.mergedFailed.id)) return f;
   const tool =
@@ -190,10 +194,10 @@ const ONE_TRANSACTION: Partial<Record<Format, string>> = {
 
 /** A PR failure that only happens because earlier pending migrations share its transaction. */
 function inOneTransaction(ctx: GateContext, f: Finding): Finding {
-  const index = ctx.added.findIndex((m) => m.up.file === f.file);
+  const index = ctx.plan.added.findIndex((m) => m.up.file === f.file);
   const why = ONE_TRANSACTION[ctx.discovery.format];
   if (!ctx.discovery.oneTransaction || index < 1 || !why) return f;
-  const earlier = ctx.added.slice(0, index).map((m) => m.id);
+  const earlier = ctx.plan.added.slice(0, index).map((m) => m.id);
   return {
     ...f,
     message: `${sentence(f.message)} ${why}: ${earlier.join(', ')} ran in the same transaction before it, and a failure rolls them all back`,

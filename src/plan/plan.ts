@@ -18,7 +18,9 @@ export interface Plan {
   changed: Array<{ base: Migration; head: Migration }>;
   /** Present at base, gone from the PR. */
   removed: Migration[];
+  /** The base ref as given (`--base`), and the commit it resolved to. */
   baseRef?: string;
+  baseCommit?: string;
 }
 
 function git(repoRoot: string, args: string[]): string {

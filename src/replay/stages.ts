@@ -32,7 +32,7 @@ export async function replayTenant(
       tenant: tenant.name,
       schemas: tenant.searchPath,
       preexisting,
-      sharedSchema: ws.sharedSchema(),
+      sharedSchema: ws.topology.sharedSchema,
       timeoutMs: ws.options.settings.statementTimeoutMs,
     });
     await runner.init();
@@ -75,17 +75,13 @@ export async function seedTenant(
 ): Promise<string[]> {
   const client = await ws.connect(tenant);
   try {
-    const result = await seedTables(client, schemasOf(tenant, ws), rows, logger);
+    const result = await seedTables(client, ws.topology.ownSchemas(tenant), rows, logger);
     return result.skipped.map((s) => `${tenant.name}: did not seed ${s.table}: ${s.reason}`);
   } finally {
     await client.end();
   }
 }
 
-/** Schemas a tenant's own objects live in (the shared schema belongs to no tenant in `schema`). */
-export function schemasOf(tenant: TenantHandle, ws: Workspace): string[] {
-  return ws.options.topology === 'schema' ? [tenant.schema] : tenant.searchPath;
-}
 
 export async function snapshotTenant(
   ws: Workspace,

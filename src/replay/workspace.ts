@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Cluster, ConnectionInfo } from '../provision/provider.js';
 import type { Databases, TenantHandle } from '../core/tenants.js';
+import type { Topology } from '../core/topology.js';
 import type { Migration } from '../core/model.js';
 import type { Options } from '../core/options.js';
 import type { StatementTrace } from '../core/trace.js';
@@ -21,13 +22,9 @@ export class Workspace implements Databases {
   constructor(
     readonly cluster: Cluster,
     readonly options: Options,
+    readonly topology: Topology,
   ) {
     this.prefix = cluster.provider === 'url' ? `${cluster.primary.database}_` : 'sg_';
-  }
-
-  /** The schema all tenants share, in the schema-per-tenant topology only. */
-  sharedSchema(): string | undefined {
-    return this.options.topology === 'schema' ? this.options.settings.sharedSchema : undefined;
   }
 
   get baseDatabase(): string {
@@ -71,22 +68,7 @@ export class Workspace implements Databases {
 
   /** Tenant handles of a database laid out for the run's topology. */
   tenantsIn(database: string): TenantHandle[] {
-    const shared = this.options.settings.sharedSchema;
-    switch (this.options.topology) {
-      case 'schema':
-        return this.options.tenants.map((name) => ({
-          name,
-          database,
-          schema: name,
-          searchPath: [name, shared],
-        }));
-      case 'database':
-        return [
-          { name: this.options.tenants[0], database, schema: 'public', searchPath: ['public'] },
-        ];
-      case 'shared':
-        return [{ name: 'shared', database, schema: 'public', searchPath: ['public'] }];
-    }
+    return this.topology.tenantsIn(database);
   }
 
   async cloneBase(label: string): Promise<{ database: string; tenants: TenantHandle[] }> {
@@ -113,7 +95,7 @@ export class Workspace implements Databases {
         tenant: tenant.name,
         schemas: tenant.searchPath,
         preexisting: await relationOids(client, tenant.searchPath),
-        sharedSchema: this.sharedSchema(),
+        sharedSchema: this.topology.sharedSchema,
         timeoutMs: this.options.settings.statementTimeoutMs,
       });
       await runner.init();

@@ -5,7 +5,8 @@
  */
 import type { Finding } from '../../core/model.js';
 import type { RevisionFile } from './revisions.js';
-import { discoveryFinding } from '../format.js';
+import { GRAPH, finding } from '../../rules/index.js';
+import { missingParentFinding, multipleHeadsFinding } from '../../rules/graph-findings.js';
 
 export interface RevisionGraph {
   /** Revisions in upgrade order (members of cycles and duplicates left out). */
@@ -15,15 +16,6 @@ export interface RevisionGraph {
   findings: Finding[];
   /** True when Alembic itself would refuse the graph (not for multiple heads). */
   broken: boolean;
-}
-
-function graphFinding(
-  rule: string,
-  at: { file: string; line: number },
-  message: string,
-  help: string,
-): Finding {
-  return discoveryFinding('graph', rule, 'blocker', at, message, help);
 }
 
 function byCreation(a: RevisionFile, b: RevisionFile): number {
@@ -43,12 +35,13 @@ function withoutDuplicates(revisions: RevisionFile[]) {
       continue;
     }
     findings.push(
-      graphFinding(
-        'alembic-duplicate-revision',
-        { file: r.file, line: r.revisionLine },
-        `revision ${r.id} is declared twice: ${first.file} and ${r.file}; Alembic refuses to load a script directory with a duplicate revision id`,
-        'Give the newer revision a fresh id (`alembic revision` generates one) and point its children at it.',
-      ),
+      finding(GRAPH.alembicDuplicateRevision, {
+        file: r.file,
+        line: r.revisionLine,
+        endLine: r.revisionLine,
+        message: `revision ${r.id} is declared twice: ${first.file} and ${r.file}; Alembic refuses to load a script directory with a duplicate revision id`,
+        help: 'Give the newer revision a fresh id (`alembic revision` generates one) and point its children at it.',
+      }),
     );
   }
   return { kept, findings };
@@ -64,25 +57,19 @@ function resolveEdges(kept: Map<string, RevisionFile>) {
     const found: string[] = [];
     for (const p of r.parents) {
       if (kept.has(p)) found.push(p);
-      else findings.push(missingParent(r, p, 'down_revision', r.parentsLine));
+      else findings.push(missingParentFinding(r, p, 'down_revision', r.parentsLine, 'discovery'));
     }
     for (const d of r.dependsOn) {
       const target = kept.has(d) ? d : labels.get(d);
       if (target) found.push(target);
-      else findings.push(missingParent(r, d, 'depends_on', r.dependsOnLine ?? r.parentsLine));
+      else {
+        const line = r.dependsOnLine ?? r.parentsLine;
+        findings.push(missingParentFinding(r, d, 'depends_on', line, 'discovery'));
+      }
     }
     edges.set(r.id, found);
   }
   return { edges, findings };
-}
-
-function missingParent(r: RevisionFile, parent: string, field: string, line: number): Finding {
-  return graphFinding(
-    'alembic-missing-parent',
-    { file: r.file, line },
-    `revision ${r.id} names ${parent} in ${field}, but no revision file declares ${parent}; Alembic stops with "Revision ${parent} referenced from ${r.id} is not present"`,
-    'Point down_revision at an existing revision (`alembic heads` shows the current head), or restore the missing revision file.',
-  );
 }
 
 /** Kahn's algorithm; whatever never becomes ready sits on or behind a cycle. */
@@ -129,12 +116,13 @@ function cycleFindings(
     cycle.forEach((c) => reported.add(c));
     const at = cycle.map((c) => kept.get(c)!).sort((a, b) => (a.file < b.file ? -1 : 1))[0];
     findings.push(
-      graphFinding(
-        'alembic-cycle',
-        { file: at.file, line: at.parentsLine },
-        `the revisions ${[...cycle, cycle[0]].join(' → ')} revise each other in a cycle; Alembic cannot order them and refuses the script directory`,
-        'Make one revision of the cycle revise the current head instead of its own descendant.',
-      ),
+      finding(GRAPH.alembicCycle, {
+        file: at.file,
+        line: at.parentsLine,
+        endLine: at.parentsLine,
+        message: `the revisions ${[...cycle, cycle[0]].join(' → ')} revise each other in a cycle; Alembic cannot order them and refuses the script directory`,
+        help: 'Make one revision of the cycle revise the current head instead of its own descendant.',
+      }),
     );
   }
   return findings;
@@ -162,13 +150,7 @@ function multipleHeadFindings(ordered: RevisionFile[], edges: Map<string, string
     .filter((heads) => heads.length > 1)
     .map((heads) => {
       const newest = heads[heads.length - 1];
-      const others = heads.slice(0, -1).map((h) => `${h.id} (${h.file})`);
-      return graphFinding(
-        'alembic-multiple-heads',
-        { file: newest.file, line: newest.parentsLine },
-        `revision ${newest.id} is a second head next to ${others.join(', ')}: both revise an older revision and nothing merges them, so \`alembic upgrade head\` stops with "Multiple head revisions are present"`,
-        `Revise the other head instead (down_revision = '${heads[0].id}'), or add a merge revision: alembic merge -m "merge heads" ${heads.map((h) => h.id).join(' ')}`,
-      );
+      return multipleHeadsFinding(newest, heads, newest.parentsLine, 'discovery');
     });
 }
 

@@ -6,7 +6,6 @@
  * pull request too is only noted. Queries the pull request adds or changes must prepare against
  * the new schema as well.
  */
-import { resolveBase } from '../../plan/plan.js';
 import type { Finding, Statement } from '../../core/model.js';
 import type { PgErrorInfo } from '../../core/trace.js';
 import { finding, type Gate, type GateContext, type TenantHandle } from '../gate.js';
@@ -31,10 +30,12 @@ async function querySets(ctx: GateContext): Promise<QuerySets> {
   const head = readWorkTree(ctx.options.repoRoot, files).filter((q) => PREPARABLE.test(q.prepared));
   // Without a base nothing is known to be shipped when every migration is new: the queries
   // must then at least prepare against the final schema.
-  if (!ctx.options.base) {
-    return ctx.merged.length > 0 ? { shipped: head, changed: [] } : { shipped: [], changed: head };
+  const commit = ctx.plan.baseCommit;
+  if (!commit) {
+    return ctx.plan.merged.length > 0
+      ? { shipped: head, changed: [] }
+      : { shipped: [], changed: head };
   }
-  const commit = resolveBase(ctx.options.repoRoot, ctx.options.base);
   const base = readAtCommit(ctx.options.repoRoot, commit, files).filter((q) =>
     PREPARABLE.test(q.prepared),
   );
@@ -64,8 +65,8 @@ async function failingBefore(ctx: GateContext, queries: AppQuery[]): Promise<Set
   if (queries.length === 0) return new Set();
   // A schema file the PR rewrites is replayed whole, so the pre-PR state does not hold it: the
   // queries the application ships compiled against its merged version.
-  const rewritten = ctx.added.some(
-    (m) => m.declarative && !ctx.merged.some((b) => b.file === m.file),
+  const rewritten = ctx.plan.added.some(
+    (m) => m.declarative && !ctx.plan.merged.some((b) => b.file === m.file),
   );
   if (rewritten) return new Set();
   const copy = await ctx.databases.cloneBase('compat');
@@ -110,7 +111,7 @@ function brokenFinding(
   error: PgErrorInfo,
   tenant?: string,
 ): Finding {
-  const statement = breakingStatement(q, error, ctx.added);
+  const statement = breakingStatement(q, error, ctx.plan.added);
   const tenantField = tenant ? { tenant } : {};
   const help =
     'Keep the old shape until no release uses it (expand, migrate the code, then contract in a later release): add the new column or table next to the old one, backfill, ship the code that uses it, and drop the old one afterwards.';
@@ -169,18 +170,22 @@ async function checkChanged(ctx: GateContext, tenants: TenantHandle[], changed: 
   );
 }
 
+async function compatFindings(ctx: GateContext): Promise<Finding[]> {
+  if (ctx.plan.added.length === 0) return [];
+  const { shipped, changed } = await querySets(ctx);
+  const tenants = replayedTenants(ctx);
+  if (tenants.length === 0 || shipped.length + changed.length === 0) return [];
+  return [
+    ...(await checkShipped(ctx, tenants, await expandStars(ctx, shipped))),
+    ...(await checkChanged(ctx, tenants, changed)),
+  ];
+}
+
 export const compatGate: Gate = {
   id: 'compat',
   title: 'Query compatibility',
   rules: Object.values(RULES),
-  async run(ctx: GateContext): Promise<Finding[]> {
-    if (ctx.added.length === 0) return [];
-    const { shipped, changed } = await querySets(ctx);
-    const tenants = replayedTenants(ctx);
-    if (tenants.length === 0 || shipped.length + changed.length === 0) return [];
-    return [
-      ...(await checkShipped(ctx, tenants, await expandStars(ctx, shipped))),
-      ...(await checkChanged(ctx, tenants, changed)),
-    ];
+  async run(ctx) {
+    return { findings: await compatFindings(ctx) };
   },
 };

@@ -11,9 +11,9 @@ export interface PlacedStatement {
 }
 
 /** Every up statement of the PR's migrations, in the order production runs them. */
-export function prStatements(ctx: Pick<GateContext, 'added'>): PlacedStatement[] {
+export function prStatements(ctx: Pick<GateContext, 'plan'>): PlacedStatement[] {
   let order = 0;
-  return ctx.added.flatMap((migration) =>
+  return ctx.plan.added.flatMap((migration) =>
     migration.up.statements.map((statement) => ({ migration, statement, order: order++ })),
   );
 }

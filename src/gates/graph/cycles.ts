@@ -70,7 +70,7 @@ function cycleFinding(
         line: closer.statement.line,
         endLine: closer.statement.endLine,
       }
-    : { file: ctx.added[0]?.file, line: ctx.added[0] ? 1 : undefined };
+    : { file: ctx.plan.added[0]?.file, line: ctx.plan.added[0] ? 1 : undefined };
   const names = (cs: ConstraintInfo[]) =>
     cs.map((c) => `${displayTable(c.table)}.${c.name}`).join(', ');
   if (strict.length === 0) {

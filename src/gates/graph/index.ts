@@ -44,6 +44,6 @@ export const graphGate: Gate = {
   title: 'Constraint graph and migration set',
   rules: Object.values(RULES),
   async run(ctx) {
-    return CHECKS.flatMap((check) => check(ctx));
+    return { findings: CHECKS.flatMap((check) => check(ctx)) };
   },
 };

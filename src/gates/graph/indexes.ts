@@ -31,7 +31,7 @@ function at(placed: PlacedStatement | undefined, ctx: GateContext): Where {
       line: placed.statement.line,
       endLine: placed.statement.endLine,
     };
-  return { file: ctx.added[0]?.file, line: ctx.added[0] ? 1 : undefined };
+  return { file: ctx.plan.added[0]?.file, line: ctx.plan.added[0] ? 1 : undefined };
 }
 
 /** The PR statement that adds a catalog foreign key: same table and target, then name or columns. */

@@ -55,14 +55,14 @@ const isoTime = (millis: number) => new Date(millis).toISOString().replace(/\.\d
  * so a new entry stamped at or before the newest merged entry is skipped without an error.
  */
 function journalTimeFindings(ctx: GateContext): Finding[] {
-  const newest = ctx.merged.reduce<Migration | undefined>(
+  const newest = ctx.plan.merged.reduce<Migration | undefined>(
     (max, m) =>
       m.journalWhen && (!max || m.journalWhen.millis > max.journalWhen!.millis) ? m : max,
     undefined,
   );
   if (!newest) return [];
   const last = newest.journalWhen!;
-  return ctx.added
+  return ctx.plan.added
     .filter((m) => m.journalWhen && m.journalWhen.millis <= last.millis)
     .map((m) => {
       const when = m.journalWhen!;
@@ -81,16 +81,16 @@ export function outOfOrderFindings(ctx: GateContext): Finding[] {
     const byTime = journalTimeFindings(ctx);
     if (byTime.length) return byTime;
   }
-  const newest = versioned(ctx.merged).reduce<Migration | undefined>(
+  const newest = versioned(ctx.plan.merged).reduce<Migration | undefined>(
     (max, m) => (!max || compareSortKeys(m.sortKey, max.sortKey) > 0 ? m : max),
     undefined,
   );
   if (!newest) return [];
-  return versioned(ctx.added)
+  return versioned(ctx.plan.added)
     .filter((m) => compareSortKeys(m.sortKey, newest.sortKey) < 0)
     .map((m) =>
       ctx.discovery.format === 'flyway' && ctx.discovery.outOfOrder
-        ? flywayOutOfOrderAllowed(m, ctx.merged, newest)
+        ? flywayOutOfOrderAllowed(m, ctx.plan.merged, newest)
         : finding(GATE_ID, RULES.outOfOrder, {
             file: m.file,
             line: 1,
@@ -131,7 +131,7 @@ function firstDifference(base: Migration['up'] | undefined, head: Migration['up'
 }
 
 export function mergedEditedFindings(ctx: GateContext): Finding[] {
-  return ctx.changed.flatMap(({ base, head }) => {
+  return ctx.plan.changed.flatMap(({ base, head }) => {
     const up = firstDifference(base.up, head.up);
     if (up) {
       return finding(GATE_ID, RULES.mergedEdited, {
@@ -167,7 +167,7 @@ function checksumOnlyEdit(head: Migration): Finding {
 }
 
 export function mergedRemovedFindings(ctx: GateContext): Finding[] {
-  return ctx.removed.map((m) =>
+  return ctx.plan.removed.map((m) =>
     finding(GATE_ID, RULES.mergedRemoved, {
       file: m.file,
       line: 1,

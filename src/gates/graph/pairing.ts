@@ -60,7 +60,7 @@ export function pairingFindings(ctx: GateContext): Finding[] {
 
 /** An up without a down while a down of the same name sits under another version. */
 function renumberedPairs(ctx: GateContext, orphans: DownFile[]): Finding[] {
-  return ctx.added.flatMap((m) => {
+  return ctx.plan.added.flatMap((m) => {
     const name = upName(m);
     const down =
       !m.downFile && name !== undefined ? orphans.find((d) => d.name === name) : undefined;

@@ -19,7 +19,7 @@ export function multipleHeadsFindings(ctx: GateContext): Finding[] {
   if (ctx.discovery.format !== 'alembic' || reported(ctx, RULES.multipleHeads.id)) return [];
   const all = heads(ctx.discovery.migrations);
   if (all.length < 2) return [];
-  const added = new Set(ctx.added.map((m) => m.id));
+  const added = new Set(ctx.plan.added.map((m) => m.id));
   const names = all.map((m) => m.id).join(', ');
   return all
     .filter((m) => added.has(m.id))

@@ -36,7 +36,7 @@ const changeKey = (c: CatalogChange) => canonicalJson(c);
 export function tenantDrift(
   before: Map<string, CatalogSnapshot>,
   after: Map<string, CatalogSnapshot>,
-  tenants: string[],
+  tenants: readonly string[],
   locator: StatementLocator,
 ): Finding[] {
   const [reference, ...rest] = tenants.filter((t) => after.has(t));

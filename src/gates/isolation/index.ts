@@ -1,4 +1,4 @@
-import type { Finding } from '../../core/model.js';
+import type { Finding, TopologyKind } from '../../core/model.js';
 import type { Gate, GateContext } from '../gate.js';
 import { crossDatabaseFindings } from './cross-database.js';
 import { crossTenantReferences } from './cross-tenant.js';
@@ -7,7 +7,7 @@ import { tenantDrift } from './drift.js';
 import { StatementLocator } from './locate.js';
 import { RULE_LIST } from './rules.js';
 import { schemaStatementFindings } from './schema-statements.js';
-import { parseIsolationSettings } from './settings.js';
+import { parseIsolationSettings, type IsolationSettings } from './settings.js';
 import { sharedFindings } from './shared.js';
 
 function replayFailed(ctx: GateContext): boolean {
@@ -20,11 +20,11 @@ function replayFailed(ctx: GateContext): boolean {
 
 /** Catalog rules need every tenant's replay to have succeeded; statement rules do not. */
 function schemaFindings(ctx: GateContext, locator: StatementLocator): Finding[] {
-  const existing = extensionsBefore(ctx.before, ctx.merged);
+  const existing = extensionsBefore(ctx.before, ctx.plan.merged);
   const statements = [
     ...schemaStatementFindings(locator.prStatements),
     ...extensionFindings(locator.prStatements, existing),
-    ...extensionDropFindings(ctx.added.flatMap((m) => m.down?.statements ?? [])),
+    ...extensionDropFindings(ctx.plan.added.flatMap((m) => m.down?.statements ?? [])),
   ];
   if (replayFailed(ctx)) return statements;
   const schemas = new Map(ctx.tenants.map((t) => [t.name, t.schema]));
@@ -41,8 +41,30 @@ function schemaFindings(ctx: GateContext, locator: StatementLocator): Finding[] 
 function databaseFindings(ctx: GateContext, locator: StatementLocator): Finding[] {
   const statements = crossDatabaseFindings(locator.prStatements);
   if (replayFailed(ctx)) return statements;
-  return [...statements, ...tenantDrift(ctx.before, ctx.after, ctx.options.tenants, locator)];
+  return [...statements, ...tenantDrift(ctx.before, ctx.after, ctx.topology.tenantNames, locator)];
 }
+
+async function isolationFindings(ctx: GateContext): Promise<Finding[]> {
+  const settings = parseIsolationSettings(ctx.options.settings.isolation, ctx.options.configFile);
+  if (ctx.plan.added.length === 0) return [];
+  const locator = new StatementLocator(ctx.plan.added, ctx.plan.merged);
+  return CHECKS[ctx.topology.kind](ctx, settings, locator);
+}
+
+/** What isolation means differs by topology (see ARCHITECTURE.md): one check set each. */
+const CHECKS: Record<
+  TopologyKind,
+  (
+    ctx: GateContext,
+    settings: IsolationSettings,
+    locator: StatementLocator,
+  ) => Promise<Finding[]> | Finding[]
+> = {
+  shared: (ctx, settings, locator) =>
+    replayFailed(ctx) ? [] : sharedFindings(ctx, settings, locator),
+  schema: (ctx, _settings, locator) => schemaFindings(ctx, locator),
+  database: (ctx, _settings, locator) => databaseFindings(ctx, locator),
+};
 
 /**
  * Tenant boundaries hold after the change: row-level security and a live leak test in the shared
@@ -54,16 +76,6 @@ export const isolationGate: Gate = {
   title: 'Tenant isolation',
   rules: RULE_LIST,
   async run(ctx) {
-    const settings = parseIsolationSettings(ctx.options.settings.isolation, ctx.options.configFile);
-    if (ctx.added.length === 0) return [];
-    const locator = new StatementLocator(ctx.added, ctx.merged);
-    switch (ctx.options.topology) {
-      case 'shared':
-        return replayFailed(ctx) ? [] : sharedFindings(ctx, settings, locator);
-      case 'schema':
-        return schemaFindings(ctx, locator);
-      case 'database':
-        return databaseFindings(ctx, locator);
-    }
+    return { findings: await isolationFindings(ctx) };
   },
 };

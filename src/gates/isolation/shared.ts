@@ -106,7 +106,7 @@ async function liveFindings(
   const now = await leakTestOn(ctx, tenant, input, settings, tables);
   const gaps = now.filter((k) => k.finding.rule === RULES.leakTestIncomplete.id);
   const leaks = now.filter((k) => !gaps.includes(k));
-  if (!leaks.length || ctx.merged.length === 0) return now.map((k) => k.finding);
+  if (!leaks.length || ctx.plan.merged.length === 0) return now.map((k) => k.finding);
   const base = await ctx.databases.cloneBase('isolation_base');
   const before = await leakTestOn(ctx, base.tenants[0], input, settings, tables);
   return [...newOnly(leaks, before), ...gaps].map((k) => k.finding);

@@ -95,23 +95,25 @@ function byPlace(a: Finding, b: Finding): number {
   );
 }
 
+async function locksFindings(ctx: GateContext): Promise<Finding[]> {
+  const settings = parseLocksSettings(ctx.options.settings.locks, ctx.options.configFile);
+  const tenant = ctx.tenants[0];
+  if (!tenant || ctx.plan.added.length === 0) return [];
+  const tenantTrace = ctx.trace.pr.find((t) => t.tenant === tenant.name);
+  const traces = new Map((tenantTrace?.statements ?? []).map((t) => [traceKey(t.file, t.line), t]));
+  const workload = await measure(ctx, settings, tenant, traces);
+  const scope = new Scope(ctx.before.get(tenant.name), tenant);
+  const findings = ctx.plan.added.flatMap((m) =>
+    analyseMigration(m, scope, traces, settings, workload),
+  );
+  return findings.sort(byPlace);
+}
+
 export const locksGate: Gate = {
   id: 'locks',
   title: 'Locks and rewrites',
   rules: Object.values(LOCK_RULES),
-  async run(ctx: GateContext): Promise<Finding[]> {
-    const settings = parseLocksSettings(ctx.options.settings.locks, ctx.options.configFile);
-    const tenant = ctx.tenants[0];
-    if (!tenant || ctx.added.length === 0) return [];
-    const tenantTrace = ctx.trace.pr.find((t) => t.tenant === tenant.name);
-    const traces = new Map(
-      (tenantTrace?.statements ?? []).map((t) => [traceKey(t.file, t.line), t]),
-    );
-    const workload = await measure(ctx, settings, tenant, traces);
-    const scope = new Scope(ctx.before.get(tenant.name), tenant);
-    const findings = ctx.added.flatMap((m) =>
-      analyseMigration(m, scope, traces, settings, workload),
-    );
-    return findings.sort(byPlace);
+  async run(ctx) {
+    return { findings: await locksFindings(ctx) };
   },
 };

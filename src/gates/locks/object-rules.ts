@@ -1,16 +1,18 @@
 import type { Finding } from '../../core/model.js';
 import {
   alterCmds,
+  astOf,
   constraintsOf,
   listName,
   rangeVar,
+  relationOf,
   stringList,
   typeNameOf,
-  type Node,
-} from './ast.js';
+  unwrapAll,
+} from '../../sql/ast.js';
+import { plainName } from '../../sql/names.js';
 import { at, type StatementContext } from './context.js';
 import { LOCK_RULES as R } from './rules.js';
-import { bare } from './static-rules.js';
 
 /** Dropping or renaming what existed before the PR, and the shape of the tables it adds. */
 
@@ -21,34 +23,35 @@ const RENAME_HELP =
 
 function drops(sc: StatementContext): Finding[] {
   const { stmt, scope } = sc;
-  const a = stmt.ast ?? {};
-  if (stmt.kind === 'DropStmt' && a.removeType === 'OBJECT_TABLE') {
-    return (a.objects ?? [])
-      .map((o: Node) => scope.table(listName(o)))
-      .filter((t: string | undefined): t is string => !!t)
-      .map((t: string) =>
+  const drop = astOf(stmt, 'DropStmt');
+  if (drop?.removeType === 'OBJECT_TABLE') {
+    return (drop.objects ?? [])
+      .map((o) => scope.table(listName(o)))
+      .filter((t): t is string => !!t)
+      .map((t) =>
         at(
           sc,
           R.dropExisting,
-          `DROP TABLE ${bare(t)} removes a table that existed before this PR, with its rows.`,
+          `DROP TABLE ${plainName(t)} removes a table that existed before this PR, with its rows.`,
           DROP_HELP,
         ),
       );
   }
-  if (stmt.kind === 'TruncateStmt') {
-    return (a.relations ?? [])
-      .map((r: Node) => scope.table(rangeVar(r.RangeVar)))
-      .filter((t: string | undefined): t is string => !!t)
-      .map((t: string) =>
+  const truncate = astOf(stmt, 'TruncateStmt');
+  if (truncate) {
+    return unwrapAll(truncate.relations, 'RangeVar')
+      .map((r) => scope.table(rangeVar(r)))
+      .filter((t): t is string => !!t)
+      .map((t) =>
         at(
           sc,
           R.dropExisting,
-          `TRUNCATE ${bare(t)} removes every row of a table that existed before this PR.`,
+          `TRUNCATE ${plainName(t)} removes every row of a table that existed before this PR.`,
           DROP_HELP,
         ),
       );
   }
-  const table = scope.table(rangeVar(a.relation));
+  const table = scope.table(rangeVar(relationOf(stmt)));
   if (!table) return [];
   return alterCmds(stmt)
     .filter((c) => c.subtype === 'AT_DropColumn' && c.name && scope.hasColumn(table, c.name))
@@ -56,15 +59,15 @@ function drops(sc: StatementContext): Finding[] {
       at(
         sc,
         R.dropExisting,
-        `DROP COLUMN ${bare(table)}.${c.name} removes a column that existed before this PR, with its data.`,
+        `DROP COLUMN ${plainName(table)}.${c.name} removes a column that existed before this PR, with its data.`,
         DROP_HELP,
       ),
     );
 }
 
 function renames(sc: StatementContext): Finding[] {
-  const a = sc.stmt.ast ?? {};
-  if (sc.stmt.kind !== 'RenameStmt') return [];
+  const a = astOf(sc.stmt, 'RenameStmt');
+  if (!a) return [];
   const table = sc.scope.table(rangeVar(a.relation));
   if (!table) return [];
   if (a.renameType === 'OBJECT_TABLE')
@@ -72,16 +75,16 @@ function renames(sc: StatementContext): Finding[] {
       at(
         sc,
         R.renameExisting,
-        `RENAME of table ${bare(table)} to ${a.newname} breaks every query of the running application that names ${bare(table)}.`,
+        `RENAME of table ${plainName(table)} to ${a.newname} breaks every query of the running application that names ${plainName(table)}.`,
         RENAME_HELP,
       ),
     ];
-  if (a.renameType === 'OBJECT_COLUMN' && sc.scope.hasColumn(table, a.subname))
+  if (a.renameType === 'OBJECT_COLUMN' && sc.scope.hasColumn(table, a.subname ?? ''))
     return [
       at(
         sc,
         R.renameExisting,
-        `RENAME COLUMN ${bare(table)}.${a.subname} to ${a.newname} breaks every query of the running application that uses ${bare(table)}.${a.subname}.`,
+        `RENAME COLUMN ${plainName(table)}.${a.subname} to ${a.newname} breaks every query of the running application that uses ${plainName(table)}.${a.subname}.`,
         RENAME_HELP,
       ),
     ];
@@ -102,14 +105,12 @@ const INT32 = new Set([
 
 /** json columns and 32-bit primary keys of tables the PR creates. */
 function newTableShape(sc: StatementContext): Finding[] {
-  const a = sc.stmt.ast ?? {};
-  if (sc.stmt.kind !== 'CreateStmt' || a.partbound) return [];
+  const a = astOf(sc.stmt, 'CreateStmt');
+  if (!a || a.partbound) return [];
   if (a.if_not_exists && sc.scope.table(rangeVar(a.relation))) return [];
   const table = rangeVar(a.relation)?.name ?? '?';
-  const columns: Node[] = (a.tableElts ?? []).map((e: Node) => e.ColumnDef).filter(Boolean);
-  const tableConstraints: Node[] = (a.tableElts ?? [])
-    .map((e: Node) => e.Constraint)
-    .filter(Boolean);
+  const columns = unwrapAll(a.tableElts, 'ColumnDef');
+  const tableConstraints = unwrapAll(a.tableElts, 'Constraint');
   const out: Finding[] = [];
   const json = columns.filter((c) => typeNameOf(c) === 'json').map((c) => c.colname);
   if (json.length)

@@ -50,7 +50,7 @@ export async function probeWorkload(
   const result: WorkloadWaits = { waits: new Map(), tables: new Map() };
   const clone = await ctx.databases.cloneBase('locks_probe');
   const tenant = clone.tenants.find((t) => t.name === ctx.tenants[0]?.name) ?? clone.tenants[0];
-  for (const migration of ctx.added) {
+  for (const migration of ctx.plan.added) {
     const tables = touchedTables(migration, scope, traces);
     const run = (afterStatement?: AfterStatement) =>
       ctx.databases.applyScript(tenant, migration, 'up', afterStatement);

@@ -22,7 +22,7 @@ interface Probe {
 function probesFor(ctx: GateContext, limit: number): Probe[] {
   const statements = ctx.trace.pr[0]?.statements ?? [];
   const probes: Probe[] = [];
-  for (const m of ctx.added) {
+  for (const m of ctx.plan.added) {
     const takers = new Map<string, StatementTrace>();
     for (const t of statements.filter((s) => s.migrationId === m.id && !s.error)) {
       for (const l of t.locks) {
@@ -123,7 +123,7 @@ export async function conflictFindings(
   const tenant = copy.tenants[0];
   await waitAll(ctx, replica, copy.database, settings.lagTimeoutMs);
   const out: Finding[] = [];
-  for (const m of ctx.added) {
+  for (const m of ctx.plan.added) {
     const probe = probes.find((p) => p.migration === m);
     if (probe) out.push(...(await runProbe(ctx, replica, tenant, probe, settings)));
     else await ctx.databases.applyScript(tenant, m, 'up');

@@ -1,5 +1,5 @@
-import type { Finding } from '../../core/model.js';
-import type { Gate, GateContext } from '../gate.js';
+import type { ReplicaNode } from '../../core/report.js';
+import type { Gate, GateContext, GateResult } from '../gate.js';
 import { conflictFindings } from './conflicts.js';
 import { checkReplica } from './consistency.js';
 import { RULES, replicaSettings } from './rules.js';
@@ -13,20 +13,22 @@ export const replicaGate: Gate = {
   id: 'replica',
   title: 'Replicas',
   rules: Object.values(RULES),
-  async run(ctx: GateContext): Promise<Finding[]> {
-    const findings = unloggedFindings(ctx.added);
+  async run(ctx: GateContext): Promise<GateResult> {
+    const findings = unloggedFindings(ctx.plan.added);
     const replicas = ctx.cluster.replicas;
     if (replicas.length === 0) {
-      ctx.detail?.(
+      const details = [
         'no replicas in this cluster: lag, fingerprints and query conflicts not checked',
-      );
-      return findings;
+      ];
+      return { findings, details };
     }
     const settings = replicaSettings(ctx.options.settings.replica);
+    const details: string[] = [];
+    const replicaNodes: ReplicaNode[] = [];
     for (const replica of replicas) {
       const { state, findings: found } = await checkReplica(ctx, replica, settings);
       findings.push(...found);
-      ctx.replicaNodes?.push({
+      replicaNodes.push({
         name: state.name,
         lagMs: state.lagMs,
         caughtUp: state.caughtUp,
@@ -36,13 +38,13 @@ export const replicaGate: Gate = {
       const prints = Object.entries(state.fingerprints)
         .map(([t, fp]) => `${t} ${fp}`)
         .join(', ');
-      ctx.detail?.(
+      details.push(
         `${replica.name}: replayed in ${state.lagMs} ms${prints ? `, fingerprints ${prints}` : ''}`,
       );
     }
-    if (ctx.added.length > 0 && !ctx.trace.pr.some((t) => t.failedMigration)) {
+    if (ctx.plan.added.length > 0 && !ctx.trace.pr.some((t) => t.failedMigration)) {
       findings.push(...(await conflictFindings(ctx, replicas[0], settings)));
     }
-    return findings;
+    return { findings, details, replicaNodes };
   },
 };

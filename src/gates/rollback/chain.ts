@@ -14,11 +14,11 @@ export async function checkChain(
   tenant: string,
   length: number,
 ): Promise<Finding[]> {
-  const chain = rollbackable(ctx.added.slice(ctx.added.length - length));
+  const chain = rollbackable(ctx.plan.added.slice(ctx.plan.added.length - length));
   if (chain.length === 0) return [];
   const sandbox = new Sandbox(ctx, tenant, 'rollback_chain');
   try {
-    if (!(await sandbox.at(ctx.added.length))) return [];
+    if (!(await sandbox.at(ctx.plan.added.length))) return [];
     const rolledBack: Migration[] = [];
     for (const m of [...chain].reverse()) {
       const failure = failedTrace(await sandbox.apply(m, 'down'));

@@ -6,6 +6,25 @@ import { checkPairs } from './pair.js';
 import { RULES } from './rules.js';
 import { parseRollbackSettings, type RollbackSettings } from './settings.js';
 
+async function rollbackFindings(ctx: GateContext): Promise<Finding[]> {
+  const settings = parseRollbackSettings(ctx.options);
+  if (ctx.plan.added.length === 0) return [];
+  if (formatHasNoDowns(ctx.discovery)) return [noDownsNotice(ctx.discovery)];
+  const out = missingDowns(ctx.plan.added, settings.missingDown);
+  const stopAt = firstFailedUp(ctx);
+  const tenants = tenantsToCheck(ctx, settings);
+  const perTenant: Finding[][] = [];
+  for (const tenant of tenants) {
+    const pairs = await checkPairs(ctx, tenant, stopAt);
+    const chain =
+      stopAt === ctx.plan.added.length
+        ? await checkChain(ctx, tenant, chainLength(ctx, settings))
+        : [];
+    perTenant.push(withoutRepeats([...pairs, ...chain]).map((f) => ({ ...f, tenant })));
+  }
+  return [...out, ...foldTenants(perTenant, tenants.length, settings)];
+}
+
 /**
  * Rollback: for every added migration, up → down restores the catalog and the rows of
  * pre-existing tables and up applies again; the added migrations roll back in reverse order and
@@ -15,42 +34,29 @@ export const rollbackGate: Gate = {
   id: 'rollback',
   title: 'Rollback',
   rules: Object.values(RULES),
-  async run(ctx: GateContext): Promise<Finding[]> {
-    const settings = parseRollbackSettings(ctx.options);
-    if (ctx.added.length === 0) return [];
-    if (formatHasNoDowns(ctx.discovery)) return [noDownsNotice(ctx.discovery)];
-    const out = missingDowns(ctx.added, settings.missingDown);
-    const stopAt = firstFailedUp(ctx);
-    const tenants = tenantsToCheck(ctx, settings);
-    const perTenant: Finding[][] = [];
-    for (const tenant of tenants) {
-      const pairs = await checkPairs(ctx, tenant, stopAt);
-      const chain =
-        stopAt === ctx.added.length
-          ? await checkChain(ctx, tenant, chainLength(ctx, settings))
-          : [];
-      perTenant.push(withoutRepeats([...pairs, ...chain]).map((f) => ({ ...f, tenant })));
-    }
-    return [...out, ...foldTenants(perTenant, tenants.length, settings)];
+  async run(ctx) {
+    return { findings: await rollbackFindings(ctx) };
   },
 };
 
 /** Index of the first added migration that failed on some tenant in replay (the replay gate reports it). */
 function firstFailedUp(ctx: GateContext): number {
   const failed = new Set(ctx.trace.pr.map((t) => t.failedMigration).filter(Boolean));
-  const index = ctx.added.findIndex((m) => failed.has(m.id));
-  return index === -1 ? ctx.added.length : index;
+  const index = ctx.plan.added.findIndex((m) => failed.has(m.id));
+  return index === -1 ? ctx.plan.added.length : index;
 }
 
 function tenantsToCheck(ctx: GateContext, settings: RollbackSettings): string[] {
   const names = ctx.tenants.map((t) => t.name);
-  // Tenants of the database topology are copies of one template: one stands for all.
-  if (settings.tenants === 'one' || ctx.options.topology !== 'schema') return names.slice(0, 1);
+  // Tenants of one template in their own databases, or one shared schema: one stands for all.
+  if (settings.tenants === 'one' || !ctx.topology.schemaPerTenant) return names.slice(0, 1);
   return names;
 }
 
 function chainLength(ctx: GateContext, settings: RollbackSettings): number {
-  return settings.chain === 'all' ? ctx.added.length : Math.min(settings.chain, ctx.added.length);
+  return settings.chain === 'all'
+    ? ctx.plan.added.length
+    : Math.min(settings.chain, ctx.plan.added.length);
 }
 
 /** A down that fails in the pair check fails the same way in the chain: report it once. */

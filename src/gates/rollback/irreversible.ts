@@ -28,9 +28,12 @@ function onlyAdded(before: unknown, after: unknown): boolean {
  * by every tenant, so one tenant's down must not drop what its up created (the isolation gate
  * reports a tenant down that does).
  */
-export function withoutIrreversible(changes: CatalogChange[], topology?: string): CatalogChange[] {
+export function withoutIrreversible(
+  changes: CatalogChange[],
+  schemaPerTenant = false,
+): CatalogChange[] {
   return changes.flatMap((change) => {
-    if (topology === 'schema' && change.kind === 'extension') return [];
+    if (schemaPerTenant && change.kind === 'extension') return [];
     if (change.change !== 'changed') return [change];
     const properties = (change.properties ?? []).filter((p) => undoable(change, p));
     return properties.length > 0 ? [{ ...change, properties }] : [];

@@ -31,7 +31,7 @@ export async function checkPairs(
   const out: Finding[] = [];
   try {
     for (let i = 0; i < stopAt; i++) {
-      const m = ctx.added[i];
+      const m = ctx.plan.added[i];
       if (!m.down) continue;
       if (!(await sandbox.at(i))) break;
       ctx.logger.debug(`rollback: ${m.id} up → down → up on ${sandbox.tenant.name}`);
@@ -79,7 +79,7 @@ async function upDownUp(
   }
   const changes = withoutIrreversible(
     diffCatalogs(before, await sandbox.snapshot()),
-    sandbox.topology,
+    sandbox.schemaPerTenant,
   );
   const differences = await compareWithCopies(observer, copies);
   const findings = [

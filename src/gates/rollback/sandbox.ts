@@ -23,8 +23,9 @@ export class Sandbox {
     private readonly label: string,
   ) {}
 
-  get topology(): string {
-    return this.ctx.options.topology;
+  /** Tenants are schemas of one database: extensions and the shared schema belong to none. */
+  get schemaPerTenant(): boolean {
+    return this.ctx.topology.schemaPerTenant;
   }
 
   get tenant(): TenantHandle {
@@ -39,7 +40,7 @@ export class Sandbox {
   async at(index: number): Promise<TenantHandle | undefined> {
     if (!this.clean || this.applied > index) await this.fresh();
     while (this.applied < index) {
-      const traces = await this.apply(this.ctx.added[this.applied], 'up');
+      const traces = await this.apply(this.ctx.plan.added[this.applied], 'up');
       if (traces.some((t) => t.error)) {
         this.clean = false;
         return undefined;
@@ -84,7 +85,7 @@ export class Sandbox {
   /** Schemas the tenant owns: the shared schema of the schema topology belongs to no tenant. */
   get ownSchemas(): string[] {
     const t = this.tenant;
-    return this.ctx.options.topology === 'schema' ? [t.schema] : t.searchPath;
+    return this.ctx.topology.ownSchemas(t);
   }
 
   async close(): Promise<void> {

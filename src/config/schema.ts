@@ -1,0 +1,195 @@
+/**
+ * The one schema of `.schemagate.yml`: every key, its constraint, its default and the "expected
+ * X" its error message names. The settings it produces are typed in src/core/settings.ts; the
+ * checks at the bottom keep the two in step.
+ */
+import { z } from 'zod';
+import { FORMATS, PROVIDERS, SEVERITIES, TOPOLOGIES } from '../core/model.js';
+import type {
+  AlembicSettings,
+  CompatSettings,
+  FlywaySettings,
+  IsolationSettings,
+  LocksSettings,
+  ReplicaSettings,
+  RollbackSettings,
+} from '../core/settings.js';
+
+const expected = (what: string) => ({ error: `expected ${what}` });
+
+/** A mapping with exactly these keys; an unknown key's message lists the known ones. */
+function section<S extends z.core.$ZodLooseShape>(shape: S) {
+  const keys = Object.keys(shape);
+  const known = keys.length ? `expected one of ${keys.join(', ')}` : 'this section has no settings';
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key, ${known}`
+        : `expected a mapping${keys.length ? ` of ${keys.join(', ')}` : ''}`,
+  });
+}
+
+function wholeNumber(min: number, max?: number, what?: string) {
+  const e = expected(
+    what ??
+      (max === undefined
+        ? `a whole number of at least ${min}`
+        : `a whole number from ${min} to ${max}`),
+  );
+  const n = z.number(e).int(e).min(min, e);
+  return max === undefined ? n : n.max(max, e);
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, expected(`one of ${values.join(', ')}`));
+}
+
+function text(what: string) {
+  const e = expected(what);
+  return z.string(e).min(1, e);
+}
+
+const flag = () => z.boolean(expected('true or false'));
+
+const TENANTS = 'a whole number from 1 to 100 or a list of tenant names';
+const TENANT_NAME = 'a tenant name of lower-case letters, digits and underscores, e.g. acme';
+
+const tenants = z.union(
+  [
+    wholeNumber(1, 100, TENANTS),
+    z
+      .array(
+        z.string(expected(TENANT_NAME)).regex(/^[a-z_][a-z0-9_]{0,40}$/, expected(TENANT_NAME)),
+        expected(TENANTS),
+      )
+      .min(1, expected(TENANTS))
+      .refine((names) => new Set(names).size === names.length, expected('each tenant name once')),
+  ],
+  expected(TENANTS),
+);
+
+const CHAIN = "all or a whole number of at least 0";
+const GLOBS = 'a glob or a list of globs relative to the repository root';
+
+const locks = section({
+  nonConcurrentIndex: oneOf(['warning', 'blocker']).default('warning'),
+  workload: section({
+    enabled: flag().default(true),
+    clients: wholeNumber(1, 16).default(2),
+  }).prefault({}),
+}).prefault({});
+
+const isolation = section({
+  globalTables: z.array(text('a table name'), expected('a list of table names')).default([]),
+  tenantTables: z.array(text('a table name'), expected('a list of table names')).default([]),
+  appRole: text('a role name of at most 63 characters')
+    .max(63, expected('a role name of at most 63 characters'))
+    .optional(),
+  leakTestTenants: wholeNumber(2, 3).default(3),
+  leakTest: flag().default(true),
+}).prefault({});
+
+const rollback = section({
+  tenants: oneOf(['one', 'all']).default('one'),
+  chain: z
+    .union([z.literal('all', expected(CHAIN)), wholeNumber(0, undefined, CHAIN)], expected(CHAIN))
+    .default('all'),
+  missingDown: oneOf(['warning', 'blocker']).default('warning'),
+}).prefault({});
+
+const replica = section({
+  lagTimeoutMs: wholeNumber(0).default(30_000),
+  conflictProbes: wholeNumber(0).default(5),
+}).prefault({});
+
+const compat = section({
+  queries: z
+    .union([text(GLOBS), z.array(text(GLOBS), expected(GLOBS))], expected(GLOBS))
+    .transform((q) => (typeof q === 'string' ? [q] : q))
+    .default([]),
+}).prefault({});
+
+const alembic = section({
+  python: text('the path of a Python interpreter').optional(),
+}).prefault({});
+
+const flyway = section({
+  placeholders: z
+    .record(
+      z.string(),
+      z.union([z.string(), z.number(), z.boolean()], expected('a string, number or boolean')),
+      expected('a mapping of placeholder names to values'),
+    )
+    .optional(),
+  placeholderPrefix: text('a non-empty string').optional(),
+  placeholderSuffix: text('a non-empty string').optional(),
+  placeholderReplacement: flag().optional(),
+  mixed: flag().optional(),
+  outOfOrder: flag().optional(),
+  executeInTransaction: flag().optional(),
+}).prefault({});
+
+/** The keys that become `Options.settings` (see settingsOf). */
+const settingsShape = {
+  seed: section({ rows: wholeNumber(0, 1_000_000).default(2000) }).prefault({}),
+  statementTimeoutMs: wholeNumber(100).default(60_000),
+  sharedSchema: text('a schema name').default('public'),
+  locks,
+  isolation,
+  rollback,
+  replica,
+  compat,
+  /** No settings yet; the sections are accepted so that a config can name them. */
+  graph: section({}).optional(),
+  alembic,
+  sqlc: section({}).optional(),
+  flyway,
+};
+
+/** The settings keys alone: what code that builds Options without a file validates. */
+export const SettingsSchema = section(settingsShape);
+
+/** `.schemagate.yml`: every key optional; CLI flags win over the engine keys. */
+export const ConfigSchema = section({
+  migrations: text('a directory path').optional(),
+  format: oneOf(['auto', ...FORMATS]).optional(),
+  topology: oneOf(TOPOLOGIES).optional(),
+  tenants: tenants.optional(),
+  tenantColumn: text('a column name').optional(),
+  tenantSetting: z
+    .string(expected('a custom setting name with a dot, e.g. app.tenant_id'))
+    .regex(
+      /^[A-Za-z_][\w]*\.[\w.]+$/,
+      expected('a custom setting name with a dot, e.g. app.tenant_id'),
+    )
+    .optional(),
+  replicas: wholeNumber(0, 5).optional(),
+  provider: oneOf(PROVIDERS).optional(),
+  databaseUrl: z.string(expected('a postgres:// URL')).optional(),
+  pgVersion: z
+    .union([z.string(), z.number()], expected('a Postgres major version, e.g. 17'))
+    .transform(String)
+    .optional(),
+  failOn: oneOf(['blocker', 'warning', 'never']).optional(),
+  gates: z.array(text('a gate id'), expected('a list of gate ids')).optional(),
+  rules: z
+    .record(z.string(), oneOf(['off', ...SEVERITIES]), expected('a mapping of rule ids to severities'))
+    .optional(),
+  ...settingsShape,
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type SettingsConfig = z.output<typeof SettingsSchema>;
+
+// The schema produces exactly the types the engine reads (a compile error here means they differ).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const inStep: [
+  Same<z.output<typeof locks>, LocksSettings>,
+  Same<z.output<typeof isolation>, IsolationSettings>,
+  Same<z.output<typeof rollback>, RollbackSettings>,
+  Same<z.output<typeof replica>, ReplicaSettings>,
+  Same<z.output<typeof compat>, CompatSettings>,
+  Same<z.output<typeof alembic>, AlembicSettings>,
+  Same<z.output<typeof flyway>, FlywaySettings>,
+] = [true, true, true, true, true, true, true];
+void inStep;

@@ -1,0 +1,97 @@
+/**
+ * The settings of `.schemagate.yml` once validated, with every default applied. The schema that
+ * validates them (and holds the defaults) is src/config/schema.ts; it is checked against these
+ * types at compile time, so the engine reads typed values and never parses.
+ */
+export interface Settings {
+  /** Rows to seed into every pre-existing table before the PR's migrations (`seed.rows`). */
+  seedRows: number;
+  /** Schema shared by all tenants in the `schema` topology (resolved after the tenant's). */
+  sharedSchema: string;
+  replay: ReplaySettings;
+  locks: LocksSettings;
+  isolation: IsolationSettings;
+  rollback: RollbackSettings;
+  replica: ReplicaSettings;
+  compat: CompatSettings;
+  alembic: AlembicSettings;
+  flyway: FlywaySettings;
+}
+
+export interface ReplaySettings {
+  /**
+   * Bound on one statement's run time; a statement that runs longer is cancelled (a finding).
+   * `statementTimeoutMs` at the top level of `.schemagate.yml`.
+   */
+  statementTimeoutMs: number;
+}
+
+/** `locks:` */
+export interface LocksSettings {
+  /** Severity of non-concurrent index builds/drops and DETACH PARTITION on pre-existing tables. */
+  nonConcurrentIndex: 'warning' | 'blocker';
+  workload: {
+    /** Run the concurrent workload probe (one tenant, a copy of the base database). */
+    enabled: boolean;
+    /** Connections that keep reading and writing the touched tables. */
+    clients: number;
+  };
+}
+
+/** `isolation:` */
+export interface IsolationSettings {
+  /** Tables that are global even if they have the tenant column (bare or schema-qualified). */
+  globalTables: string[];
+  /** Tables that must be tenant-scoped: a missing tenant column is a finding. */
+  tenantTables: string[];
+  /** Application role the leak test acts as; created for the test when it does not exist. */
+  appRole?: string;
+  /** Synthetic tenants the live leak test writes and reads as. */
+  leakTestTenants: number;
+  /** Turns the live leak test off (the static rules still run). */
+  leakTest: boolean;
+}
+
+/** `rollback:` */
+export interface RollbackSettings {
+  /** Verify up → down → up on the first tenant only (fast) or on every tenant. */
+  tenants: 'one' | 'all';
+  /** How many of the last added migrations to roll back in reverse order, then re-apply. */
+  chain: 'all' | number;
+  /** Severity of an added migration without a down. */
+  missingDown: 'warning' | 'blocker';
+}
+
+/** `replica:` */
+export interface ReplicaSettings {
+  /** How long a replica may take to replay the PR's WAL. */
+  lagTimeoutMs: number;
+  /** How many migrations the query-conflict probe runs (each holds a replica query ~2 s). */
+  conflictProbes: number;
+}
+
+/** `compat:` */
+export interface CompatSettings {
+  /** Globs of query files, relative to the repository root (one glob in the file is a list of one). */
+  queries: string[];
+}
+
+/** `alembic:` */
+export interface AlembicSettings {
+  /** The interpreter Alembic runs under (else SCHEMAGATE_ALEMBIC_PYTHON, else one found on PATH). */
+  python?: string;
+}
+
+/**
+ * `flyway:` has no defaults here: each key set overrides the same setting read from Flyway's own
+ * files (flyway.conf, flyway.toml, Spring's spring.flyway.*) and FLYWAY_* variables.
+ */
+export interface FlywaySettings {
+  placeholders?: Record<string, string | number | boolean>;
+  placeholderPrefix?: string;
+  placeholderSuffix?: string;
+  placeholderReplacement?: boolean;
+  mixed?: boolean;
+  outOfOrder?: boolean;
+  executeInTransaction?: boolean;
+}

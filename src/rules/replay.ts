@@ -1,0 +1,60 @@
+/**
+ * The replay gate's rules, and those whose findings carry the replay gate although the engine
+ * makes them: what discovery finds the production tool would do to a script (goose, Flyway) and
+ * the suppression comments themselves.
+ */
+import { defineRules } from './rule.js';
+
+export const REPLAY = defineRules('replay', {
+  syntax: {
+    id: 'syntax-error',
+    severity: 'blocker',
+    title: 'A statement does not parse as PostgreSQL.',
+  },
+  failed: {
+    id: 'migration-failed',
+    severity: 'blocker',
+    title: 'A statement of the PR fails on a tenant.',
+  },
+  mergedFailed: {
+    id: 'merged-migration-failed',
+    severity: 'blocker',
+    title: 'A migration already merged fails to replay, so the PR cannot be judged.',
+  },
+  timeout: {
+    id: 'statement-timeout',
+    severity: 'blocker',
+    title: 'A statement ran longer than the statement timeout.',
+  },
+  gooseStatementSplit: {
+    id: 'goose-statement-split',
+    severity: 'blocker',
+    title: 'goose would cut a statement at a line ending in `;` outside StatementBegin/End.',
+  },
+  gooseEnvsubUnset: {
+    id: 'goose-envsub-unset',
+    severity: 'warning',
+    title: 'An environment variable in a goose ENVSUB region is not set (a blocker for `${VAR:?}`).',
+  },
+  flywayPlaceholder: {
+    id: 'flyway-placeholder',
+    severity: 'blocker',
+    title: 'A Flyway placeholder has no value, so Flyway refuses the script.',
+  },
+  flywayMixedTransaction: {
+    id: 'flyway-mixed-transaction',
+    severity: 'blocker',
+    title:
+      'A Flyway script mixes statements that cannot run in a transaction with ones that do, so Flyway refuses it (unless `mixed=true`).',
+  },
+  ignoreWithoutReason: {
+    id: 'ignore-without-reason',
+    severity: 'notice',
+    title: 'A `schemagate:ignore` comment gives no reason, so it suppresses nothing.',
+  },
+  unusedIgnore: {
+    id: 'unused-ignore',
+    severity: 'notice',
+    title: 'A `schemagate:ignore` comment suppresses nothing.',
+  },
+});
