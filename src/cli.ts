@@ -7,7 +7,7 @@ import { InputError, getErrorMessage } from './core/errors.js';
 import type { Logger } from './core/logger.js';
 import { FORMATS, PROVIDERS, TOPOLOGIES } from './core/model.js';
 import { TOOL_VERSION, exitCodeFor } from './core/report.js';
-import { knownRules } from './gates/index.js';
+import { knownIds } from './gates/index.js';
 import { renderJson } from './report/json.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderSarif } from './report/sarif.js';
@@ -92,7 +92,7 @@ async function check(
   let options;
   try {
     await initSqlParser();
-    options = buildOptions(raw, knownRules());
+    options = buildOptions(raw, knownIds());
     for (const flag of ['json', 'markdown', 'sarif'] as const) {
       const file = flags[flag];
       if (typeof file === 'string' && file !== '-') assertWritable(`--${flag}`, file);

@@ -15,7 +15,7 @@ import { runCheck } from './check/check.js';
 import { InputError, getErrorMessage } from './core/errors.js';
 import type { Logger } from './core/logger.js';
 import type { Options } from './core/options.js';
-import { knownRules } from './gates/index.js';
+import { knownIds } from './gates/index.js';
 import { initSqlParser } from './sql/split.js';
 
 interface Prepared {
@@ -33,7 +33,7 @@ async function prepare(
   const inputs = readActionInputs();
   const run = readRunContext(env, inputs.raw.base);
   await initSqlParser();
-  const options = buildOptions({ ...inputs.raw, base: undefined }, knownRules(), workspace);
+  const options = buildOptions({ ...inputs.raw, base: undefined }, knownIds(), workspace);
   const base = await logger.group('base', async () => {
     const sha = ensureBaseCommit(options.repoRoot, run, logger);
     logger.info(sha ? `comparing with ${sha} (${run.baseSource})` : 'no base commit');

@@ -104,8 +104,8 @@ describe('schemagate CLI', () => {
       'embedded',
     ]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain(
-      'error: --gates: expected some of replay, graph, locks, isolation, rollback, replica, compat, got "lokcs"',
+    expect(r.stderr).toContain(
+      'schemagate: --gates: expected some of replay, graph, locks, isolation, rollback, replica, compat, got "lokcs"',
     );
   });
 
@@ -139,6 +139,16 @@ describe('schemagate CLI', () => {
     const twice = cli(['check', dir, '--config', cfg]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/bad\.yml:1: tenants: .*each tenant name once/);
+    writeFileSync(cfg, 'topology: schema\nformat: auto\nreplicas: 0\ntenants: three\n');
+    const three = cli(['check', dir, '--config', cfg]);
+    expect(three.code).toBe(2);
+    expect(three.stderr).toContain(
+      'bad.yml:4: tenants: expected a whole number from 1 to 100 or a list of tenant names, got "three"\n',
+    );
+    writeFileSync(cfg, 'replica:\n  lagTimeoutMs: soon\n');
+    expect(cli(['check', dir, '--config', cfg]).stderr).toContain(
+      'bad.yml:2: replica.lagTimeoutMs: expected a whole number of at least 0, got "soon"\n',
+    );
   });
 
   it('exits 1 with the JSON contract on a PR with a blocker, and writes Markdown and SARIF', () => {

@@ -7,7 +7,7 @@ import { composeHint, postgresMajorOfImage } from '../src/config/compose-hint.js
 import { buildOptions } from '../src/config/build-options.js';
 import { runCheck } from '../src/check/check.js';
 import { memoryLogger } from '../src/core/logger.js';
-import { knownRules } from '../src/gates/index.js';
+import { knownIds } from '../src/gates/index.js';
 
 describe('docker-compose topology hint', () => {
   const root = mkdtempSync(join(tmpdir(), 'sg-compose-'));
@@ -57,7 +57,7 @@ describe('docker-compose topology hint', () => {
     });
     const options = buildOptions(
       { dir: join(root, 'migrations'), provider: 'embedded', replicas: '0', gates: 'replay' },
-      knownRules(),
+      knownIds(),
     );
     expect(options.pgVersion).toBe('16');
     const report = await runCheck(options, memoryLogger());
@@ -71,7 +71,7 @@ describe('docker-compose topology hint', () => {
   });
 
   it('lets --pg-version win over the compose file', () => {
-    const options = buildOptions({ dir: join(root, 'migrations'), pgVersion: '17' }, knownRules());
+    const options = buildOptions({ dir: join(root, 'migrations'), pgVersion: '17' }, knownIds());
     expect(options).toMatchObject({ pgVersion: '17' });
     expect(options.pgVersionSource).toBeUndefined();
   });

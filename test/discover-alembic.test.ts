@@ -10,7 +10,7 @@ import {
 import { revisionGraph } from '../src/discover/alembic/graph.js';
 import { readRevision } from '../src/discover/alembic/revisions.js';
 import { InputError } from '../src/core/errors.js';
-import { defaultSettings } from '../src/core/options.js';
+import { defaultSettings } from '../src/config/settings.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/check/check.js';
 import { memoryLogger } from '../src/core/logger.js';
-import { defaultSettings } from '../src/core/options.js';
+import { defaultSettings } from '../src/config/settings.js';
 import type { Report } from '../src/core/report.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { brief, fixtureOptions } from './helpers/run.js';

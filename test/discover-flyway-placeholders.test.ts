@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverMigrations } from '../src/discover/index.js';
-import { defaultSettings } from '../src/core/options.js';
+import { defaultSettings } from '../src/config/settings.js';
 import { brief, runFixture } from './helpers/run.js';
 
 const root = 'fixtures/formats/flyway-placeholders';

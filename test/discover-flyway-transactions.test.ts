@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { discoverMigrations } from '../src/discover/index.js';
 import { flywayNonTransactional } from '../src/discover/flyway-transactions.js';
-import { ConfigSchema } from '../src/config/file.js';
-import { defaultSettings } from '../src/core/options.js';
+import { ConfigSchema } from '../src/config/schema.js';
+import { defaultSettings } from '../src/config/settings.js';
 import { initSqlParser, splitStatements } from '../src/sql/split.js';
 import { tempRepo } from './discover-support.js';
 import { brief, runFixture } from './helpers/run.js';

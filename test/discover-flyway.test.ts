@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { discoverMigrations } from '../src/discover/index.js';
-import { defaultSettings } from '../src/core/options.js';
+import { defaultSettings } from '../src/config/settings.js';
 import { ids, outline, tempRepo } from './discover-support.js';
 
 const root = process.cwd();

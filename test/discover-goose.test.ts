@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { discoverMigrations } from '../src/discover/index.js';
+import { astOf } from '../src/sql/ast.js';
 import { ids, outline, tempRepo } from './discover-support.js';
 
 const root = process.cwd();
@@ -42,7 +43,7 @@ describe('goose discovery', () => {
     expect(index.up.transaction).toBe('none');
     expect(index.down?.transaction).toBe('none');
     expect(outline(index.up)).toEqual([['IndexStmt', 4, 4]]);
-    expect(index.up.statements[0].ast?.concurrent).toBe(true);
+    expect(astOf(index.up.statements[0], 'IndexStmt')?.concurrent).toBe(true);
   });
 
   it('orders sequential and timestamp versions numerically and notes Go migrations', async () => {

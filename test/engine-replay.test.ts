@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { brief, runFixture } from './helpers/run.js';
-import { defaultSettings } from '../src/core/options.js';
+import { defaultSettings } from '../src/config/settings.js';
 
 const replayFindings = (r: Awaited<ReturnType<typeof runFixture>>) =>
   r.findings.filter((f) => f.gate === 'replay');
@@ -175,7 +175,7 @@ describe('statements that run too long', () => {
       baseCount: 1,
       tenantCount: 2,
       gates: ['replay'],
-      settings: { ...defaultSettings(), seedRows: 10, statementTimeoutMs: 500 },
+      settings: { ...defaultSettings(), seedRows: 10, replay: { statementTimeoutMs: 500 } },
     });
     expect(brief(report.findings)).toEqual([
       {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSettings } from '../src/core/options.js';
+import { defaultSettings } from '../src/config/settings.js';
 import { brief, runFixture } from './helpers/run.js';
 
 const F = 'fixtures/compat';

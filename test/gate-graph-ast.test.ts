@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'libpg-query';
 import type { Statement } from '../src/core/model.js';
+import { bareName } from '../src/sql/names.js';
 import {
-  bareName,
   foreignKeysAdded,
   indexesAdopted,
   indexesAndConstraintsDropped,

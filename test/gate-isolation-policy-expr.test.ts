@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initSqlParser } from '../src/sql/split.js';
 import { tenantRestrictionProblem } from '../src/gates/isolation/policy-expr.js';
 import { policyProblem, tenantScope } from '../src/gates/isolation/tenant-scope.js';
-import { parseIsolationSettings } from '../src/gates/isolation/settings.js';
+import { defaultSettings } from '../src/config/settings.js';
 import type { CatalogSnapshot, PolicyInfo } from '../src/catalog/types.js';
 
 /** Policy expressions as pg_get_expr prints them, judged on their parse tree. */
@@ -78,7 +78,7 @@ describe('policies calling helpers of the tenant schema', () => {
   const scope = tenantScope(snapshot, {
     tenantColumn: 'tenant_id',
     tenantSetting: 'app.tenant_id',
-    settings: parseIsolationSettings({}),
+    settings: defaultSettings().isolation,
     schema: 'public',
   });
   const policy = (using: string): PolicyInfo => ({

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { brief } from './helpers/run.js';
 import { initSqlParser } from '../src/sql/split.js';
-import { defaultSettings } from '../src/core/options.js';
+import { defaultSettings } from '../src/config/settings.js';
 import { shared, isolation, at } from './gate-isolation-support.js';
 
 /** Shared topology: functions, grants, weakened policies, configured tables, and the leak test. */
@@ -91,7 +91,7 @@ describe('isolation gate, shared topology', () => {
     );
     // An input error (exit 2): the run stops before Postgres starts.
     expect(error?.message.split('\n')[0]).toContain(
-      'settings.isolation: Unrecognized key: "globalTable"',
+      'settings: isolation.globalTable: unknown key, expected one of globalTables, tenantTables, appRole, leakTestTenants, leakTest',
     );
   }, 30_000);
 });

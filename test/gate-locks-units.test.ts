@@ -3,7 +3,8 @@ import { initSqlParser, splitStatements } from '../src/sql/split.js';
 import type { Script, TransactionMode } from '../src/core/model.js';
 import type { CatalogSnapshot } from '../src/catalog/types.js';
 import { InputError } from '../src/core/errors.js';
-import { parseLocksSettings } from '../src/gates/locks/config.js';
+import { resolveSettings } from '../src/config/settings.js';
+import { optionsFromYaml } from './helpers/config.js';
 import { transactionLayout } from '../src/gates/locks/transactions.js';
 import { lockTimeoutSetting, relationsIn, statementLabel } from '../src/gates/locks/ast.js';
 import { Scope } from '../src/gates/locks/scope.js';
@@ -21,24 +22,26 @@ const script = (sql: string, transaction: TransactionMode): Script => ({
   statements: splitStatements(sql, 'm.sql'),
 });
 
-describe('parseLocksSettings', () => {
+describe('locks settings', () => {
   it('fills the defaults', () => {
-    expect(parseLocksSettings(undefined)).toEqual({
+    expect(resolveSettings({}).locks).toEqual({
       nonConcurrentIndex: 'warning',
       workload: { enabled: true, clients: 2 },
     });
   });
 
   it('names the key, the problem and the config file', () => {
-    const bad = (raw: unknown) => () => parseLocksSettings(raw, '.schemagate.yml');
-    expect(bad({ nonConcurrentIndex: 'error' })).toThrow(InputError);
-    expect(bad({ nonConcurrentIndex: 'error' })).toThrow(
-      'locks.nonConcurrentIndex: Invalid option: expected one of "warning"|"blocker" in .schemagate.yml',
+    const bad = (yaml: string) => () => optionsFromYaml(yaml);
+    expect(bad('locks:\n  nonConcurrentIndex: error\n')).toThrow(InputError);
+    expect(bad('locks:\n  nonConcurrentIndex: error\n')).toThrow(
+      /\.schemagate\.yml:2: locks\.nonConcurrentIndex: expected one of warning, blocker, got "error"$/,
     );
-    expect(bad({ workload: { clients: 0 } })).toThrow(
-      'locks.workload.clients: Too small: expected number to be >=1 in .schemagate.yml',
+    expect(bad('locks:\n  workload:\n    clients: 0\n')).toThrow(
+      /\.schemagate\.yml:3: locks\.workload\.clients: expected a whole number from 1 to 16, got 0$/,
     );
-    expect(bad({ workers: 2 })).toThrow('locks: Unrecognized key: "workers" in .schemagate.yml');
+    expect(bad('locks:\n  workers: 2\n')).toThrow(
+      /\.schemagate\.yml:2: locks\.workers: unknown key, expected one of nonConcurrentIndex, workload$/,
+    );
   });
 });
 

@@ -63,9 +63,6 @@ describe('differences a down cannot undo', () => {
       { change: 'added' as const, kind: 'index' as const, name: '$tenant.orders_total_idx' },
     ];
     expect(withoutIrreversible(changes, true).map((c) => c.kind)).toEqual(['index']);
-    expect(withoutIrreversible(changes, false).map((c) => c.kind)).toEqual([
-      'extension',
-      'index',
-    ]);
+    expect(withoutIrreversible(changes, false).map((c) => c.kind)).toEqual(['extension', 'index']);
   });
 });

@@ -1,20 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSettings } from '../src/core/options.js';
+import { resolveSettings } from '../src/config/settings.js';
+import { optionsFromYaml } from './helpers/config.js';
 import { InputError } from '../src/core/errors.js';
 import type { Script, Statement } from '../src/core/model.js';
-import { parseRollbackSettings } from '../src/gates/rollback/settings.js';
 import { appliedBeforeFailure } from '../src/gates/rollback/describe.js';
 import { transactionLayout } from '../src/gates/locks/transactions.js';
 import { objectNames } from '../src/gates/rollback/locate.js';
 
-const withRollback = (rollback: Record<string, unknown>) => ({
-  settings: { ...defaultSettings(), rollback },
-  configFile: '.schemagate.yml',
-});
+const withRollback = (rollback: Record<string, unknown>) => resolveSettings({ rollback }).rollback;
 
 describe('rollback settings', () => {
   it('defaults to one tenant, the whole chain and a warning for a missing down', () => {
-    expect(parseRollbackSettings(withRollback({}))).toEqual({
+    expect(withRollback({})).toEqual({
       tenants: 'one',
       chain: 'all',
       missingDown: 'warning',
@@ -22,26 +19,24 @@ describe('rollback settings', () => {
   });
 
   it('accepts every tenant, a chain length and blocking missing downs', () => {
-    expect(
-      parseRollbackSettings(withRollback({ tenants: 'all', chain: 2, missingDown: 'blocker' })),
-    ).toEqual({
+    expect(withRollback({ tenants: 'all', chain: 2, missingDown: 'blocker' })).toEqual({
       tenants: 'all',
       chain: 2,
       missingDown: 'blocker',
     });
   });
 
-  it('names the file, the key and the value it refuses', () => {
-    const bad = () => parseRollbackSettings(withRollback({ tenants: 'some' }));
+  it('names the file, the line, the key and the value it refuses', () => {
+    const bad = () => optionsFromYaml('rollback:\n  tenants: some\n');
     expect(bad).toThrow(InputError);
     expect(bad).toThrow(
-      '.schemagate.yml: rollback.tenants: Invalid option: expected one of "one"|"all" (got "some")',
+      /\.schemagate\.yml:2: rollback\.tenants: expected one of one, all, got "some"$/,
     );
-    expect(() => parseRollbackSettings(withRollback({ chain: -1 }))).toThrow(
-      '.schemagate.yml: rollback.chain: ',
+    expect(() => optionsFromYaml('rollback:\n  chain: -1\n')).toThrow(
+      /\.schemagate\.yml:2: rollback\.chain: expected all or a whole number of at least 0, got -1$/,
     );
-    expect(() => parseRollbackSettings(withRollback({ tenant: 'one' }))).toThrow(
-      '.schemagate.yml: rollback.tenant: Unrecognized key: "tenant"',
+    expect(() => optionsFromYaml('topology: schema\nrollback:\n  tenant: one\n')).toThrow(
+      /\.schemagate\.yml:3: rollback\.tenant: unknown key, expected one of tenants, chain, missingDown$/,
     );
   });
 });

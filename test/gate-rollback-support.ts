@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { runFixture, type FixtureOverrides } from './helpers/run.js';
-import { defaultSettings } from '../src/core/options.js';
+import { defaultSettings } from '../src/config/settings.js';
 import type { Finding } from '../src/core/model.js';
 
 /** A file of a rollback fixture, as findings name it. */

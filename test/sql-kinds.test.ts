@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { qualifiedName } from '../src/sql/ast.js';
 import {
   cannotRunInTransaction,
   isTransactionControl,
-  qualifiedName,
   statementTargets,
 } from '../src/sql/kinds.js';
 import { initSqlParser, splitStatements } from '../src/sql/split.js';

@@ -3,7 +3,7 @@ import type { Cluster } from '../provision/provider.js';
 import { startCluster } from '../provision/start.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
-import { runGates, validateGateSettings, type GateRun } from '../gates/index.js';
+import { runGates, type GateRun } from '../gates/index.js';
 import { discoverMigrations } from '../discover/index.js';
 import { InputError, InfrastructureError, getErrorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -107,7 +107,6 @@ class Run {
   }
 
   async execute(extras: CheckExtras): Promise<void> {
-    validateGateSettings(this.options);
     const discovery = await this.step('discover', async () => {
       const d = await discoverMigrations(
         this.options.repoRoot,

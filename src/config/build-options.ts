@@ -11,9 +11,10 @@ import {
   type TopologyKind,
 } from '../core/model.js';
 import { InputError } from '../core/errors.js';
-import { loadConfig, type Config } from './file.js';
+import { loadConfig, type Config, type KnownIds } from './file.js';
+import { settingsOf } from './settings.js';
 import { composeHint } from './compose-hint.js';
-import { defaultSettings, tenantNames, type Options } from '../core/options.js';
+import { tenantNames, type Options } from '../core/options.js';
 import { relativeToRepo } from '../core/paths.js';
 
 /** Raw values as the CLI or the Action receives them (strings, or undefined when not given). */
@@ -67,11 +68,7 @@ export function findRepoRoot(start: string): string {
  * Builds the one validated Options object from raw inputs and the config file. Messages say
  * "expected X, got Y" and name the flag.
  */
-export function buildOptions(
-  raw: RawInputs,
-  knownRules: Set<string>,
-  cwd = process.cwd(),
-): Options {
+export function buildOptions(raw: RawInputs, known: KnownIds, cwd = process.cwd()): Options {
   const dirArg = raw.dir ?? '.';
   const absDirGuess = isAbsolute(dirArg) ? dirArg : resolve(cwd, dirArg);
   const start = existsSync(absDirGuess) ? dirOf(absDirGuess) : cwd;
@@ -80,7 +77,7 @@ export function buildOptions(
   const gitRoot = findRepoRoot(start);
   const repoRoot =
     gitRoot !== start || isGitRoot(start) ? gitRoot : isInside(start, cwd) ? cwd : start;
-  const { config, path } = loadConfig(repoRoot, raw.config, knownRules);
+  const { config, path } = loadConfig(repoRoot, raw.config, known);
   const dirInput = raw.dir ?? config.migrations ?? '.';
   const absDir = isAbsolute(dirInput)
     ? dirInput
@@ -89,7 +86,7 @@ export function buildOptions(
       : resolve(repoRoot, dirInput);
   if (!existsSync(absDir)) throw new InputError(`migration directory ${dirInput} does not exist`);
   if (!statSync(absDir).isDirectory()) throw new InputError(`${dirInput} is not a directory`);
-  return fromSources(raw, config, path, repoRoot, relativeToRepo(repoRoot, absDir) || '.');
+  return fromSources(raw, known, config, path, repoRoot, relativeToRepo(repoRoot, absDir) || '.');
 }
 
 function isGitRoot(dir: string): boolean {
@@ -107,28 +104,12 @@ function dirOf(p: string): string {
 
 function fromSources(
   raw: RawInputs,
+  known: KnownIds,
   config: Config,
   configFile: string | undefined,
   repoRoot: string,
   dir: string,
 ): Options {
-  const settings = defaultSettings();
-  if (config.seed?.rows !== undefined) settings.seedRows = config.seed.rows;
-  if (config.statementTimeoutMs) settings.statementTimeoutMs = config.statementTimeoutMs;
-  if (config.sharedSchema) settings.sharedSchema = config.sharedSchema;
-  for (const key of [
-    'locks',
-    'isolation',
-    'rollback',
-    'replica',
-    'compat',
-    'graph',
-    'alembic',
-    'sqlc',
-    'flyway',
-  ] as const) {
-    if (config[key]) settings[key] = config[key]!;
-  }
   const tenants =
     raw.tenants !== undefined
       ? tenantNames(integer('--tenants', raw.tenants, 1, 100))
@@ -170,15 +151,25 @@ function fromSources(
         ? oneOf<FailOn>('--fail-on', raw.failOn, ['blocker', 'warning', 'never'])
         : (config.failOn ?? 'blocker'),
     rules: config.rules ?? {},
-    gates: raw.gates
-      ? raw.gates
-          .split(',')
-          .map((g) => g.trim())
-          .filter(Boolean)
-      : config.gates,
-    settings,
+    gates: raw.gates ? gateList(raw.gates, known.gates) : config.gates,
+    settings: settingsOf(config),
     configFile,
   };
+}
+
+/** `--gates a,b`: ids of registered gates. */
+function gateList(value: string, gates: readonly string[]): string[] {
+  const ids = value
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  const unknown = ids.filter((id) => !gates.includes(id));
+  if (unknown.length > 0) {
+    throw new InputError(
+      `--gates: expected some of ${gates.join(', ')}, got "${unknown.join(', ')}"`,
+    );
+  }
+  return ids;
 }
 
 /** --pg-version, else the config's, else the major of the repository's docker-compose Postgres. */

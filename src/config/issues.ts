@@ -27,8 +27,9 @@ export const fallbackMessage: z.core.$ZodErrorMap = (issue) =>
 /** `locks.workload.clients`, `tenants[1]`. */
 export function dotted(keys: PropertyKey[]): string {
   return (
-    keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('') ||
-    '(top level)'
+    keys
+      .map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`))
+      .join('') || '(top level)'
   );
 }
 

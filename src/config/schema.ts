@@ -68,7 +68,7 @@ const tenants = z.union(
   expected(TENANTS),
 );
 
-const CHAIN = "all or a whole number of at least 0";
+const CHAIN = 'all or a whole number of at least 0';
 const GLOBS = 'a glob or a list of globs relative to the repository root';
 
 const locks = section({
@@ -173,7 +173,11 @@ export const ConfigSchema = section({
   failOn: oneOf(['blocker', 'warning', 'never']).optional(),
   gates: z.array(text('a gate id'), expected('a list of gate ids')).optional(),
   rules: z
-    .record(z.string(), oneOf(['off', ...SEVERITIES]), expected('a mapping of rule ids to severities'))
+    .record(
+      z.string(),
+      oneOf(['off', ...SEVERITIES]),
+      expected('a mapping of rule ids to severities'),
+    )
     .optional(),
   ...settingsShape,
 });

@@ -36,7 +36,11 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
       `settings: replay.${extra}: unknown key, expected one of statementTimeoutMs`,
     );
   }
-  const raw = { ...sections, seed: seedRows === undefined ? undefined : { rows: seedRows }, statementTimeoutMs };
+  const raw = {
+    ...sections,
+    seed: seedRows === undefined ? undefined : { rows: seedRows },
+    statementTimeoutMs,
+  };
   const parsed = SettingsSchema.safeParse(raw, { error: fallbackMessage });
   if (parsed.success) return settingsOf(parsed.data);
   const [first] = problemsOf(parsed.error, raw);

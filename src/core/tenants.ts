@@ -37,4 +37,3 @@ export interface Databases {
     afterStatement?: AfterStatement,
   ): Promise<StatementTrace[]>;
 }
-

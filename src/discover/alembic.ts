@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { Discovery, Migration, Script, Statement } from '../core/model.js';
-import type { GateSettings } from '../core/options.js';
+import type { Settings } from '../core/settings.js';
 import { revisionGraph } from './alembic/graph.js';
 import { findPython, renderRevisions, type RenderedRevision } from './alembic/python.js';
 import { readRevision, type RevisionFile } from './alembic/revisions.js';
@@ -190,14 +190,8 @@ function downOf(file: string, upCount: number, down: Statement[]): Script | unde
   return upCount === 0 ? script : downOrNothing(script);
 }
 
-function configuredPython(settings?: GateSettings): string | undefined {
-  const python = settings?.alembic?.python;
-  if (python !== undefined && typeof python !== 'string') {
-    throw new InputError(
-      `alembic.python: expected the path of a Python interpreter, got ${JSON.stringify(python)}`,
-    );
-  }
-  return python ?? process.env.SCHEMAGATE_ALEMBIC_PYTHON ?? undefined;
+function configuredPython(settings?: Settings): string | undefined {
+  return settings?.alembic.python ?? process.env.SCHEMAGATE_ALEMBIC_PYTHON ?? undefined;
 }
 
 /** env.py asks Alembic for one transaction per revision instead of one for the whole upgrade. */
@@ -214,7 +208,7 @@ function transactionPerMigration(scriptLocation: string): boolean {
 export async function discoverAlembic(
   repoRoot: string,
   dirPath: string,
-  settings?: GateSettings,
+  settings?: Settings,
 ): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);

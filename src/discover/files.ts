@@ -16,7 +16,6 @@ export interface MigrationDir {
   rel: string;
 }
 
-
 export function locateDir(repoRoot: string, dir: string): MigrationDir {
   const abs = isAbsolute(dir) ? dir : resolve(repoRoot, dir);
   const rel = relativeToRepo(repoRoot, abs);

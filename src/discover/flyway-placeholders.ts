@@ -4,6 +4,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../core/errors.js';
 import type { Finding } from '../core/model.js';
+import type { FlywaySettings } from '../core/settings.js';
 import { REPLAY, finding } from '../rules/index.js';
 import { escapeRegExp } from '../core/regexp.js';
 import { relativeToRepo } from '../core/paths.js';
@@ -235,7 +236,7 @@ const isFalse = (value: string) => value.trim().toLowerCase() === 'false';
 export function loadFlywayConfig(
   repoRoot: string,
   dirAbs: string,
-  configured: unknown,
+  configured: FlywaySettings | undefined,
 ): FlywayConfig {
   const root = resolve(repoRoot);
   const layers = [

@@ -14,8 +14,9 @@ import { basename } from 'node:path';
 import type { Finding, Script, Statement, TransactionMode } from '../core/model.js';
 import type { FlywayConfig } from './flyway-placeholders.js';
 import { REPLAY, finding } from '../rules/index.js';
+import { astOf } from '../sql/ast.js';
 
-const WHOLE_OBJECT_REINDEX = new Set([
+const WHOLE_OBJECT_REINDEX = new Set<string | undefined>([
   'REINDEX_OBJECT_SCHEMA',
   'REINDEX_OBJECT_DATABASE',
   'REINDEX_OBJECT_SYSTEM',
@@ -33,14 +34,13 @@ const ALWAYS_OUTSIDE: Record<string, string> = {
 
 /** How a non-transactional statement reads in a message. */
 function label(stmt: Pick<Statement, 'kind' | 'ast'>): string {
-  const a = stmt.ast ?? {};
   switch (stmt.kind) {
     case 'IndexStmt':
-      return `CREATE ${a.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY`;
+      return `CREATE ${astOf(stmt, 'IndexStmt')?.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY`;
     case 'DropStmt':
       return 'DROP INDEX CONCURRENTLY';
     case 'ReindexStmt':
-      return `REINDEX ${String(a.kind).replace('REINDEX_OBJECT_', '')}`;
+      return `REINDEX ${String(astOf(stmt, 'ReindexStmt')?.kind).replace('REINDEX_OBJECT_', '')}`;
     case 'VacuumStmt':
       return 'VACUUM';
     case 'DiscardStmt':
@@ -52,18 +52,18 @@ function label(stmt: Pick<Statement, 'kind' | 'ast'>): string {
 
 /** Whether Flyway's PostgreSQL parser marks the statement `[non-transactional]`. */
 export function flywayNonTransactional(stmt: Pick<Statement, 'kind' | 'ast'>): boolean {
-  const a = stmt.ast ?? {};
+  const drop = astOf(stmt, 'DropStmt');
   switch (stmt.kind) {
     case 'IndexStmt':
-      return a.concurrent === true;
+      return astOf(stmt, 'IndexStmt')?.concurrent === true;
     case 'DropStmt':
-      return a.removeType === 'OBJECT_INDEX' && a.concurrent === true;
+      return drop?.removeType === 'OBJECT_INDEX' && drop.concurrent === true;
     case 'ReindexStmt':
-      return WHOLE_OBJECT_REINDEX.has(a.kind);
+      return WHOLE_OBJECT_REINDEX.has(astOf(stmt, 'ReindexStmt')?.kind);
     case 'VacuumStmt':
-      return a.is_vacuumcmd === true;
+      return astOf(stmt, 'VacuumStmt')?.is_vacuumcmd === true;
     case 'DiscardStmt':
-      return a.target === 'DISCARD_ALL';
+      return astOf(stmt, 'DiscardStmt')?.target === 'DISCARD_ALL';
     default:
       return Object.hasOwn(ALWAYS_OUTSIDE, stmt.kind);
   }

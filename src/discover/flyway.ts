@@ -32,7 +32,7 @@ import {
 import { orphanDownFinding } from '../rules/graph-findings.js';
 import { loadFlywayConfig, substitute, type FlywayConfig } from './flyway-placeholders.js';
 import { flywayTransaction, sqlConfTransaction } from './flyway-transactions.js';
-import type { GateSettings } from '../core/options.js';
+import type { Settings } from '../core/settings.js';
 
 const VERSIONED = /^([VUB])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__(.+)\.sql$/;
@@ -125,7 +125,7 @@ async function toMigration(
 async function discover(
   repoRoot: string,
   dirPath: string,
-  settings?: GateSettings,
+  settings?: Settings,
 ): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);

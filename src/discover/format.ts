@@ -11,7 +11,7 @@ import type {
   TransactionMode,
 } from '../core/model.js';
 import type { Statement } from '../core/model.js';
-import type { GateSettings } from '../core/options.js';
+import type { Settings } from '../core/settings.js';
 import { duplicateVersionFinding } from '../rules/graph-findings.js';
 import { splitStatements } from '../sql/split.js';
 
@@ -24,7 +24,7 @@ export interface FormatModule {
   /** A reason (`found 12 files named ...`) when the absolute directory looks like this format. */
   detect(dir: string): Promise<string | undefined>;
   /** `settings` carries per-format settings (e.g. `alembic.python`) from `.schemagate.yml`. */
-  discover(repoRoot: string, dir: string, settings?: GateSettings): Promise<Discovery>;
+  discover(repoRoot: string, dir: string, settings?: Settings): Promise<Discovery>;
 }
 
 export function scriptOf(file: string, source: string, transaction: TransactionMode): Script {

@@ -4,7 +4,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { FORMATS, type Discovery, type Format } from '../core/model.js';
-import type { GateSettings } from '../core/options.js';
+import type { Settings } from '../core/settings.js';
 import { initSqlParser } from '../sql/split.js';
 import { SCHEMA_FORMAT_MODULES, detectFormat } from './detect.js';
 import { assertDirectory, hasEntries, locateDir } from './files.js';
@@ -21,7 +21,7 @@ export async function discoverMigrations(
   repoRoot: string,
   dir: string,
   format: Format | 'auto',
-  settings?: GateSettings,
+  settings?: Settings,
 ): Promise<Discovery> {
   await initSqlParser();
   const at = locateDir(repoRoot, dir);

@@ -13,12 +13,7 @@ import {
   repoPath,
   type MigrationDir,
 } from './files.js';
-import {
-  byVersion,
-  downOrNothing,
-  scriptOf,
-  type FormatModule,
-} from './format.js';
+import { byVersion, downOrNothing, scriptOf, type FormatModule } from './format.js';
 import { orphanDownFinding } from '../rules/graph-findings.js';
 import { join } from 'node:path';
 
@@ -64,7 +59,9 @@ function pairDowns(dir: MigrationDir, ups: SqlFile[], downs: SqlFile[]) {
   for (const down of downs) {
     const matching = ups.filter((u) => u.stem === down.stem);
     if (matching.length === 0) {
-      findings.push(orphanDownFinding({ file: repoPath(dir, down.path), version: down.stem }, 'plain'));
+      findings.push(
+        orphanDownFinding({ file: repoPath(dir, down.path), version: down.stem }, 'plain'),
+      );
     } else if (matching.length === 1 && count(downs, down.stem) === 1) {
       pairs.set(matching[0], down);
     } else {

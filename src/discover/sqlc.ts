@@ -20,7 +20,7 @@ import {
 } from './files.js';
 import { scriptOf, type FormatModule } from './format.js';
 import { SCHEMA_FORMAT_MODULES, detectFormat } from './detect.js';
-import type { GateSettings } from '../core/options.js';
+import type { Settings } from '../core/settings.js';
 
 const CONFIG_NAMES = ['sqlc.yaml', 'sqlc.yml', 'sqlc.json'];
 
@@ -122,7 +122,7 @@ const unversioned = (m: Migration) => m.format === 'plain' && !/^\d/.test(m.file
 async function schemaDirectory(
   repoRoot: string,
   path: string,
-  settings?: GateSettings,
+  settings?: Settings,
 ): Promise<Discovery> {
   const at = locateDir(repoRoot, path);
   const { module, reason } = await detectFormat(SCHEMA_FORMAT_MODULES, at.abs, at.rel);
@@ -131,7 +131,7 @@ async function schemaDirectory(
   return { ...(await module.discover(repoRoot, path, settings)), reason };
 }
 
-async function schemaMigrations(repoRoot: string, config: SqlcConfig, settings?: GateSettings) {
+async function schemaMigrations(repoRoot: string, config: SqlcConfig, settings?: Settings) {
   const migrations: Migration[] = [];
   const findings: Finding[] = [];
   const reasons: string[] = [];
@@ -161,7 +161,7 @@ async function schemaMigrations(repoRoot: string, config: SqlcConfig, settings?:
 async function discover(
   repoRoot: string,
   dirPath: string,
-  settings?: GateSettings,
+  settings?: Settings,
 ): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   const abs = configIn(dir.abs) ?? configIn(repoRoot);

@@ -2,18 +2,12 @@ import type { Cluster } from '../provision/provider.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { Logger } from '../core/logger.js';
 import type { Options } from '../core/options.js';
-import type { Discovery, Finding, GateId, Severity } from '../core/model.js';
+import type { Discovery, Finding, GateId } from '../core/model.js';
 import type { Databases, TenantHandle } from '../core/tenants.js';
 import type { ReplayTrace } from '../core/trace.js';
 import type { Topology } from '../core/topology.js';
 import type { ReplicaNode } from '../core/report.js';
 import type { Plan } from '../plan/index.js';
-
-export interface RuleMeta {
-  id: string;
-  severity: Severity;
-  summary: string;
-}
 
 export type { Databases, TenantHandle } from '../core/tenants.js';
 
@@ -49,21 +43,5 @@ export interface GateResult {
 export interface Gate {
   id: GateId;
   title: string;
-  rules: RuleMeta[];
   run(ctx: GateContext): Promise<GateResult>;
-}
-
-/** Builds a finding of a gate's rule with the docs link filled in. */
-export function finding(
-  gate: GateId,
-  rule: RuleMeta,
-  fields: Omit<Finding, 'gate' | 'rule' | 'severity' | 'docs'> & { severity?: Severity },
-): Finding {
-  return {
-    gate,
-    rule: rule.id,
-    ...fields,
-    severity: fields.severity ?? rule.severity,
-    docs: `docs/rules/${rule.id}.md`,
-  };
 }

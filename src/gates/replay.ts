@@ -1,30 +1,8 @@
 import type { Finding, Format, Migration, Statement } from '../core/model.js';
 import type { StatementTrace, TenantTrace } from '../core/trace.js';
 import { errorLine } from '../replay/tracer.js';
-import { finding, type Gate, type GateContext, type RuleMeta } from './gate.js';
-
-const RULES = {
-  syntax: {
-    id: 'syntax-error',
-    severity: 'blocker',
-    summary: 'A statement does not parse as PostgreSQL.',
-  },
-  failed: {
-    id: 'migration-failed',
-    severity: 'blocker',
-    summary: 'A statement of the PR fails on a tenant.',
-  },
-  mergedFailed: {
-    id: 'merged-migration-failed',
-    severity: 'blocker',
-    summary: 'A migration already merged fails to replay, so the PR cannot be judged.',
-  },
-  timeout: {
-    id: 'statement-timeout',
-    severity: 'blocker',
-    summary: 'A statement ran longer than the statement timeout.',
-  },
-} satisfies Record<string, RuleMeta>;
+import type { Gate, GateContext } from './gate.js';
+import { REPLAY, finding, type Rule } from '../rules/index.js';
 
 function statementOf(migrations: Migration[], t: StatementTrace): Statement | undefined {
   const m = migrations.find(
@@ -52,7 +30,7 @@ function describe(t: StatementTrace, stmt: Statement | undefined, where: string)
 function failures(
   traces: TenantTrace[],
   migrations: Migration[],
-  rule: RuleMeta,
+  rule: Rule,
   allTenants: number,
   reported: (s: Statement) => boolean,
 ): Finding[] {
@@ -69,7 +47,7 @@ function failures(
     const stmt = statementOf(migrations, t);
     if (stmt && reported(stmt)) continue;
     const timeout = t.error!.sqlstate === '57014';
-    const r = timeout ? RULES.timeout : rule;
+    const r = timeout ? REPLAY.timeout : rule;
     const everyone = group.length === allTenants && allTenants > 1;
     const where = everyone
       ? `on every tenant (${group.map((g) => g.tenant).join(', ')})`
@@ -82,7 +60,7 @@ function failures(
     const tenants = everyone ? [undefined] : group.map((g) => g.tenant);
     for (const tenant of tenants) {
       out.push(
-        finding('replay', r, {
+        finding(r, {
           file: t.file,
           line: t.line,
           endLine: t.endLine,
@@ -101,7 +79,7 @@ function placeholderIn(known: Finding[]): (s: Statement) => boolean {
   return (s) =>
     known.some(
       (f) =>
-        f.rule === 'flyway-placeholder' &&
+        f.rule === REPLAY.flywayPlaceholder.id &&
         f.file === s.file &&
         f.line! >= s.line &&
         f.line! <= s.endLine,
@@ -114,7 +92,7 @@ function syntaxErrors(migrations: Migration[], known: Finding[]): Finding[] {
     [...m.up.statements, ...(m.down?.statements ?? [])]
       .filter((s) => s.kind === 'Unparsed' && !placeholderAt(s))
       .map((s) =>
-        finding('replay', RULES.syntax, {
+        finding(REPLAY.syntax, {
           file: s.file,
           line: s.line,
           endLine: s.endLine,
@@ -141,13 +119,13 @@ async function replayFindings(ctx: GateContext): Promise<Finding[]> {
     ...failures(
       ctx.trace.merged,
       ctx.plan.merged,
-      RULES.mergedFailed,
+      REPLAY.mergedFailed,
       ctx.trace.merged.length,
       (s) => unparsed(s) && placeholderAt(s),
     ).map((f) =>
       edited.has(f.file!) ? { ...f, message: `${sentence(f.message)} ${AS_MERGED}` } : f,
     ),
-    ...failures(ctx.trace.pr, all, RULES.failed, tenantCount, unparsed).map((f) =>
+    ...failures(ctx.trace.pr, all, REPLAY.failed, tenantCount, unparsed).map((f) =>
       inOneTransaction(ctx, f),
     ),
   ].map((f) => publicInSchemaTopology(ctx, f));
@@ -156,7 +134,6 @@ async function replayFindings(ctx: GateContext): Promise<Finding[]> {
 export const replayGate: Gate = {
   id: 'replay',
   title: 'Replay',
-  rules: Object.values(RULES),
   async run(ctx) {
     return { findings: await replayFindings(ctx) };
   },
@@ -169,7 +146,7 @@ export const replayGate: Gate = {
 function publicInSchemaTopology(ctx: GateContext, f: Finding): Finding {
   if (!ctx.topology.schemaPerTenant) return f;
   const m = /relation "public\.([^"]+)" does not exist/.exec(f.message);
-  if (!m || (f.rule !== RULES.failed.id && f.rule !== RULES.mergedFailed.id)) return f;
+  if (!m || (f.rule !== REPLAY.failed.id && f.rule !== REPLAY.mergedFailed.id)) return f;
   const tool =
     ctx.discovery.format === 'drizzle' ? 'drizzle-kit qualifies every name with "public", so ' : '';
   return {

@@ -1,4 +1,5 @@
 import type { Statement } from '../core/model.js';
+import { astOf, hasOption } from '../sql/ast.js';
 
 /**
  * In the schema-per-tenant topology every tenant runs every migration, but objects outside the
@@ -29,5 +30,5 @@ export function createsSharedObject(stmt: Statement, tenantSchema: string): bool
 /** CREATE EXTENSION without `SCHEMA x`: Postgres would put it in the tenant's schema. */
 export function extensionWithoutSchema(stmt: Statement): boolean {
   if (stmt.kind !== 'CreateExtensionStmt') return false;
-  return !(stmt.ast?.options ?? []).some((o: any) => o?.DefElem?.defname === 'schema');
+  return !hasOption(astOf(stmt, 'CreateExtensionStmt')?.options, 'schema');
 }

@@ -33,7 +33,7 @@ export async function replayTenant(
       schemas: tenant.searchPath,
       preexisting,
       sharedSchema: ws.topology.sharedSchema,
-      timeoutMs: ws.options.settings.statementTimeoutMs,
+      timeoutMs: ws.options.settings.replay.statementTimeoutMs,
     });
     await runner.init();
     if (oneTransaction && migrations.length > 1) {
@@ -81,7 +81,6 @@ export async function seedTenant(
     await client.end();
   }
 }
-
 
 export async function snapshotTenant(
   ws: Workspace,

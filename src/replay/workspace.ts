@@ -48,7 +48,7 @@ export class Workspace implements Databases {
       searchPathValue(tenant.searchPath),
     ]);
     await client.query(`select set_config('statement_timeout', $1, false)`, [
-      String(this.options.settings.statementTimeoutMs),
+      String(this.options.settings.replay.statementTimeoutMs),
     ]);
     return client;
   }
@@ -96,7 +96,7 @@ export class Workspace implements Databases {
         schemas: tenant.searchPath,
         preexisting: await relationOids(client, tenant.searchPath),
         sharedSchema: this.topology.sharedSchema,
-        timeoutMs: this.options.settings.statementTimeoutMs,
+        timeoutMs: this.options.settings.replay.statementTimeoutMs,
       });
       await runner.init();
       return (await runner.run(migration, script, afterStatement)).traces;

@@ -10,8 +10,7 @@ export const COMPAT = defineRules('compat', {
   changedQuery: {
     id: 'changed-query-incompatible',
     severity: 'blocker',
-    title:
-      'a query the pull request adds or changes does not prepare against the migrated schema',
+    title: 'a query the pull request adds or changes does not prepare against the migrated schema',
   },
   alreadyFailing: {
     id: 'query-already-failing',

@@ -15,8 +15,16 @@ import type { Rule } from './rule.js';
 export { finding, type FindingFields, type Rule } from './rule.js';
 export { COMPAT, ENGINE, GRAPH, ISOLATION, LOCKS, REPLAY, REPLICA, ROLLBACK };
 
-const ALL: readonly Rule[] = [REPLAY, ENGINE, GRAPH, LOCKS, ISOLATION, ROLLBACK, REPLICA, COMPAT]
-  .flatMap((group) => Object.values<Rule>(group));
+const ALL: readonly Rule[] = [
+  REPLAY,
+  ENGINE,
+  GRAPH,
+  LOCKS,
+  ISOLATION,
+  ROLLBACK,
+  REPLICA,
+  COMPAT,
+].flatMap((group) => Object.values<Rule>(group));
 
 /** Every rule by id. */
 export const RULES: ReadonlyMap<string, Rule> = new Map(ALL.map((r) => [r.id, r]));

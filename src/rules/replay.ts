@@ -34,7 +34,8 @@ export const REPLAY = defineRules('replay', {
   gooseEnvsubUnset: {
     id: 'goose-envsub-unset',
     severity: 'warning',
-    title: 'An environment variable in a goose ENVSUB region is not set (a blocker for `${VAR:?}`).',
+    title:
+      'An environment variable in a goose ENVSUB region is not set (a blocker for `${VAR:?}`).',
   },
   flywayPlaceholder: {
     id: 'flyway-placeholder',

@@ -7,16 +7,8 @@ import type { Node } from '@pgsql/types';
 import type { ParsedNode, Statement } from '../core/model.js';
 import { joinQualified, type QualifiedName } from './names.js';
 
-export type {
-  A_Const,
-  AlterTableCmd,
-  AlterTableStmt,
-  ColumnDef,
-  Constraint,
-  FuncCall,
-  Node,
-  RangeVar,
-} from '@pgsql/types';
+// Every node and enum type of the parse tree: `IndexStmt`, `RangeVar`, `ObjectType`...
+export type * from '@pgsql/types';
 export type { ParsedNode } from '../core/model.js';
 
 /** Every node type name: `RangeVar`, `IndexStmt`, `String`... */
@@ -30,6 +22,11 @@ type Parsed = Pick<Statement, 'kind' | 'ast'>;
 export function astOf<K extends NodeTag>(stmt: Parsed, kind: K): NodeOf<K> | undefined {
   // The parser puts the node of type `kind` under `ast`: the one place that pairing is trusted.
   return stmt.kind === kind ? (stmt.ast as NodeOf<K> | undefined) : undefined;
+}
+
+/** A node's type name and payload: `{ RangeVar: r }` → `['RangeVar', r]`. */
+export function entryOf(node: Node): [NodeTag, ParsedNode] {
+  return Object.entries(node)[0] as [NodeTag, ParsedNode];
 }
 
 /** The payload of a node when the node is of this type: `unwrap(n, 'String')?.sval`. */
@@ -64,7 +61,7 @@ export function rangeVar(node: NodeOf<'RangeVar'> | undefined): QualifiedName | 
 }
 
 /** `schema.name` or `name` of a RangeVar; empty without one. */
-export function rangeVarName(node: NodeOf<'RangeVar'> | undefined): string {
+export function qualifiedName(node: NodeOf<'RangeVar'> | undefined): string {
   const name = rangeVar(node);
   return name ? joinQualified(name) : '';
 }
@@ -108,7 +105,9 @@ export function hasOption(params: Node[] | undefined, name: string): boolean {
 }
 
 /** The commands of an ALTER TABLE-shaped statement (also ALTER INDEX, VIEW, SEQUENCE...). */
-export function alterCommandsOf(a: NodeOf<'AlterTableStmt'> | undefined): NodeOf<'AlterTableCmd'>[] {
+export function alterCommandsOf(
+  a: NodeOf<'AlterTableStmt'> | undefined,
+): NodeOf<'AlterTableCmd'>[] {
   return unwrapAll(a?.cmds, 'AlterTableCmd');
 }
 

@@ -3,23 +3,30 @@
  * whether it controls the transaction, whether Postgres refuses it inside a transaction block.
  */
 import type { Statement } from '../core/model.js';
+import {
+  alterCommandsOf,
+  astOf,
+  hasOption,
+  isRecord,
+  qualifiedName,
+  readByKind,
+  strings,
+  unwrap,
+  unwrapAll,
+  type ByKind,
+  type Node,
+  type RangeVar,
+} from './ast.js';
 
 type Parsed = Pick<Statement, 'kind' | 'ast'>;
-type Node = Record<string, any>;
-
-/** `schema.name` or `name` of a RangeVar node. */
-export function qualifiedName(rangeVar: Node | undefined): string {
-  if (!rangeVar?.relname) return '';
-  return rangeVar.schemaname ? `${rangeVar.schemaname}.${rangeVar.relname}` : rangeVar.relname;
-}
 
 /** `schema.name` of a name list (`[{String:{sval}}...]`), as DROP and COMMENT carry them. */
 export function nameListToString(items: Node[] | undefined): string {
-  return (items ?? []).map((i) => i?.String?.sval ?? '').join('.');
+  return strings(items).join('.');
 }
 
 /** Where each statement kind keeps the relation(s) it creates, alters or drops. */
-const TARGET_FIELDS: Record<string, (a: Node) => Array<Node | undefined>> = {
+const TARGET_FIELDS: ByKind<Array<RangeVar | undefined>> = {
   CreateStmt: (a) => [a.relation],
   AlterTableStmt: (a) => [a.relation],
   IndexStmt: (a) => [a.relation],
@@ -40,12 +47,12 @@ const TARGET_FIELDS: Record<string, (a: Node) => Array<Node | undefined>> = {
   ClusterStmt: (a) => [a.relation],
   TruncateStmt: (a) => rangeVars(a.relations),
   LockStmt: (a) => rangeVars(a.relations),
-  VacuumStmt: (a) => (a.rels ?? []).map((r: Node) => r?.VacuumRelation?.relation),
+  VacuumStmt: (a) => (a.rels ?? []).map((r) => unwrap(r, 'VacuumRelation')?.relation),
   GrantStmt: (a) => (a.objtype === 'OBJECT_TABLE' ? rangeVars(a.objects) : []),
 };
 
 /** Where each statement kind keeps the query (or FROM/USING list) it reads from. */
-const QUERY_FIELDS: Record<string, (a: Node) => unknown> = {
+const QUERY_FIELDS: ByKind<unknown> = {
   ViewStmt: (a) => a.query,
   CreateTableAsStmt: (a) => a.query,
   SelectStmt: (a) => a,
@@ -54,7 +61,7 @@ const QUERY_FIELDS: Record<string, (a: Node) => unknown> = {
   DeleteStmt: (a) => a.usingClause,
 };
 
-const RELATION_OBJECTS = new Set([
+const RELATION_OBJECTS = new Set<string | undefined>([
   'OBJECT_TABLE',
   'OBJECT_INDEX',
   'OBJECT_VIEW',
@@ -63,8 +70,8 @@ const RELATION_OBJECTS = new Set([
   'OBJECT_FOREIGN_TABLE',
 ]);
 
-function rangeVars(list: Node[] | undefined): Node[] {
-  return (list ?? []).map((n) => n?.RangeVar).filter(Boolean);
+function rangeVars(list: Node[] | undefined): RangeVar[] {
+  return unwrapAll(list, 'RangeVar');
 }
 
 /**
@@ -74,16 +81,17 @@ function rangeVars(list: Node[] | undefined): Node[] {
  * (`tenant.users` or `users`), without duplicates.
  */
 export function statementTargets(stmt: Parsed): string[] {
-  const a = stmt.ast;
-  if (!a) return [];
-  const names = (TARGET_FIELDS[stmt.kind]?.(a) ?? []).map(qualifiedName);
-  if (stmt.kind === 'DropStmt' && RELATION_OBJECTS.has(a.removeType)) {
-    names.push(...(a.objects ?? []).map((o: Node) => nameListToString(o?.List?.items)));
+  if (!stmt.ast) return [];
+  const names = (readByKind(TARGET_FIELDS, stmt) ?? []).map(qualifiedName);
+  const drop = astOf(stmt, 'DropStmt');
+  if (drop && RELATION_OBJECTS.has(drop.removeType)) {
+    names.push(...(drop.objects ?? []).map((o) => nameListToString(unwrap(o, 'List')?.items)));
   }
-  if (stmt.kind === 'CommentStmt' && RELATION_OBJECTS.has(a.objtype)) {
-    names.push(nameListToString(a.object?.List?.items));
+  const comment = astOf(stmt, 'CommentStmt');
+  if (comment && RELATION_OBJECTS.has(comment.objtype)) {
+    names.push(nameListToString(unwrap(comment.object, 'List')?.items));
   }
-  names.push(...relationsRead(QUERY_FIELDS[stmt.kind]?.(a)));
+  names.push(...relationsRead(readByKind(QUERY_FIELDS, stmt)));
   return [...new Set(names.filter((n) => n !== ''))];
 }
 
@@ -92,10 +100,9 @@ export function relationsRead(node: unknown): string[] {
   const out: string[] = [];
   const visit = (n: unknown): void => {
     if (Array.isArray(n)) return n.forEach(visit);
-    if (!n || typeof n !== 'object') return;
-    const record = n as Node;
-    if (record.RangeVar) out.push(qualifiedName(record.RangeVar));
-    for (const value of Object.values(record)) visit(value);
+    if (!isRecord(n)) return;
+    if (isRecord(n.RangeVar)) out.push(qualifiedName(n.RangeVar));
+    for (const value of Object.values(n)) visit(value);
   };
   visit(node);
   return out;
@@ -114,7 +121,7 @@ export type TransactionControl = 'begin' | 'commit' | 'rollback' | undefined;
  */
 export function transactionControl(stmt: Parsed): TransactionControl {
   if (stmt.kind !== 'TransactionStmt') return undefined;
-  const kind = String(stmt.ast?.kind ?? '');
+  const kind = String(astOf(stmt, 'TransactionStmt')?.kind ?? '');
   if (/SAVEPOINT|RELEASE|_TO/.test(kind)) return undefined;
   if (/BEGIN|START/.test(kind)) return 'begin';
   if (/COMMIT|PREPARE/.test(kind)) return 'commit';
@@ -138,20 +145,19 @@ export function mayEndTransaction(stmt: Parsed & { sql: string }): boolean {
 }
 
 export function cannotRunInTransaction(stmt: Parsed): boolean {
-  const a = stmt.ast ?? {};
   switch (stmt.kind) {
     case 'IndexStmt':
+      return astOf(stmt, 'IndexStmt')?.concurrent === true;
     case 'DropStmt':
-      return a.concurrent === true;
+      return astOf(stmt, 'DropStmt')?.concurrent === true;
     case 'ReindexStmt':
-      return (a.params ?? []).some((p: Node) => p?.DefElem?.defname === 'concurrently');
+      return hasOption(astOf(stmt, 'ReindexStmt')?.params, 'concurrently');
     case 'VacuumStmt':
-      return a.is_vacuumcmd === true;
+      return astOf(stmt, 'VacuumStmt')?.is_vacuumcmd === true;
     case 'AlterTableStmt':
-      return (a.cmds ?? []).some(
-        (c: Node) =>
-          c?.AlterTableCmd?.subtype === 'AT_DetachPartition' &&
-          c.AlterTableCmd.def?.PartitionCmd?.concurrent === true,
+      return alterCommandsOf(astOf(stmt, 'AlterTableStmt')).some(
+        (c) =>
+          c.subtype === 'AT_DetachPartition' && unwrap(c.def, 'PartitionCmd')?.concurrent === true,
       );
     case 'CreatedbStmt':
     case 'DropdbStmt':

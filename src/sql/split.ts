@@ -6,7 +6,8 @@
  * AST `location` fields are UTF-8 byte offsets into the file (as the parser reports them).
  */
 import { loadModule, parseSync, scanSync, type ScanToken } from 'libpg-query';
-import type { Statement } from '../core/model.js';
+import type { ParsedNode, Statement } from '../core/model.js';
+import { entryOf, type RawStmt } from './ast.js';
 import { ignoresAbove } from './ignores.js';
 import { groupStatements } from './scan-split.js';
 import { ByteText, codePointToByteOffset, withoutBom } from './text.js';
@@ -16,14 +17,8 @@ interface Span {
   start: number;
   end: number;
   kind: string;
-  ast?: Record<string, any>;
+  ast?: ParsedNode;
   parseError?: string;
-}
-
-interface RawStmt {
-  stmt?: Record<string, any>;
-  stmt_location?: number;
-  stmt_len?: number;
 }
 
 let loading: Promise<void> | undefined;
@@ -66,7 +61,7 @@ function toStatement(text: ByteText, span: Span, file: string, floorLine: number
 /** The whole file in one parse; on a syntax error, statement by statement. */
 function parseWhole(text: ByteText): Span[] {
   try {
-    const result = parseSync(text.source) as { stmts?: RawStmt[] };
+    const result = parseSync(text.source);
     return spansOf(result.stmts ?? [], text, 0, text.length);
   } catch (error) {
     return splitTolerant(text, error);
@@ -84,7 +79,7 @@ function spansOf(stmts: RawStmt[], text: ByteText, offset: number, length: numbe
     const to = raw.stmt_len ? from + raw.stmt_len : offset + length;
     const range = tokenRange(text, from, to);
     if (!range) return [];
-    const [kind, ast] = Object.entries(raw.stmt)[0];
+    const [kind, ast] = entryOf(raw.stmt);
     if (offset) shiftLocations(ast, offset);
     return [{ ...range, kind, ast }];
   });
@@ -155,7 +150,7 @@ function tailSpan(text: ByteText, from: number): Span[] {
 function parsePiece(text: ByteText, start: number, end: number): Span[] {
   const piece = text.slice(start, end);
   try {
-    const result = parseSync(piece) as { stmts?: RawStmt[] };
+    const result = parseSync(piece);
     return spansOf(result.stmts ?? [], text, start, end - start);
   } catch (error) {
     return [{ start, end, kind: 'Unparsed', parseError: describeError(error, piece, start, text) }];

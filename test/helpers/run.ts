@@ -1,12 +1,15 @@
 import { resolve } from 'node:path';
 import { runCheck } from '../../src/check/check.js';
-import { defaultSettings, tenantNames, type Options } from '../../src/core/options.js';
+import { tenantNames, type Options } from '../../src/core/options.js';
+import { resolveSettings, type SettingsInput } from '../../src/config/settings.js';
 import { memoryLogger } from '../../src/core/logger.js';
 import type { Report } from '../../src/core/report.js';
 import type { Finding } from '../../src/core/model.js';
 import { initSqlParser } from '../../src/sql/split.js';
 
-export interface FixtureOverrides extends Partial<Options> {
+export interface FixtureOverrides extends Partial<Omit<Options, 'settings'>> {
+  /** Settings by their in-memory names, any section partial: validated, defaults applied. */
+  settings?: SettingsInput;
   /** The first N migrations are merged (at base); the rest are the PR's. */
   baseCount?: number;
   /** Tenant count shortcut. */
@@ -30,7 +33,7 @@ export function fixtureOptions(dir: string, o: FixtureOverrides = {}): Options {
     failOn: 'blocker',
     rules: {},
     ...rest,
-    settings: { ...defaultSettings(), seedRows: 200, ...settings },
+    settings: resolveSettings({ seedRows: 200, ...settings }),
   };
 }
 

@@ -5,6 +5,15 @@
 import { parseSync } from 'libpg-query';
 import type { Migration, Statement } from '../../core/model.js';
 import type { PgErrorInfo } from '../../core/trace.js';
+import {
+  alterCommandsOf,
+  astOf,
+  isRecord,
+  lastName,
+  relationOf,
+  unwrap,
+  type Node,
+} from '../../sql/ast.js';
 import type { AppQuery } from './queries.js';
 
 interface References {
@@ -13,15 +22,17 @@ interface References {
 }
 
 /** Calls `visit` with every object-valued key anywhere under `node`. */
-function collect(node: unknown, visit: (key: string, value: Record<string, any>) => void): void {
+function collect(
+  node: unknown,
+  visit: (key: string, value: Record<string, unknown>) => void,
+): void {
   if (Array.isArray(node)) {
     for (const item of node) collect(item, visit);
     return;
   }
-  if (!node || typeof node !== 'object') return;
-  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (value && typeof value === 'object' && !Array.isArray(value))
-      visit(key, value as Record<string, any>);
+  if (!isRecord(node)) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (isRecord(value)) visit(key, value);
     collect(value, visit);
   }
 }
@@ -40,7 +51,8 @@ export function referencesOf(query: AppQuery): References {
       refs.relations.add(value.relname);
     }
     if (key === 'ColumnRef' && Array.isArray(value.fields)) {
-      const last = value.fields[value.fields.length - 1]?.String?.sval;
+      const fields = value.fields as Node[];
+      const last = unwrap(fields[fields.length - 1], 'String')?.sval;
       if (typeof last === 'string') refs.columns.add(last);
     }
     if (key === 'ResTarget' && typeof value.name === 'string') refs.columns.add(value.name);
@@ -50,34 +62,25 @@ export function referencesOf(query: AppQuery): References {
 
 /** Names (unqualified) of the objects a statement drops, renames or retypes. */
 function touchedNames(statement: Statement): { relations: string[]; columns: string[] } {
-  const ast = statement.ast ?? {};
-  const names = (list: any[] | undefined) =>
-    (list ?? []).map((o) => {
-      const items = o?.List?.items ?? [];
-      return items[items.length - 1]?.String?.sval as string | undefined;
-    });
-  switch (statement.kind) {
-    case 'DropStmt':
-      return { relations: names(ast.objects).filter((n): n is string => !!n), columns: [] };
-    case 'RenameStmt':
-      if (ast.renameType === 'OBJECT_COLUMN') {
-        return { relations: [], columns: [ast.subname].filter(Boolean) };
-      }
-      return { relations: [ast.relation?.relname].filter(Boolean), columns: [] };
-    case 'AlterTableStmt': {
-      const cmds = (ast.cmds ?? []).map((c: any) => c.AlterTableCmd ?? {});
-      const changed = cmds.filter(
-        (c: any) => c.subtype === 'AT_DropColumn' || c.subtype === 'AT_AlterColumnType',
-      );
-      return { relations: [], columns: changed.map((c: any) => c.name).filter(Boolean) };
-    }
-    default:
-      return { relations: [], columns: [] };
+  const present = (names: Array<string | undefined>) => names.filter((n): n is string => !!n);
+  const drop = astOf(statement, 'DropStmt');
+  if (drop) {
+    const names = (drop.objects ?? []).map((o) => lastName(unwrap(o, 'List')?.items));
+    return { relations: present(names), columns: [] };
   }
+  const rename = astOf(statement, 'RenameStmt');
+  if (rename?.renameType === 'OBJECT_COLUMN') {
+    return { relations: [], columns: present([rename.subname]) };
+  }
+  if (rename) return { relations: present([rename.relation?.relname]), columns: [] };
+  const changed = alterCommandsOf(astOf(statement, 'AlterTableStmt')).filter(
+    (c) => c.subtype === 'AT_DropColumn' || c.subtype === 'AT_AlterColumnType',
+  );
+  return { relations: [], columns: present(changed.map((c) => c.name)) };
 }
 
 function tableOf(statement: Statement): string | undefined {
-  return statement.ast?.relation?.relname;
+  return relationOf(statement)?.relname;
 }
 
 /** The object Postgres' message names: `column "x" does not exist`, `relation "t" ...`. */

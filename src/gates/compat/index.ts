@@ -8,11 +8,11 @@
  */
 import type { Finding, Statement } from '../../core/model.js';
 import type { PgErrorInfo } from '../../core/trace.js';
-import { finding, type Gate, type GateContext, type TenantHandle } from '../gate.js';
+import type { Gate, GateContext, TenantHandle } from '../gate.js';
 import { breakingStatement } from './blame.js';
 import { failingQueries } from './prepare.js';
 import { readAtCommit, readWorkTree, sameQuery, type AppQuery } from './queries.js';
-import { RULES } from './rules.js';
+import { COMPAT, finding } from '../../rules/index.js';
 import { queryFiles } from './sources.js';
 import { expandStars } from './stars.js';
 
@@ -116,7 +116,7 @@ function brokenFinding(
   const help =
     'Keep the old shape until no release uses it (expand, migrate the code, then contract in a later release): add the new column or table next to the old one, backfill, ship the code that uses it, and drop the old one afterwards.';
   if (!statement) {
-    return finding('compat', RULES.queryBroken, {
+    return finding(COMPAT.queryBroken, {
       file: q.file,
       line: q.line,
       endLine: q.endLine,
@@ -125,7 +125,7 @@ function brokenFinding(
       help,
     });
   }
-  return finding('compat', RULES.queryBroken, {
+  return finding(COMPAT.queryBroken, {
     file: statement.file,
     line: statement.line,
     endLine: statement.endLine,
@@ -144,7 +144,7 @@ async function checkShipped(ctx: GateContext, tenants: TenantHandle[], shipped: 
     }
     const error = [...errors.values()][0];
     return [
-      finding('compat', RULES.alreadyFailing, {
+      finding(COMPAT.alreadyFailing, {
         file: q.file,
         line: q.line,
         endLine: q.endLine,
@@ -158,7 +158,7 @@ async function checkChanged(ctx: GateContext, tenants: TenantHandle[], changed: 
   const failures = await failuresOn(ctx, tenants, changed);
   return [...failures].flatMap(([q, errors]) =>
     perTenant(errors, tenants.length, (error, tenant) =>
-      finding('compat', RULES.changedQuery, {
+      finding(COMPAT.changedQuery, {
         file: q.file,
         line: q.line,
         endLine: q.endLine,
@@ -184,7 +184,6 @@ async function compatFindings(ctx: GateContext): Promise<Finding[]> {
 export const compatGate: Gate = {
   id: 'compat',
   title: 'Query compatibility',
-  rules: Object.values(RULES),
   async run(ctx) {
     return { findings: await compatFindings(ctx) };
   },

@@ -4,25 +4,11 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../core/errors.js';
 import type { Options } from '../../core/options.js';
 import type { Discovery } from '../../core/model.js';
 import { readSqlcConfig } from '../../discover/sqlc.js';
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
-
-/** The `compat.queries` globs; an input error for anything else. */
-export function parseCompatSettings(options: Options): string[] {
-  const queries = options.settings.compat.queries;
-  if (queries === undefined) return [];
-  const list = typeof queries === 'string' ? [queries] : queries;
-  if (!Array.isArray(list) || list.some((q) => typeof q !== 'string' || q === '')) {
-    throw new InputError(
-      `compat.queries: expected a glob or a list of globs relative to the repository root, got ${JSON.stringify(queries)}`,
-    );
-  }
-  return list as string[];
-}
 
 function globRegExp(glob: string): RegExp {
   let re = '';
@@ -81,6 +67,6 @@ async function rootSqlcQueries(repoRoot: string): Promise<string[]> {
 
 export async function queryFiles(options: Options, discovery: Discovery): Promise<string[]> {
   const sqlc = discovery.queries ?? (await rootSqlcQueries(options.repoRoot));
-  const globbed = expandGlobs(options.repoRoot, parseCompatSettings(options));
+  const globbed = expandGlobs(options.repoRoot, options.settings.compat.queries);
   return [...new Set([...sqlc, ...globbed])];
 }

@@ -2,6 +2,7 @@
 import type { CatalogSnapshot } from '../../catalog/types.js';
 import type { Migration, Statement } from '../../core/model.js';
 import type { GateContext } from '../gate.js';
+import { displayName } from '../../sql/names.js';
 
 export interface PlacedStatement {
   migration: Migration;
@@ -35,5 +36,5 @@ export function snapshots(
 
 /** `$tenant.users` → `users`, `public.plans` → `plans`: how people name their tables. */
 export function displayTable(name: string): string {
-  return name.replace(/^(\$tenant|public)\./, '');
+  return displayName(name, { implicitSchemas: ['$tenant', 'public'] });
 }

@@ -4,11 +4,12 @@
  */
 import type { CatalogSnapshot, ConstraintInfo } from '../../catalog/types.js';
 import type { Finding } from '../../core/model.js';
-import { finding, type GateContext } from '../gate.js';
+import type { GateContext } from '../gate.js';
 import { cycleKey, cyclePath, findCycles, type Cycle, type Edge } from './algorithms.js';
-import { bareName, foreignKeysAdded } from './ast.js';
+import { bareName } from '../../sql/names.js';
+import { foreignKeysAdded } from './ast.js';
 import { displayTable, prStatements, snapshots, type PlacedStatement } from './context.js';
-import { GATE_ID, RULES } from './rules.js';
+import { GRAPH, finding } from '../../rules/index.js';
 
 type FkCycle = Cycle<ConstraintInfo>;
 
@@ -74,14 +75,14 @@ function cycleFinding(
   const names = (cs: ConstraintInfo[]) =>
     cs.map((c) => `${displayTable(c.table)}.${c.name}`).join(', ');
   if (strict.length === 0) {
-    return finding(GATE_ID, RULES.fkCycle, {
+    return finding(GRAPH.fkCycle, {
       ...where,
       severity: 'warning',
       message: `foreign keys form a cycle ${path}; every foreign key in it is DEFERRABLE (${names(constraints)}), so rows that reference each other can be written in one transaction`,
       help: 'Write the rows of the cycle in one transaction (SET CONSTRAINTS ALL DEFERRED when they are INITIALLY IMMEDIATE), or break the cycle.',
     });
   }
-  return finding(GATE_ID, RULES.fkCycle, {
+  return finding(GRAPH.fkCycle, {
     ...where,
     message: `foreign keys form a cycle ${path}; not DEFERRABLE: ${names(strict)}, so neither side can be written first without a NULL placeholder patched later, and data-only restores (pg_dump --data-only) and bulk deletes fail on it`,
     help: 'Break the cycle (drop one foreign key, or move it into a link table), or declare every foreign key of the cycle DEFERRABLE INITIALLY DEFERRED.',

@@ -20,7 +20,6 @@ import {
 } from './integrity.js';
 import { pairingFindings } from './pairing.js';
 import { missingParentFindings, multipleHeadsFindings } from './revisions.js';
-import { GATE_ID, RULES } from './rules.js';
 import { usedBeforeCreatedFindings } from './used-before-created.js';
 
 const CHECKS: Array<(ctx: GateContext) => Finding[]> = [
@@ -40,9 +39,8 @@ const CHECKS: Array<(ctx: GateContext) => Finding[]> = [
 ];
 
 export const graphGate: Gate = {
-  id: GATE_ID,
+  id: 'graph',
   title: 'Constraint graph and migration set',
-  rules: Object.values(RULES),
   async run(ctx) {
     return { findings: CHECKS.flatMap((check) => check(ctx)) };
   },

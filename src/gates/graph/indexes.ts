@@ -5,18 +5,18 @@
  */
 import type { CatalogSnapshot, ConstraintInfo, IndexInfo } from '../../catalog/types.js';
 import type { Finding } from '../../core/model.js';
-import { finding, type GateContext } from '../gate.js';
+import type { GateContext } from '../gate.js';
 import { indexCovers } from './algorithms.js';
 import { quoteIdentIfNeeded } from '../../sql/ident.js';
+import { bareName } from '../../sql/names.js';
 import {
-  bareName,
   foreignKeysAdded,
   indexesAdopted,
   indexesAndConstraintsDropped,
   objectsCreated,
 } from './ast.js';
 import { displayTable, prStatements, snapshots, type PlacedStatement } from './context.js';
-import { GATE_ID, RULES } from './rules.js';
+import { GRAPH, finding } from '../../rules/index.js';
 
 const constraintKey = (c: ConstraintInfo) => `${c.table}|${c.name}`;
 const sameSet = (a: string[], b: string[]) =>
@@ -77,7 +77,7 @@ export function fkWithoutIndexFindings(ctx: GateContext): Finding[] {
       const table = displayTable(fk.table);
       const cols = fk.columns.map(quoteIdentIfNeeded).join(', ');
       const index = quoteIdentIfNeeded(`${bareName(fk.table)}_${fk.columns.join('_')}_idx`);
-      return finding(GATE_ID, RULES.fkWithoutIndex, {
+      return finding(GRAPH.fkWithoutIndex, {
         ...at(statementAdding(fk, statements), ctx),
         message: `foreign key ${fk.name} on ${table} (${cols}) → ${displayTable(fk.references?.table ?? '?')} has no index whose leading columns are (${cols}): every delete or key update on ${displayTable(fk.references?.table ?? '?')} scans ${table} sequentially`,
         help: `CREATE INDEX CONCURRENTLY ${index} ON ${table} (${cols}); in its own migration (outside a transaction).`,
@@ -93,7 +93,7 @@ export function refusedDropFindings(ctx: GateContext): Finding[] {
       const key = `${t.file}:${t.line}`;
       if (t.error?.sqlstate !== '2BP01' || seen.has(key)) return [];
       seen.add(key);
-      return finding(GATE_ID, RULES.dropWithDependents, {
+      return finding(GRAPH.dropWithDependents, {
         file: t.file,
         line: t.line,
         endLine: t.endLine,
@@ -127,7 +127,7 @@ export function cascadedDropFindings(ctx: GateContext): Finding[] {
     const key = referencedKeyIndex(fk, snap.before);
     if (!key || indexesAfter.has(key.name)) return [];
     const dropper = statementDropping(key, statements);
-    return finding(GATE_ID, RULES.dropWithDependents, {
+    return finding(GRAPH.dropWithDependents, {
       ...at(dropper, ctx),
       message: `dropping ${key.constraint ? `constraint ${key.constraint}` : `index ${bareName(key.name)}`} on ${displayTable(key.table)} also dropped foreign key ${fk.name} on ${displayTable(fk.table)} (CASCADE): ${displayTable(fk.table)}.${fk.columns.join(', ')} is no longer checked`,
       help: `Keep a unique index or constraint on ${displayTable(key.table)} (${key.columns.join(', ')}) — create the replacement first — or drop ${fk.name} explicitly if it is meant to go.`,
@@ -157,7 +157,7 @@ export function usingIndexFindings(ctx: GateContext): Finding[] {
       if (createdBy.some((s) => s.order !== placed.order)) return []; // earlier: fine; later: used-before-created
       const existing = snap?.before.indexes.find((ix) => bareName(ix.name) === adoption.index);
       if (existing?.valid) return [];
-      return finding(GATE_ID, RULES.usingIndexInvalid, {
+      return finding(GRAPH.usingIndexInvalid, {
         ...at(placed, ctx),
         message: existing
           ? `index ${adoption.index} on ${displayTable(existing.table)} is INVALID (a failed CREATE INDEX CONCURRENTLY leaves one behind): ADD CONSTRAINT … USING INDEX fails with "index is not valid"`

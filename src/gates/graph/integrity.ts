@@ -3,28 +3,20 @@
  * edited or deleted by the PR. Each message says what the production tool does with it.
  */
 import { compareSortKeys, type Format, type Migration, type Finding } from '../../core/model.js';
-import { finding, type GateContext } from '../gate.js';
-import { GATE_ID, RULES } from './rules.js';
+import type { GateContext } from '../gate.js';
+import { GRAPH, finding } from '../../rules/index.js';
+import { duplicateVersionFinding } from '../../rules/graph-findings.js';
 
 const versioned = (ms: Migration[]) => ms.filter((m) => !m.repeatable);
 
 export function duplicateVersionFindings(ctx: GateContext): Finding[] {
-  if (ctx.discovery.findings.some((f) => f.rule === RULES.duplicateVersion.id)) return [];
+  if (ctx.discovery.findings.some((f) => f.rule === GRAPH.duplicateVersion.id)) return [];
   const byId = new Map<string, Migration[]>();
   for (const m of versioned(ctx.discovery.migrations))
     byId.set(m.id, [...(byId.get(m.id) ?? []), m]);
   return [...byId.values()]
     .filter((group) => group.length > 1)
-    .flatMap(([first, ...rest]) =>
-      rest.map((m) =>
-        finding(GATE_ID, RULES.duplicateVersion, {
-          file: m.file,
-          line: 1,
-          message: `version ${m.id} is used twice: ${first.file} and ${m.file}; the production tool records one version once and fails or skips the other`,
-          help: 'Give the new migration a version of its own, newer than every merged one.',
-        }),
-      ),
-    );
+    .flatMap(([first, ...rest]) => rest.map((m) => duplicateVersionFinding(first, m)));
 }
 
 const PRODUCTION_BEHAVIOUR: Partial<Record<Format, (m: Migration, newest: Migration) => string>> = {
@@ -66,7 +58,7 @@ function journalTimeFindings(ctx: GateContext): Finding[] {
     .filter((m) => m.journalWhen && m.journalWhen.millis <= last.millis)
     .map((m) => {
       const when = m.journalWhen!;
-      return finding(GATE_ID, RULES.outOfOrder, {
+      return finding(GRAPH.outOfOrder, {
         file: when.file,
         line: when.line,
         message: `new migration ${m.id} has journal "when" ${when.millis} (${isoTime(when.millis)}), not later than ${newest.id}'s ${last.millis} (${isoTime(last.millis)}), the newest merged one; drizzle-orm's migrator runs only entries whose "when" is later than the newest applied one's, so on a database at ${newest.id} it skips ${m.id} without an error`,
@@ -91,7 +83,7 @@ export function outOfOrderFindings(ctx: GateContext): Finding[] {
     .map((m) =>
       ctx.discovery.format === 'flyway' && ctx.discovery.outOfOrder
         ? flywayOutOfOrderAllowed(m, ctx.plan.merged, newest)
-        : finding(GATE_ID, RULES.outOfOrder, {
+        : finding(GRAPH.outOfOrder, {
             file: m.file,
             line: 1,
             message: `new migration ${m.id} sorts before ${newest.id} (${newest.file}), the newest merged one; ${productionBehaviour(ctx.discovery.format, m, newest)}`,
@@ -110,7 +102,7 @@ function flywayOutOfOrderAllowed(m: Migration, merged: Migration[], newest: Migr
     later.length > 4
       ? [...later.slice(0, 3).map((x) => x.id), '…', newest.id]
       : later.map((x) => x.id);
-  return finding(GATE_ID, RULES.outOfOrder, {
+  return finding(GRAPH.outOfOrder, {
     severity: 'warning',
     file: m.file,
     line: 1,
@@ -134,7 +126,7 @@ export function mergedEditedFindings(ctx: GateContext): Finding[] {
   return ctx.plan.changed.flatMap(({ base, head }) => {
     const up = firstDifference(base.up, head.up);
     if (up) {
-      return finding(GATE_ID, RULES.mergedEdited, {
+      return finding(GRAPH.mergedEdited, {
         file: head.file,
         ...up,
         message: `migration ${head.id} already ran in production and the PR edits it: production keeps the old version (the tool never re-runs an applied version; Flyway fails validation on the checksum), so fresh databases and production drift apart`,
@@ -146,7 +138,7 @@ export function mergedEditedFindings(ctx: GateContext): Finding[] {
       return head.format === 'flyway' && base.up.statements.length > 0
         ? checksumOnlyEdit(head)
         : [];
-    return finding(GATE_ID, RULES.mergedEdited, {
+    return finding(GRAPH.mergedEdited, {
       severity: 'warning',
       file: head.downFile ?? head.file,
       ...down,
@@ -158,7 +150,7 @@ export function mergedEditedFindings(ctx: GateContext): Finding[] {
 
 /** Flyway checksums the whole file: comments and whitespace count. */
 function checksumOnlyEdit(head: Migration): Finding {
-  return finding(GATE_ID, RULES.mergedEdited, {
+  return finding(GRAPH.mergedEdited, {
     file: head.file,
     line: 1,
     message: `migration ${head.id} already ran in production and the PR edits its comments or whitespace: Flyway's checksum covers the whole file, so migrate fails validation with "Migration checksum mismatch for migration version ${head.id}"`,
@@ -168,7 +160,7 @@ function checksumOnlyEdit(head: Migration): Finding {
 
 export function mergedRemovedFindings(ctx: GateContext): Finding[] {
   return ctx.plan.removed.map((m) =>
-    finding(GATE_ID, RULES.mergedRemoved, {
+    finding(GRAPH.mergedRemoved, {
       file: m.file,
       line: 1,
       message: `migration ${m.id} (${m.file}) already ran in production and the PR deletes it: production keeps its effects while fresh databases (CI, new tenants, restores) no longer get them, and the tool finds a version in its history table that has no file`,

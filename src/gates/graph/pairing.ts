@@ -6,8 +6,9 @@
 import { readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Finding, Migration } from '../../core/model.js';
-import { finding, type GateContext } from '../gate.js';
-import { GATE_ID, RULES } from './rules.js';
+import type { GateContext } from '../gate.js';
+import { GRAPH, finding } from '../../rules/index.js';
+import { orphanDownFinding } from '../../rules/graph-findings.js';
 
 interface DownFile {
   file: string;
@@ -43,18 +44,14 @@ export function pairingFindings(ctx: GateContext): Finding[] {
   if (ctx.discovery.format !== 'golang-migrate') return [];
   const orphans = orphanDowns(ctx);
   const reported = new Set(
-    ctx.discovery.findings.filter((f) => f.rule === RULES.orphanDown.id).map((f) => f.file),
+    ctx.discovery.findings.filter((f) => f.rule === GRAPH.orphanDown.id).map((f) => f.file),
   );
   const orphanFindings = orphans
     .filter((d) => !reported.has(d.file))
-    .map((d) =>
-      finding(GATE_ID, RULES.orphanDown, {
-        file: d.file,
-        line: 1,
-        message: `${d.file} has no up migration with version ${d.version}; golang-migrate pairs up and down by version, so this down never runs and its up may be missing`,
-        help: `Add the matching ${d.version}_${d.name}.up.sql, renumber the down to its up's version, or delete it.`,
-      }),
-    );
+    .map((d) => {
+      const upFile = `${d.version}_${d.name}.up.sql`;
+      return orphanDownFinding({ file: d.file, version: d.version, upFile }, 'golang-migrate');
+    });
   return [...orphanFindings, ...renumberedPairs(ctx, orphans)];
 }
 
@@ -65,7 +62,7 @@ function renumberedPairs(ctx: GateContext, orphans: DownFile[]): Finding[] {
     const down =
       !m.downFile && name !== undefined ? orphans.find((d) => d.name === name) : undefined;
     if (!down) return [];
-    return finding(GATE_ID, RULES.unpairedUp, {
+    return finding(GRAPH.unpairedUp, {
       file: m.file,
       line: 1,
       message: `${m.file} has no down, but ${down.file} has the same name under version ${down.version}: the pair was renumbered halfway, so rolling back ${m.id} runs nothing`,

@@ -5,10 +5,11 @@
  */
 import type { Finding } from '../../core/model.js';
 import type { PgErrorInfo, StatementTrace } from '../../core/trace.js';
-import { finding, type GateContext } from '../gate.js';
-import { bareName, objectsCreated, type ObjectKind } from './ast.js';
+import type { GateContext } from '../gate.js';
+import { bareName } from '../../sql/names.js';
+import { objectsCreated, type ObjectKind } from './ast.js';
 import { prStatements, type PlacedStatement } from './context.js';
-import { GATE_ID, RULES } from './rules.js';
+import { GRAPH, finding } from '../../rules/index.js';
 
 export interface MissingObject {
   kind: ObjectKind;
@@ -108,7 +109,7 @@ function usedBeforeCreated(
   const at = `${creator.statement.file}:${creator.statement.line}`;
   const sameMigration = creator.migration === failing.migration;
   const onlySome = traces.length < ctx.trace.pr.length;
-  return finding(GATE_ID, RULES.usedBeforeCreated, {
+  return finding(GRAPH.usedBeforeCreated, {
     file: failing.statement.file,
     line: failing.statement.line,
     endLine: failing.statement.endLine,

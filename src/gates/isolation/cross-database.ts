@@ -1,6 +1,13 @@
 import type { Finding, Statement } from '../../core/model.js';
-import { finding } from '../gate.js';
-import { RULES } from './rules.js';
+import { ISOLATION, finding } from '../../rules/index.js';
+import {
+  astOf,
+  strings,
+  unwrap,
+  unwrapAll,
+  type CreateFunctionStmt,
+  type ParsedNode,
+} from '../../sql/ast.js';
 
 const EXTENSIONS = new Set(['dblink', 'postgres_fdw']);
 const DBLINK_CALL = /\bdblink(?:_exec|_connect|_connect_u|_open|_send_query|_fetch)?\s*\(/i;
@@ -11,28 +18,24 @@ const FOREIGN_KINDS: Record<string, string> = {
   ImportForeignSchemaStmt: 'imports a foreign schema',
 };
 
-type Node = Record<string, any>;
-
-function callsDblink(ast: Node | undefined): boolean {
+function callsDblink(ast: ParsedNode | undefined): boolean {
   const json = JSON.stringify(ast ?? {});
   return /"funcname":\[(?:\{"String":\{"sval":"[^"]*"\}\},)?\{"String":\{"sval":"dblink[a-z_]*"\}\}\]/.test(
     json,
   );
 }
 
-function functionBody(ast: Node | undefined): string {
-  const as = (ast?.options ?? []).find((o: Node) => o.DefElem?.defname === 'as');
-  return (as?.DefElem?.arg?.List?.items ?? [])
-    .map((i: Node) => String(i.String?.sval ?? ''))
-    .join('\n');
+function functionBody(ast: CreateFunctionStmt): string {
+  const as = unwrapAll(ast.options, 'DefElem').find((d) => d.defname === 'as');
+  return strings(unwrap(as?.arg, 'List')?.items).join('\n');
 }
 
 function what(stmt: Statement): string | undefined {
-  if (stmt.kind === 'CreateExtensionStmt' && EXTENSIONS.has(stmt.ast?.extname))
-    return `installs the ${stmt.ast?.extname} extension`;
+  const extension = astOf(stmt, 'CreateExtensionStmt')?.extname;
+  if (extension && EXTENSIONS.has(extension)) return `installs the ${extension} extension`;
   if (FOREIGN_KINDS[stmt.kind]) return FOREIGN_KINDS[stmt.kind];
-  if (stmt.kind === 'CreateFunctionStmt' && DBLINK_CALL.test(functionBody(stmt.ast)))
-    return 'creates a function that calls dblink';
+  const func = astOf(stmt, 'CreateFunctionStmt');
+  if (func && DBLINK_CALL.test(functionBody(func))) return 'creates a function that calls dblink';
   if (stmt.kind === 'DoStmt' && DBLINK_CALL.test(stmt.sql))
     return 'runs a DO block that calls dblink';
   if (callsDblink(stmt.ast)) return 'calls dblink';
@@ -45,7 +48,7 @@ export function crossDatabaseFindings(statements: Statement[]): Finding[] {
     const does = what(stmt);
     if (!does) return [];
     return [
-      finding('isolation', RULES.crossDatabaseAccess, {
+      finding(ISOLATION.crossDatabaseAccess, {
         file: stmt.file,
         line: stmt.line,
         endLine: stmt.endLine,

@@ -1,9 +1,8 @@
 import type { CatalogSnapshot } from '../../catalog/types.js';
 import type { Finding } from '../../core/model.js';
-import { finding } from '../gate.js';
 import type { StatementLocator, ObjectQuery } from './locate.js';
 import { bareName, mentions } from './names.js';
-import { RULES } from './rules.js';
+import { ISOLATION, finding } from '../../rules/index.js';
 
 /** An object of a tenant's catalog and the texts in which it may name other schemas. */
 interface Referrer {
@@ -82,7 +81,7 @@ export function crossTenantReferences(
     for (const { r, schema } of references(snapshot, others)) {
       if (old.has(`${r.label} ${schema}`)) continue;
       out.push(
-        finding('isolation', RULES.crossTenantReference, {
+        finding(ISOLATION.crossTenantReference, {
           ...(locator.find(r.query) ?? {}),
           tenant,
           message: `${r.label} in tenant ${tenant} references schema ${schema}, which belongs to another tenant: ${tenant} reads or depends on that tenant's data`,

@@ -2,10 +2,9 @@ import { diffCatalogs } from '../../catalog/diff.js';
 import { canonicalJson, fingerprint } from '../../catalog/fingerprint.js';
 import type { CatalogChange, CatalogSnapshot } from '../../catalog/types.js';
 import type { Finding } from '../../core/model.js';
-import { finding } from '../gate.js';
 import type { ObjectQuery, StatementLocator } from './locate.js';
 import { splitQualified } from './names.js';
-import { RULES } from './rules.js';
+import { ISOLATION, finding } from '../../rules/index.js';
 
 const SHOWN = 5;
 
@@ -60,7 +59,7 @@ export function tenantDrift(
       .join('; ');
     const more = changes.length > SHOWN ? ` and ${changes.length - SHOWN} more` : '';
     out.push(
-      finding('isolation', RULES.tenantDrift, {
+      finding(ISOLATION.tenantDrift, {
         ...(locator.causeInPr(queryOf(changes[0])) ?? {}),
         tenant,
         message: `after the PR, tenant ${tenant}'s catalog differs from ${reference}'s: ${shown}${more}`,

@@ -9,13 +9,8 @@
  */
 import type { CatalogSnapshot } from '../../catalog/types.js';
 import type { Finding, Migration, Statement } from '../../core/model.js';
-import { finding } from '../gate.js';
-import { RULES } from './rules.js';
-
-type Node = Record<string, any>;
-
-const hasSchema = (a: Node) =>
-  (a.options ?? []).some((o: Node) => o?.DefElem?.defname === 'schema');
+import { ISOLATION, finding } from '../../rules/index.js';
+import { astOf, hasOption, unwrap } from '../../sql/ast.js';
 
 /** Extensions the database had before the PR: in a snapshot, or created by a merged migration. */
 export function extensionsBefore(
@@ -25,19 +20,21 @@ export function extensionsBefore(
   const names = new Set<string>(['plpgsql']);
   for (const s of before.values()) for (const e of s.extensions) names.add(e.name);
   for (const m of merged)
-    for (const stmt of m.up.statements)
-      if (stmt.kind === 'CreateExtensionStmt' && stmt.ast?.extname) names.add(stmt.ast.extname);
+    for (const stmt of m.up.statements) {
+      const name = astOf(stmt, 'CreateExtensionStmt')?.extname;
+      if (name) names.add(name);
+    }
   return names;
 }
 
 /** DROP EXTENSION in a tenant's down: rolling back one tenant takes it from all of them. */
 export function extensionDropFindings(downs: Statement[]): Finding[] {
   return downs.flatMap((stmt) => {
-    const a = stmt.ast ?? {};
-    if (stmt.kind !== 'DropStmt' || a.removeType !== 'OBJECT_EXTENSION') return [];
-    const names = ((a.objects ?? []) as Node[]).map((o) => String(o?.String?.sval ?? '?'));
+    const a = astOf(stmt, 'DropStmt');
+    if (a?.removeType !== 'OBJECT_EXTENSION') return [];
+    const names = (a.objects ?? []).map((o) => unwrap(o, 'String')?.sval ?? '?');
     return [
-      finding('isolation', RULES.crossSchemaWrite, {
+      finding(ISOLATION.crossSchemaWrite, {
         file: stmt.file,
         line: stmt.line,
         endLine: stmt.endLine,
@@ -50,15 +47,15 @@ export function extensionDropFindings(downs: Statement[]): Finding[] {
 
 export function extensionFindings(statements: Statement[], existing: Set<string>): Finding[] {
   return statements.flatMap((stmt) => {
-    if (stmt.kind !== 'CreateExtensionStmt' || !stmt.ast?.extname) return [];
-    const a = stmt.ast;
-    const name: string = a.extname;
+    const a = astOf(stmt, 'CreateExtensionStmt');
+    if (!a?.extname) return [];
+    const name = a.extname;
     const place = { file: stmt.file, line: stmt.line, endLine: stmt.endLine };
     const help = `Install it once for the database, in a shared schema: CREATE EXTENSION IF NOT EXISTS ${name} SCHEMA public; (or in a migration that runs once, outside the tenant loop).`;
     if (existing.has(name)) {
       if (a.if_not_exists) return [];
       return [
-        finding('isolation', RULES.crossSchemaWrite, {
+        finding(ISOLATION.crossSchemaWrite, {
           ...place,
           message: `extension ${name} is already installed in the database before this migration, and CREATE EXTENSION without IF NOT EXISTS fails on it: every tenant's run stops here with "extension "${name}" already exists"`,
           help,
@@ -66,7 +63,7 @@ export function extensionFindings(statements: Statement[], existing: Set<string>
       ];
     }
     const problems: string[] = [];
-    if (!hasSchema(a)) {
+    if (!hasOption(a.options, 'schema')) {
       problems.push(
         `without SCHEMA, the first tenant's run installs ${name} in that tenant's schema (the head of its search_path), and every later tenant ${a.if_not_exists ? 'skips it' : 'fails'}: its functions and types resolve for the first tenant only`,
       );
@@ -78,7 +75,7 @@ export function extensionFindings(statements: Statement[], existing: Set<string>
     }
     if (problems.length === 0) return [];
     return [
-      finding('isolation', RULES.crossSchemaWrite, {
+      finding(ISOLATION.crossSchemaWrite, {
         ...place,
         message: `CREATE EXTENSION ${name} runs once per tenant, but an extension exists once per database: ${problems.join('; ')}`,
         help,

@@ -5,9 +5,8 @@ import { crossTenantReferences } from './cross-tenant.js';
 import { extensionDropFindings, extensionFindings, extensionsBefore } from './extensions.js';
 import { tenantDrift } from './drift.js';
 import { StatementLocator } from './locate.js';
-import { RULE_LIST } from './rules.js';
 import { schemaStatementFindings } from './schema-statements.js';
-import { parseIsolationSettings, type IsolationSettings } from './settings.js';
+import type { IsolationSettings } from '../../core/settings.js';
 import { sharedFindings } from './shared.js';
 
 function replayFailed(ctx: GateContext): boolean {
@@ -45,7 +44,7 @@ function databaseFindings(ctx: GateContext, locator: StatementLocator): Finding[
 }
 
 async function isolationFindings(ctx: GateContext): Promise<Finding[]> {
-  const settings = parseIsolationSettings(ctx.options.settings.isolation, ctx.options.configFile);
+  const settings = ctx.options.settings.isolation;
   if (ctx.plan.added.length === 0) return [];
   const locator = new StatementLocator(ctx.plan.added, ctx.plan.merged);
   return CHECKS[ctx.topology.kind](ctx, settings, locator);
@@ -74,7 +73,6 @@ const CHECKS: Record<
 export const isolationGate: Gate = {
   id: 'isolation',
   title: 'Tenant isolation',
-  rules: RULE_LIST,
   async run(ctx) {
     return { findings: await isolationFindings(ctx) };
   },

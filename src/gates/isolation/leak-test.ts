@@ -4,7 +4,6 @@ import { appRoleSql, type Keyed } from './shared-static.js';
 import type { Logger } from '../../core/logger.js';
 import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../replay/seed-catalog.js';
 import { seedingOrder } from '../../replay/seed.js';
-import { finding } from '../gate.js';
 import type { StatementLocator, Where } from './locate.js';
 import { insertTenantParents } from './leak-parents.js';
 import { prepareAppRole, type AppRole } from './leak-role.js';
@@ -28,7 +27,7 @@ import {
   type ReadLeak,
   type ReadTarget,
 } from './leak-probes.js';
-import { RULES } from './rules.js';
+import { ISOLATION, finding } from '../../rules/index.js';
 import { quoteIdentIfNeeded as sqlName } from '../../sql/ident.js';
 
 export interface LeakTestInput {
@@ -94,7 +93,7 @@ async function leakTest(input: LeakTestInput): Promise<Keyed[]> {
   await input.onRole?.(role);
   if (role.superuser || role.bypassRls)
     return [
-      { key: `${RULES.appRoleBypassesRls.id} ${role.name}`, finding: roleFinding(role, input) },
+      { key: `${ISOLATION.appRoleBypassesRls.id} ${role.name}`, finding: roleFinding(role, input) },
     ];
   const types = await loadSeedTypes(
     client,
@@ -142,7 +141,7 @@ async function leakTest(input: LeakTestInput): Promise<Keyed[]> {
 
 function roleFinding(role: AppRole, input: LeakTestInput): Finding {
   const what = role.superuser ? 'is a superuser' : 'has BYPASSRLS';
-  return finding('isolation', RULES.appRoleBypassesRls, {
+  return finding(ISOLATION.appRoleBypassesRls, {
     ...(input.locator.fallback() ?? {}),
     message: `the application role ${role.name} ${what}: row-level security does not apply to it, so every tenant's rows are visible through it`,
     help: `ALTER ROLE ${sqlName(role.name)} NOSUPERUSER NOBYPASSRLS; and connect the application as a role that owns no tenant table.`,
@@ -152,13 +151,13 @@ function roleFinding(role: AppRole, input: LeakTestInput): Finding {
 function keyedIncomplete(input: LeakTestInput, table: SeedTable, reason: string): Keyed {
   const name = table.name.slice(table.name.indexOf('.') + 1);
   return {
-    key: `${RULES.leakTestIncomplete.id} ${name}`,
+    key: `${ISOLATION.leakTestIncomplete.id} ${name}`,
     finding: incomplete(input, name, reason),
   };
 }
 
 function incomplete(input: LeakTestInput, name: string, reason: string): Finding {
-  return finding('isolation', RULES.leakTestIncomplete, {
+  return finding(ISOLATION.leakTestIncomplete, {
     ...(input.locator.find({ kind: 'table', name, actions: ['create'] }) ?? {}),
     message: `the live leak test could not write rows into ${name}: ${reason}; only the static rules cover it`,
     help: "Make sure a row can be inserted with the tenant column and the application role's privileges.",
@@ -233,7 +232,7 @@ async function readChecks(s: State, targets: ReadTarget[]): Promise<void> {
     }
     if (message)
       s.findings.push({
-        key: `${RULES.readLeak.id} ${target.name}`,
+        key: `${ISOLATION.readLeak.id} ${target.name}`,
         finding: readFinding(s, target, message),
       });
   }
@@ -254,7 +253,7 @@ function readFinding(s: State, target: ReadTarget, message: string): Finding {
       name: target.name,
       actions: ['create'],
     });
-  return finding('isolation', RULES.readLeak, { ...(at ?? {}), message, help });
+  return finding(ISOLATION.readLeak, { ...(at ?? {}), message, help });
 }
 
 /** `tenant_id = current_setting('app.tenant_id')::uuid` with the type of the table's column. */
@@ -274,8 +273,8 @@ async function writeCheck(s: State, table: SeedTable): Promise<void> {
   const at =
     s.input.causes?.get(name) ?? s.input.locator.find({ kind: 'table', name, actions: ['create'] });
   s.findings.push({
-    key: `${RULES.writeLeak.id} ${name}`,
-    finding: finding('isolation', RULES.writeLeak, {
+    key: `${ISOLATION.writeLeak.id} ${name}`,
+    finding: finding(ISOLATION.writeLeak, {
       ...(at ?? {}),
       message: `acting as ${a.label} (role ${s.probe.role}), Postgres let it ${accepted.join(', ')} in ${name}`,
       help: `Give every policy on ${sqlName(name)} a WITH CHECK on the tenant column and a USING that only matches the current tenant: USING (${tenantCheck(s, name)}) WITH CHECK (${tenantCheck(s, name)}).`,

@@ -1,4 +1,5 @@
 import { parseSync } from 'libpg-query';
+import { isRecord, lastName, strings, unwrap, type FuncCall, type Node } from '../../sql/ast.js';
 
 /**
  * Whether a policy expression restricts rows to the current tenant, read from the parsed
@@ -7,8 +8,6 @@ import { parseSync } from 'libpg-query';
  * that reads it, `= ANY` of such values), or pass the column to such a helper; an AND needs one
  * such comparison among its terms.
  */
-
-type Node = Record<string, any>;
 
 /** A function whose body reads the tenant setting. */
 interface SettingHelper {
@@ -34,32 +33,33 @@ export function tenantRestrictionProblem(
   const compared = `compare ${c.column} with current_setting('${c.setting}')`;
   if (!root) return `could not be parsed, so it is not known to ${compared}`;
   if (restricts(root, c)) return undefined;
-  const top = unwrap(root).BoolExpr;
-  if (top?.boolop === 'OR_EXPR' && (top.args as Node[]).some((a) => restricts(a, c)))
+  const top = unwrap(peel(root), 'BoolExpr');
+  if (top?.boolop === 'OR_EXPR' && (top.args ?? []).some((a) => restricts(a, c)))
     return `is an OR with a branch that does not ${compared}, so rows matching that branch are visible to every tenant`;
   return `does not ${compared}`;
 }
 
 function parseExpression(text: string): Node | undefined {
   try {
-    const parsed = parseSync(`SELECT ${text}`) as { stmts?: Array<{ stmt?: Node }> };
+    const parsed = parseSync(`SELECT ${text}`);
     if (parsed.stmts?.length !== 1) return undefined;
-    return parsed.stmts[0].stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
+    const select = unwrap(parsed.stmts[0].stmt, 'SelectStmt');
+    return unwrap(select?.targetList?.[0], 'ResTarget')?.val;
   } catch {
     return undefined;
   }
 }
 
 /** The expression under casts and COLLATE clauses. */
-function unwrap(node: Node): Node {
-  const inner: Node | undefined = node.TypeCast?.arg ?? node.CollateClause?.arg;
-  return inner ? unwrap(inner) : node;
+function peel(node: Node): Node {
+  const inner = unwrap(node, 'TypeCast')?.arg ?? unwrap(node, 'CollateClause')?.arg;
+  return inner ? peel(inner) : node;
 }
 
 function restricts(node: Node, c: TenantComparison): boolean {
-  const bool = node.BoolExpr;
-  if (bool?.boolop === 'OR_EXPR') return (bool.args as Node[]).every((a) => restricts(a, c));
-  if (bool?.boolop === 'AND_EXPR') return (bool.args as Node[]).some((a) => restricts(a, c));
+  const bool = unwrap(node, 'BoolExpr');
+  if (bool?.boolop === 'OR_EXPR') return (bool.args ?? []).every((a) => restricts(a, c));
+  if (bool?.boolop === 'AND_EXPR') return (bool.args ?? []).some((a) => restricts(a, c));
   return isTenantComparison(node, c) || isHelperCheck(node, c);
 }
 
@@ -68,16 +68,13 @@ function restricts(node: Node, c: TenantComparison): boolean {
  * (`app.has_access(tenant_id)`): it compares the two itself, and the live leak test checks that.
  */
 function isHelperCheck(node: Node, c: TenantComparison): boolean {
-  const call = unwrap(node).FuncCall;
+  const call = unwrap(peel(node), 'FuncCall');
   if (!call || !readsSetting(call, c)) return false;
-  return ((call.args ?? []) as Node[]).some((a) => isTenantColumn(a, c));
+  return (call.args ?? []).some((a) => isTenantColumn(a, c));
 }
 
-const lastName = (names: Node[] | undefined): string =>
-  String(names?.[names.length - 1]?.String?.sval ?? '');
-
 function isTenantComparison(node: Node, c: TenantComparison): boolean {
-  const e = node.A_Expr;
+  const e = unwrap(node, 'A_Expr');
   if (!e || lastName(e.name) !== '=') return false;
   if (e.kind === 'AEXPR_OP')
     return (
@@ -88,45 +85,46 @@ function isTenantComparison(node: Node, c: TenantComparison): boolean {
   if (e.kind === 'AEXPR_IN')
     return (
       isTenantColumn(e.lexpr, c) &&
-      (e.rexpr?.List?.items as Node[] | undefined)?.every((i) => isSettingValue(i, c)) === true
+      unwrap(e.rexpr, 'List')?.items?.every((i) => isSettingValue(i, c)) === true
     );
   return false;
 }
 
 function isTenantColumn(node: Node | undefined, c: TenantComparison): boolean {
-  return !!node && lastName(unwrap(node).ColumnRef?.fields) === c.column;
+  return !!node && lastName(unwrap(peel(node), 'ColumnRef')?.fields) === c.column;
 }
 
 /** A value derived from the tenant setting only: no column of any table in it. */
 function isSettingValue(node: Node | undefined, c: TenantComparison): boolean {
   if (!node) return false;
-  const array = unwrap(node).A_ArrayExpr;
-  if (array) return ((array.elements ?? []) as Node[]).every((e) => isSettingValue(e, c));
+  const array = unwrap(peel(node), 'A_ArrayExpr');
+  if (array) return (array.elements ?? []).every((e) => isSettingValue(e, c));
   let setting = false;
   let column = false;
   walk(node, (n) => {
     if (n.ColumnRef) column = true;
-    if (n.FuncCall && readsSetting(n.FuncCall, c)) setting = true;
+    if (isRecord(n.FuncCall) && readsSetting(n.FuncCall, c)) setting = true;
   });
   return setting && !column;
 }
 
-function readsSetting(call: Node, c: TenantComparison): boolean {
-  const names = ((call.funcname ?? []) as Node[]).map((n) => String(n.String?.sval ?? ''));
+function readsSetting(call: FuncCall, c: TenantComparison): boolean {
+  const names = strings(call.funcname);
   const name = names[names.length - 1];
   const schema = names.length > 1 ? names[names.length - 2] : undefined;
   if (name === 'current_setting' && (schema === undefined || schema === 'pg_catalog')) {
-    const first = (call.args as Node[] | undefined)?.[0];
-    const literal = first && unwrap(first).A_Const?.sval?.sval;
+    const first = call.args?.[0];
+    const literal = first && unwrap(peel(first), 'A_Const')?.sval?.sval;
     return typeof literal === 'string' && literal.toLowerCase() === c.setting.toLowerCase();
   }
   return c.helpers.some((h) => h.name === name && (schema === undefined || h.schema === schema));
 }
 
-function walk(node: unknown, visit: (n: Node) => void): void {
+/** Calls `visit` with every object of the tree, whatever its node type. */
+function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void {
   if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
-  else if (node && typeof node === 'object') {
-    visit(node as Node);
+  else if (isRecord(node)) {
+    visit(node);
     Object.values(node).forEach((v) => walk(v, visit));
   }
 }

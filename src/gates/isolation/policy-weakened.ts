@@ -1,8 +1,7 @@
 import type { CatalogSnapshot, PolicyInfo, TableInfo } from '../../catalog/types.js';
-import { finding } from '../gate.js';
 import type { ObjectQuery } from './locate.js';
 import { bareName } from './names.js';
-import { RULES } from './rules.js';
+import { ISOLATION, finding } from '../../rules/index.js';
 import type { Keyed, StaticInput } from './shared-static.js';
 import {
   policiesOf,
@@ -19,9 +18,9 @@ function weakened(input: StaticInput, table: TableInfo, q: ObjectQuery, message:
   const at = input.locator.inPr(q) ?? input.locator.find({ kind: 'table', name });
   const help = `Keep the tenant isolation in place: ${policyTemplate(table, input)}`;
   return {
-    key: `${RULES.policyWeakened.id} ${name} ${message}`,
+    key: `${ISOLATION.policyWeakened.id} ${name} ${message}`,
     table: name,
-    finding: finding('isolation', RULES.policyWeakened, { ...(at ?? {}), message, help }),
+    finding: finding(ISOLATION.policyWeakened, { ...(at ?? {}), message, help }),
   };
 }
 

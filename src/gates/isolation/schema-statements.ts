@@ -3,19 +3,20 @@
  * touches must resolve in the tenant's own schema through search_path.
  */
 import type { Finding, Statement } from '../../core/model.js';
-import { finding } from '../gate.js';
-import { RULES } from './rules.js';
+import { ISOLATION, finding } from '../../rules/index.js';
+import { astOf, readByKind, strings, type ByKind } from '../../sql/ast.js';
 import { touchesOf } from './touches.js';
 
-type Node = Record<string, any>;
+interface Target {
+  schema?: string;
+  name?: string;
+}
 
-const strings = (list: Node[] | undefined): string[] =>
-  (list ?? []).map((n) => String(n?.String?.sval ?? ''));
 const qualifier = (names: string[]): string | undefined =>
   names.length > 1 ? names[names.length - 2] : undefined;
 
 /** Schemas named as targets by statements `touchesOf` does not cover. */
-const EXTRA_TARGETS: Record<string, (a: Node) => Array<{ schema?: string; name: string }>> = {
+const EXTRA_TARGETS: ByKind<Target[]> = {
   CreateSeqStmt: (a) => [{ schema: a.sequence?.schemaname, name: a.sequence?.relname }],
   AlterSeqStmt: (a) => [{ schema: a.sequence?.schemaname, name: a.sequence?.relname }],
   CreateEnumStmt: (a) => [
@@ -32,14 +33,14 @@ const EXTRA_TARGETS: Record<string, (a: Node) => Array<{ schema?: string; name: 
 
 const EXEMPT = new Set(['pg_temp']);
 
-function qualifiedTargets(stmt: Statement): Array<{ schema: string; name: string }> {
+function qualifiedTargets(stmt: Statement): Array<Target & { schema: string }> {
   const fromTouches = touchesOf(stmt)
     .filter((t) => t.schema)
     .map((t) => ({ schema: t.schema!, name: t.name }));
-  const extra = stmt.ast ? (EXTRA_TARGETS[stmt.kind]?.(stmt.ast) ?? []) : [];
+  const extra = readByKind(EXTRA_TARGETS, stmt) ?? [];
   const all = [
     ...fromTouches,
-    ...extra.filter((t): t is { schema: string; name: string } => !!t.schema),
+    ...extra.filter((t): t is Target & { schema: string } => !!t.schema),
   ];
   return all.filter((t) => !EXEMPT.has(t.schema));
 }
@@ -54,7 +55,7 @@ function crossSchemaWrite(stmt: Statement): Finding | undefined {
       ),
     ),
   ];
-  return finding('isolation', RULES.crossSchemaWrite, {
+  return finding(ISOLATION.crossSchemaWrite, {
     file: stmt.file,
     line: stmt.line,
     endLine: stmt.endLine,
@@ -64,17 +65,19 @@ function crossSchemaWrite(stmt: Statement): Finding | undefined {
 }
 
 function setsSearchPath(stmt: Statement): boolean {
-  const a = stmt.ast ?? {};
-  if (stmt.kind === 'VariableSetStmt') return a.name === 'search_path';
+  if (stmt.kind === 'VariableSetStmt')
+    return astOf(stmt, 'VariableSetStmt')?.name === 'search_path';
+  const setstmt =
+    astOf(stmt, 'AlterRoleSetStmt')?.setstmt ?? astOf(stmt, 'AlterDatabaseSetStmt')?.setstmt;
   if (stmt.kind === 'AlterRoleSetStmt' || stmt.kind === 'AlterDatabaseSetStmt')
-    return a.setstmt?.name === 'search_path';
+    return setstmt?.name === 'search_path';
   if (stmt.kind === 'CreateFunctionStmt') return false; // a function's own SET search_path is local to it
-  return /"set_config"[^]*?"search_path"/.test(JSON.stringify(a));
+  return /"set_config"[^]*?"search_path"/.test(JSON.stringify(stmt.ast ?? {}));
 }
 
 function searchPathChange(stmt: Statement): Finding | undefined {
   if (!setsSearchPath(stmt)) return undefined;
-  return finding('isolation', RULES.searchPathChange, {
+  return finding(ISOLATION.searchPathChange, {
     file: stmt.file,
     line: stmt.line,
     endLine: stmt.endLine,

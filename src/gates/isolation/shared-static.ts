@@ -1,10 +1,9 @@
 import type { CatalogSnapshot, PolicyInfo, TableInfo } from '../../catalog/types.js';
 import type { Finding } from '../../core/model.js';
 import { quoteIdentIfNeeded as sqlName } from '../../sql/ident.js';
-import { finding, type RuleMeta } from '../gate.js';
 import type { StatementLocator, ObjectQuery } from './locate.js';
 import { bareName, matchesConfigured } from './names.js';
-import { RULES } from './rules.js';
+import { ISOLATION, finding, type Rule } from '../../rules/index.js';
 import {
   isTable,
   policiesOf,
@@ -35,7 +34,7 @@ export interface StaticInput extends ScopeOptions {
 }
 
 function keyed(
-  rule: RuleMeta,
+  rule: Rule,
   object: string,
   q: ObjectQuery,
   input: StaticInput,
@@ -46,7 +45,7 @@ function keyed(
   return {
     key: `${rule.id} ${object}`,
     ...(table ? { table } : {}),
-    finding: finding('isolation', rule, { ...(at ?? {}), ...fields }),
+    finding: finding(rule, { ...(at ?? {}), ...fields }),
   };
 }
 
@@ -66,7 +65,7 @@ function rlsFindings(
     if (policies.length) return []; // policy-without-rls says it
     const q = tableQuery(t, ['create', 'alter', 'rls-disable']);
     const message = `table ${name} has the tenant column ${input.tenantColumn} but row-level security is not enabled: every tenant reads every tenant's rows`;
-    return [keyed(RULES.rlsNotEnabled, name, q, input, { message, help: template }, name)];
+    return [keyed(ISOLATION.rlsNotEnabled, name, q, input, { message, help: template }, name)];
   }
   const out: Keyed[] = [];
   if (!t.rlsForced) {
@@ -74,7 +73,7 @@ function rlsFindings(
     const message = `table ${name} has row-level security enabled but not forced: its owner (${t.owner}) and any role connecting as the owner bypass the tenant policies`;
     out.push(
       keyed(
-        RULES.rlsNotForced,
+        ISOLATION.rlsNotForced,
         name,
         q,
         input,
@@ -87,7 +86,7 @@ function rlsFindings(
   if (missing.length) {
     const q = tableQuery(t, ['rls-enable', 'create', 'alter']);
     const message = `table ${name} has no policy comparing ${input.tenantColumn} with current_setting('${input.tenantSetting}') for ${missing.join(', ')}`;
-    out.push(keyed(RULES.policyMissing, name, q, input, { message, help: template }, name));
+    out.push(keyed(ISOLATION.policyMissing, name, q, input, { message, help: template }, name));
   }
   return out;
 }
@@ -112,7 +111,7 @@ function policyFindings(
     };
     return [
       keyed(
-        RULES.policyWithoutTenantCheck,
+        ISOLATION.policyWithoutTenantCheck,
         `${name}.${p.name}`,
         at,
         input,
@@ -132,7 +131,7 @@ function policiesWithoutRls(snapshot: CatalogSnapshot, input: StaticInput): Keye
       const message = `table ${name} has policies (${names.join(', ')}) but row-level security is disabled, so none of them applies`;
       const q = tableQuery(t, ['rls-disable', 'create', 'alter']);
       return keyed(
-        RULES.policyWithoutRls,
+        ISOLATION.policyWithoutRls,
         name,
         q,
         input,
@@ -157,7 +156,7 @@ function viewFindings(scope: TenantScope, input: StaticInput): Keyed[] {
           ? materializedViewText(v, name, over, input)
           : viewText(v, name, over, input);
       return keyed(
-        RULES.viewWithoutInvoker,
+        ISOLATION.viewWithoutInvoker,
         name,
         { kind: 'view', name, actions: ['create', 'alter'] },
         input,
@@ -207,12 +206,12 @@ function functionFindings(
     if (reads.length) {
       const message = `SECURITY DEFINER function ${shown} reads tenant-scoped ${reads.join(', ')} with the rights of its owner (${f.owner ?? 'unknown'}), bypassing row-level security`;
       const help = `Make it SECURITY INVOKER, or filter every query in it on current_setting('${input.tenantSetting}') and own it by a role without BYPASSRLS that is subject to FORCE ROW LEVEL SECURITY.`;
-      out.push(keyed(RULES.definerReadsTenantData, f.name, q, input, { message, help }));
+      out.push(keyed(ISOLATION.definerReadsTenantData, f.name, q, input, { message, help }));
     }
     if (!f.config.some((c) => c.startsWith('search_path='))) {
       const message = `SECURITY DEFINER function ${shown} has no fixed search_path: a caller can put objects of its own in front of the ones it means and run them with the owner's rights`;
       out.push(
-        keyed(RULES.definerSearchPath, f.name, q, input, {
+        keyed(ISOLATION.definerSearchPath, f.name, q, input, {
           message,
           help: `ALTER FUNCTION ${shown} SET search_path = pg_catalog, pg_temp; (and schema-qualify the names in its body)`,
         }),
@@ -233,7 +232,7 @@ function publicGrants(snapshot: CatalogSnapshot, scope: TenantScope, input: Stat
     const message = `${privileges.join(', ')} on tenant-scoped ${name} is granted to PUBLIC: every role of the cluster gets it, including roles that are not subject to the tenant policies`;
     const q: ObjectQuery = { kind: 'table', name, actions: ['grant'] };
     return [
-      keyed(RULES.grantToPublic, name, q, input, {
+      keyed(ISOLATION.grantToPublic, name, q, input, {
         message,
         help: `REVOKE ALL ON ${sqlName(name)} FROM PUBLIC; GRANT ${privileges.join(', ')} ON ${sqlName(name)} TO <application role>;`,
       }),
@@ -254,7 +253,7 @@ function configuredTenantTables(snapshot: CatalogSnapshot, input: StaticInput): 
     const q: ObjectQuery = { kind: 'table', name, actions: ['create', 'alter'] };
     return [
       keyed(
-        RULES.tenantColumnMissing,
+        ISOLATION.tenantColumnMissing,
         `${name} ${table ? 'without column' : 'absent'}`,
         q,
         input,

@@ -1,23 +1,23 @@
 import type { Finding } from '../../core/model.js';
-import { finding, type GateContext, type TenantHandle } from '../gate.js';
+import type { GateContext, TenantHandle } from '../gate.js';
 import { quoteIdentIfNeeded } from '../../sql/ident.js';
 import { runLeakTest } from './leak-test.js';
 import type { StatementLocator, Where } from './locate.js';
 import { bareName } from './names.js';
 import { otherSchemaFunctions } from './other-functions.js';
 import { weakenedPolicies } from './policy-weakened.js';
-import { RULES } from './rules.js';
-import type { IsolationSettings } from './settings.js';
+import { ISOLATION, finding } from '../../rules/index.js';
+import type { IsolationSettings } from '../../core/settings.js';
 import { sharedStaticFindings, type Keyed, type StaticInput } from './shared-static.js';
 import { policiesOf, policyProblem, tenantScope } from './tenant-scope.js';
 
 /** Rules about a table's state that a weakening finding on the same table already explains. */
 const STATE_RULES = new Set<string>([
-  RULES.rlsNotEnabled.id,
-  RULES.rlsNotForced.id,
-  RULES.policyMissing.id,
-  RULES.policyWithoutTenantCheck.id,
-  RULES.policyWithoutRls.id,
+  ISOLATION.rlsNotEnabled.id,
+  ISOLATION.rlsNotForced.id,
+  ISOLATION.policyMissing.id,
+  ISOLATION.policyWithoutTenantCheck.id,
+  ISOLATION.policyWithoutRls.id,
 ]);
 
 function newOnly(now: Keyed[], before: Keyed[]): Keyed[] {
@@ -104,7 +104,7 @@ async function liveFindings(
 ): Promise<Finding[]> {
   const tables = tenantScope(input.snapshot, input).tables.map((t) => bareName(t.name));
   const now = await leakTestOn(ctx, tenant, input, settings, tables);
-  const gaps = now.filter((k) => k.finding.rule === RULES.leakTestIncomplete.id);
+  const gaps = now.filter((k) => k.finding.rule === ISOLATION.leakTestIncomplete.id);
   const leaks = now.filter((k) => !gaps.includes(k));
   if (!leaks.length || ctx.plan.merged.length === 0) return now.map((k) => k.finding);
   const base = await ctx.databases.cloneBase('isolation_base');
@@ -160,7 +160,7 @@ function nothingToCheck(input: StaticInput): Finding {
   const hint = compared
     ? ` The row-level security policies compare ${quoteIdentIfNeeded(compared[1])} with current_setting('${compared[2]}'): run with --tenant-column ${compared[1]} --tenant-setting ${compared[2]} (tenantColumn and tenantSetting in .schemagate.yml).`
     : ' Set --tenant-column (tenantColumn in .schemagate.yml) to the column that holds the tenant key.';
-  return finding('isolation', RULES.tenantColumnMissing, {
+  return finding(ISOLATION.tenantColumnMissing, {
     severity: 'warning',
     message: `No table has the tenant column ${input.tenantColumn}, so tenant isolation was not checked: row-level security, policies and the live leak test all look for that column.${hint}`,
     help: 'Tell schemagate which column holds the tenant key and which setting the policies compare it with.',

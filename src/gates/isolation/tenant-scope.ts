@@ -4,7 +4,7 @@ import { quoteIdent, quoteIdentIfNeeded } from '../../sql/ident.js';
 import { bareName, matchesConfigured, mentions, splitQualified } from './names.js';
 import { escapeRegExp } from '../../core/regexp.js';
 import { tenantRestrictionProblem, type TenantComparison } from './policy-expr.js';
-import type { IsolationSettings } from './settings.js';
+import type { IsolationSettings } from '../../core/settings.js';
 
 /** Which tables and views of a shared-topology catalog hold tenant rows. */
 export interface TenantScope {

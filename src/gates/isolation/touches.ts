@@ -3,8 +3,17 @@
  * so that catalog findings can point at the statement behind them.
  */
 import type { Statement } from '../../core/model.js';
-
-type Node = Record<string, any>;
+import {
+  alterCommandsOf,
+  readByKind,
+  strings,
+  unwrap,
+  type AlterTableStmt,
+  type ByKind,
+  type DropStmt,
+  type GrantStmt,
+  type RangeVar,
+} from '../../sql/ast.js';
 
 export type TouchKind = 'table' | 'view' | 'function' | 'policy' | 'extension' | 'foreign';
 export type TouchAction =
@@ -30,10 +39,7 @@ export interface Touch {
   grantees?: string[];
 }
 
-const strings = (list: Node[] | undefined): string[] =>
-  (list ?? []).map((n) => String(n?.String?.sval ?? ''));
-
-function relation(kind: TouchKind, rv: Node | undefined, action: TouchAction): Touch[] {
+function relation(kind: TouchKind, rv: RangeVar | undefined, action: TouchAction): Touch[] {
   if (!rv?.relname) return [];
   return [{ kind, name: rv.relname, ...(rv.schemaname ? { schema: rv.schemaname } : {}), action }];
 }
@@ -52,10 +58,10 @@ const RLS_ACTIONS: Record<string, TouchAction> = {
   AT_NoForceRowSecurity: 'rls-noforce',
 };
 
-function alterTable(a: Node): Touch[] {
+function alterTable(a: AlterTableStmt): Touch[] {
   const kind: TouchKind = a.objtype === 'OBJECT_VIEW' ? 'view' : 'table';
-  const cmds: Node[] = (a.cmds ?? []).map((c: Node) => c.AlterTableCmd ?? {});
-  const actions = new Set<TouchAction>(cmds.map((c) => RLS_ACTIONS[c.subtype] ?? 'alter'));
+  const cmds = alterCommandsOf(a);
+  const actions = new Set<TouchAction>(cmds.map((c) => RLS_ACTIONS[c.subtype ?? ''] ?? 'alter'));
   return [...actions].flatMap((action) => relation(kind, a.relation, action));
 }
 
@@ -70,10 +76,10 @@ const DROP_KINDS: Record<string, TouchKind> = {
   OBJECT_FOREIGN_TABLE: 'foreign',
 };
 
-function drop(a: Node): Touch[] {
+function drop(a: DropStmt): Touch[] {
   if (a.removeType === 'OBJECT_POLICY') {
-    return (a.objects ?? []).map((o: Node) => {
-      const items = strings(o.List?.items);
+    return (a.objects ?? []).map((o) => {
+      const items = strings(unwrap(o, 'List')?.items);
       return {
         kind: 'policy',
         name: items[items.length - 1],
@@ -82,26 +88,29 @@ function drop(a: Node): Touch[] {
       };
     });
   }
-  const kind = DROP_KINDS[a.removeType];
+  const kind = DROP_KINDS[a.removeType ?? ''];
   if (!kind) return [];
-  return (a.objects ?? []).map((o: Node) => {
-    if (o.ObjectWithArgs) return qualified(kind, strings(o.ObjectWithArgs.objname), 'drop');
-    if (o.String) return { kind, name: o.String.sval, action: 'drop' };
-    return qualified(kind, strings(o.List?.items), 'drop');
+  return (a.objects ?? []).map((o): Touch => {
+    const func = unwrap(o, 'ObjectWithArgs');
+    if (func) return qualified(kind, strings(func.objname), 'drop');
+    const name = unwrap(o, 'String');
+    if (name) return { kind, name: name.sval ?? '', action: 'drop' };
+    return qualified(kind, strings(unwrap(o, 'List')?.items), 'drop');
   });
 }
 
-function grant(a: Node): Touch[] {
+function grant(a: GrantStmt): Touch[] {
   if (!a.is_grant || a.objtype !== 'OBJECT_TABLE' || a.targtype !== 'ACL_TARGET_OBJECT') return [];
-  const grantees = (a.grantees ?? []).map((g: Node) =>
-    g.RoleSpec?.roletype === 'ROLESPEC_PUBLIC' ? 'PUBLIC' : String(g.RoleSpec?.rolename ?? ''),
-  );
-  return (a.objects ?? []).flatMap((o: Node) =>
-    relation('table', o.RangeVar, 'grant').map((t) => ({ ...t, grantees })),
+  const grantees = (a.grantees ?? []).map((g) => {
+    const role = unwrap(g, 'RoleSpec');
+    return role?.roletype === 'ROLESPEC_PUBLIC' ? 'PUBLIC' : (role?.rolename ?? '');
+  });
+  return (a.objects ?? []).flatMap((o) =>
+    relation('table', unwrap(o, 'RangeVar'), 'grant').map((t) => ({ ...t, grantees })),
   );
 }
 
-const EXTRACTORS: Record<string, (a: Node) => Touch[]> = {
+const EXTRACTORS: ByKind<Touch[]> = {
   CreateStmt: (a) => relation('table', a.relation, 'create'),
   CreateForeignTableStmt: (a) => relation('foreign', a.base?.relation, 'create'),
   ViewStmt: (a) => relation('view', a.view, 'create'),
@@ -109,10 +118,10 @@ const EXTRACTORS: Record<string, (a: Node) => Touch[]> = {
     relation(a.objtype === 'OBJECT_MATVIEW' ? 'view' : 'table', a.into?.rel, 'create'),
   CreateFunctionStmt: (a) => [qualified('function', strings(a.funcname), 'create')],
   CreatePolicyStmt: (a) => [
-    { kind: 'policy', name: a.policy_name, table: a.table?.relname, action: 'create' },
+    { kind: 'policy', name: a.policy_name ?? '', table: a.table?.relname, action: 'create' },
   ],
   AlterPolicyStmt: (a) => [
-    { kind: 'policy', name: a.policy_name, table: a.table?.relname, action: 'alter' },
+    { kind: 'policy', name: a.policy_name ?? '', table: a.table?.relname, action: 'alter' },
   ],
   AlterTableStmt: alterTable,
   DropStmt: drop,
@@ -121,11 +130,10 @@ const EXTRACTORS: Record<string, (a: Node) => Touch[]> = {
   InsertStmt: (a) => relation('table', a.relation, 'write'),
   UpdateStmt: (a) => relation('table', a.relation, 'write'),
   DeleteStmt: (a) => relation('table', a.relation, 'write'),
-  CreateExtensionStmt: (a) => [{ kind: 'extension', name: a.extname, action: 'create' }],
-  CreateForeignServerStmt: (a) => [{ kind: 'foreign', name: a.servername, action: 'create' }],
+  CreateExtensionStmt: (a) => [{ kind: 'extension', name: a.extname ?? '', action: 'create' }],
+  CreateForeignServerStmt: (a) => [{ kind: 'foreign', name: a.servername ?? '', action: 'create' }],
 };
 
 export function touchesOf(stmt: Statement): Touch[] {
-  const extract = stmt.ast ? EXTRACTORS[stmt.kind] : undefined;
-  return extract ? extract(stmt.ast!).filter((t) => t.name) : [];
+  return (readByKind(EXTRACTORS, stmt) ?? []).filter((t) => t.name);
 }

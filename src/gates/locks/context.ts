@@ -1,10 +1,9 @@
 import type { Finding, Migration, Script, Severity, Statement } from '../../core/model.js';
 import type { StatementTrace } from '../../core/trace.js';
-import { finding, type RuleMeta } from '../gate.js';
-import type { LocksSettings } from './config.js';
+import { LOCKS, finding, type Rule } from '../../rules/index.js';
+import type { LocksSettings } from '../../core/settings.js';
 import type { Scope } from './scope.js';
 import type { TransactionLayout } from './transactions.js';
-import { WAIT_RULES } from './rules.js';
 
 /** What the probe measured: longest workload wait per statement (`file:line`) and touched tables. */
 export interface WorkloadWaits {
@@ -26,6 +25,19 @@ export interface StatementContext {
   settings: LocksSettings;
   workload?: WorkloadWaits;
 }
+
+/** Rules whose findings carry the workload probe's measured wait. */
+const WAIT_RULES = new Set<string>([
+  LOCKS.tableRewrite.id,
+  LOCKS.exclusiveLockHeld.id,
+  LOCKS.nonConcurrentIndex.id,
+  LOCKS.nonConcurrentDetach.id,
+  LOCKS.constraintWithoutNotValid.id,
+  LOCKS.setNotNull.id,
+  LOCKS.constraintIndexInPlace.id,
+  LOCKS.missingLockTimeout.id,
+  LOCKS.multipleExclusiveLocks.id,
+]);
 
 export const traceKey = (file: string, line: number) => `${file}:${line}`;
 
@@ -50,13 +62,13 @@ function formatMs(ms: number): string {
 /** A finding of a locks rule at the statement, with the measured wait added when it applies. */
 export function at(
   sc: StatementContext,
-  rule: RuleMeta,
+  rule: Rule,
   message: string,
   help: string,
   options: { severity?: Severity; waitOver?: Statement[] } = {},
 ): Finding {
   const note = WAIT_RULES.has(rule.id) ? waitNote(sc, options.waitOver) : '';
-  return finding('locks', rule, {
+  return finding(rule, {
     file: sc.stmt.file,
     line: sc.stmt.line,
     endLine: sc.stmt.endLine,

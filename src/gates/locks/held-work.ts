@@ -1,8 +1,17 @@
-import { alterCmds, constraintsOf, rangeVar, relationsIn, type AlterCmd } from './ast.js';
+import {
+  alterCmds,
+  astOf,
+  constraintsOf,
+  rangeVar,
+  relationOf,
+  unwrap,
+  type AlterTableCmd,
+} from '../../sql/ast.js';
+import { plainName } from '../../sql/names.js';
+import { relationsIn } from './ast.js';
 import type { StatementContext } from './context.js';
 import { exclusiveTables, tableLocks } from './lock-modes.js';
 import type { Scope } from './scope.js';
-import { bare } from './static-rules.js';
 
 /**
  * What a statement does while its transaction already holds ACCESS EXCLUSIVE on a pre-existing
@@ -24,7 +33,7 @@ export function workWhileHeld(sc: StatementContext, held: Set<string>): HeldWork
   if (work) return { text: work, long: true };
   const waits = exclusiveTables(sc)
     .filter((t) => !held.has(t))
-    .map(bare);
+    .map(plainName);
   if (waits.length === 0) return undefined;
   const list = waits.join(', ');
   return {
@@ -46,14 +55,11 @@ function longWork(sc: StatementContext): string | undefined {
 
 /** A query over a pre-existing table; INSERT ... VALUES writes only its own rows. */
 function readWork({ stmt, scope }: StatementContext): string | undefined {
-  const a = stmt.ast ?? {};
   const read = DML.includes(stmt.kind)
-    ? relationsIn(a)
-    : stmt.kind === 'InsertStmt'
-      ? relationsIn(a.selectStmt)
-      : [];
+    ? relationsIn(stmt.ast)
+    : relationsIn(astOf(stmt, 'InsertStmt')?.selectStmt);
   const scanned = read.map((r) => scope.table(r)).find(Boolean);
-  return scanned ? `reads ${bare(scanned)}` : undefined;
+  return scanned ? `reads ${plainName(scanned)}` : undefined;
 }
 
 /** Rows of a pre-existing table read or written where the statement does not show it. */
@@ -61,16 +67,16 @@ function tracedWork(sc: StatementContext): string | undefined {
   if (!OPAQUE.includes(sc.stmt.kind)) return undefined;
   const touched = tableLocks(sc).find((l) => DATA_MODES.includes(l.mode));
   if (!touched) return undefined;
-  return `${touched.mode === 'RowExclusiveLock' ? 'writes' : 'reads'} ${bare(touched.table)}`;
+  return `${touched.mode === 'RowExclusiveLock' ? 'writes' : 'reads'} ${plainName(touched.table)}`;
 }
 
 /** An index build, a validation or a NOT NULL check over a pre-existing table. */
 function ddlWork({ stmt, scope }: StatementContext): string | undefined {
-  const table = scope.table(rangeVar(stmt.ast?.relation));
+  const table = scope.table(rangeVar(relationOf(stmt)));
   if (!table) return undefined;
-  if (stmt.kind === 'IndexStmt') return `scans ${bare(table)} to build an index`;
+  if (stmt.kind === 'IndexStmt') return `scans ${plainName(table)} to build an index`;
   return alterCmds(stmt).some((c) => scansTable(c, table, scope))
-    ? `scans ${bare(table)}`
+    ? `scans ${plainName(table)}`
     : undefined;
 }
 
@@ -78,7 +84,7 @@ const INDEXED = new Set(['CONSTR_UNIQUE', 'CONSTR_PRIMARY', 'CONSTR_EXCLUSION'])
 const VERIFIED = new Set([...INDEXED, 'CONSTR_CHECK', 'CONSTR_FOREIGN']);
 
 /** Whether an ALTER TABLE command reads every row of the pre-existing table. */
-function scansTable(c: AlterCmd, table: string, scope: Scope): boolean {
+function scansTable(c: AlterTableCmd, table: string, scope: Scope): boolean {
   switch (c.subtype) {
     case 'AT_ValidateConstraint':
       return true;
@@ -88,13 +94,13 @@ function scansTable(c: AlterCmd, table: string, scope: Scope): boolean {
         !scope.hasValidatedNotNullCheck(table, c.name ?? '')
       );
     case 'AT_AddConstraint': {
-      const k = c.def?.Constraint;
+      const k = unwrap(c.def, 'Constraint');
       // USING INDEX adopts an index that is already built.
       return !k?.skip_validation && !k?.indexname && k?.contype !== 'CONSTR_DEFAULT';
     }
     case 'AT_AddColumn':
       // A constraint on the new column is checked (or indexed) against every existing row.
-      return constraintsOf(c.def?.ColumnDef).some((k) => VERIFIED.has(k.contype));
+      return constraintsOf(unwrap(c.def, 'ColumnDef')).some((k) => VERIFIED.has(k.contype ?? ''));
     default:
       return false;
   }

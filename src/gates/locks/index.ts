@@ -2,15 +2,13 @@ import type { Finding, Migration } from '../../core/model.js';
 import { getErrorMessage } from '../../core/errors.js';
 import type { StatementTrace } from '../../core/trace.js';
 import type { Gate, GateContext, TenantHandle } from '../gate.js';
-import { parseLocksSettings, type LocksSettings } from './config.js';
+import type { LocksSettings } from '../../core/settings.js';
 import { traceKey, type StatementContext, type WorkloadWaits } from './context.js';
-import { OBJECT_RULES } from './object-rules.js';
 import { PARTITION_RULES } from './partition-rules.js';
 import { probeWorkload } from './probe.js';
 import { tableRewrite } from './rewrite-rules.js';
-import { LOCK_RULES } from './rules.js';
 import { Scope } from './scope.js';
-import { STATIC_RULES } from './static-rules.js';
+import { OBJECT_RULES, STATIC_RULES } from './rules/index.js';
 import {
   TransactionWatch,
   concurrentlyInTransaction,
@@ -96,7 +94,7 @@ function byPlace(a: Finding, b: Finding): number {
 }
 
 async function locksFindings(ctx: GateContext): Promise<Finding[]> {
-  const settings = parseLocksSettings(ctx.options.settings.locks, ctx.options.configFile);
+  const settings = ctx.options.settings.locks;
   const tenant = ctx.tenants[0];
   if (!tenant || ctx.plan.added.length === 0) return [];
   const tenantTrace = ctx.trace.pr.find((t) => t.tenant === tenant.name);
@@ -112,7 +110,6 @@ async function locksFindings(ctx: GateContext): Promise<Finding[]> {
 export const locksGate: Gate = {
   id: 'locks',
   title: 'Locks and rewrites',
-  rules: Object.values(LOCK_RULES),
   async run(ctx) {
     return { findings: await locksFindings(ctx) };
   },

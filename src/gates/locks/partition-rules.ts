@@ -1,8 +1,8 @@
 import type { Finding } from '../../core/model.js';
-import { alterCmds, rangeVar, type Node } from './ast.js';
+import { alterCmds, astOf, rangeVar, relationOf, unwrap } from '../../sql/ast.js';
+import { plainName } from '../../sql/names.js';
 import { at, waitNote, type StatementContext } from './context.js';
-import { LOCK_RULES as R } from './rules.js';
-import { bare } from './static-rules.js';
+import { LOCKS as R } from '../../rules/index.js';
 
 /**
  * A new partition of a partitioned table that has a DEFAULT partition: Postgres scans the
@@ -19,9 +19,9 @@ interface NewPartition {
 
 function newPartition(sc: StatementContext): NewPartition | undefined {
   const { stmt, scope } = sc;
-  const a: Node = stmt.ast ?? {};
-  if (stmt.kind === 'CreateStmt' && a.partbound && !a.partbound.is_default) {
-    const parent = scope.table(rangeVar(a.inhRelations?.[0]?.RangeVar));
+  const a = astOf(stmt, 'CreateStmt');
+  if (a?.partbound && !a.partbound.is_default) {
+    const parent = scope.table(rangeVar(unwrap(a.inhRelations?.[0], 'RangeVar')));
     if (parent) {
       return {
         parent,
@@ -31,9 +31,9 @@ function newPartition(sc: StatementContext): NewPartition | undefined {
     }
   }
   for (const cmd of alterCmds(stmt)) {
-    const def: Node | undefined = (cmd as Node).def?.PartitionCmd;
+    const def = unwrap(cmd.def, 'PartitionCmd');
     if (cmd.subtype !== 'AT_AttachPartition' || !def?.bound || def.bound.is_default) continue;
-    const parent = scope.table(rangeVar(stmt.ast?.relation));
+    const parent = scope.table(rangeVar(relationOf(stmt)));
     if (parent) {
       return {
         parent,
@@ -48,12 +48,12 @@ function newPartition(sc: StatementContext): NewPartition | undefined {
 function defaultPartitionScan(sc: StatementContext): Finding[] {
   const found = newPartition(sc);
   if (!found || !sc.trace || sc.trace.error) return [];
-  const parent = bare(found.parent);
+  const parent = plainName(found.parent);
   const scanned = sc.trace.locks.filter(
     (l) =>
       l.preexisting &&
       l.mode === 'AccessExclusiveLock' &&
-      bare(sc.scope.traceKey(l.relation)) !== parent &&
+      plainName(sc.scope.traceKey(l.relation)) !== parent &&
       l.relation !== found.partition &&
       sc.scope.isTable(sc.scope.traceKey(l.relation)),
   );

@@ -2,13 +2,13 @@ import type { Migration } from '../../core/model.js';
 import type { StatementTrace } from '../../core/trace.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 import { relationsIn } from './ast.js';
-import type { LocksSettings } from './config.js';
+import type { LocksSettings } from '../../core/settings.js';
 import { traceKey, type WorkloadWaits } from './context.js';
 import type { Scope } from './scope.js';
-import { bare } from './static-rules.js';
 import { withWorkload } from './workload.js';
 import type { AfterStatement } from '../../core/trace.js';
 import { quoteIdent } from '../../sql/ident.js';
+import { plainName } from '../../sql/names.js';
 
 /**
  * The concurrent workload probe: on a copy of the pre-PR database, the PR's migrations run one by
@@ -58,8 +58,8 @@ export async function probeWorkload(
       if ((await run()).some((t) => t.error)) break;
       continue;
     }
-    result.tables.set(migration.id, tables.map(bare));
-    const workload = tables.map((k) => ({ sql: qualified(k, tenant), traceName: bare(k) }));
+    result.tables.set(migration.id, tables.map(plainName));
+    const workload = tables.map((k) => ({ sql: qualified(k, tenant), traceName: plainName(k) }));
     const { traces: ran, waits } = await withWorkload(
       ctx,
       tenant,

@@ -1,8 +1,18 @@
 import type { Finding } from '../../core/model.js';
-import { alterCmds, constraintsOf, hasOption, rangeVar, statementLabel, type Node } from './ast.js';
+import {
+  alterCmds,
+  astOf,
+  constraintsOf,
+  hasOption,
+  rangeVar,
+  unwrap,
+  unwrapAll,
+  type ColumnDef,
+} from '../../sql/ast.js';
+import { plainName } from '../../sql/names.js';
+import { statementLabel } from './ast.js';
 import { at, type StatementContext } from './context.js';
-import { LOCK_RULES as R } from './rules.js';
-import { bare } from './static-rules.js';
+import { LOCKS as R } from '../../rules/index.js';
 
 /**
  * Rewrites of pre-existing tables, decided by the trace (relfilenode changed), explained from the
@@ -26,11 +36,12 @@ const GENERIC_HELP =
 /** What in the statement causes the rewrite, as words for the message. */
 function cause(sc: StatementContext): { text: string; help: string } {
   for (const cmd of alterCmds(sc.stmt)) {
+    const column = unwrap(cmd.def, 'ColumnDef');
     if (cmd.subtype === 'AT_AlterColumnType')
       return { text: ` because column ${cmd.name} changes type`, help: HELP.AT_AlterColumnType };
-    if (cmd.subtype === 'AT_AddColumn' && hasDefault(cmd.def?.ColumnDef))
+    if (cmd.subtype === 'AT_AddColumn' && column && hasDefault(column))
       return {
-        text: ` because column ${cmd.def!.ColumnDef.colname} is added with a default evaluated for every row`,
+        text: ` because column ${column.colname} is added with a default evaluated for every row`,
         help: HELP.AT_AddColumn,
       };
     if (cmd.subtype === 'AT_SetLogged' || cmd.subtype === 'AT_SetUnLogged')
@@ -44,7 +55,7 @@ function cause(sc: StatementContext): { text: string; help: string } {
   return { text: '', help: GENERIC_HELP };
 }
 
-function hasDefault(col: Node | undefined): boolean {
+function hasDefault(col: ColumnDef | undefined): boolean {
   return constraintsOf(col).some((c) => c.contype === 'CONSTR_DEFAULT');
 }
 
@@ -54,8 +65,8 @@ const NOT_REWRITES = new Set(['TruncateStmt', 'ReindexStmt']);
 export function tableRewrite(sc: StatementContext): Finding[] {
   if (!sc.trace?.rewritten.length || NOT_REWRITES.has(sc.stmt.kind)) return vacuumFull(sc);
   const keys = sc.trace.rewritten.map((r) => sc.scope.traceKey(r));
-  const tables = keys.filter((k) => sc.scope.isTable(k)).map(bare);
-  const indexes = keys.filter((k) => sc.scope.isIndex(k)).map(bare);
+  const tables = keys.filter((k) => sc.scope.isTable(k)).map(plainName);
+  const indexes = keys.filter((k) => sc.scope.isIndex(k)).map(plainName);
   if (tables.length + indexes.length === 0) return [];
   const what = tables.length
     ? `rewrites pre-existing table ${tables.join(', ')}${indexes.length ? ` and rebuilds its indexes ${indexes.join(', ')}` : ''}`
@@ -66,13 +77,13 @@ export function tableRewrite(sc: StatementContext): Finding[] {
 }
 
 function vacuumFull(sc: StatementContext): Finding[] {
-  const a = sc.stmt.ast ?? {};
-  if (sc.stmt.kind !== 'VacuumStmt' || !a.is_vacuumcmd || !hasOption(a.options, 'full')) return [];
-  const rels: Node[] = (a.rels ?? []).map((r: Node) => r.VacuumRelation?.relation);
+  const a = astOf(sc.stmt, 'VacuumStmt');
+  if (!a?.is_vacuumcmd || !hasOption(a.options, 'full')) return [];
+  const rels = unwrapAll(a.rels, 'VacuumRelation').map((r) => r.relation);
   const tables = rels.map((r) => sc.scope.table(rangeVar(r))).filter((t): t is string => !!t);
   if (rels.length && !tables.length) return [];
   const what = tables.length
-    ? `pre-existing table ${tables.map(bare).join(', ')}`
+    ? `pre-existing table ${tables.map(plainName).join(', ')}`
     : 'every table of the database';
   const message = `VACUUM FULL rewrites ${what} under ACCESS EXCLUSIVE: every query on it waits for the whole copy.`;
   return [at(sc, R.tableRewrite, message, GENERIC_HELP)];

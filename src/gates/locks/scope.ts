@@ -1,8 +1,19 @@
 import type { CatalogSnapshot } from '../../catalog/types.js';
 import type { Statement } from '../../core/model.js';
 import type { TenantHandle } from '../gate.js';
-import { alterCmds, listName, rangeVar, stringList, type Node, type RelationName } from './ast.js';
+import {
+  alterCmds,
+  astOf,
+  listName,
+  rangeVar,
+  relationOf,
+  stringList,
+  unwrap,
+  type Constraint,
+  type RenameStmt,
+} from '../../sql/ast.js';
 import { quoteIdentIfNeeded as quoteIdent } from '../../sql/ident.js';
+import { bareName, type QualifiedName as RelationName } from '../../sql/names.js';
 
 /**
  * What existed before the PR, as the PR's statements go by: objects the PR creates are new and
@@ -102,15 +113,19 @@ export class Scope {
 
   /** Records what a statement changes, after the rules have looked at it. */
   apply(stmt: Statement): void {
-    const a = stmt.ast ?? {};
-    if (stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt') {
-      if (!a.if_not_exists) this.forget(this.table(rangeVar(a.relation ?? a.into?.rel)));
-    } else if (stmt.kind === 'DropStmt' && a.removeType === 'OBJECT_TABLE') {
-      for (const o of a.objects ?? []) this.forget(this.table(listName(o)));
-    } else if (stmt.kind === 'DropStmt' && a.removeType === 'OBJECT_INDEX') {
-      for (const o of a.objects ?? []) this.indexes.delete(this.index(listName(o)) ?? '');
-    } else if (stmt.kind === 'RenameStmt') {
-      this.rename(a);
+    const create = astOf(stmt, 'CreateStmt');
+    const createAs = astOf(stmt, 'CreateTableAsStmt');
+    const drop = astOf(stmt, 'DropStmt');
+    const rename = astOf(stmt, 'RenameStmt');
+    if (create || createAs) {
+      const relation = create?.relation ?? createAs?.into?.rel;
+      if (!(create ?? createAs)?.if_not_exists) this.forget(this.table(rangeVar(relation)));
+    } else if (drop?.removeType === 'OBJECT_TABLE') {
+      for (const o of drop.objects ?? []) this.forget(this.table(listName(o)));
+    } else if (drop?.removeType === 'OBJECT_INDEX') {
+      for (const o of drop.objects ?? []) this.indexes.delete(this.index(listName(o)) ?? '');
+    } else if (rename) {
+      this.rename(rename);
     } else if (stmt.kind === 'AlterTableStmt') {
       this.alter(stmt);
     }
@@ -122,11 +137,11 @@ export class Scope {
     for (const [index, table] of this.indexes) if (table === key) this.indexes.delete(index);
   }
 
-  private rename(a: Node): void {
+  private rename(a: RenameStmt): void {
     const key = this.table(rangeVar(a.relation));
     if (!key) return;
     if (a.renameType === 'OBJECT_TABLE') {
-      const renamed = `${key.slice(0, key.lastIndexOf('.'))}.${quoteIdent(a.newname)}`;
+      const renamed = `${key.slice(0, key.lastIndexOf('.'))}.${quoteIdent(a.newname ?? '')}`;
       this.tables.set(renamed, this.tables.get(key)!);
       this.tables.delete(key);
       for (const [index, table] of this.indexes)
@@ -134,12 +149,12 @@ export class Scope {
       this.checks.filter((c) => c.table === key).forEach((c) => (c.table = renamed));
     } else if (a.renameType === 'OBJECT_COLUMN') {
       const columns = this.tables.get(key)!;
-      if (columns.delete(a.subname)) columns.add(a.newname);
+      if (columns.delete(a.subname ?? '')) columns.add(a.newname ?? '');
     }
   }
 
   private alter(stmt: Statement): void {
-    const key = this.table(rangeVar(stmt.ast?.relation));
+    const key = this.table(rangeVar(relationOf(stmt)));
     if (!key) return;
     for (const cmd of alterCmds(stmt)) {
       if (cmd.subtype === 'AT_DropColumn' && cmd.name) this.tables.get(key)?.delete(cmd.name);
@@ -149,23 +164,23 @@ export class Scope {
         this.checks
           .filter((c) => c.table === key && c.name === cmd.name)
           .forEach((c) => (c.validated = true));
-      if (cmd.subtype === 'AT_AddConstraint') this.addCheck(key, cmd.def?.Constraint);
+      if (cmd.subtype === 'AT_AddConstraint') this.addCheck(key, unwrap(cmd.def, 'Constraint'));
     }
   }
 
   /** Remembers `CHECK (col IS NOT NULL)` and Postgres 18's `NOT NULL col` constraints. */
-  private addCheck(table: string, c: Node | undefined): void {
-    const test = c?.raw_expr?.NullTest;
+  private addCheck(table: string, c: Constraint | undefined): void {
+    const test = unwrap(c?.raw_expr, 'NullTest');
     const column =
       c?.contype === 'CONSTR_CHECK' && test?.nulltesttype === 'IS_NOT_NULL'
-        ? stringList(test.arg?.ColumnRef?.fields).pop()
+        ? stringList(unwrap(test.arg, 'ColumnRef')?.fields).pop()
         : c?.contype === 'CONSTR_NOTNULL'
           ? stringList(c.keys).pop()
           : undefined;
     if (!column) return;
-    const bare = table.slice(table.lastIndexOf('.') + 1).replace(/"/g, '');
     const name =
-      c!.conname ?? `${bare}_${column}_${c!.contype === 'CONSTR_CHECK' ? 'check' : 'not_null'}`;
+      c!.conname ??
+      `${bareName(table)}_${column}_${c!.contype === 'CONSTR_CHECK' ? 'check' : 'not_null'}`;
     this.checks.push({ name, table, column, validated: !c!.skip_validation });
   }
 }

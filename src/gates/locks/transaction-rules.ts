@@ -1,10 +1,12 @@
 import type { Finding, Statement } from '../../core/model.js';
+import { astOf } from '../../sql/ast.js';
+import { plainName } from '../../sql/names.js';
 import { concurrentStatement, lockTimeoutSetting, sqlHead, statementLabel } from './ast.js';
 import { at, type StatementContext } from './context.js';
 import { workWhileHeld, type HeldWork } from './held-work.js';
 import { exclusiveTables, modeName, strongestBlocking, tableLocks } from './lock-modes.js';
-import { LOCK_RULES as R } from './rules.js';
-import { bare, outsideTransactionHint } from './static-rules.js';
+import { LOCKS as R } from '../../rules/index.js';
+import { outsideTransactionHint } from './hints.js';
 
 /** Rules about what one transaction does as a whole: CONCURRENTLY, held locks, lock_timeout. */
 
@@ -104,7 +106,7 @@ export class TransactionWatch {
     }
     this.checkTimeout(sc, group);
     if (tables.length === 0) return;
-    this.checkMultiple(sc, group, tables.map(bare));
+    this.checkMultiple(sc, group, tables.map(plainName));
     if (!this.held) this.held = { sc, tables, later: [], work: [] };
   }
 
@@ -130,7 +132,7 @@ export class TransactionWatch {
     const timeout = this.local.get(group) ?? this.session;
     if (!blocking || this.timeoutReported || timeout.enabled) return;
     this.timeoutReported = true;
-    const list = blocking.tables.map(bare).join(', ');
+    const list = blocking.tables.map(plainName).join(', ');
     const what = `${statementLabel(sc.stmt)} requests ${modeName(blocking.mode)} on pre-existing table${blocking.tables.length > 1 ? 's' : ''} ${list}`;
     const why = timeout.by
       ? ` after ${disabledBy(timeout.by)}`
@@ -184,7 +186,7 @@ export class TransactionWatch {
     const last = held.later[n - 1];
     const severity = held.work.some((w) => w.long) ? 'blocker' : undefined;
     const work = held.work.map((w) => `line ${w.line} ${w.text}`).join('; ');
-    const message = `${statementLabel(held.sc.stmt)} takes ACCESS EXCLUSIVE on pre-existing table ${held.tables.map(bare).join(', ')} and keeps it while ${n} more statement${n > 1 ? 's' : ''} of the same transaction ${n > 1 ? 'run' : 'runs'} (to line ${last.line}). Meanwhile ${work}, so the lock is held for that whole time.`;
+    const message = `${statementLabel(held.sc.stmt)} takes ACCESS EXCLUSIVE on pre-existing table ${held.tables.map(plainName).join(', ')} and keeps it while ${n} more statement${n > 1 ? 's' : ''} of the same transaction ${n > 1 ? 'run' : 'runs'} (to line ${last.line}). Meanwhile ${work}, so the lock is held for that whole time.`;
     const help =
       'Commit right after the statement that takes ACCESS EXCLUSIVE: move the statements named here (backfills, index builds, validations, changes to other tables) to their own migrations.';
     this.out.push(
@@ -198,7 +200,7 @@ export class TransactionWatch {
 
 /** `` `SET lock_timeout = 0` at line 2, which disables the timeout `` and the like. */
 function disabledBy(stmt: Statement): string {
-  const kind = stmt.ast?.kind;
+  const kind = astOf(stmt, 'VariableSetStmt')?.kind;
   const reset = stmt.kind === 'VariableSetStmt' && kind !== 'VAR_SET_VALUE';
   const effect = reset
     ? "which returns it to the server's default (no timeout unless the server or role sets one)"
@@ -208,7 +210,7 @@ function disabledBy(stmt: Statement): string {
 
 /** CREATE INDEX or REINDEX without CONCURRENTLY (non-concurrent-index reports the build). */
 function nonConcurrentIndexBuild(sc: StatementContext): boolean {
-  const a = sc.stmt.ast ?? {};
-  if (sc.stmt.kind === 'IndexStmt') return !a.concurrent;
+  const index = astOf(sc.stmt, 'IndexStmt');
+  if (index) return !index.concurrent;
   return sc.stmt.kind === 'ReindexStmt' && !concurrentStatement(sc.stmt);
 }

@@ -2,9 +2,10 @@ import type pg from 'pg';
 import type { Finding, Migration } from '../../core/model.js';
 import type { StatementTrace } from '../../core/trace.js';
 import type { ReplicaInfo } from '../../provision/provider.js';
-import { finding, type GateContext, type TenantHandle } from '../gate.js';
+import type { GateContext, TenantHandle } from '../gate.js';
+import type { ReplicaSettings } from '../../core/settings.js';
 import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
-import { RULES, type ReplicaSettings } from './rules.js';
+import { REPLICA, finding } from '../../rules/index.js';
 import { quoteQualified, searchPathValue } from '../../sql/ident.js';
 
 /**
@@ -101,7 +102,7 @@ async function runProbe(
   if (!error || !/conflict with recovery/i.test(error.message)) return [];
   const [relation, stmt] = [...probe.takers.entries()][0];
   return [
-    finding('replica', RULES.conflict, {
+    finding(REPLICA.conflict, {
       file: stmt.file,
       line: stmt.line,
       endLine: stmt.endLine,

@@ -5,9 +5,10 @@ import { renderChanges } from '../../catalog/render.js';
 import { snapshotCatalog } from '../../catalog/snapshot.js';
 import type { Finding } from '../../core/model.js';
 import type { ReplicaInfo } from '../../provision/provider.js';
-import { finding, type GateContext, type TenantHandle } from '../gate.js';
+import type { GateContext, TenantHandle } from '../gate.js';
+import type { ReplicaSettings } from '../../core/settings.js';
 import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
-import { RULES, type ReplicaSettings } from './rules.js';
+import { REPLICA, finding } from '../../rules/index.js';
 import { searchPathValue } from '../../sql/ident.js';
 
 export interface ReplicaState {
@@ -43,7 +44,7 @@ export async function checkReplica(
   state.caughtUp = wait.reached;
   if (!wait.reached) {
     findings.push(
-      finding('replica', RULES.lag, {
+      finding(REPLICA.lag, {
         message: `${replica.name} did not replay the PR's changes within ${settings.lagTimeoutMs} ms: still ${wait.behindBytes} bytes of WAL behind the primary (${target})`,
         help: 'Large rewrites and index builds produce WAL the replicas must replay before they serve current data; split the change or run it off-peak.',
       }),
@@ -70,7 +71,7 @@ async function compareTenant(
   if (fp === fingerprint(onPrimary)) return [];
   const changes = renderChanges(diffCatalogs(onPrimary, onReplica));
   return [
-    finding('replica', RULES.drift, {
+    finding(REPLICA.drift, {
       tenant: tenant.name,
       message: `${replica.name}'s catalog for ${tenant.name} differs from the primary's after the PR: ${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`,
       help: 'Physical replicas must match the primary; a difference means WAL was not replayed (an UNLOGGED or temporary object, or replay stopped). Check the replica log.',

@@ -2,7 +2,7 @@ import type { ReplicaNode } from '../../core/report.js';
 import type { Gate, GateContext, GateResult } from '../gate.js';
 import { conflictFindings } from './conflicts.js';
 import { checkReplica } from './consistency.js';
-import { RULES, replicaSettings } from './rules.js';
+import { REPLICA } from '../../rules/index.js';
 import { unloggedFindings } from './unlogged.js';
 
 /**
@@ -12,7 +12,6 @@ import { unloggedFindings } from './unlogged.js';
 export const replicaGate: Gate = {
   id: 'replica',
   title: 'Replicas',
-  rules: Object.values(RULES),
   async run(ctx: GateContext): Promise<GateResult> {
     const findings = unloggedFindings(ctx.plan.added);
     const replicas = ctx.cluster.replicas;
@@ -22,7 +21,7 @@ export const replicaGate: Gate = {
       ];
       return { findings, details };
     }
-    const settings = replicaSettings(ctx.options.settings.replica);
+    const settings = ctx.options.settings.replica;
     const details: string[] = [];
     const replicaNodes: ReplicaNode[] = [];
     for (const replica of replicas) {
@@ -33,7 +32,7 @@ export const replicaGate: Gate = {
         lagMs: state.lagMs,
         caughtUp: state.caughtUp,
         fingerprints: state.fingerprints,
-        matchesPrimary: state.caughtUp && !found.some((f) => f.rule === RULES.drift.id),
+        matchesPrimary: state.caughtUp && !found.some((f) => f.rule === REPLICA.drift.id),
       });
       const prints = Object.entries(state.fingerprints)
         .map(([t, fp]) => `${t} ${fp}`)

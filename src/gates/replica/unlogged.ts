@@ -1,18 +1,16 @@
 import type { Finding, Migration, Statement } from '../../core/model.js';
-import { finding } from '../gate.js';
-import { RULES } from './rules.js';
+import { REPLICA, finding } from '../../rules/index.js';
+import { alterCommandsOf, astOf } from '../../sql/ast.js';
 
 /** The table a statement creates or sets UNLOGGED, from the parsed statement. */
 export function unloggedTarget(stmt: Statement): string | undefined {
-  const a = stmt.ast ?? {};
-  if (stmt.kind === 'CreateStmt' && a.relation?.relpersistence === 'u') return a.relation.relname;
-  if (stmt.kind === 'CreateTableAsStmt' && a.into?.rel?.relpersistence === 'u')
-    return a.into.rel.relname;
-  if (stmt.kind === 'AlterTableStmt') {
-    const sets = (a.cmds ?? []).some((c: any) => c?.AlterTableCmd?.subtype === 'AT_SetUnLogged');
-    if (sets) return a.relation?.relname;
-  }
-  return undefined;
+  const create = astOf(stmt, 'CreateStmt');
+  if (create?.relation?.relpersistence === 'u') return create.relation.relname;
+  const createAs = astOf(stmt, 'CreateTableAsStmt');
+  if (createAs?.into?.rel?.relpersistence === 'u') return createAs.into.rel.relname;
+  const alter = astOf(stmt, 'AlterTableStmt');
+  const sets = alterCommandsOf(alter).some((c) => c.subtype === 'AT_SetUnLogged');
+  return sets ? alter?.relation?.relname : undefined;
 }
 
 export function unloggedFindings(added: Migration[]): Finding[] {
@@ -22,7 +20,7 @@ export function unloggedFindings(added: Migration[]): Finding[] {
       const table = unloggedTarget(stmt);
       if (!table) continue;
       out.push(
-        finding('replica', RULES.unlogged, {
+        finding(REPLICA.unlogged, {
           file: stmt.file,
           line: stmt.line,
           endLine: stmt.endLine,

@@ -1,8 +1,8 @@
 import type { Finding, Migration } from '../../core/model.js';
-import { finding, type GateContext } from '../gate.js';
+import type { GateContext } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
 import { reapplyFailed } from './pair.js';
-import { RULES } from './rules.js';
+import { ROLLBACK, finding } from '../../rules/index.js';
 import { Sandbox } from './sandbox.js';
 
 /**
@@ -51,7 +51,7 @@ function chainDownFailed(
     rolledBack.length > 0
       ? `after rolling back ${rolledBack.map((r) => r.id).join(', ')}`
       : 'from the fully migrated state';
-  return finding('rollback', RULES.downFailed, {
+  return finding(ROLLBACK.downFailed, {
     file: t.file,
     line: t.line,
     endLine: t.endLine,

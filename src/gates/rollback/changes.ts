@@ -1,9 +1,8 @@
 import type { CatalogChange } from '../../catalog/types.js';
 import type { Finding, Migration, Statement } from '../../core/model.js';
 import { formatChange, propertyLabel } from '../../catalog/render.js';
-import { finding } from '../gate.js';
 import { displayName, statementForChange } from './locate.js';
-import { RULES } from './rules.js';
+import { ROLLBACK, finding } from '../../rules/index.js';
 
 /**
  * Catalog differences left by up → down, as findings at the down statement each is about (one
@@ -17,7 +16,7 @@ export function changeFindings(m: Migration, changes: CatalogChange[]): Finding[
     groups.set(stmt, [...(groups.get(stmt) ?? []), change]);
   }
   return [...groups].map(([stmt, group]) =>
-    finding('rollback', RULES.incomplete, {
+    finding(ROLLBACK.incomplete, {
       file: stmt?.file ?? down.file,
       line: stmt?.line ?? 1,
       ...(stmt ? { endLine: stmt.endLine } : {}),

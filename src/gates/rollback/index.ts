@@ -3,11 +3,10 @@ import type { Gate, GateContext } from '../gate.js';
 import { checkChain } from './chain.js';
 import { formatHasNoDowns, missingDowns, noDownsNotice } from './missing.js';
 import { checkPairs } from './pair.js';
-import { RULES } from './rules.js';
-import { parseRollbackSettings, type RollbackSettings } from './settings.js';
+import type { RollbackSettings } from '../../core/settings.js';
 
 async function rollbackFindings(ctx: GateContext): Promise<Finding[]> {
-  const settings = parseRollbackSettings(ctx.options);
+  const settings = ctx.options.settings.rollback;
   if (ctx.plan.added.length === 0) return [];
   if (formatHasNoDowns(ctx.discovery)) return [noDownsNotice(ctx.discovery)];
   const out = missingDowns(ctx.plan.added, settings.missingDown);
@@ -33,7 +32,6 @@ async function rollbackFindings(ctx: GateContext): Promise<Finding[]> {
 export const rollbackGate: Gate = {
   id: 'rollback',
   title: 'Rollback',
-  rules: Object.values(RULES),
   async run(ctx) {
     return { findings: await rollbackFindings(ctx) };
   },

@@ -1,6 +1,5 @@
 import type { Discovery, Finding, Format, Migration } from '../../core/model.js';
-import { finding } from '../gate.js';
-import { RULES } from './rules.js';
+import { ROLLBACK, finding } from '../../rules/index.js';
 
 /** Formats whose migrations never have downs. */
 const WITHOUT_DOWNS: ReadonlySet<Format> = new Set(['prisma', 'drizzle']);
@@ -28,7 +27,7 @@ export function noDownsNotice(discovery: Discovery): Finding {
     discovery.format === 'flyway'
       ? 'these Flyway migrations have no undo (U__) files'
       : `${FORMAT_TITLE[discovery.format] ?? discovery.format} migrations have no down migrations`;
-  return finding('rollback', RULES.noDowns, {
+  return finding(ROLLBACK.noDowns, {
     message: `Rollback is not verified: ${why}. Rolling back in production means writing and running a new forward migration.`,
     help: 'Plan rollbacks as forward migrations (expand/contract), so that every deployed version of the application works with the schema before and after.',
   });
@@ -41,7 +40,7 @@ export function missingDowns(added: Migration[], severity: 'warning' | 'blocker'
       // Flyway has no undo for repeatable migrations: they are re-run, never rolled back.
       .filter((m) => !m.down && !m.repeatable)
       .map((m) =>
-        finding('rollback', RULES.missingDown, {
+        finding(ROLLBACK.missingDown, {
           severity,
           // At the first up statement, so that an ignore comment above it applies.
           file: m.up.statements[0]?.file ?? m.file,

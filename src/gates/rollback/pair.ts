@@ -4,7 +4,7 @@ import { withoutIrreversible } from './irreversible.js';
 import type { CatalogChange } from '../../catalog/types.js';
 import type { Finding, Migration, Script } from '../../core/model.js';
 import type { StatementTrace } from '../../core/trace.js';
-import { finding, type GateContext } from '../gate.js';
+import type { GateContext } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
 import { changeFindings } from './changes.js';
 import {
@@ -14,7 +14,7 @@ import {
   type RowDifference,
   type TableCopy,
 } from './rows.js';
-import { RULES } from './rules.js';
+import { ROLLBACK, finding } from '../../rules/index.js';
 import { Sandbox } from './sandbox.js';
 import { displayName, statementAbout } from './locate.js';
 
@@ -96,7 +96,7 @@ async function upDownUp(
 }
 
 function downFailed(m: Migration, down: Script, t: StatementTrace): Finding {
-  return finding('rollback', RULES.downFailed, {
+  return finding(ROLLBACK.downFailed, {
     file: t.file,
     line: t.line,
     endLine: t.endLine,
@@ -114,7 +114,7 @@ export function reapplyFailed(
     .filter((c) => c.change === 'added')
     .map((c) => `${c.label ?? c.kind} ${displayName(c.name)}`);
   const cause = left.length > 0 ? ` (the down left ${left.join(', ')} behind)` : '';
-  return finding('rollback', RULES.reapplyFailed, {
+  return finding(ROLLBACK.reapplyFailed, {
     file: t.file,
     line: t.line,
     endLine: t.endLine,
@@ -130,7 +130,7 @@ function dataLoss(m: Migration, down: Script, d: RowDifference, tenantSchema: st
     d.rowsBefore !== d.rowsAfter
       ? `has ${d.rowsAfter} rows, it had ${d.rowsBefore}`
       : `has changed values in column(s) ${d.columns.join(', ')}`;
-  return finding('rollback', RULES.dataLoss, {
+  return finding(ROLLBACK.dataLoss, {
     file: stmt?.file ?? down.file,
     line: stmt?.line ?? 1,
     ...(stmt ? { endLine: stmt.endLine } : {}),

@@ -1,0 +1,28 @@
+import type { Finding } from '../../../core/model.js';
+import { alterCmds, rangeVar, relationOf, unwrap } from '../../../sql/ast.js';
+import { plainName } from '../../../sql/names.js';
+import { at, type StatementContext } from '../context.js';
+import { LOCKS as R } from '../../../rules/index.js';
+
+export function constraintIndexInPlace(sc: StatementContext): Finding[] {
+  const table = sc.scope.table(rangeVar(relationOf(sc.stmt)));
+  if (!table) return [];
+  return alterCmds(sc.stmt).flatMap((cmd) => {
+    const c = unwrap(cmd.def, 'Constraint');
+    if (cmd.subtype !== 'AT_AddConstraint' || !c) return [];
+    const kinds: Record<string, string> = {
+      CONSTR_UNIQUE: 'UNIQUE',
+      CONSTR_PRIMARY: 'PRIMARY KEY',
+      CONSTR_EXCLUSION: 'EXCLUDE',
+    };
+    const kind = kinds[c.contype ?? ''];
+    if (!kind || c.indexname) return [];
+    const name = c.conname ? `${c.conname} ` : '';
+    const message = `ADD CONSTRAINT ${name}${kind} on pre-existing table ${plainName(table)} builds its index in place under ACCESS EXCLUSIVE: every query on ${plainName(table)} waits for the build.`;
+    const help =
+      kind === 'EXCLUDE'
+        ? 'An EXCLUDE constraint cannot use an existing index; add it while the table is small, or enforce the rule another way.'
+        : `Build the index first with CREATE UNIQUE INDEX CONCURRENTLY, then \`ALTER TABLE ${plainName(table)} ADD CONSTRAINT ... ${kind} USING INDEX <index>\`.`;
+    return [at(sc, R.constraintIndexInPlace, message, help)];
+  });
+}
