@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Finding } from '../../core/model.js';
-import { appRoleSql, type Keyed } from './shared-static.js';
+import { appRoleSql, type Keyed } from './static-input.js';
 import type { Logger } from '../../core/logger.js';
 import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../replay/seed-catalog.js';
 import { seedingOrder } from '../../replay/seed.js';

@@ -2,7 +2,7 @@ import type { CatalogSnapshot, PolicyInfo, TableInfo } from '../../catalog/types
 import type { ObjectQuery } from './locate.js';
 import { bareName } from './names.js';
 import { ISOLATION, finding } from '../../rules/index.js';
-import type { Keyed, StaticInput } from './shared-static.js';
+import type { Keyed, StaticInput } from './static-input.js';
 import {
   policiesOf,
   policyChecksTenant,

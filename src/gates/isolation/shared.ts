@@ -8,7 +8,8 @@ import { otherSchemaFunctions } from './other-functions.js';
 import { weakenedPolicies } from './policy-weakened.js';
 import { ISOLATION, finding } from '../../rules/index.js';
 import type { IsolationSettings } from '../../core/settings.js';
-import { sharedStaticFindings, type Keyed, type StaticInput } from './shared-static.js';
+import { sharedStaticFindings } from './shared-static.js';
+import type { Keyed, StaticInput } from './static-input.js';
 import { policiesOf, policyProblem, tenantScope } from './tenant-scope.js';
 
 /** Rules about a table's state that a weakening finding on the same table already explains. */

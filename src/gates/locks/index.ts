@@ -9,11 +9,9 @@ import { probeWorkload } from './probe.js';
 import { tableRewrite } from './rewrite-rules.js';
 import { Scope } from './scope.js';
 import { OBJECT_RULES, STATIC_RULES } from './rules/index.js';
-import {
-  TransactionWatch,
-  concurrentlyInTransaction,
-  refusedByTransaction,
-} from './transaction-rules.js';
+import { concurrentlyInTransaction } from './rules/concurrently-in-transaction.js';
+import { refusedByTransaction } from './rules/refused-in-transaction.js';
+import { TransactionWatch } from './transaction-watch.js';
 import { transactionLayout } from './transactions.js';
 
 /**

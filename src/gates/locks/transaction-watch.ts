@@ -6,60 +6,8 @@ import { at, type StatementContext } from './context.js';
 import { workWhileHeld, type HeldWork } from './held-work.js';
 import { exclusiveTables, modeName, strongestBlocking, tableLocks } from './lock-modes.js';
 import { LOCKS as R } from '../../rules/index.js';
-import { outsideTransactionHint } from './hints.js';
 
-/** Rules about what one transaction does as a whole: CONCURRENTLY, held locks, lock_timeout. */
-
-export function concurrentlyInTransaction(sc: StatementContext): Finding[] {
-  const what = concurrentStatement(sc.stmt);
-  if (!what || !sc.layout.inBlock[sc.index]) return [];
-  const why = sc.layout.wholeFile ?? 'it sits between BEGIN and COMMIT';
-  const message = `${what} cannot run inside a transaction block, and ${why}: Postgres refuses it (SQLSTATE 25001).`;
-  return [
-    at(
-      sc,
-      R.concurrentlyInTransaction,
-      message,
-      `Move it out of the transaction: ${outsideTransactionHint(sc.migration.format)}.`,
-    ),
-  ];
-}
-
-/** Replay errors that mean "not in a transaction": the statement, not the data, is wrong. */
-export function refusedByTransaction(sc: StatementContext, earlier: Statement[]): Finding[] {
-  const error = sc.trace?.error;
-  if (error?.sqlstate === '55P04') {
-    const added = earlier.filter(
-      (s) =>
-        s.kind === 'AlterEnumStmt' &&
-        sc.layout.group[sc.script.statements.indexOf(s)] === sc.layout.group[sc.index],
-    );
-    const where = added.length
-      ? ` (ALTER TYPE ... ADD VALUE at line ${added[added.length - 1].line})`
-      : '';
-    const message = `${error.message}: the enum value is added${where} and used in the same transaction, which Postgres refuses until the ALTER TYPE commits.`;
-    return [
-      at(
-        sc,
-        R.enumValueInTransaction,
-        message,
-        `Add the enum value in its own migration that runs before the one using it; ${outsideTransactionHint(sc.migration.format)} if the tool would group them.`,
-      ),
-    ];
-  }
-  if (error?.sqlstate === '25001' && !concurrentStatement(sc.stmt)) {
-    const message = `${statementLabel(sc.stmt)}: ${error.message}; ${sc.layout.wholeFile ?? 'the statement runs inside BEGIN ... COMMIT'}.`;
-    return [
-      at(
-        sc,
-        R.refusedInTransaction,
-        message,
-        `Run it outside a transaction: ${outsideTransactionHint(sc.migration.format)}.`,
-      ),
-    ];
-  }
-  return [];
-}
+/** Rules about what one transaction does as a whole: held locks, lock_timeout. */
 
 interface HeldLock {
   sc: StatementContext;

@@ -1,0 +1,28 @@
+import type { CatalogSnapshot } from '../../../catalog/types.js';
+import { quoteIdentIfNeeded as sqlName } from '../../../sql/ident.js';
+import { bareName } from '../names.js';
+import { ISOLATION } from '../../../rules/index.js';
+import { isTable, policiesOf } from '../tenant-scope.js';
+import { keyed, tableQuery, type Keyed, type StaticInput } from '../static-input.js';
+
+export function policiesWithoutRls(snapshot: CatalogSnapshot, input: StaticInput): Keyed[] {
+  return snapshot.tables
+    .filter((t) => isTable(t) && !t.rlsEnabled && policiesOf(snapshot, t).length > 0)
+    .map((t) => {
+      const name = bareName(t.name);
+      const names = policiesOf(snapshot, t).map((p) => p.name);
+      const message = `table ${name} has policies (${names.join(', ')}) but row-level security is disabled, so none of them applies`;
+      const q = tableQuery(t, ['rls-disable', 'create', 'alter']);
+      return keyed(
+        ISOLATION.policyWithoutRls,
+        name,
+        q,
+        input,
+        {
+          message,
+          help: `ALTER TABLE ${sqlName(name)} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`,
+        },
+        name,
+      );
+    });
+}
