@@ -4,7 +4,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { runCheck } from './check/check.js';
 import { buildOptions, type RawInputs } from './config/build-options.js';
 import { InputError, getErrorMessage } from './core/errors.js';
-import type { Logger } from './core/logger.js';
 import { FORMATS, PROVIDERS, TOPOLOGIES } from './core/model.js';
 import { TOOL_VERSION, exitCodeFor } from './core/report.js';
 import { knownIds } from './gates/index.js';
@@ -13,18 +12,33 @@ import { renderMarkdown } from './report/markdown.js';
 import { renderSarif } from './report/sarif.js';
 import { renderText } from './report/text.js';
 import { initSqlParser } from './sql/split.js';
+import { terminalLogger, type TerminalLogger } from './terminal-logger.js';
 
-function terminalLogger(verbose: boolean): Logger {
-  const err = (m: string) => process.stderr.write(`${m}\n`);
-  return {
-    info: (m) => verbose && err(m),
-    warn: (m) => err(`warning: ${m}`),
-    debug: (m) => verbose && err(m),
-    async group(name, fn) {
-      if (verbose) err(`▸ ${name}`);
-      return fn();
-    },
-  };
+/** Every usage, input and infrastructure error, in one form, on stderr. */
+function printError(message: string): void {
+  process.stderr.write(`schemagate: error: ${message}\n`);
+}
+
+/**
+ * Progress on stderr: a live status line on a terminal, one line per phase otherwise.
+ * SCHEMAGATE_PROGRESS=tty|lines|off chooses; NO_COLOR (or TERM=dumb) turns colour off.
+ */
+function progressLogger(verbose: boolean, env = process.env): TerminalLogger {
+  const terminal = process.stderr.isTTY === true && env.TERM !== 'dumb';
+  const chosen = env.SCHEMAGATE_PROGRESS;
+  const progress =
+    chosen === 'tty' || chosen === 'lines' || chosen === 'off'
+      ? chosen
+      : terminal
+        ? 'tty'
+        : 'lines';
+  return terminalLogger({
+    verbose,
+    progress,
+    colour: terminal && !env.NO_COLOR,
+    write: (text) => void process.stderr.write(text),
+    columns: () => process.stderr.columns,
+  });
 }
 
 function program(): Command {
@@ -32,7 +46,10 @@ function program(): Command {
     .description('Prove PostgreSQL migrations safe on real, ephemeral Postgres before they merge.')
     .version(TOOL_VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`schemagate: error: ${s.replace(/^error: /, '')}`),
+    });
   cmd
     .command('check')
     .description('replay the migrations in DIR per tenant and run the safety gates')
@@ -75,7 +92,7 @@ function program(): Command {
       ).choices(['blocker', 'warning', 'never']),
     )
     .option('--gates <list>', 'comma-separated gates to run (default all)')
-    .option('-v, --verbose', 'log every phase to stderr')
+    .option('-v, --verbose', 'also log what each phase does in detail to stderr')
     .action(
       async (dir: string | undefined, flags: Record<string, string | boolean | undefined>) => {
         process.exitCode = await check(dir, flags);
@@ -98,10 +115,23 @@ async function check(
       if (typeof file === 'string' && file !== '-') assertWritable(`--${flag}`, file);
     }
   } catch (error) {
-    process.stderr.write(`schemagate: ${getErrorMessage(error)}\n`);
-    return error instanceof InputError ? 2 : 3;
+    if (error instanceof InputError) {
+      printError(error.message);
+      return 2;
+    }
+    printError(`internal error: ${getErrorMessage(error)}`);
+    return 3;
   }
-  const report = await runCheck(options, terminalLogger(flags.verbose === true));
+  const logger = progressLogger(flags.verbose === true);
+  const erase = () => logger.stop();
+  // An interrupted run leaves no half-drawn status line behind.
+  process.once('exit', erase);
+  let report;
+  try {
+    report = await runCheck(options, logger);
+  } finally {
+    erase();
+  }
   const json = flags.json as string | undefined;
   const out = (text: string) => process.stdout.write(text);
   const outputs: Array<[string | undefined, () => string]> = [
@@ -117,12 +147,17 @@ async function check(
       else writeFileSync(file, render());
     } catch (error) {
       // The terminal report below still says what was found.
-      process.stderr.write(`schemagate: could not write ${file}: ${getErrorMessage(error)}\n`);
+      printError(`could not write ${file}: ${getErrorMessage(error)}`);
       unwritten = true;
     }
   }
-  const text = renderText(report, process.stdout.isTTY === true && json !== '-');
-  (json === '-' ? process.stderr : process.stdout).write(text);
+  if (report.error) {
+    // The files asked for hold the error too; the terminal gets it in the one error form.
+    printError(report.error.message);
+    return report.error.exitCode;
+  }
+  const colour = process.stdout.isTTY === true && json !== '-' && !process.env.NO_COLOR;
+  (json === '-' ? process.stderr : process.stdout).write(renderText(report, colour));
   const code = exitCodeFor(report, options.failOn);
   return unwritten && code === 0 ? 2 : code;
 }
@@ -141,16 +176,9 @@ export async function main(argv: string[]): Promise<number> {
     await program().parseAsync(argv);
     return Number(process.exitCode ?? 0);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      )
-        return 0;
-      return 2;
-    }
-    process.stderr.write(`schemagate: internal error: ${getErrorMessage(error)}\n`);
+    // Help and --version exit 0; a usage error (already printed by outputError) exits 2.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    printError(`internal error: ${getErrorMessage(error)}`);
     return 3;
   }
 }

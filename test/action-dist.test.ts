@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   type ActionRun,
   type FixtureRepo,
 } from './action-support.js';
+import { localPostgresTool, runsWith } from './helpers/tools.js';
 
 let repo: FixtureRepo;
 let scratch: string;
@@ -17,9 +18,7 @@ let scratch: string;
 let entry: string;
 const runs: ActionRun[] = [];
 
-const PGLIB = '/usr/lib/postgresql';
-const installedPostgres =
-  existsSync(PGLIB) && readdirSync(PGLIB).some((v) => existsSync(join(PGLIB, v, 'bin/postgres')));
+const installedPostgres = runsWith(localPostgresTool(), 'the local-provider run of dist/index.js');
 
 beforeAll(async () => {
   await ensureDistBuilt();

@@ -144,6 +144,27 @@ describe('the Action on a pull_request event (node dist/index.js)', () => {
     // The base commit was missing from the shallow checkout and was fetched by SHA.
     expect(r.stdout).toContain(`git fetch --no-tags --depth=1 origin ${blocked.base}\n`);
     expect(r.stdout).toContain(`comparing with ${blocked.base} (pull request #42 base)`);
+    // One log group per phase: a line per tenant, then what the phase did.
+    const group = (name: string) =>
+      r.stdout
+        .split(`::group::${name}\n`)[1]
+        ?.split('::endgroup::\n')[0]
+        .split('\n')
+        .filter((l) => !l.startsWith('::debug::'));
+    expect(group('replay PR')).toEqual([
+      'replay PR · tenant 1/2',
+      'replay PR · tenant 2/2',
+      'replay PR: 3 migration(s) on 2 tenant(s)',
+      '',
+    ]);
+    expect(group('replay merged')).toEqual([
+      'replay merged · tenant 1/2',
+      'replay merged · tenant 2/2',
+      'replay merged · tenant 1/2 · seeding',
+      'replay merged · tenant 2/2 · seeding',
+      expect.stringMatching(/^replay merged: 4 migration\(s\) on 2 tenant\(s\) of \w+, seeded /),
+      '',
+    ]);
 
     const lines = annotationLines(r.stdout);
     expect(lines.map((l) => l.slice(0, l.indexOf('::', 2) + 2))).toEqual(

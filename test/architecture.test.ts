@@ -20,7 +20,7 @@ const FLOORS: string[][] = [
   ['gates'],
   ['report'],
   ['check'],
-  ['action', 'cli.ts', 'main.ts', 'index.ts'],
+  ['action', 'cli.ts', 'terminal-logger.ts', 'main.ts', 'index.ts'],
 ];
 
 const SRC = resolve('src');

@@ -52,10 +52,47 @@ describe('schemagate CLI', () => {
     }
   });
 
-  it('exits 2 on an unknown flag', () => {
-    const r = cli(['check', '.', '--no-such-flag']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("unknown option '--no-such-flag'");
+  it('exits 2 on an unknown flag, a missing argument or an unknown command, in the one error form', () => {
+    expect(cli(['check', '.', '--no-such-flag'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "schemagate: error: unknown option '--no-such-flag'\n",
+    });
+    expect(cli(['check', '.', '--tenats', '3'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "schemagate: error: unknown option '--tenats'\n(Did you mean --tenants?)\n",
+    });
+    expect(cli(['check', '.', '--tenants'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "schemagate: error: option '--tenants <n>' argument missing\n",
+    });
+    expect(cli(['chek'])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: "schemagate: error: unknown command 'chek'\n(Did you mean check?)\n",
+    });
+  });
+
+  it('exits 2 on a malformed --database-url, without showing its password', () => {
+    const dir = 'fixtures/demo/base/db/migrations';
+    const url = (u: string) => cli(['check', dir, '--provider', 'url', '--database-url', u]);
+    expect(url('postgres://app:s3cr%t@db.internal:5432/app')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'schemagate: error: --database-url: expected postgres://user:pass@host:port/db with each % starting an escape such as %40, got "postgres://app:****@db.internal:5432/app"\n',
+    });
+    expect(url('mysql://app:hunter2@db/app')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'schemagate: error: --database-url: expected postgres://user:pass@host:port/db, got "mysql://app:****@db/app"\n',
+    });
+    expect(url('db.internal:5432').stderr).toBe(
+      'schemagate: error: --database-url: expected postgres://user:pass@host:port/db, got "db.internal:5432"\n',
+    );
   });
 
   it('exits 2 before the run when an output file cannot be written', () => {
@@ -63,24 +100,28 @@ describe('schemagate CLI', () => {
     const missing = cli(['check', dir, '--markdown', '/nonexistent/dir/report.md']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(
-      'schemagate: --markdown /nonexistent/dir/report.md: folder /nonexistent/dir does not exist\n',
+      'schemagate: error: --markdown /nonexistent/dir/report.md: folder /nonexistent/dir does not exist\n',
     );
     const folder = cli(['check', dir, '--sarif', 'fixtures']);
     expect(folder.code).toBe(2);
-    expect(folder.stderr).toBe('schemagate: --sarif fixtures is a folder; name a file\n');
+    expect(folder.stderr).toBe('schemagate: error: --sarif fixtures is a folder; name a file\n');
   });
 
   it('exits 2 on an unknown format, naming the choices', () => {
     const r = cli(['check', 'fixtures/demo/base/db/migrations', '--format', 'liquibase']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("argument 'liquibase' is invalid");
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^schemagate: error: option '--format <format>' argument 'liquibase' is invalid\. Allowed choices are auto, golang-migrate, /,
+    );
   });
 
   it('exits 2 on a missing directory', () => {
     const r = cli(['check', 'no/such/dir']);
-    expect(r).toMatchObject({
+    expect(r).toEqual({
       code: 2,
-      stderr: 'schemagate: migration directory no/such/dir does not exist\n',
+      stdout: '',
+      stderr: 'schemagate: error: migration directory no/such/dir does not exist\n',
     });
   });
 
@@ -92,6 +133,8 @@ describe('schemagate CLI', () => {
     const report = JSON.parse(r.stdout);
     expect(report.status).toBe('error');
     expect(report.error.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^schemagate: discover: failed · \d+\.\d s\nschemagate: error: .+\n$/);
+    expect(r.stderr.split('\n').at(-2)).toBe(`schemagate: error: ${report.error.message}`);
   });
 
   it('exits 2 on an unknown gate, listing the gates', () => {
@@ -105,7 +148,7 @@ describe('schemagate CLI', () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      'schemagate: --gates: expected some of replay, graph, locks, isolation, rollback, replica, compat, got "lokcs"',
+      'schemagate: error: --gates: expected some of replay, graph, locks, isolation, rollback, replica, compat, got "lokcs"',
     );
   });
 
@@ -121,7 +164,8 @@ describe('schemagate CLI', () => {
       '0',
     ]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('--base origin/nope: no such commit');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/\nschemagate: error: --base origin\/nope: no such commit/);
   });
 
   it('exits 2 on a broken config file, naming its line', () => {
@@ -132,7 +176,10 @@ describe('schemagate CLI', () => {
     writeFileSync(cfg, 'topology: schema\ntenants: 2\nrules:\n  no-such-rule: off\n');
     const r = cli(['check', dir, '--config', cfg]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/bad\.yml:4: rules\.no-such-rule: unknown rule id/);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^schemagate: error: \S*bad\.yml:4: rules\.no-such-rule: unknown rule id/,
+    );
     writeFileSync(cfg, 'topology: galaxy\n');
     expect(cli(['check', dir, '--config', cfg]).stderr).toMatch(/bad\.yml:1: topology: /);
     writeFileSync(cfg, 'tenants: [acme, acme]\n');
@@ -288,5 +335,9 @@ describe('schemagate CLI', () => {
       'postgres://postgres@127.0.0.1:1/postgres',
     ]);
     expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /\nschemagate: error: could not connect to postgres@127\.0\.0\.1:1\/postgres: /,
+    );
   });
 });

@@ -33,6 +33,9 @@ describe('settings of .schemagate.yml', () => {
       compat: { queries: [] },
       alembic: {},
       flyway: {},
+      passEnv: [],
+      transaction: 'file',
+      placeholders: {},
     });
     expect(optionsFromYaml('').settings).toEqual(defaultSettings());
   });
@@ -51,6 +54,10 @@ describe('settings of .schemagate.yml', () => {
         'alembic: { python: /usr/bin/python3 }',
         'flyway: { outOfOrder: true, placeholders: { role: auditor } }',
         'graph: {}',
+        'python: .venv/bin/python',
+        'passEnv: [SHOP_TENANT, DATABASE_URL]',
+        'transaction: none',
+        'placeholders: { Namespace: jobs, Shards: 4 }',
         '',
       ].join('\n'),
     );
@@ -71,6 +78,10 @@ describe('settings of .schemagate.yml', () => {
       compat: { queries: ['app/sql/*.sql'] },
       alembic: { python: '/usr/bin/python3' },
       flyway: { outOfOrder: true, placeholders: { role: 'auditor' } },
+      python: '.venv/bin/python',
+      passEnv: ['SHOP_TENANT', 'DATABASE_URL'],
+      transaction: 'none',
+      placeholders: { Namespace: 'jobs', Shards: 4 },
     });
   });
 
@@ -115,6 +126,21 @@ describe('settings of .schemagate.yml', () => {
     );
     expect(refusal('alembic:\n  python: 3\n')).toBe(
       '.schemagate.yml:2: alembic.python: expected the path of a Python interpreter, got 3',
+    );
+    expect(refusal('python: [python3]\n')).toBe(
+      '.schemagate.yml:1: python: expected the path of a Python interpreter, got ["python3"]',
+    );
+    expect(refusal('passEnv:\n  - SHOP_TENANT\n  - GITHUB TOKEN\n')).toBe(
+      '.schemagate.yml:3: passEnv[1]: expected an environment variable name, e.g. DATABASE_URL, got "GITHUB TOKEN"',
+    );
+    expect(refusal('passEnv: DATABASE_URL\n')).toBe(
+      '.schemagate.yml:1: passEnv: expected a list of environment variable names, e.g. [DATABASE_URL], got "DATABASE_URL"',
+    );
+    expect(refusal('transaction: off\n')).toBe(
+      '.schemagate.yml:1: transaction: expected one of file, none, got "off"',
+    );
+    expect(refusal('placeholders:\n  Namespace: [a]\n')).toBe(
+      '.schemagate.yml:2: placeholders.Namespace: expected a string, number or boolean, got ["a"]',
     );
     expect(refusal('flyway:\n  mixed: yes\n')).toBe(
       '.schemagate.yml:2: flyway.mixed: expected true or false, got "yes"',

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { brief, runFixture } from './helpers/run.js';
+import { alembicTool, runsWith } from './helpers/tools.js';
 
 const TWO_HEADS = 'fixtures/formats/alembic/two-heads/migrations';
+const withAlembic = runsWith(alembicTool(), 'Alembic replays');
 
-describe('Alembic revisions replayed on real Postgres', () => {
+describe.runIf(withAlembic)('Alembic revisions replayed on real Postgres', () => {
   it('replays a linear history with the SQL Alembic generates', async () => {
     const report = await runFixture('fixtures/formats/alembic/linear/migrations', { baseCount: 2 });
     expect(report.status).toBe('passed');
@@ -47,7 +49,7 @@ describe('Alembic revisions replayed on real Postgres', () => {
   });
 });
 
-describe('Alembic autocommit_block', () => {
+describe.runIf(withAlembic)('Alembic autocommit_block', () => {
   const DIR = 'fixtures/formats/alembic/autocommit-block/migrations';
   const FILE = `${DIR}/versions/d9e8f7a6b5c4_uncollectible_invoices.py`;
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { dockerEngineAnswers } from '../src/provision/providers.js';
 import { dockerImage, dockerProvider, serverArgs } from '../src/provision/docker.js';
 import { InfrastructureError } from '../src/core/errors.js';
 import { memoryLogger, silentLogger } from '../src/core/logger.js';
@@ -14,6 +13,7 @@ import {
   repoRoot,
   spawnTypeScript,
 } from './providers-support.js';
+import { dockerTool, runsWith } from './helpers/tools.js';
 
 const IMAGE = process.env.SCHEMAGATE_POSTGRES_IMAGE || 'schemagate/postgres-test:18';
 process.env.SCHEMAGATE_POSTGRES_IMAGE = IMAGE;
@@ -21,23 +21,8 @@ process.env.SCHEMAGATE_POSTGRES_IMAGE = IMAGE;
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
-const engine = await dockerEngineAnswers();
-const imagePresent = engine !== undefined && lines(docker('images', '-q', IMAGE)).length > 0;
 // CI sets SCHEMAGATE_REQUIRE_DOCKER=1 where it started an engine: then a missing one fails.
-const required = process.env.SCHEMAGATE_REQUIRE_DOCKER === '1';
-if (!engine) console.log('skipping docker provider tests: no Docker engine answers');
-else if (!imagePresent)
-  console.log(
-    `skipping docker provider tests: image ${IMAGE} is missing; build it with scripts/docker-image.sh`,
-  );
-const runDocker = imagePresent || required;
-
-describe.runIf(required)('docker engine required by SCHEMAGATE_REQUIRE_DOCKER', () => {
-  it('answers and has the test image', () => {
-    expect(engine).toBeDefined();
-    expect(imagePresent).toBe(true);
-  });
-});
+const runDocker = runsWith(await dockerTool(IMAGE), 'docker provider tests');
 
 /** The containers and network of the cluster whose primary publishes `port` on the host. */
 function resourcesOf(port: number): { prefix: string; network: string } {

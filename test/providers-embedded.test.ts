@@ -5,7 +5,9 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,9 +92,17 @@ describe('embedded provider with two streaming replicas', () => {
     }
   });
 
-  it('keeps an initialised directory to copy for later clusters', () => {
-    const caches = readdirSync(tmpdir()).filter((d) => d.startsWith('sg-initdb-cache-'));
-    expect(caches.some((d) => existsSync(join(tmpdir(), d, 'PG_VERSION')))).toBe(true);
+  it('keeps one initialised directory per binaries to copy, which the server cannot write', () => {
+    const postgres = realpathSync(embeddedBinaries().postgres);
+    const caches = readdirSync(tmpdir())
+      .filter((d) => d.startsWith('schemagate-initdb-') && !d.includes('.trash-'))
+      .map((d) => join(tmpdir(), d))
+      .filter((d) => readFileSync(join(d, 'meta.json'), 'utf8').includes(`"${postgres}"`));
+    expect(caches.length).toBe(1);
+    expect(existsSync(join(caches[0], 'data', 'PG_VERSION'))).toBe(true);
+    // Owned by whoever runs schemagate (root here), never by the server's user (nobody).
+    expect(statSync(join(caches[0], 'data')).uid).toBe(process.getuid!());
+    expect(statSync(join(caches[0], 'data')).mode & 0o077).toBe(0);
   });
 
   it('stops every server and removes its directory', async () => {

@@ -15,6 +15,7 @@ import { urlProvider } from '../src/provision/url.js';
 import { InputError } from '../src/core/errors.js';
 import type { ProviderName } from '../src/core/model.js';
 import { silentLogger } from '../src/core/logger.js';
+import { dockerTool, runsWith } from './helpers/tools.js';
 
 describe('createProvider', () => {
   it('returns the provider of each name', () => {
@@ -97,8 +98,8 @@ describe('finding a Docker engine', () => {
   });
 });
 
-const realEngine = await dockerEngineAnswers();
-describe.skipIf(!realEngine)('auto on an engine that cannot start the image', () => {
+const withEngine = runsWith(await dockerTool(), 'auto on a real Docker engine');
+describe.runIf(withEngine)('auto on an engine that cannot start the image', () => {
   it('runs on the embedded binaries and says why', async () => {
     const saved = process.env.SCHEMAGATE_POSTGRES_IMAGE;
     process.env.SCHEMAGATE_POSTGRES_IMAGE = 'schemagate/no-such-image:1';

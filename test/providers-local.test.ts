@@ -7,6 +7,7 @@ import { InfrastructureError } from '../src/core/errors.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { Cluster } from '../src/provision/provider.js';
 import { dataDirectory, eventually, noProcessesMentioning, query } from './providers-support.js';
+import { localPostgresTool, runsWith } from './helpers/tools.js';
 
 describe('finding local Postgres binaries', () => {
   let root: string;
@@ -55,17 +56,9 @@ describe('finding local Postgres binaries', () => {
   });
 });
 
-const installed = (() => {
-  try {
-    return findLocalBinaries(undefined);
-  } catch {
-    return undefined;
-  }
-})();
-if (!installed)
-  console.log('skipping local cluster tests: no Postgres under /usr/lib/postgresql or on PATH');
+const installed = runsWith(localPostgresTool(), 'local cluster tests');
 
-describe.skipIf(!installed)('local provider with a streaming replica', () => {
+describe.runIf(installed)('local provider with a streaming replica', () => {
   let cluster: Cluster;
   let workDir: string;
 

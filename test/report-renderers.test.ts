@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Finding } from '../src/core/model.js';
 import type { Report } from '../src/core/report.js';
+import { sortFindings } from '../src/core/report.js';
 import { renderText } from '../src/report/text.js';
 import { renderMarkdown, renderMarkdownWithin } from '../src/report/markdown.js';
 import { renderSarif } from '../src/report/sarif.js';
@@ -86,6 +88,76 @@ function report(overrides: Partial<Report> = {}): Report {
     },
     ...overrides,
   };
+}
+
+const FILE7 = 'db/migrations/000007_orders_status.up.sql';
+const TENANTS = ['tenant_1', 'tenant_2', 'tenant_3', 'tenant_4'];
+
+function at(line: number, f: Omit<Finding, 'file' | 'line'>): Finding {
+  return { file: FILE7, line, ...f };
+}
+
+/**
+ * A migration of 9 statements on 4 tenants with 15 findings: six statements without a tenant,
+ * one failing on 2 tenants, one drifting on 3, one referencing another schema on all 4. The
+ * messages mention the tenant the way the gates word them.
+ */
+function nineStatements(): Report {
+  const failed = (tenant: string) =>
+    at(3, {
+      gate: 'replay',
+      rule: 'migration-failed',
+      severity: 'blocker',
+      tenant,
+      message: `${FILE7}:3: relation "orders_status_idx" already exists (SQLSTATE 42P07) on ${tenant}`,
+      help: 'Fix the statement so that it applies on a database that has every merged migration.',
+    });
+  const drift = (tenant: string) =>
+    at(4, {
+      gate: 'isolation',
+      rule: 'tenant-drift',
+      severity: 'blocker',
+      tenant,
+      message: `after the PR, tenant ${tenant}'s catalog differs from tenant_1's: index orders_status_idx exists only in tenant_1`,
+    });
+  const reference = (tenant: string) =>
+    at(6, {
+      gate: 'isolation',
+      rule: 'cross-tenant-reference',
+      severity: 'blocker',
+      tenant,
+      message: `function audit_row in tenant ${tenant} references schema archive, which belongs to another tenant: ${tenant} reads or depends on that tenant's data`,
+      help: "Use unqualified names so that each tenant's objects resolve in its own schema.",
+    });
+  const lock = (line: number, rule: string, message: string, severity: Finding['severity']) =>
+    at(line, { gate: 'locks', rule, severity, message });
+  const findings = [
+    lock(1, 'missing-lock-timeout', 'no lock_timeout before ALTER TABLE orders', 'warning'),
+    lock(2, 'non-concurrent-index', 'CREATE INDEX without CONCURRENTLY blocks writes', 'warning'),
+    ...['tenant_2', 'tenant_3'].map(failed),
+    ...['tenant_2', 'tenant_3', 'tenant_4'].map(drift),
+    lock(5, 'table-rewrite', 'rewrites orders', 'blocker'),
+    ...TENANTS.map(reference),
+    lock(7, 'constraint-without-not-valid', 'ADD CONSTRAINT scans orders', 'warning'),
+    lock(8, 'set-not-null-scan', 'SET NOT NULL scans orders', 'warning'),
+    lock(9, 'json-column', 'column orders.meta is json, not jsonb', 'notice'),
+  ];
+  return report({
+    topology: { ...report().topology, tenants: TENANTS },
+    migrations: [{ id: '000007', file: FILE7, state: 'new', statements: 9 }],
+    steps: [],
+    findings: sortFindings(findings),
+    trace: [],
+    notes: [],
+    summary: {
+      blockers: 10,
+      warnings: 4,
+      notices: 1,
+      migrationsApplied: 1,
+      tenantsValidated: 4,
+      gatesPassed: 4,
+    },
+  });
 }
 
 describe('report renderers', () => {
@@ -196,6 +268,110 @@ describe('report renderers', () => {
         message: 'no index on user_id',
       },
     ]);
+  });
+
+  it('lists a statement once per rule in the terminal, with its tenants, and explains the counts', () => {
+    const text = renderText(nineStatements());
+    const findings = text.slice(text.indexOf(FILE7), text.indexOf('Steps'));
+    expect(findings).toBe(
+      [
+        FILE7,
+        '     1  warning  locks/missing-lock-timeout',
+        '        no lock_timeout before ALTER TABLE orders',
+        '     2  warning  locks/non-concurrent-index',
+        '        CREATE INDEX without CONCURRENTLY blocks writes',
+        '     3  BLOCKER  replay/migration-failed [tenant_2, tenant_3]',
+        `        ${FILE7}:3: relation "orders_status_idx" already exists (SQLSTATE 42P07) on {tenant}`,
+        '        → Fix the statement so that it applies on a database that has every merged migration.',
+        '     4  BLOCKER  isolation/tenant-drift [3 tenants: tenant_2, tenant_3, tenant_4]',
+        "        after the PR, tenant {tenant}'s catalog differs from tenant_1's: index orders_status_idx exists only in tenant_1",
+        '     5  BLOCKER  locks/table-rewrite',
+        '        rewrites orders',
+        '     6  BLOCKER  isolation/cross-tenant-reference [all 4 tenants]',
+        "        function audit_row in tenant {tenant} references schema archive, which belongs to another tenant: {tenant} reads or depends on that tenant's data",
+        "        → Use unqualified names so that each tenant's objects resolve in its own schema.",
+        '     7  warning  locks/constraint-without-not-valid',
+        '        ADD CONSTRAINT scans orders',
+        '     8  warning  locks/set-not-null-scan',
+        '        SET NOT NULL scans orders',
+        '     9  notice   locks/json-column',
+        '        column orders.meta is json, not jsonb',
+        '',
+        '',
+      ].join('\n'),
+    );
+    expect(
+      text.endsWith(
+        '\nBLOCKED: 10 blocker(s), 4 warning(s), 1 notice(s) (15 findings listed as 9 entries, one per statement and rule with its tenants); 1 migration(s) applied on 4 tenant(s)\n',
+      ),
+    ).toBe(true);
+  });
+
+  it('lists a statement once per rule in the comment, with its tenants, and explains the counts', () => {
+    const md = renderMarkdown(nineStatements());
+    const rows = md.split('\n').filter((l) => /^\| (⛔|⚠️|ℹ️) \|/.test(l));
+    const where = (line: number) => `\`${FILE7}:${line}\``;
+    expect(rows).toEqual([
+      `| ⛔ | \`migration-failed\` | ${where(3)} | tenant_2, tenant_3 | ${FILE7}:3: relation "orders_status_idx" already exists (SQLSTATE 42P07) on {tenant}<br>**Fix:** Fix the statement so that it applies on a database that has every merged migration. |`,
+      `| ⛔ | \`table-rewrite\` | ${where(5)} |  | rewrites orders |`,
+      `| ⚠️ | \`missing-lock-timeout\` | ${where(1)} |  | no lock_timeout before ALTER TABLE orders |`,
+      `| ⚠️ | \`non-concurrent-index\` | ${where(2)} |  | CREATE INDEX without CONCURRENTLY blocks writes |`,
+      `| ⚠️ | \`constraint-without-not-valid\` | ${where(7)} |  | ADD CONSTRAINT scans orders |`,
+      `| ⚠️ | \`set-not-null-scan\` | ${where(8)} |  | SET NOT NULL scans orders |`,
+      `| ℹ️ | \`json-column\` | ${where(9)} |  | column orders.meta is json, not jsonb |`,
+      `| ⛔ | \`tenant-drift\` | ${where(4)} | 3 tenants: tenant_2, tenant_3, tenant_4 | after the PR, tenant {tenant}'s catalog differs from tenant_1's: index orders_status_idx exists only in tenant_1 |`,
+      `| ⛔ | \`cross-tenant-reference\` | ${where(6)} | all 4 tenants | function audit_row in tenant {tenant} references schema archive, which belongs to another tenant: {tenant} reads or depends on that tenant's data<br>**Fix:** Use unqualified names so that each tenant's objects resolve in its own schema. |`,
+    ]);
+    expect(md).toContain(
+      '\n**10** blocker(s), **4** warning(s), **1** notice(s) (15 findings listed as 9 rows, one per statement and rule with its tenants) · 1 migration(s) on 4 tenant(s) ·',
+    );
+  });
+
+  it('annotates a statement once per rule, with its tenants in the title', () => {
+    const annotations = toAnnotations(nineStatements());
+    expect(annotations).toHaveLength(9);
+    expect(annotations.map((a) => [a.level, a.startLine, a.title])).toEqual([
+      ['error', 3, 'schemagate replay/migration-failed (tenant_2, tenant_3)'],
+      ['error', 4, 'schemagate isolation/tenant-drift (3 tenants: tenant_2, tenant_3, tenant_4)'],
+      ['error', 5, 'schemagate locks/table-rewrite'],
+      ['error', 6, 'schemagate isolation/cross-tenant-reference (all 4 tenants)'],
+      ['warning', 1, 'schemagate locks/missing-lock-timeout'],
+      ['warning', 2, 'schemagate locks/non-concurrent-index'],
+      ['warning', 7, 'schemagate locks/constraint-without-not-valid'],
+      ['warning', 8, 'schemagate locks/set-not-null-scan'],
+      ['notice', 9, 'schemagate locks/json-column'],
+    ]);
+    expect(annotations[0].message).toBe(
+      `${FILE7}:3: relation "orders_status_idx" already exists (SQLSTATE 42P07) on {tenant}\n\nFix the statement so that it applies on a database that has every merged migration.`,
+    );
+  });
+
+  it('keeps every finding in the JSON and SARIF, one per tenant', () => {
+    const nine = nineStatements();
+    expect(JSON.parse(renderJson(nine)).findings).toHaveLength(15);
+    expect(JSON.parse(renderSarif(nine)).runs[0].results).toHaveLength(15);
+  });
+
+  it('shortens grouped Markdown by whole rows, counting the findings they hold', () => {
+    const pair = (line: number): Finding[] =>
+      ['tenant_1', 'tenant_2'].map((tenant) => ({
+        ...report().findings[1],
+        line,
+        tenant,
+        message: `no index on user_id for ${tenant}`,
+      }));
+    const many = report({ findings: Array.from({ length: 400 }, (_, i) => pair(i + 1)).flat() });
+    const md = renderMarkdownWithin(many, 20_000);
+    expect(md.length).toBeLessThanOrEqual(20_000);
+    const rows = md.split('\n').filter((l) => l.startsWith('| ⚠️ |'));
+    expect(
+      rows.every((r) => r.includes('| both tenants | no index on user_id for {tenant} |')),
+    ).toBe(true);
+    const hidden = Number(/_(\d+) more finding\(s\) not shown here/.exec(md)?.[1]);
+    expect(rows.length * 2 + hidden).toBe(800);
+    expect(md).toContain(
+      '(800 findings listed as 400 rows, one per statement and rule with its tenants)',
+    );
   });
 
   it('writes the JSON contract as it is', () => {

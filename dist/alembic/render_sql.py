@@ -7,9 +7,12 @@ the revision file that was executing when Alembic wrote it (the `op.*` call), wh
 statements are attributed back to the Python source. Text written while no revision line is
 executing (BEGIN/COMMIT, the alembic_version bookkeeping, `-- Running` comments) is dropped.
 
-Request: {"scriptLocation": abs, "ini": abs or null, "paths": [abs...], "revisions": [id...]}
+Request: {"scriptLocation": abs, "ini": abs or null, "paths": [abs...], "revisions": [id...],
+          "repoRoot": abs}
 Answer:  {"revisions": {id: {"up": Chunks, "down": Chunks, "upError": str, "downError": str}}}
-         where Chunks is [{"sql": str, "line": int, "endLine": int}].
+         where Chunks is [{"sql": str, "line": int, "endLine": int}];
+         or {"importError": {"module": str, "message": str, "frames": [{"file": abs, "line": int}]}}
+         when a revision file or env.py imports a module the interpreter does not have.
 """
 
 import ast
@@ -101,13 +104,43 @@ def render(config, script, revision, upgrade):
     return capture.chunks
 
 
+def in_project(path, root):
+    """A file of the project itself, not of an installed package (a .venv may sit in the repo)."""
+    if not os.path.isabs(path) or not os.path.isfile(path):
+        return False  # <frozen importlib._bootstrap> and the like
+    real = os.path.realpath(path)
+    parts = real.split(os.sep)
+    return (
+        real.startswith(root + os.sep)
+        and real != os.path.realpath(__file__)
+        and "site-packages" not in parts
+        and "dist-packages" not in parts
+    )
+
+
+def import_failure(error, root):
+    """The missing module and the project frames that led to the import, outermost first."""
+    frames = [
+        {"file": os.path.realpath(frame.filename), "line": frame.lineno}
+        for frame in traceback.extract_tb(error.__traceback__)
+        if in_project(frame.filename, root)
+    ]
+    module = getattr(error, "name", None) or str(error)
+    return {"module": module, "message": describe(error), "frames": frames}
+
+
 def describe(error):
     lines = traceback.format_exception_only(type(error), error)
     return "".join(lines).strip()
 
 
+REQUEST = "{}"
+
+
 def main():
-    request = json.load(sys.stdin)
+    global REQUEST
+    REQUEST = sys.stdin.read()
+    request = json.loads(REQUEST)
     for path in request.get("paths", []):
         if path not in sys.path:
             sys.path.insert(0, path)
@@ -119,12 +152,15 @@ def main():
         config.set_main_option("sqlalchemy.url", "postgresql://schemagate@localhost/schemagate")
     os.environ.setdefault("DATABASE_URL", "postgresql://schemagate@localhost/schemagate")
     script = ScriptDirectory.from_config(config)
+    script.revision_map.heads  # loads every revision file: an ImportError surfaces here
     answer = {}
     for revision in request["revisions"]:
         entry = {}
         for direction, upgrade in (("up", True), ("down", False)):
             try:
                 entry[direction] = render(config, script, revision, upgrade)
+            except ImportError:
+                raise  # the application's requirements are missing: stop, naming the import
             except BaseException as error:  # env.py or a revision may raise anything
                 entry[direction] = []
                 entry[direction + "Error"] = describe(error)
@@ -137,5 +173,8 @@ if __name__ == "__main__":
     sys.stdout = sys.stderr
     try:
         main()
+    except ImportError as error:
+        root = os.path.realpath(json.loads(REQUEST).get("repoRoot") or os.getcwd())
+        json.dump({"importError": import_failure(error, root)}, sys.__stdout__)
     except BaseException as error:
         fail(describe(error))

@@ -27,6 +27,7 @@ import {
   replayTenant,
   seedTenant,
   snapshotTenant,
+  type ReplayProgress,
 } from '../replay/stages.js';
 import type { ReplayTrace } from '../core/trace.js';
 import { Workspace } from '../replay/workspace.js';
@@ -92,7 +93,7 @@ class Run {
           durationMs: Date.now() - started,
           details: r.details,
         });
-        this.logger.info(`${action}: ${r.details}`);
+        this.logger.progress({ phase: action, done: r.details });
         return r.value;
       } catch (error) {
         this.steps.push({
@@ -141,6 +142,7 @@ class Run {
     try {
       await this.replayAndGate(ws, this.plan);
     } finally {
+      this.logger.progress({ phase: 'cleanup' });
       await ws.dropAll().catch(() => {});
       await this.cluster
         .stop()
@@ -173,8 +175,10 @@ class Run {
     } finally {
       await admin.end();
     }
-    for (const t of tenants)
-      this.trace.merged.push(await replayTenant(ws, t, plan.merged, new Set()));
+    for (const [i, t] of tenants.entries()) {
+      const at = this.tenantProgress('replay merged', i, tenants.length);
+      this.trace.merged.push(await replayTenant(ws, t, plan.merged, new Set(), false, at));
+    }
     const failed = this.trace.merged.filter((t) => t.failedMigration);
     if (failed.length > 0) {
       return {
@@ -185,8 +189,10 @@ class Run {
     }
     const seedNotes: string[] = [];
     if (plan.merged.length > 0) {
-      for (const t of tenants)
+      for (const [i, t] of tenants.entries()) {
+        this.tenantProgress('replay merged', i, tenants.length)({ activity: 'seeding' });
         seedNotes.push(...(await seedTenant(ws, t, this.options.settings.seedRows, this.logger)));
+      }
     }
     this.notes.push(...seedNotes);
     const seeded =
@@ -200,10 +206,12 @@ class Run {
   /** The PR's migrations on every tenant, in a copy of the template (or the tenants' databases). */
   async replayAdded(ws: Workspace, plan: Plan) {
     const tenants = await this.prTenants(ws);
-    for (const t of tenants) {
+    for (const [i, t] of tenants.entries()) {
+      const at = this.tenantProgress('replay PR', i, tenants.length);
+      at({});
       const preexisting = await preexistingRelations(ws, t);
       const oneTransaction = this.discovery?.oneTransaction ?? false;
-      const trace = await replayTenant(ws, t, plan.added, preexisting, oneTransaction);
+      const trace = await replayTenant(ws, t, plan.added, preexisting, oneTransaction, at);
       this.trace.pr.push(trace);
       // A statement that ran into the timeout would on every tenant: one wait is enough.
       if (trace.statements.some((s) => s.error?.sqlstate === '57014')) {
@@ -238,12 +246,20 @@ class Run {
 
   async snapshots(ws: Workspace, tenants: TenantHandle[]): Promise<Map<string, CatalogSnapshot>> {
     const out = new Map<string, CatalogSnapshot>();
-    for (const t of tenants) out.set(t.name, await snapshotTenant(ws, t));
+    for (const [i, t] of tenants.entries()) {
+      this.tenantProgress('catalog snapshot', i, tenants.length)({});
+      out.set(t.name, await snapshotTenant(ws, t));
+    }
     // The database topology's tenants all start from one template: its snapshot stands for each.
     if (this.topology.databasePerTenant && tenants.length === 1) {
       for (const name of this.topology.tenantNames) out.set(name, out.get(tenants[0].name)!);
     }
     return out;
+  }
+
+  /** Reports the position of tenant `i` (0-based) of `n` in `phase`, and where its replay is. */
+  tenantProgress(phase: string, i: number, n: number): ReplayProgress {
+    return (at) => this.logger.progress({ phase, tenant: [i + 1, n], ...at });
   }
 
   context(
@@ -276,7 +292,8 @@ class Run {
       return;
     }
     this.logger.debug(String((error as Error)?.stack));
-    this.error = { message: `internal error: ${getErrorMessage(error)}`, exitCode: 3 };
+    const hint = 'a bug in schemagate: run again with -v for the stack trace, and report it';
+    this.error = { message: `internal error: ${getErrorMessage(error)} (${hint})`, exitCode: 3 };
   }
 
   report(): Report {

@@ -14,6 +14,7 @@ import { InputError } from '../core/errors.js';
 import { loadConfig, type Config, type KnownIds } from './file.js';
 import { settingsOf } from './settings.js';
 import { composeHint } from './compose-hint.js';
+import { checkDatabaseUrl } from './database-url.js';
 import { tenantNames, type Options } from '../core/options.js';
 import { relativeToRepo } from '../core/paths.js';
 
@@ -124,7 +125,12 @@ function fromSources(
     raw.provider !== undefined
       ? oneOf<ProviderName>('--provider', raw.provider, PROVIDERS)
       : (config.provider ?? 'auto');
-  const databaseUrl = raw.databaseUrl ?? config.databaseUrl;
+  const databaseUrl =
+    raw.databaseUrl !== undefined
+      ? checkDatabaseUrl('--database-url', raw.databaseUrl)
+      : config.databaseUrl !== undefined
+        ? checkDatabaseUrl(`${configFile}: databaseUrl`, config.databaseUrl)
+        : undefined;
   if (provider === 'url' && !databaseUrl)
     throw new InputError('--provider url needs --database-url postgres://user:pass@host:port/db');
   return {

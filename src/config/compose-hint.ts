@@ -27,21 +27,33 @@ export function postgresMajorOfImage(image: string): string | undefined {
   return (/(?:^|-)pg(\d{2})\b/.exec(tag) ?? /^(\d{1,2})(?:[.-]|$)/.exec(tag))?.[1];
 }
 
-export function composeHint(repoRoot: string): ComposeHint | undefined {
+/** A compose file at the repository root, parsed; undefined when there is none or it is broken. */
+export function loadCompose(repoRoot: string): { file: string; doc: any } | undefined {
   for (const file of COMPOSE_FILES) {
     const path = join(repoRoot, file);
     if (!existsSync(path)) continue;
-    let doc: any;
     try {
-      doc = parse(readFileSync(path, 'utf8'));
+      return { file, doc: parse(readFileSync(path, 'utf8')) };
     } catch {
       return undefined; // a broken compose file is not ours to report
     }
-    for (const [service, def] of Object.entries<any>(doc?.services ?? {})) {
-      const image = typeof def?.image === 'string' ? def.image : undefined;
-      const major = image ? postgresMajorOfImage(image) : undefined;
-      if (image && major) return { major, file, service, image };
-    }
+  }
+  return undefined;
+}
+
+/** Whether an image is a Postgres server (any tag): `postgres`, `bitnami/postgresql`, `supabase/postgres`. */
+export function isPostgresImage(image: string): boolean {
+  const path = image.split('@')[0].split(/:(?=[^/]*$)/)[0];
+  return POSTGRES_IMAGES.test(path.split('/').pop() ?? '');
+}
+
+export function composeHint(repoRoot: string): ComposeHint | undefined {
+  const compose = loadCompose(repoRoot);
+  if (!compose) return undefined;
+  for (const [service, def] of Object.entries<any>(compose.doc?.services ?? {})) {
+    const image = typeof def?.image === 'string' ? def.image : undefined;
+    const major = image ? postgresMajorOfImage(image) : undefined;
+    if (image && major) return { major, file: compose.file, service, image };
   }
   return undefined;
 }

@@ -13,6 +13,7 @@ import type {
   LocksSettings,
   ReplicaSettings,
   RollbackSettings,
+  Settings,
 } from '../core/settings.js';
 
 const expected = (what: string) => ({ error: `expected ${what}` });
@@ -129,6 +130,10 @@ const flyway = section({
   executeInTransaction: flag().optional(),
 }).prefault({});
 
+const ENV_NAME = 'an environment variable name, e.g. DATABASE_URL';
+const ENV_NAMES = 'a list of environment variable names, e.g. [DATABASE_URL]';
+const VALUES = 'a mapping of placeholder names to values';
+
 /** The keys that become `Options.settings` (see settingsOf). */
 const settingsShape = {
   seed: section({ rows: wholeNumber(0, 1_000_000).default(2000) }).prefault({}),
@@ -144,6 +149,21 @@ const settingsShape = {
   alembic,
   sqlc: section({}).optional(),
   flyway,
+  python: text('the path of a Python interpreter').optional(),
+  passEnv: z
+    .array(
+      z.string(expected(ENV_NAME)).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, expected(ENV_NAME)),
+      expected(ENV_NAMES),
+    )
+    .default([]),
+  transaction: oneOf(['file', 'none']).default('file'),
+  placeholders: z
+    .record(
+      z.string(),
+      z.union([z.string(), z.number(), z.boolean()], expected('a string, number or boolean')),
+      expected(VALUES),
+    )
+    .default({}),
 };
 
 /** The settings keys alone: what code that builds Options without a file validates. */
@@ -195,5 +215,8 @@ const inStep: [
   Same<z.output<typeof compat>, CompatSettings>,
   Same<z.output<typeof alembic>, AlembicSettings>,
   Same<z.output<typeof flyway>, FlywaySettings>,
-] = [true, true, true, true, true, true, true];
+  Same<z.output<typeof settingsShape.passEnv>, Settings['passEnv']>,
+  Same<z.output<typeof settingsShape.transaction>, Settings['transaction']>,
+  Same<z.output<typeof settingsShape.placeholders>, Settings['placeholders']>,
+] = [true, true, true, true, true, true, true, true, true, true];
 void inStep;

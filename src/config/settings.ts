@@ -16,6 +16,10 @@ export function settingsOf(config: SettingsConfig): Settings {
     compat: config.compat,
     alembic: config.alembic,
     flyway: config.flyway,
+    ...(config.python === undefined ? {} : { python: config.python }),
+    passEnv: config.passEnv,
+    transaction: config.transaction,
+    placeholders: config.placeholders,
   };
 }
 

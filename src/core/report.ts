@@ -41,6 +41,41 @@ export interface Report {
   };
   /** Present when status is `error`. */
   error?: { message: string; exitCode: number };
+  /**
+   * Present when the base could not be built (status `error`, exit 3): a merged migration (or
+   * anything else that runs before the PR's first migration) failed. Never a finding: the PR
+   * did not cause it and cannot fix it; a setting of the check does.
+   */
+  setupError?: SetupError;
+}
+
+/** Why the base could not be built, and the one setting that fixes it. */
+export interface SetupError {
+  /** The merged file and the 1-based line of the failing statement, when a statement failed. */
+  file?: string;
+  line?: number;
+  /** Postgres' message with its SQLSTATE (and detail), or what else failed. */
+  message: string;
+  cause: SetupCause;
+  /** The setting (or flag) that makes the base build. */
+  remedy: string;
+}
+
+export const SETUP_CAUSES = {
+  'missing-extension': 'an extension this Postgres does not have',
+  'missing-role': 'a role the migrations expect to exist',
+  'missing-object': 'a schema or object the migrations expect to exist',
+  'template-placeholder': 'a template placeholder with no value',
+  'tool-table': "the migration tool's own table",
+  'transaction-directive': 'a statement that cannot run inside a transaction block',
+  'statement-failed': 'a merged statement that fails on an empty database',
+} as const;
+export type SetupCause = keyof typeof SETUP_CAUSES;
+
+/** The one-line form: `could not build the base: file:line: message (cause). Fix: remedy`. */
+export function setupErrorLine(e: SetupError): string {
+  const where = e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : '';
+  return `could not build the base: ${where}${e.message.replace(/\.+$/, '')} (${SETUP_CAUSES[e.cause]}). Fix: ${e.remedy}`;
 }
 
 export interface ReplicaNode {

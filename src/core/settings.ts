@@ -16,6 +16,17 @@ export interface Settings {
   compat: CompatSettings;
   alembic: AlembicSettings;
   flyway: FlywaySettings;
+  /**
+   * `python:` the interpreter Alembic revision files run under (`alembic.python` is the older
+   * name of the same setting; this one wins). Unset: the project's virtualenv, else python3.
+   */
+  python?: string;
+  /** `passEnv:` environment variables a child process (Alembic's env.py) may see besides PATH, HOME, the locale and the Python ones. */
+  passEnv: string[];
+  /** `transaction:` the plain format runs each file in a transaction (`file`) or each statement on its own (`none`). */
+  transaction: 'file' | 'none';
+  /** `placeholders:` values of `{{ .Name }}` / `{{ index .Options "Name" }}` template expressions in SQL. */
+  placeholders: Record<string, string | number | boolean>;
 }
 
 export interface ReplaySettings {

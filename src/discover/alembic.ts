@@ -12,7 +12,12 @@ import { InputError } from '../core/errors.js';
 import type { Discovery, Migration, Script, Statement } from '../core/model.js';
 import type { Settings } from '../core/settings.js';
 import { revisionGraph } from './alembic/graph.js';
-import { findPython, renderRevisions, type RenderedRevision } from './alembic/python.js';
+import {
+  renderRevisions,
+  resolvePython,
+  type ChosenPython,
+  type RenderedRevision,
+} from './alembic/python.js';
 import { readRevision, type RevisionFile } from './alembic/revisions.js';
 import { statementsFromChunks } from './alembic/statements.js';
 import {
@@ -29,13 +34,48 @@ import { downOrNothing, scriptFromStatements, type FormatModule } from './format
 const REVISION_LINE = /^revision\s*(?::[^=]*)?=\s*['"]/m;
 const PY_FILE = /^(?!\.#|__init__).*\.py$/;
 
-/** The script location (holds env.py) and its versions folder, from either of the two. */
-export function scriptLayout(abs: string): { scriptLocation: string; versions: string } {
+export interface ScriptLayout {
+  scriptLocation: string;
+  versions: string;
+  /** The alembic.ini whose `script_location` led here, when that is how it was found. */
+  ini?: string;
+}
+
+/**
+ * The script location (holds env.py) and its versions folder, from either of the two, or from
+ * the `script_location` of an alembic.ini in `abs` or at the repository root (a repository
+ * checked at its root, as `alembic` itself runs there).
+ */
+export function scriptLayout(abs: string, repoRoot?: string): ScriptLayout {
   if (existsSync(join(abs, 'env.py')))
     return { scriptLocation: abs, versions: join(abs, 'versions') };
   if (existsSync(join(dirname(abs), 'env.py')))
     return { scriptLocation: dirname(abs), versions: abs };
-  return { scriptLocation: abs, versions: join(abs, 'versions') };
+  return layoutFromIni(abs, repoRoot) ?? { scriptLocation: abs, versions: join(abs, 'versions') };
+}
+
+function layoutFromIni(abs: string, repoRoot: string | undefined): ScriptLayout | undefined {
+  const inis = [join(abs, 'alembic.ini'), ...(repoRoot ? [join(repoRoot, 'alembic.ini')] : [])];
+  for (const ini of inis.filter((p) => existsSync(p))) {
+    const scriptLocation = scriptLocationOf(ini);
+    if (scriptLocation && existsSync(join(scriptLocation, 'env.py'))) {
+      return { scriptLocation, versions: join(scriptLocation, 'versions'), ini };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `script_location` of an alembic.ini as a folder: `%(here)s` and relative paths from the ini's
+ * folder (where `alembic` runs), `package:path` from the package's folder.
+ */
+function scriptLocationOf(ini: string): string | undefined {
+  const value = alembicSection(readFileSync(ini, 'utf8')).get('script_location');
+  if (!value) return undefined;
+  const here = dirname(ini);
+  const expanded = value.replace(/%\(here\)s/g, here);
+  const resource = /^([A-Za-z_][\w.]*):([^/\\].*)$/.exec(expanded);
+  return resolve(here, resource ? join(resource[1].replace(/\./g, '/'), resource[2]) : expanded);
 }
 
 /** alembic.ini in the script location or a parent of it, not above the repository root. */
@@ -139,13 +179,14 @@ function nearbyIni(scriptLocation: string): string | undefined {
 }
 
 async function detect(dir: string): Promise<string | undefined> {
-  const { scriptLocation, versions } = scriptLayout(dir);
+  const { scriptLocation, versions, ini } = scriptLayout(dir);
   if (!existsSync(join(scriptLocation, 'env.py'))) return undefined;
-  const where = versionFolders(nearbyIni(scriptLocation), versions);
+  const where = versionFolders(ini ?? nearbyIni(scriptLocation), versions);
   const files = await revisionFiles(where);
   if (files.length === 0) return undefined;
   const shown = where.folders.map((f) => `${relative(scriptLocation, f) || basename(f)}/`);
-  return `found env.py and ${files.length} Alembic revision files in ${shown.join(', ')}`;
+  const via = ini ? `alembic.ini's script_location ${relative(dir, scriptLocation)}: ` : '';
+  return `${via}found env.py and ${files.length} Alembic revision files in ${shown.join(', ')}`;
 }
 
 async function readRevisions(repoRoot: string, where: VersionFolders): Promise<RevisionFile[]> {
@@ -190,8 +231,14 @@ function downOf(file: string, upCount: number, down: Statement[]): Script | unde
   return upCount === 0 ? script : downOrNothing(script);
 }
 
-function configuredPython(settings?: Settings): string | undefined {
-  return settings?.alembic.python ?? process.env.SCHEMAGATE_ALEMBIC_PYTHON ?? undefined;
+/** `python:`, else its older name `alembic.python`, else SCHEMAGATE_ALEMBIC_PYTHON. */
+function configuredPython(settings?: Settings): ChosenPython | undefined {
+  if (settings?.python) return { python: settings.python, why: 'python: in .schemagate.yml' };
+  if (settings?.alembic.python) {
+    return { python: settings.alembic.python, why: 'alembic.python in .schemagate.yml' };
+  }
+  const env = process.env.SCHEMAGATE_ALEMBIC_PYTHON;
+  return env ? { python: env, why: 'SCHEMAGATE_ALEMBIC_PYTHON is set' } : undefined;
 }
 
 /** env.py asks Alembic for one transaction per revision instead of one for the whole upgrade. */
@@ -212,8 +259,9 @@ export async function discoverAlembic(
 ): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);
-  const { scriptLocation, versions } = scriptLayout(dir.abs);
-  const ini = findAlembicIni(repoRoot, scriptLocation);
+  const layout = scriptLayout(dir.abs, repoRoot);
+  const { scriptLocation, versions } = layout;
+  const ini = layout.ini ?? findAlembicIni(repoRoot, scriptLocation);
   const graph = revisionGraph(await readRevisions(repoRoot, versionFolders(ini, versions)));
   const notes: string[] = [];
   let rendered = new Map<string, RenderedRevision>();
@@ -222,12 +270,16 @@ export async function discoverAlembic(
       'Alembic SQL was not generated: the revision graph is broken (see the graph findings)',
     );
   } else if (graph.ordered.length > 0) {
-    rendered = await renderRevisions(findPython(configuredPython(settings)), {
+    const python = resolvePython(repoRoot, configuredPython(settings));
+    notes.push(`Alembic ran under ${python.python} (${python.why})`);
+    rendered = await renderRevisions(python, {
       scriptLocation,
       ini,
       paths: [...new Set([resolve(repoRoot), dirname(ini ?? scriptLocation)])],
       revisions: graph.ordered.map((r) => r.id),
       cwd: dirname(ini ?? scriptLocation),
+      repoRoot: resolve(repoRoot),
+      passEnv: settings?.passEnv ?? [],
     });
   }
   // A broken graph still lists every revision, so that the findings have migrations to go with.

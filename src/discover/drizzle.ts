@@ -38,8 +38,30 @@ interface JournalEntry {
 
 async function detect(dir: string): Promise<string | undefined> {
   if (!existsSync(join(dir, JOURNAL))) return undefined;
+  if ((await journalListsNone(dir)) !== undefined) return undefined;
   const files = (await listFileNames(dir)).filter((n) => SQL_FILE.test(n));
   return `found ${JOURNAL} and ${files.length} Drizzle migration files`;
+}
+
+/**
+ * A hand-written SQL set that keeps a drizzle `meta/` folder next to it: the number of `.sql`
+ * files when the journal is readable and lists none of them (they are not Drizzle's), else
+ * undefined.
+ */
+export async function journalListsNone(dir: string): Promise<number | undefined> {
+  const text = await peekText(join(dir, JOURNAL));
+  if (text === undefined) return undefined;
+  let entries: unknown;
+  try {
+    entries = (JSON.parse(text) as { entries?: unknown }).entries;
+  } catch {
+    return undefined; // discovery reports the broken journal
+  }
+  const sql = (await listFileNames(dir)).filter((n) => n.endsWith('.sql'));
+  const listed = new Set(
+    (Array.isArray(entries) ? entries : []).map((e) => `${(e as { tag?: unknown })?.tag}.sql`),
+  );
+  return sql.length > 0 && !sql.some((n) => listed.has(n)) ? sql.length : undefined;
 }
 
 function lineOfTag(lines: string[], tag: string): number {

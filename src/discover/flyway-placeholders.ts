@@ -8,6 +8,7 @@ import type { FlywaySettings } from '../core/settings.js';
 import { REPLAY, finding } from '../rules/index.js';
 import { escapeRegExp } from '../core/regexp.js';
 import { relativeToRepo } from '../core/paths.js';
+import { renderByLine } from './placeholders.js';
 
 /**
  * Flyway placeholders (`${name}` unless the prefix and suffix are changed), replaced the way
@@ -320,19 +321,20 @@ export function substitute(source: string, file: string, config: Placeholders): 
     `"?${escapeRegExp(config.prefix)}flyway:defaultSchema${escapeRegExp(config.suffix)}"?\\.`,
     'gi',
   );
-  const pattern = placeholderPattern(config);
-  const lines = source.split('\n');
-  const out = lines.map((line, i) =>
-    line.replace(defaultSchema, '').replace(pattern, (whole, raw: string) => {
+  const rendered = renderByLine(
+    source,
+    placeholderPattern(config),
+    ({ groups, line }) => {
+      const raw = groups[0]!;
       const name = raw.toLowerCase();
       if (name === 'flyway:defaultschema') return 'public';
       const value = config.values.get(name) ?? builtIn(name, file);
-      if (value !== undefined) return value;
-      findings.push(unknownPlaceholder(file, i + 1, raw, config));
-      return whole;
-    }),
+      if (value === undefined) findings.push(unknownPlaceholder(file, line, raw, config));
+      return value;
+    },
+    { prepare: (line) => line.replace(defaultSchema, '') },
   );
-  return { source: out.join('\n'), findings };
+  return { source: rendered, findings };
 }
 
 function unknownPlaceholder(

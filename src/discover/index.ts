@@ -10,6 +10,7 @@ import { SCHEMA_FORMAT_MODULES, detectFormat } from './detect.js';
 import { assertDirectory, hasEntries, locateDir } from './files.js';
 import type { FormatModule } from './format.js';
 import { sqlc } from './sqlc.js';
+import { renderTemplates } from './templates.js';
 
 /**
  * Every supported format. To add one, write src/discover/<format>.ts exporting a FormatModule
@@ -29,7 +30,10 @@ export async function discoverMigrations(
   if (!(await hasEntries(at.abs))) throw new InputError(`migration directory ${at.rel} is empty`);
   const { module, reason } =
     format === 'auto' ? await detectFormat(FORMAT_MODULES, at.abs, at.rel) : chosenFormat(format);
-  const discovery = await module.discover(repoRoot, dir, settings);
+  const discovery = renderTemplates(
+    await module.discover(repoRoot, dir, settings),
+    settings?.placeholders ?? {},
+  );
   if (discovery.migrations.length === 0) {
     throw new InputError(`no ${module.format} migrations in ${at.rel}: expected ${module.expects}`);
   }

@@ -1,9 +1,18 @@
 /**
  * Plain ordered `.sql` files, applied in natural file-name order (`2_x.sql` before `10_x.sql`),
- * each in a transaction. Downs are `X.down.sql`, `X_down.sql` or `down/X.sql`, paired with the
+ * each in a transaction (`transaction: none`: each statement on its own), except a file with a
+ * runner's no-transaction directive. Downs are `X.down.sql`, `X_down.sql` or `down/X.sql`, paired with the
  * up `X.sql` (or `X.up.sql`, `X_up.sql`) when exactly one up and one down share the name.
  */
-import { compareSortKeys, type Discovery, type Finding, type Migration } from '../core/model.js';
+import {
+  compareSortKeys,
+  type Discovery,
+  type Finding,
+  type Migration,
+  type TransactionMode,
+} from '../core/model.js';
+import type { Settings } from '../core/settings.js';
+import { journalListsNone } from './drizzle.js';
 import {
   assertDirectory,
   checksumOf,
@@ -48,7 +57,27 @@ async function sqlFiles(abs: string) {
 
 async function detect(dir: string): Promise<string | undefined> {
   const { ups } = await sqlFiles(dir);
-  return ups.length > 0 ? `found ${ups.length} .sql files, applied in file-name order` : undefined;
+  if (ups.length === 0) return undefined;
+  const unlisted = await journalListsNone(dir);
+  if (unlisted !== undefined) {
+    return `meta/_journal.json lists none of the ${unlisted} .sql files: read as plain SQL`;
+  }
+  return `found ${ups.length} .sql files, applied in file-name order`;
+}
+
+/**
+ * Directives of plain SQL runners that send a file without a transaction. postgres-migrations
+ * (npm) looks for its comment anywhere in the file and then sends the file as one query string.
+ */
+const NO_TRANSACTION: Array<{ pattern: RegExp; mode: TransactionMode }> = [
+  { pattern: /--\s*postgres-migrations disable-transaction/, mode: 'implicit' },
+];
+
+/** How a file is sent: a runner's directive in it, else the `transaction:` setting. */
+function transactionOf(source: string, setting: Settings['transaction']): TransactionMode {
+  const directive = NO_TRANSACTION.find((d) => d.pattern.test(source));
+  if (directive) return directive.mode;
+  return setting === 'none' ? 'none' : 'transaction';
 }
 
 function pairDowns(dir: MigrationDir, ups: SqlFile[], downs: SqlFile[]) {
@@ -73,14 +102,20 @@ function pairDowns(dir: MigrationDir, ups: SqlFile[], downs: SqlFile[]) {
   return { pairs, findings, notes };
 }
 
-async function toMigration(repoRoot: string, dir: MigrationDir, up: SqlFile, down?: SqlFile) {
+async function toMigration(
+  repoRoot: string,
+  dir: MigrationDir,
+  setting: Settings['transaction'],
+  up: SqlFile,
+  down?: SqlFile,
+) {
   const file = repoPath(dir, up.path);
   const downFile = down ? repoPath(dir, down.path) : undefined;
   const source = await readMigrationFile(repoRoot, file);
   const downSource = downFile ? await readMigrationFile(repoRoot, downFile) : undefined;
   const downScript =
     downFile && downSource !== undefined
-      ? downOrNothing(scriptOf(downFile, downSource, 'transaction'))
+      ? downOrNothing(scriptOf(downFile, downSource, transactionOf(downSource, setting)))
       : undefined;
   const migration: Migration = {
     id: up.stem,
@@ -89,7 +124,7 @@ async function toMigration(repoRoot: string, dir: MigrationDir, up: SqlFile, dow
     sortKey: naturalKey(up.stem),
     file,
     ...(downFile ? { downFile } : {}),
-    up: scriptOf(file, source, 'transaction'),
+    up: scriptOf(file, source, transactionOf(source, setting)),
     ...(downScript ? { down: downScript } : {}),
     checksum: checksumOf(source, downSource),
     state: 'new',
@@ -97,13 +132,20 @@ async function toMigration(repoRoot: string, dir: MigrationDir, up: SqlFile, dow
   return migration;
 }
 
-async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
+async function discover(
+  repoRoot: string,
+  dirPath: string,
+  settings?: Settings,
+): Promise<Discovery> {
+  const setting = settings?.transaction ?? 'file';
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);
   const { ups, downs } = await sqlFiles(dir.abs);
   const { pairs, findings, notes } = pairDowns(dir, ups, downs);
   const migrations: Migration[] = [];
-  for (const up of ups) migrations.push(await toMigration(repoRoot, dir, up, pairs.get(up)));
+  for (const up of ups) {
+    migrations.push(await toMigration(repoRoot, dir, setting, up, pairs.get(up)));
+  }
   migrations.sort(byVersion(compareSortKeys));
   return { format: 'plain', reason: '', migrations, findings, notes };
 }

@@ -74,15 +74,13 @@ function failures(
   return out;
 }
 
-/** A leftover Flyway placeholder is reported as such (flyway-placeholder), not twice. */
+/** A leftover placeholder is reported as such (flyway-placeholder, template-placeholder), not twice. */
 function placeholderIn(known: Finding[]): (s: Statement) => boolean {
+  const rules = [REPLAY.flywayPlaceholder.id, REPLAY.templatePlaceholder.id];
   return (s) =>
     known.some(
       (f) =>
-        f.rule === REPLAY.flywayPlaceholder.id &&
-        f.file === s.file &&
-        f.line! >= s.line &&
-        f.line! <= s.endLine,
+        rules.includes(f.rule) && f.file === s.file && f.line! >= s.line && f.line! <= s.endLine,
     );
 }
 

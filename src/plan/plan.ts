@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { makeRunSubdir } from '../core/run-dir.js';
 import type { Discovery, Migration } from '../core/model.js';
 
 /** The split of the migration set into what production already has and what the PR brings. */
@@ -49,14 +49,15 @@ export function resolveBase(repoRoot: string, ref: string): string {
 
 /**
  * Writes the files under `paths` as they are at `commit` into a new temp directory with the
- * same relative layout, so discovery can read the base exactly as it reads the work tree.
+ * same relative layout, so discovery can read the base exactly as it reads the work tree. It
+ * lives in the run's directory (core/run-dir.ts), so a killed run leaves no checkout behind.
  */
 export function materializeAt(
   repoRoot: string,
   commit: string,
   paths: string[],
 ): { dir: string; dispose: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'schemagate-base-'));
+  const dir = makeRunSubdir('base-');
   const dispose = () => rmSync(dir, { recursive: true, force: true });
   // Paths are relative to repoRoot, which may be a subdirectory of the work tree.
   const top = git(repoRoot, ['rev-parse', '--show-toplevel']).trim();

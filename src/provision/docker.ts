@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { GenericContainer, StartedNetwork, StartedTestContainer } from 'testcontainers';
 import { InfrastructureError, getErrorMessage } from '../core/errors.js';
 import { registerCleanup } from '../core/cleanup.js';
+import { recordDockerResource } from '../core/run-dir.js';
 import type { Cluster, ConnectionInfo, Provider, ReplicaInfo, StartOptions } from './provider.js';
 import { serverVersion, versionNotes } from './embedded.js';
 import { pollUntil, replicaName, waitForReplay, waitForStreaming, withClient } from './replicas.js';
@@ -65,6 +66,8 @@ class DockerResources {
 
   /** Registers the removal by name before the container exists, so a failed start is covered. */
   expectContainer(name: string): void {
+    // Also noted for the run's reaper, which removes it should this process be killed.
+    recordDockerResource('container', name);
     this.names.push(name);
     this.forget.push(
       registerCleanup(`docker rm ${name}`, () => dockerSync(['rm', '-f', '-v', name])),
@@ -132,6 +135,7 @@ async function startInDocker(options: StartOptions): Promise<Cluster> {
   const resources = new DockerResources();
   const stop = () => resources.remove();
   try {
+    recordDockerResource('network', resources.networkName);
     const network = await new tc.Network({ nextUuid: () => resources.networkName }).start();
     resources.addNetwork(network);
     options.logger.debug(`docker: network ${network.getName()}, image ${image}`);

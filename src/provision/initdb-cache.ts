@@ -1,6 +1,17 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,12 +19,27 @@ import { initDataDir, makeWorkDir, type Binaries, type OsUser } from './server.j
 
 /**
  * initdb takes 0.6–2 s on a busy 2-core machine; copying an initialised directory takes a
- * fraction of that. The first start for a given set of binaries and OS user keeps a pristine
- * initialised directory in the system temp dir, and later starts copy it (every cluster is
- * still a fresh directory of its own). SCHEMAGATE_INITDB_CACHE=off always runs initdb.
+ * fraction of that. The temp dir keeps one pristine initialised cluster per set of binaries
+ * (keyed by their content, so checkouts with the same binaries share it) and per user running
+ * schemagate: `schemagate-initdb-<key>/{data,meta.json}`. It is built in the run's directory and
+ * renamed into place complete, so a concurrent run sees either no entry or a complete one. It
+ * belongs to the user running schemagate (root when that is root), never to the server's user:
+ * no server ever runs on it, each cluster gets a copy owned by the server's user. Entries whose
+ * binaries are gone or changed, and the older `sg-initdb-cache-*` layout, are removed.
+ * SCHEMAGATE_INITDB_CACHE=off always runs initdb.
  */
 
+export const CACHE_PREFIX = 'schemagate-initdb-';
+const LEGACY_PREFIX = 'sg-initdb-cache-';
+
 const execFileAsync = promisify(execFile);
+
+interface EntryMeta {
+  version: string;
+  postgres: string;
+  size: number;
+  mtimeMs: number;
+}
 
 export async function initDataDirCached(
   bins: Binaries,
@@ -21,38 +47,136 @@ export async function initDataDirCached(
   user: OsUser | undefined,
 ): Promise<void> {
   if (process.env.SCHEMAGATE_INITDB_CACHE === 'off') return initDataDir(bins, dataDir, user);
-  const cached = join(tmpdir(), `sg-initdb-cache-${cacheKey(bins, user)}`);
-  if (!existsSync(join(cached, 'PG_VERSION'))) await fillCache(bins, cached, user);
+  const entry = join(tmpdir(), `${CACHE_PREFIX}${await cacheKey(bins)}`);
+  removeStaleEntries(entry, user);
+  if (existsSync(entry) && !ownedByUs(entry)) return initDataDir(bins, dataDir, user);
+  if (!isComplete(entry)) await fillCache(bins, entry, user);
   try {
-    // cp -a keeps the owner (the server's user) and the 0700 mode Postgres insists on.
-    await execFileAsync('cp', ['-a', cached, dataDir]);
+    await copyEntry(entry, dataDir, user);
   } catch {
-    // The cache vanished or is unreadable: fall back to initdb.
+    // The entry vanished or is unreadable: fall back to initdb.
     rmSync(dataDir, { recursive: true, force: true });
     await initDataDir(bins, dataDir, user);
   }
 }
 
-function cacheKey(bins: Binaries, user: OsUser | undefined): string {
-  const hash = createHash('sha256');
-  for (const file of [bins.initdb, bins.postgres]) {
-    const real = realpathSync(file);
-    const stat = statSync(real);
-    hash.update(`${real}\0${stat.size}\0${stat.mtimeMs}\0`);
+const keys = new Map<string, string>();
+
+/** The binaries' content, the initdb options' version and the user the entry belongs to. */
+async function cacheKey(bins: Binaries): Promise<string> {
+  const id = [bins.initdb, bins.postgres].map((f) => fileId(f)).join('|');
+  let key = keys.get(id);
+  if (!key) {
+    const hash = createHash('sha256').update(`v2\0${process.getuid?.() ?? ''}\0`);
+    for (const file of [bins.initdb, bins.postgres]) hash.update(await readFile(file));
+    key = hash.digest('hex').slice(0, 16);
+    keys.set(id, key);
   }
-  hash.update(`${user?.uid ?? process.getuid?.() ?? ''}`);
-  return hash.digest('hex').slice(0, 16);
+  return key;
 }
 
-/** Initialises into a private directory, then renames it into place (atomic; first one wins). */
-async function fillCache(bins: Binaries, cached: string, user: OsUser | undefined) {
-  const staging = makeWorkDir(user);
+function fileId(file: string): string {
+  const real = realpathSync(file);
+  const stat = statSync(real);
+  return `${real}\0${stat.size}\0${stat.mtimeMs}`;
+}
+
+function isComplete(entry: string): boolean {
+  return existsSync(join(entry, 'meta.json')) && existsSync(join(entry, 'data', 'PG_VERSION'));
+}
+
+/**
+ * A directory of ours, writable by us alone: another user's entry (names in the temp dir are
+ * predictable) is neither copied nor removed.
+ */
+function ownedByUs(path: string): boolean {
+  return ownedBy(path, { uid: process.getuid?.() ?? -1, gid: 0 });
+}
+
+function ownedBy(path: string, user: OsUser | undefined): boolean {
+  try {
+    const stat = lstatSync(path);
+    return stat.isDirectory() && stat.uid === user?.uid && (stat.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Initialises into the run's directory, then renames it into place (atomic; first one wins). */
+async function fillCache(bins: Binaries, entry: string, user: OsUser | undefined) {
+  const staging = makeWorkDir(user, 'initdb-');
   try {
     await initDataDir(bins, join(staging, 'data'), user);
-    renameSync(join(staging, 'data'), cached);
+    // From now on the server's user can neither write nor read it.
+    if (user)
+      await execFileAsync('chown', ['-R', `${process.getuid?.()}:${process.getgid?.()}`, staging]);
+    const postgres = realpathSync(bins.postgres);
+    const stat = statSync(postgres);
+    const meta: EntryMeta = {
+      version: readFileSync(join(staging, 'data', 'PG_VERSION'), 'utf8').trim(),
+      postgres,
+      size: stat.size,
+      mtimeMs: stat.mtimeMs,
+    };
+    writeFileSync(join(staging, 'meta.json'), JSON.stringify(meta) + '\n');
+    if (existsSync(entry)) removeEntry(entry); // incomplete: replaced
+    renameSync(staging, entry);
   } catch {
-    // Another process filled it first, or the temp dir is read-only: copying falls back.
+    // Another run filled it first, or the temp dir is read-only: copying falls back to initdb.
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** `cp -a` keeps the 0700 mode Postgres insists on; the copy then belongs to the server's user. */
+async function copyEntry(entry: string, dataDir: string, user: OsUser | undefined) {
+  await execFileAsync('cp', ['-a', join(entry, 'data'), dataDir]);
+  if (user) await execFileAsync('chown', ['-R', `${user.uid}:${user.gid}`, dataDir]);
+}
+
+/** Removes other entries whose binaries are gone or changed, and entries of the older layout. */
+export function removeStaleEntries(keep: string, legacyOwner: OsUser | undefined): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(tmpdir(), name);
+    if (path === keep) continue;
+    if (name.startsWith(CACHE_PREFIX) && ownedByUs(path) && isStale(path)) removeEntry(path);
+    // The older layout belonged to the server's user.
+    if (name.startsWith(LEGACY_PREFIX) && (ownedByUs(path) || ownedBy(path, legacyOwner)))
+      removeEntry(path);
+  }
+}
+
+function isStale(entry: string): boolean {
+  if (entry.includes('.trash-')) return true;
+  let meta: EntryMeta;
+  try {
+    meta = JSON.parse(readFileSync(join(entry, 'meta.json'), 'utf8')) as EntryMeta;
+  } catch {
+    return true; // entries are renamed into place with their meta.json: this one is broken
+  }
+  try {
+    const stat = statSync(meta.postgres);
+    return stat.size !== meta.size || stat.mtimeMs !== meta.mtimeMs;
+  } catch {
+    return true;
+  }
+}
+
+/** Renamed away first, so that a concurrent copy fails (and falls back) instead of copying half. */
+function removeEntry(entry: string): void {
+  const trash = entry.includes('.trash-')
+    ? entry
+    : `${entry}.trash-${randomBytes(4).toString('hex')}`;
+  try {
+    if (trash !== entry) renameSync(entry, trash);
+    rmSync(trash, { recursive: true, force: true });
+  } catch {
+    // Someone else's (sticky temp dir), or already being removed.
   }
 }

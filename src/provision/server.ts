@@ -1,11 +1,11 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, appendFileSync } from 'node:fs';
+import { chownSync, rmSync, appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { InfrastructureError } from '../core/errors.js';
 import { registerCleanup } from '../core/cleanup.js';
+import { makeRunSubdir } from '../core/run-dir.js';
 
 /**
  * Running Postgres from a directory of binaries (initdb + postgres), as an unprivileged OS user
@@ -36,8 +36,9 @@ export function serverUser(): OsUser | undefined {
   }
 }
 
-export function makeWorkDir(user: OsUser | undefined): string {
-  const dir = mkdtempSync(join(tmpdir(), 'schemagate-'));
+/** A new directory in this run's directory (see core/run-dir.ts), owned by the server's user. */
+export function makeWorkDir(user: OsUser | undefined, prefix = 'pg-'): string {
+  const dir = makeRunSubdir(prefix);
   if (user) chownSync(dir, user.uid, user.gid);
   return dir;
 }
@@ -57,11 +58,17 @@ export async function freePort(): Promise<number> {
 
 function run(cmd: string, args: string[], user: OsUser | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
+    // Its own process group: on a signal, initdb and the postgres it runs are killed together.
     const child = spawn(cmd, args, {
       uid: user?.uid,
       gid: user?.gid,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    const unregister = registerCleanup(`${cmd} ${child.pid}`, () => {
+      if (child.pid && child.exitCode === null) killGroup(child.pid, 'SIGKILL');
+    });
+    child.on('close', unregister);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -161,14 +168,16 @@ export async function startServer(
   child.stderr?.on('data', collect);
   let exited = false;
   child.on('exit', () => (exited = true));
+  // SIGQUIT: an immediate shutdown that still removes the server's shared memory (SIGKILL would
+  // leave it behind). The run's reaper escalates to SIGKILL should the server linger.
   const unregister = registerCleanup(`postgres ${port}`, () => {
-    if (!exited && child.pid) killGroup(child.pid);
+    if (!exited && child.pid) killGroup(child.pid, 'SIGQUIT');
   });
   const stop = async () => {
     if (!exited) {
       const done = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGINT');
-      const timer = setTimeout(() => child.pid && killGroup(child.pid), 10_000);
+      const timer = setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), 10_000);
       await done;
       clearTimeout(timer);
     }
@@ -183,11 +192,17 @@ export async function startServer(
   return { port, dataDir, process: child, log: () => log, stop };
 }
 
-function killGroup(pid: number): void {
+function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, 'SIGKILL');
+    // To the postmaster alone for SIGQUIT: it stops its backends itself.
+    if (signal === 'SIGQUIT') process.kill(pid, signal);
+    else process.kill(-pid, signal);
   } catch {
-    process.kill(pid, 'SIGKILL');
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
   }
 }
 

@@ -2,8 +2,8 @@ import type pg from 'pg';
 import type { TenantHandle } from '../core/tenants.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import { snapshotCatalog } from '../catalog/snapshot.js';
-import type { Logger } from '../core/logger.js';
-import type { Migration } from '../core/model.js';
+import type { Logger, Progress } from '../core/logger.js';
+import type { Migration, Statement } from '../core/model.js';
 import type { TenantTrace } from '../core/trace.js';
 import { ScriptRunner, relationOids } from './script-runner.js';
 import { seedTables } from './seed.js';
@@ -12,6 +12,9 @@ import { quoteIdent } from '../sql/ident.js';
 
 /** The replay stages of a run, each over the workspace's databases. */
 
+/** Where one tenant's replay is: the migration, and the statement that starts now. */
+export type ReplayProgress = (at: Pick<Progress, 'migration' | 'statement' | 'activity'>) => void;
+
 /** Applies `migrations` to one tenant, stopping at the first failure (as production would). */
 export async function replayTenant(
   ws: Workspace,
@@ -19,6 +22,7 @@ export async function replayTenant(
   migrations: Migration[],
   preexisting: Set<number>,
   oneTransaction = false,
+  progress: ReplayProgress = () => {},
 ): Promise<TenantTrace> {
   const trace: TenantTrace = {
     tenant: tenant.name,
@@ -37,13 +41,23 @@ export async function replayTenant(
     });
     await runner.init();
     if (oneTransaction && migrations.length > 1) {
+      progress({ activity: `${migrations.length} migrations in one transaction` });
       const result = await runner.runInOneTransaction(migrations);
       trace.statements.push(...result.traces);
       if (result.failed) trace.failedMigration = result.failed;
       return trace;
     }
-    for (const m of migrations) {
-      const result = await runner.run(m, m.up);
+    for (const [j, m] of migrations.entries()) {
+      const at = (s?: Statement) => ({
+        migration: [j + 1, migrations.length] as [number, number],
+        statement: s && `${s.file}:${s.line}`,
+      });
+      progress(at(m.up.statements[0]));
+      // The runner calls back after each statement that succeeded: the next one starts then.
+      const result = await runner.run(m, m.up, async (done) => {
+        const next = m.up.statements[done.index + 1];
+        if (next) progress(at(next));
+      });
       trace.statements.push(...result.traces);
       if (result.failed) {
         trace.failedMigration = m.id;

@@ -1,6 +1,7 @@
 import type { Finding, GateId } from '../core/model.js';
 import { GATES } from '../core/model.js';
 import type { Report } from '../core/report.js';
+import { groupFindings, groupingNote, tenantList, type FindingGroup } from './group.js';
 
 export interface MarkdownOptions {
   /** Builds a link to file:line (the Action links to the PR head SHA). */
@@ -21,25 +22,34 @@ function location(f: Finding, o: MarkdownOptions): string {
   return o.link ? `[\`${text}\`](${o.link(f.file, f.line)})` : `\`${text}\``;
 }
 
-function gateTable(gate: GateId, findings: Finding[], o: MarkdownOptions): string[] {
+/** One row per statement and rule; the tenant cell lists the tenants it holds on. */
+function gateTable(
+  gate: GateId,
+  groups: FindingGroup[],
+  tenants: string[],
+  o: MarkdownOptions,
+): string[] {
   const out = [`### ${gate}`, '', '| | rule | where | tenant | finding |', '|---|---|---|---|---|'];
-  for (const f of findings) {
-    const message = f.help ? `${f.message}<br>**Fix:** ${f.help}` : f.message;
+  for (const g of groups) {
+    const f = g.first;
+    const message = g.help ? `${g.message}<br>**Fix:** ${g.help}` : g.message;
     out.push(
-      `| ${ICON[f.severity]} | \`${f.rule}\` | ${location(f, o)} | ${f.tenant ?? ''} | ${escapeCell(message)} |`,
+      `| ${ICON[f.severity]} | \`${f.rule}\` | ${location(f, o)} | ${tenantList(g.tenants, tenants)} | ${escapeCell(message)} |`,
     );
   }
   out.push('');
   return out;
 }
 
-function headline(report: Report): string {
+/** Counts are the report's (findings, as in the JSON); a note says when fewer rows list them. */
+function headline(report: Report, rows = report.findings.length): string {
   const s = report.summary;
   if (report.status === 'error')
     return `## ❌ schemagate could not finish\n\n${report.error?.message ?? ''}`;
   const verdict =
     report.status === 'blocked' ? '## ⛔ schemagate: blocked' : '## ✅ schemagate: passed';
-  return `${verdict}\n\n**${s.blockers}** blocker(s), **${s.warnings}** warning(s), **${s.notices}** notice(s) · ${s.migrationsApplied} migration(s) on ${s.tenantsValidated} tenant(s) · ${report.topology.provider} Postgres ${report.topology.postgres}, ${report.topology.kind} topology, ${report.topology.replicas} replica(s)`;
+  const note = groupingNote(report.findings.length, rows, 'rows');
+  return `${verdict}\n\n**${s.blockers}** blocker(s), **${s.warnings}** warning(s), **${s.notices}** notice(s)${note ? ` (${note})` : ''} · ${s.migrationsApplied} migration(s) on ${s.tenantsValidated} tenant(s) · ${report.topology.provider} Postgres ${report.topology.postgres}, ${report.topology.kind} topology, ${report.topology.replicas} replica(s)`;
 }
 
 function stepsTable(report: Report): string[] {
@@ -55,20 +65,27 @@ function stepsTable(report: Report): string[] {
   return out;
 }
 
-/** Full Markdown report: the sticky comment, the job summary and `--markdown FILE`. */
-export function renderMarkdown(report: Report, o: MarkdownOptions = {}): string {
+/** The report with the first `shown` groups listed; the headline counts all of them. */
+function render(
+  report: Report,
+  groups: FindingGroup[],
+  shown: number,
+  o: MarkdownOptions,
+  notes = report.notes,
+): string {
   const out: string[] = [];
   if (o.marker) out.push(o.marker);
-  out.push(headline(report), '');
+  out.push(headline(report, groups.length), '');
+  const listed = groups.slice(0, shown);
   for (const gate of GATES) {
-    const mine = report.findings.filter((f) => f.gate === gate);
-    if (mine.length) out.push(...gateTable(gate, mine, o));
+    const mine = listed.filter((g) => g.first.gate === gate);
+    if (mine.length) out.push(...gateTable(gate, mine, report.topology.tenants, o));
   }
-  if (report.notes.length)
+  if (notes.length)
     out.push(
       '<details><summary>Notes</summary>',
       '',
-      ...report.notes.map((n) => `- ${escapeCell(n)}`),
+      ...notes.map((n) => `- ${escapeCell(n)}`),
       '',
       '</details>',
       '',
@@ -77,20 +94,30 @@ export function renderMarkdown(report: Report, o: MarkdownOptions = {}): string 
   return out.join('\n');
 }
 
-/** The same, shortened to fit `limit` characters: findings beyond the cut are counted, not listed. */
+/** Full Markdown report: the sticky comment, the job summary and `--markdown FILE`. */
+export function renderMarkdown(report: Report, o: MarkdownOptions = {}): string {
+  const groups = groupFindings(report.findings);
+  return render(report, groups, groups.length, o);
+}
+
+/**
+ * The same, shortened to fit `limit` characters: rows beyond the cut are dropped whole (a row's
+ * tenants are never split) and their findings counted, not listed.
+ */
 export function renderMarkdownWithin(
   report: Report,
   limit: number,
   o: MarkdownOptions = {},
 ): string {
-  const full = renderMarkdown(report, o);
+  const groups = groupFindings(report.findings);
+  const full = render(report, groups, groups.length, o);
   if (full.length <= limit) return full;
-  for (let keep = report.findings.length; keep >= 0; keep = Math.floor(keep * 0.7)) {
-    const cut = { ...report, findings: report.findings.slice(0, keep), notes: [] };
-    const note = `\n_${report.findings.length - keep} more finding(s) not shown here; see the job summary, the check run or the JSON report._\n`;
-    const text = renderMarkdown(cut, o) + note;
+  for (let keep = groups.length; keep >= 0; keep = Math.floor(keep * 0.7)) {
+    const hidden = groups.slice(keep).reduce((n, g) => n + g.findings.length, 0);
+    const note = `\n_${hidden} more finding(s) not shown here; see the job summary, the check run or the JSON report._\n`;
+    const text = render(report, groups, keep, o, []) + note;
     if (text.length <= limit) return text;
     if (keep === 0) break;
   }
-  return `${o.marker ?? ''}\n${headline(report)}\n`.slice(0, limit);
+  return `${o.marker ?? ''}\n${headline(report, groups.length)}\n`.slice(0, limit);
 }

@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { Finding } from '../core/model.js';
 import type { Report } from '../core/report.js';
 import type { StatementTrace } from '../core/trace.js';
+import { groupFindings, groupingNote, tenantList, type FindingGroup } from './group.js';
 
 type Paint = (s: string) => string;
 interface Palette {
@@ -36,14 +37,27 @@ function badge(f: Finding, p: Palette): string {
   return p.blue('notice ');
 }
 
-function groupByFile(findings: Finding[]): Map<string, Finding[]> {
-  const groups = new Map<string, Finding[]>();
-  for (const f of findings) {
-    const key = f.file ?? '(no file)';
-    groups.set(key, [...(groups.get(key) ?? []), f]);
+function byFile(groups: FindingGroup[]): Map<string, FindingGroup[]> {
+  const files = new Map<string, FindingGroup[]>();
+  for (const g of groups) {
+    const key = g.first.file ?? '(no file)';
+    files.set(key, [...(files.get(key) ?? []), g]);
   }
-  for (const list of groups.values()) list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  return groups;
+  for (const list of files.values()) list.sort((a, b) => (a.first.line ?? 0) - (b.first.line ?? 0));
+  return files;
+}
+
+/** One entry per statement and rule: the first line names the tenants it holds on. */
+function groupLines(g: FindingGroup, all: string[], p: Palette): string[] {
+  const f = g.first;
+  const where = f.line ? `${String(f.line).padStart(4)}` : '    ';
+  const tenants = tenantList(g.tenants, all);
+  const out = [
+    `  ${where}  ${badge(f, p)}  ${p.dim(`${f.gate}/${f.rule}`)}${tenants ? p.dim(` [${tenants}]`) : ''}`,
+    `        ${g.message}`,
+  ];
+  if (g.help) out.push(p.dim(`        → ${g.help}`));
+  return out;
 }
 
 function lockLine(t: StatementTrace): string | undefined {
@@ -74,16 +88,10 @@ export function renderText(report: Report, colour = false): string {
   );
   if (report.format) out.push(p.dim(`format: ${report.format.name} (${report.format.reason})`));
   out.push('');
-  for (const [file, list] of groupByFile(report.findings)) {
+  const groups = groupFindings(report.findings);
+  for (const [file, list] of byFile(groups)) {
     out.push(p.bold(file));
-    for (const f of list) {
-      const where = f.line ? `${String(f.line).padStart(4)}` : '    ';
-      out.push(
-        `  ${where}  ${badge(f, p)}  ${p.dim(`${f.gate}/${f.rule}`)}${f.tenant ? p.dim(` [${f.tenant}]`) : ''}`,
-      );
-      out.push(`        ${f.message}`);
-      if (f.help) out.push(p.dim(`        → ${f.help}`));
-    }
+    for (const g of list) out.push(...groupLines(g, t.tenants, p));
     out.push('');
   }
   const traced = (report.trace ?? []).map(lockLine).filter((l): l is string => !!l);
@@ -99,13 +107,15 @@ export function renderText(report: Report, colour = false): string {
       `  ${s.status.padEnd(7)} ${s.action.padEnd(16)} ${String(s.durationMs).padStart(6)} ms  ${p.dim(s.details)}`,
     );
   out.push('');
-  out.push(summaryLine(report, p));
+  out.push(summaryLine(report, p, groups.length));
   return `${out.join('\n')}\n`;
 }
 
-function summaryLine(report: Report, p: Palette): string {
+/** Counts are the report's (findings, as in the JSON); a note says when fewer entries list them. */
+function summaryLine(report: Report, p: Palette, groups = report.findings.length): string {
   const s = report.summary;
   if (report.status === 'error') return p.red(`error: ${report.error?.message ?? 'unknown error'}`);
-  const counts = `${s.blockers} blocker(s), ${s.warnings} warning(s), ${s.notices} notice(s); ${s.migrationsApplied} migration(s) applied on ${s.tenantsValidated} tenant(s)`;
+  const note = groupingNote(report.findings.length, groups, 'entries');
+  const counts = `${s.blockers} blocker(s), ${s.warnings} warning(s), ${s.notices} notice(s)${note ? ` (${note})` : ''}; ${s.migrationsApplied} migration(s) applied on ${s.tenantsValidated} tenant(s)`;
   return report.status === 'blocked' ? p.red(`BLOCKED: ${counts}`) : p.green(`passed: ${counts}`);
 }

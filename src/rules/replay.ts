@@ -42,6 +42,12 @@ export const REPLAY = defineRules('replay', {
     severity: 'blocker',
     title: 'A Flyway placeholder has no value, so Flyway refuses the script.',
   },
+  templatePlaceholder: {
+    id: 'template-placeholder',
+    severity: 'blocker',
+    title:
+      'A `{{ … }}` template expression in SQL has no value in `placeholders:`, so the statement cannot be replayed.',
+  },
   flywayMixedTransaction: {
     id: 'flyway-mixed-transaction',
     severity: 'blocker',

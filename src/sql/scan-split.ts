@@ -1,8 +1,12 @@
 import type { ScanToken } from 'libpg-query';
 
-/** The tokens of one statement (comments left out) and whether a `;` ended it. */
+/**
+ * One statement found by the scanner: the byte range from its first to its last token (comments
+ * left out, the `;` not included) and whether a `;` ended it.
+ */
 export interface TokenGroup {
-  tokens: ScanToken[];
+  start: number;
+  end: number;
   terminated: boolean;
 }
 
@@ -10,28 +14,47 @@ const isComment = (t: ScanToken) => t.tokenName === 'SQL_COMMENT' || t.tokenName
 const isWord = (t: ScanToken) => /^[A-Za-z_]/.test(t.text);
 
 /**
- * Splits scanner tokens into statements on top-level `;`, the way psql does: semicolons inside
+ * Groups scanner tokens into statements on top-level `;`, the way psql does: semicolons inside
  * parentheses, and inside the `BEGIN ATOMIC ... END` body of a CREATE FUNCTION/PROCEDURE, do not
- * end a statement (psql tracks BEGIN/CASE/END depth for exactly this).
+ * end a statement (psql tracks BEGIN/CASE/END depth for exactly this). Tokens may come in
+ * several pushes (`offset` is where the scanned text starts in the file), each ending between two
+ * tokens; only the current statement's range and first words are kept.
  */
-export function groupStatements(tokens: ScanToken[]): TokenGroup[] {
-  const groups: TokenGroup[] = [];
-  let current = new StatementState();
-  for (const token of tokens) {
-    if (isComment(token)) continue;
-    if (token.text === ';' && current.atTopLevel()) {
-      if (current.tokens.length > 0) groups.push({ tokens: current.tokens, terminated: true });
-      current = new StatementState();
-      continue;
+export class StatementGrouper {
+  private current = new StatementState();
+
+  /** The statements a `;` in these tokens ended, in file offsets. */
+  push(tokens: ScanToken[], offset: number): TokenGroup[] {
+    const groups: TokenGroup[] = [];
+    for (const token of tokens) {
+      if (isComment(token)) continue;
+      if (token.text === ';' && this.current.atTopLevel()) {
+        const range = this.current.range();
+        if (range) groups.push({ ...range, terminated: true });
+        this.current = new StatementState();
+        continue;
+      }
+      this.current.add(token, offset);
     }
-    current.add(token);
+    return groups;
   }
-  if (current.tokens.length > 0) groups.push({ tokens: current.tokens, terminated: false });
-  return groups;
+
+  /** Where the statement no `;` has ended yet starts, if there is one. */
+  get pendingStart(): number | undefined {
+    return this.current.range()?.start;
+  }
+
+  /** The statement left without a `;` at the end of the file, if any. */
+  finish(): TokenGroup | undefined {
+    const range = this.current.range();
+    this.current = new StatementState();
+    return range ? { ...range, terminated: false } : undefined;
+  }
 }
 
 class StatementState {
-  readonly tokens: ScanToken[] = [];
+  private start = -1;
+  private end = -1;
   private readonly words: string[] = [];
   private parenDepth = 0;
   private beginDepth = 0;
@@ -40,8 +63,13 @@ class StatementState {
     return this.parenDepth === 0 && this.beginDepth === 0;
   }
 
-  add(token: ScanToken): void {
-    this.tokens.push(token);
+  range(): { start: number; end: number } | undefined {
+    return this.start < 0 ? undefined : { start: this.start, end: this.end };
+  }
+
+  add(token: ScanToken, offset: number): void {
+    if (this.start < 0) this.start = offset + token.start;
+    this.end = offset + token.end;
     if (token.text === '(') this.parenDepth++;
     else if (token.text === ')') this.parenDepth = Math.max(0, this.parenDepth - 1);
     else if (isWord(token)) this.addWord(token.text.toLowerCase());

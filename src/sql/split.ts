@@ -3,14 +3,39 @@
  * exact 1-based lines of each statement in the original file. Bad SQL never throws: a statement
  * that does not parse comes back with kind `Unparsed` and the parser's message.
  *
+ * A file up to WHOLE_FILE_PARSE_BYTES is parsed at once. A larger one (a data load) is scanned in
+ * slices and parsed statement by statement, and a statement over MAX_PARSED_STATEMENT_BYTES is
+ * not parsed at all (kind `NotParsed`): replay runs it and the live database judges it.
+ *
  * AST `location` fields are UTF-8 byte offsets into the file (as the parser reports them).
  */
 import { loadModule, parseSync, scanSync, type ScanToken } from 'libpg-query';
+import { getErrorMessage } from '../core/errors.js';
 import type { ParsedNode, Statement } from '../core/model.js';
-import { entryOf, type RawStmt } from './ast.js';
+import { entryOf, unwrap, type NodeOf, type RawStmt } from './ast.js';
 import { ignoresAbove } from './ignores.js';
-import { groupStatements } from './scan-split.js';
+import { StatementGrouper } from './scan-split.js';
+import { roughStatements, type RoughStatement } from './slices.js';
 import { ByteText, codePointToByteOffset, withoutBom } from './text.js';
+
+/**
+ * The largest statement that is parsed. The parser's tree of a multi-row INSERT is 20-30 times
+ * its text (JSON in the parser's WASM heap, which never shrinks, then again as JS objects), and
+ * the parser aborts near 650 MB ("Terminating process due to FATAL error"). No check needs the
+ * tree of a statement this large (schema changes are small; data loads are checked by running
+ * them), so a larger one is replayed and judged by the live database alone
+ * (`statement-not-parsed`).
+ */
+export const MAX_PARSED_STATEMENT_BYTES = 1024 * 1024;
+
+/** Files up to this size are parsed in one call; larger ones in batches of statements. */
+const WHOLE_FILE_PARSE_BYTES = MAX_PARSED_STATEMENT_BYTES;
+
+/** How much SQL of a large file goes to the parser at once (one larger statement goes alone). */
+const PARSE_BATCH_BYTES = 256 * 1024;
+
+/** The kind of a statement too large to parse (see MAX_PARSED_STATEMENT_BYTES). */
+export const NOT_PARSED = 'NotParsed';
 
 /** A statement's byte range in the file and what the parser made of it. */
 interface Span {
@@ -35,7 +60,8 @@ export async function initSqlParser(): Promise<void> {
 export function splitStatements(source: string, file: string): Statement[] {
   if (!ready) throw new Error('the SQL parser is not loaded: await initSqlParser() first');
   const text = new ByteText(withoutBom(source));
-  const spans = parseWhole(text);
+  const spans =
+    text.length > WHOLE_FILE_PARSE_BYTES ? splitLarge(text) : parseRange(text, 0, text.length, true)!;
   let previousEnd = 0;
   return spans.map((span) => {
     const statement = toStatement(text, span, file, previousEnd);
@@ -58,14 +84,55 @@ function toStatement(text: ByteText, span: Span, file: string, floorLine: number
   };
 }
 
-/** The whole file in one parse; on a syntax error, statement by statement. */
-function parseWhole(text: ByteText): Span[] {
-  try {
-    const result = parseSync(text.source);
-    return spansOf(result.stmts ?? [], text, 0, text.length);
-  } catch (error) {
-    return splitTolerant(text, error);
+/**
+ * The statements of `from..to` in one parse; when the parser refuses it, statement by statement
+ * (splitTolerant). Undefined when `final` is false and the range ends inside a statement.
+ */
+function parseRange(text: ByteText, from: number, to: number, final: boolean): Span[] | undefined {
+  const piece = text.slice(from, to);
+  let error: unknown;
+  if (to - from <= MAX_PARSED_STATEMENT_BYTES) {
+    try {
+      return spansOf(parseSync(piece).stmts ?? [], text, from, to - from);
+    } catch (e) {
+      error = e;
+    }
   }
+  return splitTolerant(text, piece, from, error, final);
+}
+
+/**
+ * A file too large to parse at once (a data load), parsed in batches of whole statements cut
+ * where roughStatements sees a top-level `;`, so that the parser's memory stays that of one
+ * batch. A statement over MAX_PARSED_STATEMENT_BYTES is not parsed. A batch that ends inside a
+ * statement the cut misjudged (a `BEGIN ATOMIC` body) takes the next statements until it does not.
+ */
+function splitLarge(text: ByteText): Span[] {
+  const spans: Span[] = [];
+  let batch: { from: number; to: number } | undefined;
+  const flush = (final: boolean): boolean => {
+    if (!batch) return true;
+    const parsed = parseRange(text, batch.from, batch.to, final);
+    if (!parsed) return false;
+    spans.push(...parsed);
+    batch = undefined;
+    return true;
+  };
+  for (const s of roughStatements(text.bytes)) {
+    if (batch && s.cut - batch.from > PARSE_BATCH_BYTES && !flush(false)) {
+      batch.to = s.cut;
+      continue;
+    }
+    if (batch) batch.to = s.cut;
+    else if (s.end - s.start > MAX_PARSED_STATEMENT_BYTES) spans.push(notParsed(s));
+    else batch = { from: s.start, to: s.cut };
+  }
+  flush(true);
+  return spans;
+}
+
+function notParsed(s: RoughStatement): Span {
+  return { start: s.start, end: s.end, kind: NOT_PARSED };
 }
 
 /**
@@ -80,6 +147,7 @@ function spansOf(stmts: RawStmt[], text: ByteText, offset: number, length: numbe
     const range = tokenRange(text, from, to);
     if (!range) return [];
     const [kind, ast] = entryOf(raw.stmt);
+    if (kind === 'InsertStmt') dropConstantRows(ast as NodeOf<'InsertStmt'>);
     if (offset) shiftLocations(ast, offset);
     return [{ ...range, kind, ast }];
   });
@@ -108,27 +176,37 @@ function tokenRange(text: ByteText, from: number, to: number) {
 }
 
 /**
- * Splits on top-level `;` with the scanner and parses each piece alone. When the scanner itself
- * fails (an unterminated quote, comment or dollar quote), everything from the statement holding
- * the error to the end of the file is one unparsed statement: nothing after it can be located.
+ * Splits `piece` (the text at `from`) on top-level `;` with the scanner and parses each statement
+ * alone. When the scanner itself fails (an unterminated quote, comment or dollar quote),
+ * everything from the statement holding the error to the end is one unparsed statement: nothing
+ * after it can be located. Undefined when `final` is false and the piece ends inside a statement
+ * (or the scanner fails): the caller adds the next statements and tries again.
  */
-function splitTolerant(text: ByteText, wholeError: unknown): Span[] {
+function splitTolerant(
+  text: ByteText,
+  piece: string,
+  from: number,
+  wholeError: unknown,
+  final: boolean,
+): Span[] | undefined {
+  const to = from + Buffer.byteLength(piece);
   let tokens: ScanToken[];
   let tailFrom: number | undefined;
   try {
-    tokens = scanSync(text.source).tokens;
+    tokens = scanSync(piece).tokens;
   } catch {
-    tailFrom = errorOffset(wholeError, text.source, 0) ?? 0;
-    tokens = scanPrefix(text.slice(0, tailFrom));
+    if (!final) return undefined;
+    tailFrom = errorOffset(wholeError, piece, from) ?? from;
+    tokens = scanPrefix(text.slice(from, tailFrom));
   }
-  const groups = groupStatements(tokens);
-  const last = groups[groups.length - 1];
-  if (tailFrom !== undefined && last && !last.terminated) {
-    tailFrom = last.tokens[0].start;
-    groups.pop();
-  }
-  const spans = groups.flatMap((g) => parsePiece(text, g.tokens[0].start, g.tokens.at(-1)!.end));
-  if (tailFrom !== undefined) spans.push(...tailSpan(text, tailFrom));
+  const grouper = new StatementGrouper();
+  const groups = grouper.push(tokens, from);
+  const open = grouper.finish();
+  if (open && !final && tailFrom === undefined) return undefined;
+  if (open && tailFrom !== undefined) tailFrom = open.start;
+  else if (open) groups.push(open);
+  const spans = groups.flatMap((g) => parsePiece(text, g.start, g.end));
+  if (tailFrom !== undefined) spans.push(...tailSpan(text, tailFrom, to));
   return spans;
 }
 
@@ -140,14 +218,16 @@ function scanPrefix(prefix: string): ScanToken[] {
   }
 }
 
-function tailSpan(text: ByteText, from: number): Span[] {
-  const rest = text.slice(from, text.length);
+function tailSpan(text: ByteText, from: number, to: number): Span[] {
+  const rest = text.slice(from, to);
   const start = from + Buffer.byteLength(rest.slice(0, rest.length - rest.trimStart().length));
   const end = from + Buffer.byteLength(rest.trimEnd());
   return start < end ? parsePiece(text, start, end) : [];
 }
 
 function parsePiece(text: ByteText, start: number, end: number): Span[] {
+  // Over the bound, not even the error of a broken statement is worth the parser's memory.
+  if (end - start > MAX_PARSED_STATEMENT_BYTES) return [{ start, end, kind: NOT_PARSED }];
   const piece = text.slice(start, end);
   try {
     const result = parseSync(piece);
@@ -159,11 +239,31 @@ function parsePiece(text: ByteText, start: number, end: number): Span[] {
 
 /** The parser's message on one line, with the file line of the error when the parser gave one. */
 function describeError(error: unknown, piece: string, start: number, text: ByteText): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = isParserAbort(error)
+    ? 'the SQL parser ran out of memory on this statement'
+    : getErrorMessage(error);
   const firstLine = message.split('\n')[0];
   const shown = firstLine === message ? message : `${firstLine}…"`;
   const offset = errorOffset(error, piece, start);
   return offset === undefined ? shown : `${shown} (line ${text.lineAt(offset)})`;
+}
+
+/** Emscripten's exit when the parser hit a FATAL error (out of memory), thrown as a plain object. */
+function isParserAbort(error: unknown): boolean {
+  return (error as { name?: unknown } | undefined)?.name === 'ExitStatus';
+}
+
+/**
+ * Drops the VALUES rows of an INSERT made of literal constants (A_Const) only: no check reads a
+ * literal, and in a data load these rows are nearly all of the tree. A row with anything else (a
+ * cast to a type, a function call, a subquery) stays, since it names objects.
+ */
+function dropConstantRows(insert: NodeOf<'InsertStmt'>): void {
+  const select = unwrap(insert.selectStmt, 'SelectStmt');
+  if (!select?.valuesLists) return;
+  select.valuesLists = select.valuesLists.filter(
+    (row) => !(unwrap(row, 'List')?.items ?? []).every((item) => 'A_Const' in item),
+  );
 }
 
 /** File byte offset of a parse error's cursor (a code-point index into the parsed text). */

@@ -3,9 +3,11 @@
  * into SQL. The Python side lives in render_sql.py next to this file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../core/errors.js';
+import { relativeToRepo } from '../../core/paths.js';
 
 /** One piece of SQL Alembic wrote while the revision file's `line`..`endLine` was executing. */
 export interface SqlChunk {
@@ -29,10 +31,14 @@ export interface RenderRequest {
   revisions: string[];
   /** Working directory (where alembic.ini is, as when a developer runs `alembic`). */
   cwd: string;
+  /** The repository root: import failures are reported in the project's own files. */
+  repoRoot: string;
+  /** Environment variables env.py may see besides the base allowlist (`passEnv:`). */
+  passEnv: string[];
 }
 
 const INSTALL_HINT =
-  'install Alembic for it: `apt-get install python3-alembic python3-sqlalchemy python3-psycopg2` or `pip install alembic psycopg2-binary`, or set alembic.python in .schemagate.yml to an interpreter that has it';
+  'install Alembic for it: `apt-get install python3-alembic python3-sqlalchemy python3-psycopg2` or `pip install alembic psycopg2-binary`, or set python: in .schemagate.yml to an interpreter that has it';
 
 /** The helper script, beside this module in src/ or copied next to the bundle in dist/. */
 function helperPath(): string {
@@ -56,45 +62,148 @@ function importsAlembic(python: string): boolean {
   const r = spawnSync(python, ['-c', 'import alembic, sqlalchemy'], {
     stdio: 'ignore',
     timeout: 30_000,
+    env: childEnv([]),
   });
   importChecks.set(python, r.status === 0);
   return r.status === 0;
 }
 
+/** The interpreter Alembic runs under and why that one. */
+export interface ChosenPython {
+  python: string;
+  why: string;
+}
+
+/** `python3` as the shell would find it on PATH, or undefined. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
 /**
- * The configured interpreter, else the first of /usr/bin/python3 and python3 (PATH) that can
+ * The project's interpreter: the configured one, else `$VIRTUAL_ENV/bin/python`, else the
+ * repository's `.venv/bin/python` or `venv/bin/python`, the first that exists (that is where
+ * the application's requirements are installed; it must have Alembic too). Without any of
+ * those, python3 on PATH or /usr/bin/python3, whichever can import Alembic.
+ */
+export function resolvePython(
+  repoRoot: string,
+  configured: ChosenPython | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ChosenPython {
+  const project = projectPython(repoRoot, configured, env);
+  if (project) {
+    if (!importsAlembic(project.python)) {
+      throw new InputError(
+        `${project.python} (${project.why}) cannot import alembic; ${INSTALL_HINT}`,
+      );
+    }
+    return project;
+  }
+  return { python: findPython(undefined), why: 'no python: setting and no virtualenv' };
+}
+
+function projectPython(
+  repoRoot: string,
+  configured: ChosenPython | undefined,
+  env: NodeJS.ProcessEnv,
+): ChosenPython | undefined {
+  if (configured) {
+    const path = configured.python.includes('/')
+      ? resolve(repoRoot, configured.python)
+      : configured.python;
+    return { python: path, why: configured.why };
+  }
+  if (env.VIRTUAL_ENV && existsSync(join(env.VIRTUAL_ENV, 'bin/python'))) {
+    return { python: join(env.VIRTUAL_ENV, 'bin/python'), why: '$VIRTUAL_ENV is set' };
+  }
+  for (const venv of ['.venv', 'venv']) {
+    const path = join(repoRoot, venv, 'bin/python');
+    if (existsSync(path)) return { python: path, why: `the repository's ${venv}/` };
+  }
+  return undefined;
+}
+
+/**
+ * The configured interpreter, else the first of python3 on PATH and /usr/bin/python3 that can
  * import Alembic. Debian's python3-alembic installs for /usr/bin/python3 only.
  */
 export function findPython(configured: string | undefined): string {
   if (configured) {
     if (!importsAlembic(configured)) {
-      throw new InputError(`alembic.python ${configured} cannot import alembic; ${INSTALL_HINT}`);
+      throw new InputError(`python ${configured} cannot import alembic; ${INSTALL_HINT}`);
     }
     return configured;
   }
-  const found = ['/usr/bin/python3', 'python3'].find(importsAlembic);
+  const candidates = [onPath('python3'), '/usr/bin/python3'].filter(
+    (p, i, all): p is string => p !== undefined && all.indexOf(p) === i,
+  );
+  const found = candidates.find(importsAlembic);
   if (!found) {
     throw new InputError(
-      `Alembic migrations need Python with Alembic, but neither /usr/bin/python3 nor python3 can import alembic; ${INSTALL_HINT}`,
+      `Alembic migrations need Python with Alembic, but neither python3 on PATH nor /usr/bin/python3 can import alembic; ${INSTALL_HINT}`,
     );
   }
   return found;
 }
 
+/** Variables every child Python process sees (when set); anything else only through passEnv. */
+const BASE_ENV = ['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ', 'PYTHONPATH', 'VIRTUAL_ENV'];
+
+/**
+ * The environment of a child process: an allowlist, so that tokens of the CI job (INPUT_*,
+ * GITHUB_*, ACTIONS_*, RUNNER_* and anything else) never reach the project's env.py unless
+ * passEnv names them.
+ */
+export function childEnv(
+  passEnv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  const allowed = (name: string) =>
+    BASE_ENV.includes(name) || name.startsWith('LC_') || passEnv.includes(name);
+  const kept = Object.entries(env).filter(([name, value]) => value !== undefined && allowed(name));
+  // No __pycache__ folders written into the checked repository.
+  return { ...Object.fromEntries(kept), PYTHONDONTWRITEBYTECODE: '1' };
+}
+
+/** An import the revision files (or env.py) make that the interpreter cannot satisfy. */
+interface ImportFailure {
+  module: string;
+  message: string;
+  /** The deepest frame in the project's own files, and the outer project frames (callers). */
+  frames: Array<{ file: string; line: number }>;
+}
+
+type Answer = {
+  revisions?: Record<string, RenderedRevision>;
+  error?: string;
+  importError?: ImportFailure;
+};
+
 /** Renders every requested revision's upgrade and downgrade in one Python process. */
 export async function renderRevisions(
-  python: string,
+  chosen: ChosenPython,
   request: RenderRequest,
 ): Promise<Map<string, RenderedRevision>> {
-  const { cwd, ...body } = request;
-  const { stdout, stderr, code } = await runPython(python, helperPath(), cwd, JSON.stringify(body));
-  let answer: { revisions?: Record<string, RenderedRevision>; error?: string };
+  const { cwd, passEnv, ...body } = request;
+  const { python } = chosen;
+  const run = await runPython(python, helperPath(), cwd, JSON.stringify(body), childEnv(passEnv));
+  let answer: Answer;
   try {
-    answer = JSON.parse(stdout);
+    answer = JSON.parse(run.stdout);
   } catch {
-    const tail = stderr.trim().split('\n').slice(-5).join('\n');
-    throw new InputError(`running Alembic with ${python} failed (exit ${code}): ${tail}`);
+    const tail = run.stderr.trim().split('\n').slice(-5).join('\n');
+    throw new InputError(`running Alembic with ${python} failed (exit ${run.code}): ${tail}`);
   }
+  if (answer.importError) throw missingModule(chosen, request.repoRoot, answer.importError);
   if (answer.error !== undefined) {
     if (answer.error.startsWith('import alembic')) {
       throw new InputError(`${python} cannot import alembic (${answer.error}); ${INSTALL_HINT}`);
@@ -104,14 +213,30 @@ export async function renderRevisions(
   return new Map(Object.entries(answer.revisions ?? {}));
 }
 
+/**
+ * `migrations/versions/x.py:7: ... cannot import sqlalchemy_utils`: the file and line of the
+ * import in the project (and which project file imported that one), and what to install.
+ */
+function missingModule(chosen: ChosenPython, repoRoot: string, failure: ImportFailure): InputError {
+  const shown = failure.frames.map((f) => `${relativeToRepo(repoRoot, f.file)}:${f.line}`);
+  const [where, ...callers] = shown.reverse();
+  const via = callers.length ? ` (imported from ${callers.join(', from ')})` : '';
+  return new InputError(
+    `${where ?? 'env.py'}: ${chosen.python} (${chosen.why}) cannot import ${failure.module} (${failure.message})${via}. ` +
+      "Alembic loads every revision file and env.py, so the application's requirements must be installed for that interpreter before schemagate runs " +
+      '(e.g. actions/setup-python, then pip install -r requirements.txt), or set python: in .schemagate.yml to the interpreter that has them.',
+  );
+}
+
 function runPython(
   python: string,
   script: string,
   cwd: string,
   input: string,
+  env: NodeJS.ProcessEnv,
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(python, [script], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(python, [script], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -1,0 +1,121 @@
+import type { Finding } from '../core/model.js';
+
+/**
+ * Findings that say the same thing about the same statement on several tenants, listed once.
+ * The JSON and SARIF keep one finding per tenant (contracts); the terminal, the comment and the
+ * annotations read better with one entry per statement and rule.
+ */
+export interface FindingGroup {
+  /** The first finding of the group: its gate, rule and severity, file and lines are the group's. */
+  first: Finding;
+  findings: Finding[];
+  /** Each tenant once, in the order the findings came; empty for a finding without a tenant. */
+  tenants: string[];
+  /** The message; where the tenants' messages differ by the tenant's name, it reads `{tenant}`. */
+  message: string;
+  help?: string;
+}
+
+/** Stands for the tenant's name in a group's message. Plain text, so Markdown shows it as is. */
+export const TENANT_PLACEHOLDER = '{tenant}';
+
+const SEP = '\u0000';
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * `text` with the tenant's name, where it stands as a whole name (not inside `tenant_10` or
+ * `my_tenant_1`), replaced by the placeholder: `fails on tenant_2:` → `fails on {tenant}:`.
+ */
+export function withoutTenant(text: string, tenant: string | undefined): string {
+  if (!tenant) return text;
+  const name = new RegExp(`(?<![\\w$])${escapeRegExp(tenant)}(?![\\w$])`, 'g');
+  return text.replace(name, TENANT_PLACEHOLDER);
+}
+
+function keyOf(f: Finding): string {
+  return [
+    f.gate,
+    f.rule,
+    f.severity,
+    f.file ?? '',
+    f.line ?? '',
+    f.endLine ?? '',
+    f.docs ?? '',
+    withoutTenant(f.message, f.tenant),
+    withoutTenant(f.help ?? '', f.tenant),
+  ].join(SEP);
+}
+
+/** The group's text: verbatim when every member says the same, else with `{tenant}`. */
+function shared(texts: Array<string | undefined>, tenants: Array<string | undefined>) {
+  if (texts.every((t) => t === texts[0])) return texts[0];
+  return texts[0] === undefined ? undefined : withoutTenant(texts[0], tenants[0]);
+}
+
+/**
+ * Groups findings with the same gate, rule and severity, file, line and end line whose message and
+ * help are the same once the tenant's name is taken out. Groups keep the order of their first
+ * finding; a finding without a tenant stays alone.
+ */
+export function groupFindings(findings: Finding[]): FindingGroup[] {
+  const byKey = new Map<string, Finding[]>();
+  const order: Finding[][] = [];
+  for (const f of findings) {
+    // A finding without a tenant already speaks for every tenant it holds on: never merged.
+    const key = f.tenant ? keyOf(f) : undefined;
+    const members = key === undefined ? undefined : byKey.get(key);
+    if (members) members.push(f);
+    else {
+      const fresh = [f];
+      order.push(fresh);
+      if (key !== undefined) byKey.set(key, fresh);
+    }
+  }
+  return order.map((members) => {
+    const tenants = members.map((f) => f.tenant);
+    const help = shared(
+      members.map((f) => f.help),
+      tenants,
+    );
+    return {
+      first: members[0],
+      findings: members,
+      tenants: [...new Set(tenants.filter((t): t is string => !!t))],
+      message: shared(
+        members.map((f) => f.message),
+        tenants,
+      )!,
+      ...(help !== undefined ? { help } : {}),
+    };
+  });
+}
+
+/** Longer lists name this many tenants and count the rest. */
+const SHOWN = 5;
+
+/**
+ * `tenant_2`, `tenant_1, tenant_2`, `3 tenants: a, b, c`, `7 tenants: a, b, c, d, e and 2 more`,
+ * or `all 20 tenants` (`both tenants`) when the group covers every simulated tenant (`all` lists
+ * the topology's).
+ */
+export function tenantList(tenants: string[], all: string[]): string {
+  if (tenants.length === 0) return '';
+  if (all.length > 1 && all.every((t) => tenants.includes(t)))
+    return all.length === 2 ? 'both tenants' : `all ${all.length} tenants`;
+  if (tenants.length <= 2) return tenants.join(', ');
+  const named = tenants.slice(0, SHOWN).join(', ');
+  const more = tenants.length > SHOWN ? ` and ${tenants.length - SHOWN} more` : '';
+  return `${tenants.length} tenants: ${named}${more}`;
+}
+
+/**
+ * Says how the counted findings map to the listed entries when grouping merged some:
+ * `12 findings listed as 9 rows, one per statement and rule with its tenants`; else undefined.
+ */
+export function groupingNote(findings: number, groups: number, noun: string): string | undefined {
+  if (groups >= findings) return undefined;
+  return `${findings} findings listed as ${groups} ${noun}, one per statement and rule with its tenants`;
+}
