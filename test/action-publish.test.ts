@@ -8,7 +8,7 @@ import {
   outcome,
 } from '../src/action/publish.js';
 import type { Finding } from '../src/core/model.js';
-import { countFindings, type Report } from '../src/core/report.js';
+import { countFindings, setupErrorLine, type Report } from '../src/core/report.js';
 
 const run: RunContext = {
   eventName: 'pull_request',
@@ -103,6 +103,36 @@ describe('verdicts', () => {
     expect(
       failureMessage(report([], { message: 'Postgres did not start', exitCode: 3 }), 'blocker'),
     ).toBe('schemagate infrastructure error: Postgres did not start');
+  });
+
+  it('says the base could not be built, in the step, the check run and the comment, and annotates nothing', () => {
+    const setupError: NonNullable<Report['setupError']> = {
+      file: 'db/migrations/000001_init.up.sql',
+      line: 1,
+      message: 'extension "vector" is not available (SQLSTATE 0A000)',
+      cause: 'missing-extension',
+      remedy:
+        'the embedded Postgres does not ship vector: use --provider docker with `image: pgvector/pgvector:pg17`.',
+    };
+    const failed = {
+      ...report([], { message: setupErrorLine(setupError), exitCode: 3 }),
+      setupError,
+    };
+    expect(failureMessage(failed, 'blocker')).toBe(
+      'schemagate could not build the base: db/migrations/000001_init.up.sql:1: extension "vector" is not available (SQLSTATE 0A000) (an extension this Postgres does not have). Fix: the embedded Postgres does not ship vector: use --provider docker with `image: pgvector/pgvector:pg17`.',
+    );
+    expect(outcome(failed, 'blocker')).toBe('error');
+    const request = checkRunRequest(failed, run, 'schemagate', 'blocker');
+    expect(request.title).toBe('schemagate could not build the base');
+    expect(request.annotations).toEqual([]);
+    expect(request.summary).toContain('## ❌ schemagate could not build the base');
+    expect(request.summary).toContain(
+      '| where | [`db/migrations/000001_init.up.sql:1`](https://ghe.example/acme/shop/blob/abc123/db/migrations/000001_init.up.sql#L1) |',
+    );
+    expect(request.summary).toContain(
+      '| cause | an extension this Postgres does not have (`missing-extension`) |',
+    );
+    expect(request.summary).not.toMatch(/blocked/i);
   });
 });
 

@@ -36,6 +36,8 @@ describe('settings of .schemagate.yml', () => {
       passEnv: [],
       transaction: 'file',
       placeholders: {},
+      setup: [],
+      migrationRole: 'admin',
     });
     expect(optionsFromYaml('').settings).toEqual(defaultSettings());
   });
@@ -58,6 +60,9 @@ describe('settings of .schemagate.yml', () => {
         'passEnv: [SHOP_TENANT, DATABASE_URL]',
         'transaction: none',
         'placeholders: { Namespace: jobs, Shards: 4 }',
+        'setup: db/init/*.sql',
+        'preset: supabase',
+        'migrationRole: superuser',
         '',
       ].join('\n'),
     );
@@ -82,6 +87,9 @@ describe('settings of .schemagate.yml', () => {
       passEnv: ['SHOP_TENANT', 'DATABASE_URL'],
       transaction: 'none',
       placeholders: { Namespace: 'jobs', Shards: 4 },
+      setup: ['db/init/*.sql'],
+      preset: 'supabase',
+      migrationRole: 'superuser',
     });
   });
 
@@ -141,6 +149,15 @@ describe('settings of .schemagate.yml', () => {
     );
     expect(refusal('placeholders:\n  Namespace: [a]\n')).toBe(
       '.schemagate.yml:2: placeholders.Namespace: expected a string, number or boolean, got ["a"]',
+    );
+    expect(refusal('migrationRole: root\n')).toBe(
+      '.schemagate.yml:1: migrationRole: expected one of admin, superuser, got "root"',
+    );
+    expect(refusal('preset: firebase\n')).toBe(
+      '.schemagate.yml:1: preset: expected one of supabase, none, got "firebase"',
+    );
+    expect(refusal('setup: [roles.sql, 3]\n')).toBe(
+      '.schemagate.yml:1: setup: expected a SQL file or glob, or a list of them, relative to the repository root, got ["roles.sql",3]',
     );
     expect(refusal('flyway:\n  mixed: yes\n')).toBe(
       '.schemagate.yml:2: flyway.mixed: expected true or false, got "yes"',

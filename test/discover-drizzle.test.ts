@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { discoverMigrations } from '../src/discover/index.js';
 import { initSqlParser } from '../src/sql/split.js';
-import { brief, runFixture } from './helpers/run.js';
+import { runCheck } from '../src/check/check.js';
+import { memoryLogger } from '../src/core/logger.js';
+import { brief, fixtureOptions, runFixture } from './helpers/run.js';
 
 const ROOT = resolve('.');
 const SAAS = 'fixtures/formats/drizzle/saas/drizzle';
@@ -163,19 +165,18 @@ describe('Drizzle in the schema-per-tenant topology', () => {
   const DIR = 'fixtures/formats/drizzle/public-qualified/drizzle';
 
   it('explains that drizzle-kit names public in every foreign key', async () => {
-    const report = await runFixture(DIR, { baseCount: 1, tenantCount: 1, gates: ['replay'] });
-    expect(brief(report.findings)).toEqual([
-      {
-        gate: 'replay',
-        rule: 'merged-migration-failed',
-        severity: 'blocker',
-        file: `${DIR}/0000_init.sql`,
-        line: 12,
-        tenant: 'tenant_1',
-      },
-    ]);
-    expect(report.findings[0].help).toBe(
-      'drizzle-kit qualifies every name with "public", so these migrations create accounts in the schema they run in, and this statement looks for it in public. In the schema-per-tenant topology (--topology schema) each tenant\'s tables are in the tenant\'s schema: if the application keeps all tenants in one schema, check it with --topology shared (row-level security) or --topology database.',
+    // The merged migration fails: a setup error (the topology), never the PR's finding.
+    const options = fixtureOptions(DIR, { tenantCount: 1, gates: ['replay'] });
+    const report = await runCheck(options, memoryLogger(), { mergedCount: 1 });
+    expect(report.status).toBe('error');
+    expect(report.findings).toEqual([]);
+    expect(report.setupError).toMatchObject({
+      file: `${DIR}/0000_init.sql`,
+      line: 12,
+      cause: 'missing-object',
+    });
+    expect(report.setupError?.remedy).toBe(
+      'drizzle-kit qualifies every name with "public", and these migrations create accounts in the schema they run in, while this statement looks for it in public: with every tenant in one schema, use `--topology shared` (row-level security) or `--topology database`; the schema topology (each tenant\'s tables in its own schema) needs unqualified names.',
     );
     const shared = await runFixture(DIR, {
       baseCount: 1,

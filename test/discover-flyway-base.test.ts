@@ -22,7 +22,12 @@ const repos: Repo[] = [];
 beforeAll(() => initSqlParser());
 afterAll(() => repos.forEach((r) => r.dispose()));
 
-async function check(pr: string, gates?: string[], from = fixture): Promise<Report> {
+async function check(
+  pr: string,
+  gates?: string[],
+  from = fixture,
+  mayFail = false,
+): Promise<Report> {
   const repo: Repo = makeFixtureRepo(`${from}/base`, `${from}/${pr}`);
   repos.push(repo);
   const shared = from === fixture;
@@ -37,7 +42,7 @@ async function check(pr: string, gates?: string[], from = fixture): Promise<Repo
   };
   const logger = memoryLogger();
   const report = await runCheck(options, logger);
-  if (report.status === 'error') throw new Error(logger.lines.join('\n'));
+  if (report.status === 'error' && !mayFail) throw new Error(logger.lines.join('\n'));
   return report;
 }
 
@@ -89,22 +94,19 @@ describe('Flyway against the base branch', () => {
     ]);
   });
 
-  it('reports a merged migration that fails to replay even when the failing statement does not parse', async () => {
+  it('ends with a setup error, not a finding, when the base version of an edited migration does not replay', async () => {
     // Production set audit_role on the deploy host; here the base version keeps ${audit_role}.
-    const report = await check('pr', undefined, unset);
-    expect(step(report, 'replay merged')).toBe('merged migration 1 failed');
-    expect(report.status).toBe('blocked');
-    expect(brief(report.findings)).toEqual([
-      {
-        gate: 'replay',
-        rule: 'merged-migration-failed',
-        severity: 'blocker',
-        file: 'db/migration/V1__create_audit_log.sql',
-        line: 6,
-      },
-    ]);
-    expect(report.findings[0].message).toBe(
-      'db/migration/V1__create_audit_log.sql:6: syntax error at or near "$" (SQLSTATE 42601) on every tenant (tenant_1, tenant_2). The replayed version is the one on the base branch, which production ran (the PR edits this file), and the line is that of the base version',
-    );
+    const report = await check('pr', undefined, unset, true);
+    expect(report.status).toBe('error');
+    expect(report.error?.exitCode).toBe(3);
+    expect(report.findings).toEqual([]);
+    expect(report.setupError).toEqual({
+      file: 'db/migration/V1__create_audit_log.sql',
+      line: 6,
+      message: 'syntax error at or near "$" (SQLSTATE 42601)',
+      cause: 'template-placeholder',
+      remedy:
+        'Flyway placeholder ${audit_role} has no value here: set flyway.placeholders.audit_role in flyway.conf, FLYWAY_PLACEHOLDERS_AUDIT_ROLE in the environment, or `flyway: { placeholders: { audit_role: … } }` in .schemagate.yml.',
+    });
   });
 });

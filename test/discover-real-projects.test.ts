@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../src/config/settings.js';
 import { InputError } from '../src/core/errors.js';
-import { childEnv, findPython, resolvePython } from '../src/discover/alembic/python.js';
+import { findPython, pythonEnv, resolvePython } from '../src/discover/alembic/python.js';
 import { discoverMigrations } from '../src/discover/index.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { outline, tempRepo } from './discover-support.js';
@@ -135,7 +135,7 @@ describe('the environment of child processes', () => {
       AWS_SECRET_ACCESS_KEY: 'x',
       SHOP_TENANT: 'acme',
     };
-    expect(childEnv(['SHOP_TENANT', 'NOT_SET'], env)).toEqual({
+    expect(pythonEnv(['SHOP_TENANT', 'NOT_SET'], env)).toEqual({
       PATH: '/usr/bin',
       HOME: '/home/runner',
       LANG: 'C.UTF-8',
@@ -145,7 +145,7 @@ describe('the environment of child processes', () => {
       SHOP_TENANT: 'acme',
       PYTHONDONTWRITEBYTECODE: '1',
     });
-    expect(childEnv(['GITHUB_TOKEN'], env)).toMatchObject({ GITHUB_TOKEN: 'ghs_secret' });
+    expect(pythonEnv(['GITHUB_TOKEN'], env)).toMatchObject({ GITHUB_TOKEN: 'ghs_secret' });
   });
 });
 

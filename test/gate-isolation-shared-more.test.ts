@@ -17,7 +17,7 @@ describe('isolation gate, shared topology', () => {
       at(name, '001_invoices.up.sql', 13, 'security-definer-tenant-access'),
     ]);
     expect(found[1].message).toBe(
-      'SECURITY DEFINER function invoice_count() reads tenant-scoped invoices with the rights of its owner (postgres), bypassing row-level security',
+      'SECURITY DEFINER function invoice_count() reads tenant-scoped invoices with the rights of its owner (sg_migrator), bypassing row-level security',
     );
   }, 30_000);
 

@@ -35,7 +35,7 @@ describe('isolation gate, shared topology, static rules', () => {
     const found = isolation(await shared(name));
     expect(brief(found)).toEqual([at(name, '001_invoices.up.sql', 7, 'rls-not-forced')]);
     expect(found[0].message).toBe(
-      'table invoices has row-level security enabled but not forced: its owner (postgres) and any role connecting as the owner bypass the tenant policies',
+      'table invoices has row-level security enabled but not forced: its owner (sg_migrator) and any role connecting as the owner bypass the tenant policies',
     );
   }, 30_000);
 

@@ -62,7 +62,7 @@ describe('rollback gate: up → down must restore the catalog', () => {
     // The table-level REVOKE also took the column grants back: only the defaults are left.
     expect(brief(f)).toEqual([blocker('rollback-incomplete', down, 2)]);
     expect(f[0].message).toBe(
-      `After 000002 up then down, the catalog differs from before the up: grant SELECT on future tables of postgres to reporting is left over (created at ${up}:9).`,
+      `After 000002 up then down, the catalog differs from before the up: grant SELECT on future tables of sg_migrator to reporting is left over (created at ${up}:9).`,
     );
   });
 

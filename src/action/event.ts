@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { gitEnv } from '../core/child-env.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError, getErrorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -58,7 +59,7 @@ export function readRunContext(env: NodeJS.ProcessEnv, baseInput?: string): RunC
 }
 
 function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: gitEnv() })
     .toString()
     .trim();
 }

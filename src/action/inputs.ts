@@ -55,6 +55,18 @@ export const ACTION_IO = {
     'postgres-version': {
       description: 'Postgres major version for the docker provider, e.g. 17.',
     },
+    image: {
+      description:
+        "Image for the docker provider, any with the official postgres image's contract, e.g. pgvector/pgvector:pg17. Empty: `image:` from the config file, else the image of the compose file's Postgres service, else postgres:<postgres-version>.",
+    },
+    setup: {
+      description:
+        'Comma-separated SQL files or globs, relative to the repository root, run as the superuser before the merged migrations. Empty: `setup:` from the config file.',
+    },
+    preset: {
+      description:
+        'Create what a platform provides before the migrations: supabase or none. Empty: from the config file, else supabase when supabase/config.toml exists.',
+    },
     config: {
       description: 'Config file. Empty: .schemagate.yml when present.',
     },
@@ -144,6 +156,9 @@ export function readActionInputs(
       provider: text('provider'),
       databaseUrl: text('database-url'),
       pgVersion: text('postgres-version'),
+      image: text('image'),
+      setup: text('setup'),
+      preset: text('preset'),
       config: text('config'),
       failOn: text('fail-on'),
       gates: text('gates'),

@@ -104,6 +104,7 @@ export function checkConclusion(report: Report, failOn: FailOn): 'success' | 'fa
 export function failureMessage(report: Report, failOn: FailOn): string | undefined {
   const code = exitCodeFor(report, failOn);
   if (code === 0) return undefined;
+  if (report.setupError) return `schemagate ${report.error?.message}`;
   if (report.status === 'error') {
     const kind = code === 2 ? 'input error' : 'infrastructure error';
     return `schemagate ${kind}: ${report.error?.message ?? 'unknown error'}`;
@@ -115,6 +116,7 @@ export function failureMessage(report: Report, failOn: FailOn): string | undefin
 /** Title line of the check run. */
 export function checkTitle(report: Report): string {
   const s = report.summary;
+  if (report.setupError) return 'schemagate could not build the base';
   if (report.status === 'error') return 'schemagate could not finish';
   return `${s.blockers} blocker(s), ${s.warnings} warning(s), ${s.notices} notice(s)`;
 }

@@ -5,7 +5,7 @@ import type { CatalogSnapshot } from '../catalog/types.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
 import { runGates, type GateRun } from '../gates/index.js';
 import { discoverMigrations } from '../discover/index.js';
-import { InputError, InfrastructureError, getErrorMessage } from '../core/errors.js';
+import { InputError, InfrastructureError, SetupFailure, getErrorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Discovery, Finding, Migration } from '../core/model.js';
 import { topologyOf, type Topology } from '../core/topology.js';
@@ -18,19 +18,24 @@ import {
   reachesFailOn,
   sortFindings,
   type Report,
+  type SetupError,
   type Step,
 } from '../core/report.js';
 import { applySuppressions } from './suppress.js';
+import { diagnoseSetupFailure } from './setup-error.js';
 import {
   createTenantSchemas,
+  createVersionTable,
   preexistingRelations,
   replayTenant,
   seedTenant,
   snapshotTenant,
   type ReplayProgress,
 } from '../replay/stages.js';
-import type { ReplayTrace } from '../core/trace.js';
+import type { ReplayTrace, StatementTrace } from '../core/trace.js';
 import { Workspace } from '../replay/workspace.js';
+import { migrationRoleNotes } from '../replay/migration-role.js';
+import { runBaseSetup } from '../replay/base-setup.js';
 
 /** Options only library callers and tests set: treat the first N migrations as merged. */
 export interface CheckExtras {
@@ -69,6 +74,8 @@ class Run {
   /** The gates' runs, in order: their steps are written when the report is (after suppression). */
   gateRuns: GateRun[] = [];
   error?: { message: string; exitCode: number };
+  /** Why the base could not be built: the run ends with it, and no finding is reported. */
+  setupError?: SetupError;
 
   readonly topology: Topology;
 
@@ -134,11 +141,13 @@ class Run {
     this.cluster = await this.step('provision', async () => {
       const { cluster, reason } = await startCluster(this.options, this.logger);
       if (this.options.pgVersionSource) this.notes.push(this.options.pgVersionSource);
+      this.notes.push(...(this.options.inputNotes ?? []));
       this.notes.push(...cluster.notes);
       const details = `${cluster.provider} Postgres ${cluster.postgresVersion}, ${cluster.replicas.length} replica(s), started in ${cluster.startMs} ms${reason ? ` (${reason})` : ''}`;
       return { value: cluster, details };
     });
     const ws = new Workspace(this.cluster, this.options, this.topology);
+    this.notes.push(...migrationRoleNotes(this.options, this.cluster.provider));
     try {
       await this.replayAndGate(ws, this.plan);
     } finally {
@@ -152,11 +161,6 @@ class Run {
 
   async replayAndGate(ws: Workspace, plan: Plan): Promise<void> {
     const baseTenants = await this.step('replay merged', () => this.replayMerged(ws, plan));
-    if (this.trace.merged.some((t) => t.failedMigration)) {
-      const runs = await runGates(this.context(ws, plan, [], new Map(), new Map()), ['replay']);
-      this.findings.push(...runs.flatMap((r) => r.findings));
-      return;
-    }
     const before = await this.snapshots(ws, baseTenants);
     const tenants = await this.step('replay PR', () => this.replayAdded(ws, plan));
     const after = await this.snapshots(ws, tenants);
@@ -168,30 +172,37 @@ class Run {
   /** Merged migrations once into the template database (per tenant schema), then the seed. */
   async replayMerged(ws: Workspace, plan: Plan) {
     await ws.createDatabase(ws.baseDatabase);
+    // What the server has before the first migration (preset, compose init scripts, setup:).
+    this.notes.push(...(await runBaseSetup(ws, ws.baseDatabase)));
     const tenants = ws.tenantsIn(ws.baseDatabase);
-    const admin = await ws.connectTo(ws.baseDatabase);
+    // The migration role makes the tenant schemas, so owns them as it owns the database.
+    const admin = await ws.migratorTo(ws.baseDatabase);
     try {
       await createTenantSchemas(admin, tenants);
     } finally {
       await admin.end();
     }
+    const format = this.discovery!.format;
+    for (const t of tenants) {
+      const table = await createVersionTable(ws, t, format, plan.merged);
+      if (table) this.logger.debug(`${t.name}: ${table} holds the merged versions`);
+    }
     for (const [i, t] of tenants.entries()) {
       const at = this.tenantProgress('replay merged', i, tenants.length);
-      this.trace.merged.push(await replayTenant(ws, t, plan.merged, new Set(), false, at));
-    }
-    const failed = this.trace.merged.filter((t) => t.failedMigration);
-    if (failed.length > 0) {
-      return {
-        value: tenants,
-        status: 'blocked' as const,
-        details: `merged migration ${failed[0].failedMigration} failed`,
-      };
+      const trace = await replayTenant(ws, t, plan.merged, new Set(), false, at);
+      this.trace.merged.push(trace);
+      // Production ran these: a failure is this machine's setup, never the PR's finding.
+      if (trace.failedMigration) throw this.setupFailure(trace.statements, plan);
     }
     const seedNotes: string[] = [];
     if (plan.merged.length > 0) {
       for (const [i, t] of tenants.entries()) {
         this.tenantProgress('replay merged', i, tenants.length)({ activity: 'seeding' });
-        seedNotes.push(...(await seedTenant(ws, t, this.options.settings.seedRows, this.logger)));
+        const rows = this.options.settings.seedRows;
+        const seeded = await seedTenant(ws, t, rows, this.logger, format).catch((error) => {
+          throw seedFailure(error);
+        });
+        seedNotes.push(...seeded);
       }
     }
     this.notes.push(...seedNotes);
@@ -201,6 +212,26 @@ class Run {
         : `seeded ${this.options.settings.seedRows} rows per table${seedNotes.length ? ` (${seedNotes.length} table(s) not seeded, see the notes)` : ''}`;
     const details = `${plan.merged.length} migration(s) on ${tenants.length} tenant(s) of ${ws.baseDatabase}, ${seeded}`;
     return { value: tenants, details };
+  }
+
+  /** The diagnosis of the merged statement that failed, as the error that ends the run. */
+  setupFailure(statements: StatementTrace[], plan: Plan): SetupFailure {
+    const trace = statements.find((s) => s.error)!;
+    const migration = plan.merged.find((m) => m.id === trace.migrationId);
+    const statement = migration?.up.statements.find(
+      (s) => s.file === trace.file && s.line === trace.line,
+    );
+    return new SetupFailure(
+      diagnoseSetupFailure({
+        trace,
+        statement,
+        findings: this.discovery?.findings ?? [],
+        format: this.discovery!.format,
+        options: this.options,
+        provider: this.cluster?.provider ?? this.options.provider,
+        postgresVersion: this.cluster?.postgresVersion ?? '',
+      }),
+    );
   }
 
   /** The PR's migrations on every tenant, in a copy of the template (or the tenants' databases). */
@@ -287,6 +318,7 @@ class Run {
 
   /** Input errors exit 2; infrastructure errors and anything unexpected exit 3. */
   fail(error: unknown): void {
+    if (error instanceof SetupFailure) this.setupError = error.setupError;
     if (error instanceof InputError || error instanceof InfrastructureError) {
       this.error = { message: error.message, exitCode: error.exitCode };
       return;
@@ -297,9 +329,12 @@ class Run {
   }
 
   report(): Report {
-    const all = this.discovery
-      ? applySuppressions(this.findings, this.discovery, this.plan, this.options)
-      : this.findings;
+    // The PR was not judged on a base that could not be built: no finding stands.
+    const all = this.setupError
+      ? []
+      : this.discovery
+        ? applySuppressions(this.findings, this.discovery, this.plan, this.options)
+        : this.findings;
     const findings = sortFindings(all);
     const counts = countFindings(findings);
     const steps = [...this.steps, ...this.gateRuns.map((run) => gateStep(run, findings))];
@@ -337,6 +372,7 @@ class Run {
         gatesPassed: gatesPassed.length,
       },
       ...(this.error ? { error: this.error } : {}),
+      ...(this.setupError ? { setupError: this.setupError } : {}),
     };
   }
 
@@ -371,6 +407,16 @@ function findingsOnThePr(findings: Finding[], plan: Plan): Finding[] {
   const touched = new Set(files([...plan.added, ...plan.changed.map((c) => c.head)]));
   const merged = new Set(files(plan.merged).filter((f) => f && !touched.has(f)));
   return findings.filter((f) => !f.file || !merged.has(f.file));
+}
+
+/** The seed runs before the PR's first migration: its failure is a setup error too. */
+function seedFailure(error: unknown): SetupFailure {
+  return new SetupFailure({
+    message: `seeding the merged tables failed: ${getErrorMessage(error)}`,
+    cause: 'statement-failed',
+    remedy:
+      '`seed: { rows: 0 }` in .schemagate.yml runs the check on empty tables; please report the message, the seed should skip a table it cannot fill.',
+  });
 }
 
 /** What was done with schema files kept in place that the PR edits. */

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { gitEnv } from '../core/child-env.js';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import {
   FORMATS,
@@ -14,9 +15,19 @@ import { InputError } from '../core/errors.js';
 import { loadConfig, type Config, type KnownIds } from './file.js';
 import { settingsOf } from './settings.js';
 import { composeHint } from './compose-hint.js';
+import { composeDefaults } from './compose-defaults.js';
+import { presetOf } from './preset.js';
 import { checkDatabaseUrl } from './database-url.js';
+import { imageOf } from './image.js';
 import { tenantNames, type Options } from '../core/options.js';
 import { relativeToRepo } from '../core/paths.js';
+import {
+  MIGRATION_ROLES,
+  PRESETS,
+  type MigrationRoleKind,
+  type Preset,
+  type Settings,
+} from '../core/settings.js';
 
 /** Raw values as the CLI or the Action receives them (strings, or undefined when not given). */
 export interface RawInputs {
@@ -31,9 +42,16 @@ export interface RawInputs {
   provider?: string;
   databaseUrl?: string;
   pgVersion?: string;
+  /** The docker provider's image (replaces `image:`). */
+  image?: string;
   config?: string;
   failOn?: string;
   gates?: string;
+  /** Comma-separated SQL files or globs run before the merged history (replaces `setup:`). */
+  setup?: string;
+  preset?: string;
+  /** `admin` or `superuser` (replaces `migrationRole:`). */
+  migrationRole?: string;
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -57,6 +75,7 @@ export function findRepoRoot(start: string): string {
     return execFileSync('git', ['rev-parse', '--show-toplevel'], {
       cwd: start,
       stdio: ['ignore', 'pipe', 'ignore'],
+      env: gitEnv(),
     })
       .toString()
       .trim();
@@ -111,12 +130,26 @@ function fromSources(
   repoRoot: string,
   dir: string,
 ): Options {
+  const flags = setupFlags(raw);
+  const preset = presetOf(repoRoot, dir, flags.preset ?? config.preset);
+  const topologyNotes: string[] = [];
+  // A Supabase project keeps every user's rows in one database, kept apart by row-level security.
+  if (raw.topology === undefined && config.topology === undefined && preset?.name === 'supabase')
+    topologyNotes.push(`topology: shared, as a Supabase project is (${preset.reason})`);
+  const topology =
+    raw.topology !== undefined
+      ? oneOf<TopologyKind>('--topology', raw.topology, TOPOLOGIES)
+      : (config.topology ?? (topologyNotes.length ? 'shared' : 'schema'));
+  const compose = composeDefaults(repoRoot, {
+    replicas: raw.replicas === undefined && config.replicas === undefined,
+    tenants: raw.tenants === undefined && config.tenants === undefined && topology === 'database',
+  });
   const tenants =
     raw.tenants !== undefined
       ? tenantNames(integer('--tenants', raw.tenants, 1, 100))
       : typeof config.tenants === 'number'
         ? tenantNames(config.tenants)
-        : (config.tenants ?? tenantNames(2));
+        : (config.tenants ?? compose.tenants ?? tenantNames(2));
   const format =
     raw.format !== undefined
       ? oneOf<Format | 'auto'>('--format', raw.format, ['auto', ...FORMATS])
@@ -138,28 +171,50 @@ function fromSources(
     dir,
     format,
     base: raw.base || undefined,
-    topology:
-      raw.topology !== undefined
-        ? oneOf<TopologyKind>('--topology', raw.topology, TOPOLOGIES)
-        : (config.topology ?? 'schema'),
+    topology,
     tenants,
     tenantColumn: raw.tenantColumn ?? config.tenantColumn ?? 'tenant_id',
     tenantSetting: raw.tenantSetting ?? config.tenantSetting ?? 'app.tenant_id',
     replicas:
       raw.replicas !== undefined
         ? integer('--replicas', raw.replicas, 0, 5)
-        : (config.replicas ?? 1),
+        : (config.replicas ?? compose.replicas ?? 1),
     provider: databaseUrl && raw.provider === undefined && !config.provider ? 'url' : provider,
     databaseUrl,
     ...pgVersionOf(raw, config, repoRoot),
+    ...imageChoice(raw, config, configFile, repoRoot),
+    ...(compose.notes.length + topologyNotes.length
+      ? { inputNotes: [...topologyNotes, ...compose.notes] }
+      : {}),
     failOn:
       raw.failOn !== undefined
         ? oneOf<FailOn>('--fail-on', raw.failOn, ['blocker', 'warning', 'never'])
         : (config.failOn ?? 'blocker'),
     rules: config.rules ?? {},
     gates: raw.gates ? gateList(raw.gates, known.gates) : config.gates,
-    settings: settingsOf(config),
+    settings: { ...settingsOf(config), ...flags },
     configFile,
+  };
+}
+
+/** `--setup a.sql,b/*.sql` and `--preset NAME` win over the config's `setup:` and `preset:`. */
+function setupFlags(raw: RawInputs): Partial<Settings> {
+  const setup = raw.setup
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return {
+    ...(setup?.length ? { setup } : {}),
+    ...(raw.preset !== undefined ? { preset: oneOf<Preset>('--preset', raw.preset, PRESETS) } : {}),
+    ...(raw.migrationRole !== undefined
+      ? {
+          migrationRole: oneOf<MigrationRoleKind>(
+            '--migration-role',
+            raw.migrationRole,
+            MIGRATION_ROLES,
+          ),
+        }
+      : {}),
   };
 }
 
@@ -176,6 +231,25 @@ function gateList(value: string, gates: readonly string[]): string[] {
     );
   }
   return ids;
+}
+
+/** --image, else the config's, else the compose file's Postgres image (see image.ts). */
+function imageChoice(
+  raw: RawInputs,
+  config: Config,
+  configFile: string | undefined,
+  repoRoot: string,
+): Pick<Options, 'image'> {
+  const image = imageOf(
+    {
+      flag: raw.image,
+      config: config.image,
+      configFile,
+      pgVersion: raw.pgVersion ?? config.pgVersion,
+    },
+    repoRoot,
+  );
+  return image ? { image } : {};
 }
 
 /** --pg-version, else the config's, else the major of the repository's docker-compose Postgres. */

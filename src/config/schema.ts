@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { FORMATS, PROVIDERS, SEVERITIES, TOPOLOGIES } from '../core/model.js';
+import { MIGRATION_ROLES, PRESETS } from '../core/settings.js';
+import { IMAGE_EXPECTED, IMAGE_REF } from './image.js';
 import type {
   AlembicSettings,
   CompatSettings,
@@ -133,6 +135,7 @@ const flyway = section({
 const ENV_NAME = 'an environment variable name, e.g. DATABASE_URL';
 const ENV_NAMES = 'a list of environment variable names, e.g. [DATABASE_URL]';
 const VALUES = 'a mapping of placeholder names to values';
+const SETUP = 'a SQL file or glob, or a list of them, relative to the repository root';
 
 /** The keys that become `Options.settings` (see settingsOf). */
 const settingsShape = {
@@ -164,6 +167,12 @@ const settingsShape = {
       expected(VALUES),
     )
     .default({}),
+  setup: z
+    .union([text(SETUP), z.array(text(SETUP), expected(SETUP))], expected(SETUP))
+    .transform((q) => (typeof q === 'string' ? [q] : q))
+    .default([]),
+  preset: oneOf(PRESETS).optional(),
+  migrationRole: oneOf(MIGRATION_ROLES).default('admin'),
 };
 
 /** The settings keys alone: what code that builds Options without a file validates. */
@@ -190,6 +199,7 @@ export const ConfigSchema = section({
     .union([z.string(), z.number()], expected('a Postgres major version, e.g. 17'))
     .transform(String)
     .optional(),
+  image: z.string(expected(IMAGE_EXPECTED)).regex(IMAGE_REF, expected(IMAGE_EXPECTED)).optional(),
   failOn: oneOf(['blocker', 'warning', 'never']).optional(),
   gates: z.array(text('a gate id'), expected('a list of gate ids')).optional(),
   rules: z
@@ -218,5 +228,8 @@ const inStep: [
   Same<z.output<typeof settingsShape.passEnv>, Settings['passEnv']>,
   Same<z.output<typeof settingsShape.transaction>, Settings['transaction']>,
   Same<z.output<typeof settingsShape.placeholders>, Settings['placeholders']>,
-] = [true, true, true, true, true, true, true, true, true, true];
+  Same<z.output<typeof settingsShape.setup>, Settings['setup']>,
+  Same<z.output<typeof settingsShape.preset>, Settings['preset']>,
+  Same<z.output<typeof settingsShape.migrationRole>, Settings['migrationRole']>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
 void inStep;

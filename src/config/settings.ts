@@ -20,6 +20,9 @@ export function settingsOf(config: SettingsConfig): Settings {
     passEnv: config.passEnv,
     transaction: config.transaction,
     placeholders: config.placeholders,
+    setup: config.setup,
+    ...(config.preset === undefined ? {} : { preset: config.preset }),
+    migrationRole: config.migrationRole,
   };
 }
 

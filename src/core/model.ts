@@ -70,7 +70,10 @@ export interface Statement {
   /** 1-based first and last line of the statement in `file`. */
   line: number;
   endLine: number;
-  /** libpg-query node type, e.g. `CreateStmt`, `IndexStmt`; `Unparsed` when it does not parse. */
+  /**
+   * libpg-query node type, e.g. `CreateStmt`, `IndexStmt`; `Unparsed` when it does not parse;
+   * `NotParsed` when it is too large to parse (MAX_PARSED_STATEMENT_BYTES in src/sql/split.ts).
+   */
   kind: string;
   /**
    * The parsed node (the value under `kind`), absent when the statement does not parse. Read it

@@ -23,6 +23,13 @@ export interface Options {
   pgVersion?: string;
   /** Where pgVersion came from when no flag or config set it (the docker-compose hint). */
   pgVersionSource?: string;
+  /** The docker provider's image (`--image`, `image:`, the compose file's); absent: `postgres:<pgVersion>`. */
+  image?: ImageChoice;
+  /**
+   * Where values no flag or setting gave came from besides pgVersionSource (replicas and tenant
+   * names read from the compose file), as the report's notes say it.
+   */
+  inputNotes?: string[];
   failOn: FailOn;
   /** Rule severity overrides from config: `off` drops the rule's findings. */
   rules: Record<string, Severity | 'off'>;
@@ -33,6 +40,13 @@ export interface Options {
   /** File the config was read from, for messages. */
   configFile?: string;
 }
+
+/**
+ * The docker provider's image and where it came from, as the report's note says it: `--image`,
+ * the config file, or `docker-compose.yml service db`. Without a name the provider runs its
+ * default image, and `skipped` says why the compose file's image was not taken.
+ */
+export type ImageChoice = { name: string; source: string } | { name?: undefined; skipped: string };
 
 export function tenantNames(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `tenant_${i + 1}`);

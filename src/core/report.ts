@@ -69,6 +69,7 @@ export const SETUP_CAUSES = {
   'tool-table': "the migration tool's own table",
   'transaction-directive': 'a statement that cannot run inside a transaction block',
   'statement-failed': 'a merged statement that fails on an empty database',
+  'setup-script': 'a setup script (setup:, or an init script of the compose file) that fails',
 } as const;
 export type SetupCause = keyof typeof SETUP_CAUSES;
 

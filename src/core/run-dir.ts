@@ -9,6 +9,7 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DOCKER_ENV, childEnv } from './child-env.js';
 import { registerCleanup } from './cleanup.js';
 import { REAPER_SCRIPT, type ReaperJob, type RunOwner } from './reaper.js';
 
@@ -85,7 +86,8 @@ export function startReaper(job: ReaperJob): number | undefined {
     detached: true,
     stdio: 'ignore',
     cwd: '/',
-    env: { ...process.env, NODE_OPTIONS: '', SCHEMAGATE_REAPER: JSON.stringify(job) },
+    // It runs `docker rm` (DOCKER_*) and `ps`; no NODE_OPTIONS, no token of the job.
+    env: childEnv({ SCHEMAGATE_REAPER: JSON.stringify(job) }, DOCKER_ENV),
   });
   child.on('error', () => {});
   child.unref();

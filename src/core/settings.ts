@@ -27,7 +27,29 @@ export interface Settings {
   transaction: 'file' | 'none';
   /** `placeholders:` values of `{{ .Name }}` / `{{ index .Options "Name" }}` template expressions in SQL. */
   placeholders: Record<string, string | number | boolean>;
+  /**
+   * `setup:` SQL files or globs (relative to the repository root; `.sql` or `.sql.gz`) run as the
+   * server's superuser before the merged history, once in the base database every tenant copies.
+   */
+  setup: string[];
+  /**
+   * `preset:` what a platform provides before any migration runs (`supabase`: its roles, the
+   * auth and storage schemas, …). Unset: `supabase` when `supabase/config.toml` exists; `none`
+   * turns that off.
+   */
+  preset?: Preset;
+  /**
+   * `migrationRole:` who migrations run as: `admin`, a non-superuser role like the managed
+   * platforms' admin (RDS's rds_superuser), or `superuser` (the server's superuser).
+   */
+  migrationRole: MigrationRoleKind;
 }
+
+export const MIGRATION_ROLES = ['admin', 'superuser'] as const;
+export type MigrationRoleKind = (typeof MIGRATION_ROLES)[number];
+
+export const PRESETS = ['supabase', 'none'] as const;
+export type Preset = (typeof PRESETS)[number];
 
 export interface ReplaySettings {
   /**

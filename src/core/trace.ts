@@ -40,6 +40,24 @@ export interface StatementTrace {
   note?: string;
   /** Whether the statement ran inside a transaction block (BEGIN ... COMMIT). */
   inTransaction: boolean;
+  /** The migration role lacked a privilege the statement needs (see src/replay/privilege-guard.ts). */
+  privilege?: PrivilegeRefusal;
+}
+
+/** `host-access`: the statement reaches the server's host; `requires-superuser`: only more rights. */
+export type PrivilegeKind = 'host-access' | 'requires-superuser';
+
+/** What Postgres refused the migration role, and what replay did then. */
+export interface PrivilegeRefusal {
+  kind: PrivilegeKind;
+  /** Postgres' refusal (SQLSTATE 42501). */
+  refusal: PgErrorInfo;
+  /**
+   * `failed`: the migration stops there, as in production (always for host access);
+   * `superuser`: applied as the superuser so that later statements see it; `skipped`: the replay
+   * went on without it.
+   */
+  outcome: 'failed' | 'superuser' | 'skipped';
 }
 
 export interface TenantTrace {

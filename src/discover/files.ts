@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, resolve } from 'node:path';
-import { InputError } from '../core/errors.js';
+import { InputError, getErrorMessage } from '../core/errors.js';
 import { relativeToRepo } from '../core/paths.js';
 
 export { relativeToRepo };
@@ -80,7 +80,7 @@ function readFailure(error: unknown): string {
   if (code === 'ENOENT') return 'no such file (a broken symbolic link?)';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'it is a directory';
-  return code ?? String(error);
+  return code ?? getErrorMessage(error);
 }
 
 function lineOfByte(bytes: Buffer, offset: number): number {

@@ -44,7 +44,7 @@ export async function runGates(ctx: GateContext, only?: readonly string[]): Prom
         gate.run({ ...ctx, findings: [...ctx.findings, ...before] }),
       );
     } catch (error) {
-      ctx.logger.debug(String((error as Error)?.stack));
+      ctx.logger.debug(error instanceof Error ? String(error.stack) : getErrorMessage(error));
       const message = `the ${gate.id} gate failed: ${getErrorMessage(error)}`;
       result = { findings: [finding(ENGINE.gateError, { gate: gate.id, message })] };
     }

@@ -1,8 +1,10 @@
 import type { Finding, Format, Migration, Statement } from '../core/model.js';
 import type { StatementTrace, TenantTrace } from '../core/trace.js';
 import { errorLine } from '../replay/tracer.js';
+import { MAX_PARSED_STATEMENT_BYTES, NOT_PARSED } from '../sql/split.js';
 import type { Gate, GateContext } from './gate.js';
 import { REPLAY, finding, type Rule } from '../rules/index.js';
+import { privilegeFindings } from './replay-privileges.js';
 
 function statementOf(migrations: Migration[], t: StatementTrace): Statement | undefined {
   const m = migrations.find(
@@ -101,31 +103,38 @@ function syntaxErrors(migrations: Migration[], known: Finding[]): Finding[] {
   );
 }
 
-const AS_MERGED =
-  'The replayed version is the one on the base branch, which production ran (the PR edits this file), and the line is that of the base version';
+/** A statement of the PR too large to parse: replayed, but no static check read it. */
+function notParsed(migrations: Migration[]): Finding[] {
+  const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return migrations.flatMap((m) =>
+    [...m.up.statements, ...(m.down?.statements ?? [])]
+      .filter((s) => s.kind === NOT_PARSED)
+      .map((s) =>
+        finding(REPLAY.notParsed, {
+          file: s.file,
+          line: s.line,
+          endLine: s.endLine,
+          message: `${s.file}:${s.line}: this statement is ${mb(Buffer.byteLength(s.sql))}, over the ${mb(MAX_PARSED_STATEMENT_BYTES)} schemagate parses, so it was replayed and judged by the live database alone; the static checks that read the parse tree skipped it`,
+          help: 'Nothing to fix for a data load. A schema change this large is better split into smaller statements, so that the static checks see it.',
+        }),
+      ),
+  );
+}
 
 async function replayFindings(ctx: GateContext): Promise<Finding[]> {
   // The PR's version first: a re-run Flyway repeatable shares its id and file with the merged one.
   const all = [...ctx.plan.added, ...ctx.plan.merged];
-  const tenantCount = Math.max(ctx.trace.pr.length, ctx.trace.merged.length);
-  const placeholderAt = placeholderIn(ctx.discovery.findings);
-  const edited = new Set(ctx.plan.changed.map((c) => c.base.file));
+  const tenantCount = ctx.trace.pr.length;
   const unparsed = (s: Statement) => s.kind === 'Unparsed';
   return [
     ...syntaxErrors(ctx.plan.added, ctx.discovery.findings),
-    // Merged migrations get no syntax-error finding: their failure is the finding.
-    ...failures(
-      ctx.trace.merged,
-      ctx.plan.merged,
-      REPLAY.mergedFailed,
-      ctx.trace.merged.length,
-      (s) => unparsed(s) && placeholderAt(s),
-    ).map((f) =>
-      edited.has(f.file!) ? { ...f, message: `${sentence(f.message)} ${AS_MERGED}` } : f,
-    ),
+    ...notParsed(ctx.plan.added),
+    // A merged migration that fails never gets here: the run ends with a setup error
+    // (src/check/setup-error.ts), because the PR neither caused it nor can fix it.
     ...failures(ctx.trace.pr, all, REPLAY.failed, tenantCount, unparsed).map((f) =>
       inOneTransaction(ctx, f),
     ),
+    ...privilegeFindings(ctx.trace.pr),
   ].map((f) => publicInSchemaTopology(ctx, f));
 }
 
@@ -144,7 +153,7 @@ export const replayGate: Gate = {
 function publicInSchemaTopology(ctx: GateContext, f: Finding): Finding {
   if (!ctx.topology.schemaPerTenant) return f;
   const m = /relation "public\.([^"]+)" does not exist/.exec(f.message);
-  if (!m || (f.rule !== REPLAY.failed.id && f.rule !== REPLAY.mergedFailed.id)) return f;
+  if (!m || f.rule !== REPLAY.failed.id) return f;
   const tool =
     ctx.discovery.format === 'drizzle' ? 'drizzle-kit qualifies every name with "public", so ' : '';
   return {

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { childEnv, gitEnv } from '../core/child-env.js';
 import { InputError } from '../core/errors.js';
 import { makeRunSubdir } from '../core/run-dir.js';
 import type { Discovery, Migration } from '../core/model.js';
@@ -28,6 +29,7 @@ function git(repoRoot: string, args: string[]): string {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 512 << 20,
+    env: gitEnv(),
   }).toString();
 }
 
@@ -69,6 +71,7 @@ export function materializeAt(
   const archive = spawnSync('git', ['archive', '--format=tar', commit, '--', ...inTree], {
     cwd: top,
     maxBuffer: 1 << 30,
+    env: gitEnv(),
   });
   if (archive.status !== 0) {
     dispose();
@@ -81,6 +84,7 @@ export function materializeAt(
     {
       input: archive.stdout,
       maxBuffer: 1 << 30,
+      env: childEnv(),
     },
   );
   if (untar.status !== 0) {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { GenericContainer, StartedNetwork, StartedTestContainer } from 'testcontainers';
+import { DOCKER_ENV, childEnv } from '../core/child-env.js';
 import { InfrastructureError, getErrorMessage } from '../core/errors.js';
 import { registerCleanup } from '../core/cleanup.js';
 import { recordDockerResource } from '../core/run-dir.js';
@@ -10,11 +11,13 @@ import { serverVersion, versionNotes } from './embedded.js';
 import { pollUntil, replicaName, waitForReplay, waitForStreaming, withClient } from './replicas.js';
 import { EPHEMERAL_SETTINGS, lastLines } from './server.js';
 import { takeBaseBackup, type BaseBackup } from './docker-basebackup.js';
+import { imageToRun } from './image.js';
 
 /**
  * Postgres in Docker through testcontainers, using only the official `postgres:<major>` image
  * contract (POSTGRES_* environment, /docker-entrypoint-initdb.d, port 5432, extra arguments
- * passed to postgres), so the offline test image built by scripts/docker-image.sh works the same.
+ * passed to postgres), so the offline test image built by scripts/docker-image.sh works the same,
+ * and so does any image built on it (pgvector, PostGIS, TimescaleDB, Supabase's; image.ts).
  * Containers share a private network; replicas are made from a base backup (see
  * docker-basebackup.ts).
  */
@@ -23,15 +26,10 @@ export const dockerProvider: Provider = {
   start: startInDocker,
 };
 
-export const DEFAULT_PG_MAJOR = '18';
+export { DEFAULT_PG_MAJOR, dockerImage } from './image.js';
 const PASSWORD = 'schemagate';
 const READY = /database system is ready to accept connections/;
 const READY_READ_ONLY = /database system is ready to accept read-only connections/;
-
-/** `SCHEMAGATE_POSTGRES_IMAGE` when set (tests, mirrors), else `postgres:<major>`. */
-export function dockerImage(pgVersion: string | undefined): string {
-  return process.env.SCHEMAGATE_POSTGRES_IMAGE || `postgres:${pgVersion ?? DEFAULT_PG_MAJOR}`;
-}
 
 /** The server settings of an ephemeral primary, as `-c name=value` arguments. */
 export function serverArgs(): string[] {
@@ -120,7 +118,11 @@ class DockerResources {
 
 function dockerSync(args: string[]): void {
   try {
-    execFileSync('docker', args, { stdio: 'ignore', timeout: 30_000 });
+    execFileSync('docker', args, {
+      stdio: 'ignore',
+      timeout: 30_000,
+      env: childEnv({}, DOCKER_ENV),
+    });
   } catch {
     // Already gone, or no docker CLI: nothing more we can do synchronously.
   }
@@ -128,7 +130,8 @@ function dockerSync(args: string[]): void {
 
 async function startInDocker(options: StartOptions): Promise<Cluster> {
   const started = Date.now();
-  const image = dockerImage(options.pgVersion);
+  // One image for the primary and every replica (see image.ts for which one).
+  const { image, note } = imageToRun(options.image, options.pgVersion);
   // We remove every container ourselves (also on signals), so the reaper container is not needed.
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   const tc = await import('testcontainers');
@@ -151,7 +154,7 @@ async function startInDocker(options: StartOptions): Promise<Cluster> {
       postgresVersion,
       primary: primaryInfo,
       replicas,
-      notes: [`image ${image}`, ...versionNotes('docker', options.pgVersion, postgresVersion)],
+      notes: [note, ...versionNotes('docker', options.pgVersion, postgresVersion)],
       startMs: Date.now() - started,
       stop,
       [Symbol.asyncDispose]: stop,
@@ -169,20 +172,28 @@ async function startInDocker(options: StartOptions): Promise<Cluster> {
 
 type Testcontainers = typeof import('testcontainers');
 
+/** The whole environment we give a container. */
+export const CONTAINER_ENV: Record<string, string> = {
+  POSTGRES_USER: 'postgres',
+  POSTGRES_PASSWORD: PASSWORD,
+  POSTGRES_HOST_AUTH_METHOD: 'trust',
+};
+
 function postgresContainer(
   tc: Testcontainers,
   image: string,
   network: StartedNetwork,
   name: string,
 ): GenericContainer {
+  // The PR's SQL runs in here as a superuser, so the container gets nothing of the host: no
+  // bind mount or volume (files go in by copy, see withCopy*), no added capability, not
+  // privileged, no setuid gain, and only the POSTGRES_* variables the image contract reads (a
+  // container never inherits our environment). test/providers-docker.test.ts inspects it.
   return new tc.GenericContainer(image)
     .withName(name)
     .withNetwork(network)
-    .withEnvironment({
-      POSTGRES_USER: 'postgres',
-      POSTGRES_PASSWORD: PASSWORD,
-      POSTGRES_HOST_AUTH_METHOD: 'trust',
-    })
+    .withSecurityOpt('no-new-privileges:true')
+    .withEnvironment(CONTAINER_ENV)
     .withExposedPorts(5432)
     .withStartupTimeout(120_000);
 }

@@ -73,7 +73,7 @@ export async function startFromBinaries(
   };
   try {
     const dataDir = join(workDir, 'primary');
-    await initDataDirCached(bins, dataDir, user);
+    const cacheNote = await initDataDirCached(bins, dataDir, user);
     writeSettings(dataDir, EPHEMERAL_SETTINGS);
     allowReplication(dataDir);
     const port = await freePort();
@@ -89,7 +89,10 @@ export async function startFromBinaries(
       postgresVersion,
       primary: connection(port),
       replicas,
-      notes: versionNotes(name, options.pgVersion, postgresVersion),
+      notes: [
+        ...versionNotes(name, options.pgVersion, postgresVersion),
+        ...(cacheNote ? [cacheNote] : []),
+      ],
       startMs: Date.now() - started,
       stop,
       [Symbol.asyncDispose]: stop,

@@ -15,6 +15,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { childEnv } from '../core/child-env.js';
+import { dataDirChecksum } from './manifest.js';
 import { initDataDir, makeWorkDir, type Binaries, type OsUser } from './server.js';
 
 /**
@@ -26,6 +28,10 @@ import { initDataDir, makeWorkDir, type Binaries, type OsUser } from './server.j
  * belongs to the user running schemagate (root when that is root), never to the server's user:
  * no server ever runs on it, each cluster gets a copy owned by the server's user. Entries whose
  * binaries are gone or changed, and the older `sg-initdb-cache-*` layout, are removed.
+ * meta.json records a checksum of the data directory (every path, type, mode, size and content,
+ * see manifest.ts) taken when the entry is made; it is checked before every copy, and an entry
+ * that no longer matches is discarded and rebuilt (with a note in the report): the servers run
+ * the PR's SQL, so nothing they could have touched is reused unchecked.
  * SCHEMAGATE_INITDB_CACHE=off always runs initdb.
  */
 
@@ -39,24 +45,62 @@ interface EntryMeta {
   postgres: string;
   size: number;
   mtimeMs: number;
+  /** sha256 of the data directory's manifest (dataDirChecksum). */
+  checksum?: string;
 }
 
+/** Initialises `dataDir`, from the cache when it can; returns a note when the cache was bad. */
 export async function initDataDirCached(
   bins: Binaries,
   dataDir: string,
   user: OsUser | undefined,
-): Promise<void> {
-  if (process.env.SCHEMAGATE_INITDB_CACHE === 'off') return initDataDir(bins, dataDir, user);
+): Promise<string | undefined> {
+  if (process.env.SCHEMAGATE_INITDB_CACHE === 'off') {
+    await initDataDir(bins, dataDir, user);
+    return undefined;
+  }
   const entry = join(tmpdir(), `${CACHE_PREFIX}${await cacheKey(bins)}`);
   removeStaleEntries(entry, user);
-  if (existsSync(entry) && !ownedByUs(entry)) return initDataDir(bins, dataDir, user);
+  if (existsSync(entry) && !ownedByUs(entry)) {
+    await initDataDir(bins, dataDir, user);
+    return undefined;
+  }
   if (!isComplete(entry)) await fillCache(bins, entry, user);
+  const check = verifyEntry(entry);
+  let note: string | undefined;
+  if (check !== 'ok') {
+    if (check === 'changed')
+      note = `the cached initdb cluster ${entry} no longer matched its checksum; it was discarded and rebuilt`;
+    removeEntry(entry);
+    await fillCache(bins, entry, user);
+  }
   try {
+    if (check !== 'ok' && verifyEntry(entry) !== 'ok') throw new Error('unverified');
     await copyEntry(entry, dataDir, user);
   } catch {
-    // The entry vanished or is unreadable: fall back to initdb.
+    // The entry vanished, is unreadable or changed again: fall back to initdb.
     rmSync(dataDir, { recursive: true, force: true });
     await initDataDir(bins, dataDir, user);
+  }
+  return note;
+}
+
+/**
+ * `ok` when the entry's data directory matches the checksum it was made with; `changed` when it
+ * does not; `unknown` when there is no checksum to check (an entry of an older version).
+ */
+function verifyEntry(entry: string): 'ok' | 'changed' | 'unknown' {
+  let meta: EntryMeta;
+  try {
+    meta = JSON.parse(readFileSync(join(entry, 'meta.json'), 'utf8')) as EntryMeta;
+  } catch {
+    return 'unknown';
+  }
+  if (!meta.checksum) return 'unknown';
+  try {
+    return dataDirChecksum(join(entry, 'data')) === meta.checksum ? 'ok' : 'changed';
+  } catch {
+    return 'changed';
   }
 }
 
@@ -109,7 +153,9 @@ async function fillCache(bins: Binaries, entry: string, user: OsUser | undefined
     await initDataDir(bins, join(staging, 'data'), user);
     // From now on the server's user can neither write nor read it.
     if (user)
-      await execFileAsync('chown', ['-R', `${process.getuid?.()}:${process.getgid?.()}`, staging]);
+      await execFileAsync('chown', ['-R', `${process.getuid?.()}:${process.getgid?.()}`, staging], {
+        env: childEnv(),
+      });
     const postgres = realpathSync(bins.postgres);
     const stat = statSync(postgres);
     const meta: EntryMeta = {
@@ -117,6 +163,7 @@ async function fillCache(bins: Binaries, entry: string, user: OsUser | undefined
       postgres,
       size: stat.size,
       mtimeMs: stat.mtimeMs,
+      checksum: dataDirChecksum(join(staging, 'data')),
     };
     writeFileSync(join(staging, 'meta.json'), JSON.stringify(meta) + '\n');
     if (existsSync(entry)) removeEntry(entry); // incomplete: replaced
@@ -130,8 +177,9 @@ async function fillCache(bins: Binaries, entry: string, user: OsUser | undefined
 
 /** `cp -a` keeps the 0700 mode Postgres insists on; the copy then belongs to the server's user. */
 async function copyEntry(entry: string, dataDir: string, user: OsUser | undefined) {
-  await execFileAsync('cp', ['-a', join(entry, 'data'), dataDir]);
-  if (user) await execFileAsync('chown', ['-R', `${user.uid}:${user.gid}`, dataDir]);
+  await execFileAsync('cp', ['-a', join(entry, 'data'), dataDir], { env: childEnv() });
+  if (user)
+    await execFileAsync('chown', ['-R', `${user.uid}:${user.gid}`, dataDir], { env: childEnv() });
 }
 
 /** Removes other entries whose binaries are gone or changed, and entries of the older layout. */

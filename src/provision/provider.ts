@@ -1,5 +1,6 @@
 import type { ProviderName } from '../core/model.js';
 import type { Logger } from '../core/logger.js';
+import type { ImageChoice } from '../core/options.js';
 
 export interface ConnectionInfo {
   host: string;
@@ -33,6 +34,8 @@ export interface StartOptions {
   replicas: number;
   /** Requested major version; providers that cannot honour it say so in `notes`. */
   pgVersion?: string;
+  /** For `docker`: the image to run (primary and replicas); absent: `postgres:<pgVersion>`. */
+  image?: ImageChoice;
   /** For `url`. */
   databaseUrl?: string;
   logger: Logger;

@@ -3,6 +3,7 @@ import { writeFileSync, appendFileSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { childEnv } from '../core/child-env.js';
 import { InfrastructureError, getErrorMessage } from '../core/errors.js';
 import type { ConnectionInfo, ReplicaInfo } from './provider.js';
 import {
@@ -61,7 +62,7 @@ export async function prepareReplicaDirs(
       const name = replicaName(i);
       const dataDir = join(workDir, name);
       // cp -a keeps the 0700 mode and the owner the server runs as.
-      await execFileAsync('cp', ['-a', primaryDataDir, dataDir]);
+      await execFileAsync('cp', ['-a', primaryDataDir, dataDir], { env: childEnv() });
       makeStandby(dataDir, name, primaryPort, user);
       return { name, dataDir, port };
     }),

@@ -3,6 +3,7 @@ import { chownSync, rmSync, appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+import { childEnv } from '../core/child-env.js';
 import { InfrastructureError } from '../core/errors.js';
 import { registerCleanup } from '../core/cleanup.js';
 import { makeRunSubdir } from '../core/run-dir.js';
@@ -26,8 +27,10 @@ export interface OsUser {
 export function serverUser(): OsUser | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   try {
-    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'nobody']).toString().trim());
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, 'nobody'], { env: childEnv() }).toString().trim());
+    const uid = id('-u');
+    const gid = id('-g');
     return { uid, gid };
   } catch {
     throw new InfrastructureError(
@@ -62,6 +65,7 @@ function run(cmd: string, args: string[], user: OsUser | undefined): Promise<str
     const child = spawn(cmd, args, {
       uid: user?.uid,
       gid: user?.gid,
+      env: serverEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -79,6 +83,15 @@ function run(cmd: string, args: string[], user: OsUser | undefined): Promise<str
         : reject(new InfrastructureError(`${cmd} failed (exit ${code}):\n${lastLines(out, 15)}`)),
     );
   });
+}
+
+/**
+ * The environment of initdb and of every server: what `COPY … FROM PROGRAM 'env'` or
+ * `pg_read_file('/proc/self/environ')` would show a superuser. No token of the job, no PG*
+ * variable of the caller (PGDATA, PGPASSWORD); the locale and time zone initdb records.
+ */
+export function serverEnv(): Record<string, string> {
+  return childEnv();
 }
 
 export function lastLines(text: string, n: number): string {
@@ -156,6 +169,7 @@ export async function startServer(
   const child = spawn(bins.postgres, ['-D', dataDir, '-p', String(port), '-k', socketDir], {
     uid: user?.uid,
     gid: user?.gid,
+    env: serverEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

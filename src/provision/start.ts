@@ -15,6 +15,7 @@ export async function startCluster(
   const cluster = await chosen.provider.start({
     replicas: options.replicas,
     pgVersion: options.pgVersion,
+    image: options.image,
     databaseUrl: options.databaseUrl,
     logger,
   });

@@ -5,18 +5,28 @@ import { registerCleanup } from '../core/cleanup.js';
 import type { Cluster, ConnectionInfo, Provider, StartOptions } from './provider.js';
 import { versionNotes } from './embedded.js';
 import { quoteIdent } from '../sql/ident.js';
+import {
+  SCRATCH_PREFIX,
+  STALE_AFTER_MS,
+  dropRunRoles,
+  markedAt,
+  migratorRoleName,
+  runMark,
+} from './run-roles.js';
 
 /**
  * An existing server (`--database-url`). The server outlives the run, so the run works in a
  * scratch database `schemagate_<random>` of its own, and further databases the engine makes
- * carry that name as their prefix; stop() drops exactly those, nothing else.
+ * carry that name as their prefix, as does the migration role the engine makes
+ * (`<scratch>_migrator`, see run-roles.ts); stop() drops exactly those, nothing else, and so
+ * does a signal. What a killed run left behind is removed by a later run after an hour.
  */
 export const urlProvider: Provider = {
   name: 'url',
   start: startOnUrl,
 };
 
-export const SCRATCH_PREFIX = 'schemagate_';
+export { SCRATCH_PREFIX };
 
 async function startOnUrl(options: StartOptions): Promise<Cluster> {
   const started = Date.now();
@@ -28,22 +38,35 @@ async function startOnUrl(options: StartOptions): Promise<Cluster> {
   }).catch((error) => {
     throw new InfrastructureError(`could not connect to ${where}: ${getErrorMessage(error)}`);
   });
+  const reaped = await withAdmin(admin, removeStaleRuns).catch(() => 0);
   const scratch = `${SCRATCH_PREFIX}${randomBytes(5).toString('hex')}`;
-  await withAdmin(admin, (c) => c.query(`create database ${quoteIdent(scratch)}`)).catch(
-    (error) => {
-      throw new InfrastructureError(
-        `could not create the scratch database ${scratch} on ${where} (the role needs CREATEDB): ${getErrorMessage(error)}`,
+  await withAdmin(admin, async (c) => {
+    await c.query(`create database ${quoteIdent(scratch)}`);
+    await c.query(`comment on database ${quoteIdent(scratch)} is '${runMark()}'`);
+  }).catch((error) => {
+    throw new InfrastructureError(
+      `could not create the scratch database ${scratch} on ${where} (the role needs CREATEDB): ${getErrorMessage(error)}`,
+    );
+  });
+  let stopped = false;
+  const stop = once(async () => {
+    await dropRun(admin, scratch);
+    stopped = true;
+  });
+  // On a signal the drop runs before exit (see core/cleanup.ts); if it could not, say so.
+  const forget = registerCleanup(
+    `drop ${scratch}*`,
+    () => {
+      if (stopped) return;
+      process.stderr.write(
+        `schemagate: databases ${scratch}* and role ${migratorRoleName(`${scratch}_`)} on ${where} were left behind; a run after an hour removes them, or drop them by hand\n`,
       );
     },
-  );
-  const stop = once(() => dropScratchDatabases(admin, scratch));
-  // Last resort on a signal: the async drop cannot run then, so say what is left behind.
-  const forget = registerCleanup(`drop ${scratch}*`, () =>
-    process.stderr.write(
-      `schemagate: databases ${scratch}* on ${where} were left behind; drop them by hand\n`,
-    ),
+    () => stop(),
   );
   const notes = [`ran in scratch database ${scratch} on ${where}`];
+  if (reaped > 0)
+    notes.push(`removed what ${reaped} earlier run(s) left on ${where} more than an hour ago`);
   if (options.replicas > 0)
     notes.push(
       `--replicas ${options.replicas}: the url provider has no replicas; ran the primary only`,
@@ -143,15 +166,72 @@ async function withAdmin<T>(info: ConnectionInfo, fn: (c: pg.Client) => Promise<
   }
 }
 
+/** Drops the run's databases, then its migration role and the roles that role made. */
+async function dropRun(admin: ConnectionInfo, scratch: string): Promise<void> {
+  await withAdmin(admin, async (c) => {
+    const role = migratorRoleName(`${scratch}_`);
+    await adoptRole(c, role);
+    await dropPrefixed(c, scratch);
+    await dropRunRoles(c, role);
+  });
+}
+
+/**
+ * A url role that is no superuser (CREATEROLE and CREATEDB) may drop the migration role's
+ * databases only as a member of it; it may make itself one, having made the role.
+ */
+async function adoptRole(c: pg.Client, role: string): Promise<void> {
+  const r = await c.query<{ rolsuper: boolean; exists: boolean }>(
+    `select (select rolsuper from pg_roles where rolname = current_user) as rolsuper,
+            exists (select 1 from pg_roles where rolname = $1) as exists`,
+    [role],
+  );
+  if (r.rows[0].rolsuper || !r.rows[0].exists) return;
+  await c.query(`grant ${quoteIdent(role)} to current_user`).catch(() => {});
+}
+
+/**
+ * Removes what runs older than an hour left (killed with SIGKILL, or the machine gone): scratch
+ * databases and migration roles marked by a run, with the databases named after them. Returns
+ * how many runs it removed.
+ */
+async function removeStaleRuns(c: pg.Client): Promise<number> {
+  const { rows } = await c.query<{ name: string; comment: string | null; kind: string }>(
+    `select datname as name, shobj_description(oid, 'pg_database') as comment, 'database' as kind
+       from pg_database where left(datname, length($1)) = $1
+     union all
+     select rolname, shobj_description(oid, 'pg_authid'), 'role'
+       from pg_roles where left(rolname, length($1)) = $1`,
+    [SCRATCH_PREFIX],
+  );
+  const cutoff = Date.now() - STALE_AFTER_MS;
+  const scratches = new Set<string>();
+  for (const r of rows) {
+    const at = markedAt(r.comment);
+    if (at === undefined || at > cutoff) continue;
+    if (r.kind === 'database') scratches.add(r.name);
+    else if (r.name.endsWith('_migrator')) scratches.add(r.name.slice(0, -'_migrator'.length));
+  }
+  for (const scratch of scratches) {
+    const role = migratorRoleName(`${scratch}_`);
+    await adoptRole(c, role).catch(() => {});
+    await dropPrefixed(c, scratch).catch(() => {});
+    await dropRunRoles(c, role).catch(() => {});
+  }
+  return scratches.size;
+}
+
 /** Drops the scratch database and every database named with it as prefix. */
 export async function dropScratchDatabases(admin: ConnectionInfo, scratch: string): Promise<void> {
-  await withAdmin(admin, async (c) => {
-    const { rows } = await c.query<{ datname: string }>(
-      'select datname from pg_database where left(datname, length($1)) = $1 order by datname desc',
-      [scratch],
-    );
-    for (const { datname } of rows) await dropDatabase(c, datname);
-  });
+  await withAdmin(admin, (c) => dropPrefixed(c, scratch));
+}
+
+async function dropPrefixed(c: pg.Client, scratch: string): Promise<void> {
+  const { rows } = await c.query<{ datname: string }>(
+    'select datname from pg_database where left(datname, length($1)) = $1 order by datname desc',
+    [scratch],
+  );
+  for (const { datname } of rows) await dropDatabase(c, datname);
 }
 
 /** Terminates the database's sessions, then drops it; retried while new sessions sneak in. */

@@ -16,6 +16,7 @@ import {
   type RelationState,
 } from './tracer.js';
 import { quoteIdent } from '../sql/ident.js';
+import { STATEMENT_SAVEPOINT, type PrivilegeGuard } from './privilege-guard.js';
 
 /**
  * Runs migration scripts the way their production tool sends them, statement by statement, and
@@ -35,6 +36,8 @@ export interface RunTarget {
    * statement_timeout (0 for a long backfill) is cancelled a little after it.
    */
   timeoutMs?: number;
+  /** Set when the session is the migration role's: what to do when Postgres refuses it. */
+  privileges?: PrivilegeGuard;
 }
 
 /** How long after the session's statement_timeout the outside cancel comes. */
@@ -169,6 +172,8 @@ export class ScriptRunner {
       inTransaction,
     };
     const before = inTransaction ? await this.relationsSnapshot() : undefined;
+    const guard = this.target.privileges;
+    if (guard && inTransaction) await this.client.query(`savepoint ${STATEMENT_SAVEPOINT}`);
     const shared =
       this.target.sharedSchema !== undefined && createsSharedObject(stmt, this.target.schemas[0]);
     if (shared && inTransaction) await this.client.query('savepoint sg_shared_object');
@@ -199,7 +204,20 @@ export class ScriptRunner {
         trace.note = `shared object already created by an earlier tenant (${e.message})`;
         return trace;
       }
-      trace.error = e;
+      const execute = (sql: string) => this.execute({ ...stmt, sql });
+      const refused = await guard?.handle({
+        client: this.client,
+        stmt,
+        error: e,
+        inTransaction,
+        execute,
+      });
+      if (refused) trace.privilege = refused.privilege;
+      if (refused && refused.privilege.outcome !== 'failed') {
+        trace.note = refused.note;
+        return trace;
+      }
+      trace.error = refused?.error ?? e;
     }
     return trace;
   }

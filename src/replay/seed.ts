@@ -40,10 +40,12 @@ export async function seedTables(
   schemas: string[],
   rowsPerTable: number,
   logger: Logger,
+  /** Tables (oids) left as they are: the migration tool's version table holds real versions. */
+  exclude: Set<number> = new Set(),
 ): Promise<SeedResult> {
   const result: SeedResult = { seeded: [], skipped: [] };
   if (rowsPerTable <= 0 || schemas.length === 0) return result;
-  const tables = await loadSeedTables(client, schemas);
+  const tables = (await loadSeedTables(client, schemas)).filter((t) => !exclude.has(t.oid));
   const types = await loadSeedTypes(
     client,
     tables.flatMap((t) => t.columns.map((c) => c.typeOid)),

@@ -3,10 +3,11 @@ import type { TenantHandle } from '../core/tenants.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import { snapshotCatalog } from '../catalog/snapshot.js';
 import type { Logger, Progress } from '../core/logger.js';
-import type { Migration, Statement } from '../core/model.js';
+import type { Format, Migration, Statement } from '../core/model.js';
 import type { TenantTrace } from '../core/trace.js';
 import { ScriptRunner, relationOids } from './script-runner.js';
 import { seedTables } from './seed.js';
+import { createToolTable, toolTableOid } from './tool-tables.js';
 import { Workspace } from './workspace.js';
 import { quoteIdent } from '../sql/ident.js';
 
@@ -30,7 +31,7 @@ export async function replayTenant(
     schema: tenant.schema,
     statements: [],
   };
-  const client = await ws.connect(tenant);
+  const client = await ws.connectMigrator(tenant);
   try {
     const runner = new ScriptRunner(client, {
       tenant: tenant.name,
@@ -38,6 +39,7 @@ export async function replayTenant(
       preexisting,
       sharedSchema: ws.topology.sharedSchema,
       timeoutMs: ws.options.settings.replay.statementTimeoutMs,
+      privileges: await ws.privilegeGuard(tenant),
     });
     await runner.init();
     if (oneTransaction && migrations.length > 1) {
@@ -81,15 +83,34 @@ export async function createTenantSchemas(
   }
 }
 
+/** The production tool's version table in the tenant's schema, holding the merged versions. */
+export async function createVersionTable(
+  ws: Workspace,
+  tenant: TenantHandle,
+  format: Format,
+  merged: Migration[],
+): Promise<string | undefined> {
+  // The tool creates it as the role migrations run as, so that role owns it.
+  const client = await ws.connectMigrator(tenant);
+  try {
+    return await createToolTable(client, format, merged);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function seedTenant(
   ws: Workspace,
   tenant: TenantHandle,
   rows: number,
   logger: Logger,
+  format: Format,
 ): Promise<string[]> {
   const client = await ws.connect(tenant);
   try {
-    const result = await seedTables(client, ws.topology.ownSchemas(tenant), rows, logger);
+    const versions = await toolTableOid(client, format);
+    const exclude = new Set(versions === undefined ? [] : [versions]);
+    const result = await seedTables(client, ws.topology.ownSchemas(tenant), rows, logger, exclude);
     return result.skipped.map((s) => `${tenant.name}: did not seed ${s.table}: ${s.reason}`);
   } finally {
     await client.end();

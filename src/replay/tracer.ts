@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { getErrorMessage } from '../core/errors.js';
 import type { LockHeld, PgErrorInfo, StatementTrace } from '../core/trace.js';
 
 /**
@@ -99,10 +100,10 @@ export function newLocks(now: RawLock[], seen: Set<string>, preexisting: Set<num
 }
 
 export function toPgError(error: unknown): PgErrorInfo {
-  const e = error as Partial<pg.DatabaseError> & { message?: string };
+  const e = (error ?? {}) as Partial<pg.DatabaseError>;
   return {
     sqlstate: e.code ?? 'XX000',
-    message: e.message ?? String(error),
+    message: getErrorMessage(error),
     ...(e.detail ? { detail: e.detail } : {}),
     ...(e.hint ? { hint: e.hint } : {}),
     ...(e.position ? { position: Number(e.position) } : {}),

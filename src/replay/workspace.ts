@@ -8,6 +8,9 @@ import type { StatementTrace } from '../core/trace.js';
 import { ScriptRunner, relationOids } from './script-runner.js';
 import type { AfterStatement } from '../core/trace.js';
 import { quoteIdent, searchPathValue } from '../sql/ident.js';
+import { createMigrationRole, type MigrationRole } from './migration-role.js';
+import { AdminRoleGuard, type PrivilegeGuard } from './privilege-guard.js';
+import { migratorRoleName } from '../provision/run-roles.js';
 
 /**
  * The databases of one run on a cluster: the template holding the merged state (`base`), the
@@ -18,6 +21,7 @@ export class Workspace implements Databases {
   readonly prefix: string;
   private clones = 0;
   private readonly made: string[] = [];
+  private role?: Promise<MigrationRole | undefined>;
 
   constructor(
     readonly cluster: Cluster,
@@ -43,7 +47,63 @@ export class Workspace implements Databases {
   }
 
   async connect(tenant: TenantHandle): Promise<pg.Client> {
-    const client = await this.connectTo(tenant.database);
+    return this.tenantSession(await this.connectTo(tenant.database), tenant);
+  }
+
+  /**
+   * The role migrations run as (`migrationRole: admin`), made on first use; undefined when they
+   * run as the superuser.
+   */
+  migrationRole(): Promise<MigrationRole | undefined> {
+    if (this.options.settings.migrationRole === 'superuser') return Promise.resolve(undefined);
+    return (this.role ??= this.makeRole());
+  }
+
+  private async makeRole(): Promise<MigrationRole> {
+    const admin = await this.connectTo(this.cluster.primary.database);
+    try {
+      const where = `${this.cluster.primary.user}@${this.cluster.primary.host}:${this.cluster.primary.port}`;
+      return await createMigrationRole(admin, migratorRoleName(this.prefix), where);
+    } finally {
+      await admin.end();
+    }
+  }
+
+  /** A session of the migration role in `database` (the superuser's with `migrationRole: superuser`). */
+  async migratorTo(database: string): Promise<pg.Client> {
+    const role = await this.migrationRole();
+    if (!role) return this.connectTo(database);
+    const client = new pg.Client({
+      ...this.connection(database),
+      user: role.name,
+      password: role.password,
+      application_name: 'schemagate',
+    });
+    client.on('error', () => {});
+    await client.connect();
+    return client;
+  }
+
+  private async asMigrator(database: string, sql: string): Promise<void> {
+    const client = await this.migratorTo(database).catch(() => undefined);
+    await client?.query(sql).catch(() => {});
+    await client?.end().catch(() => {});
+  }
+
+  /** Like connect, as the migration role: every migration script runs in such a session. */
+  async connectMigrator(tenant: TenantHandle): Promise<pg.Client> {
+    return this.tenantSession(await this.migratorTo(tenant.database), tenant);
+  }
+
+  /** What replay does with a statement Postgres refuses the migration role (none as superuser). */
+  async privilegeGuard(tenant: TenantHandle): Promise<PrivilegeGuard | undefined> {
+    const role = await this.migrationRole();
+    if (!role) return undefined;
+    const superuser = () => this.connectTo(tenant.database);
+    return new AdminRoleGuard(role.name, role.madeBySuperuser ? superuser : undefined);
+  }
+
+  private async tenantSession(client: pg.Client, tenant: TenantHandle): Promise<pg.Client> {
     await client.query(`select set_config('search_path', $1, false)`, [
       searchPathValue(tenant.searchPath),
     ]);
@@ -53,9 +113,12 @@ export class Workspace implements Databases {
     return client;
   }
 
-  /** Creates a database, from a template when given; remembered for dropAll. */
+  /**
+   * Creates a database, from a template when given; remembered for dropAll. The migration role
+   * creates it, so owns it (and may clone the template it owns).
+   */
   async createDatabase(name: string, template?: string): Promise<void> {
-    const admin = await this.connectTo(this.cluster.primary.database);
+    const admin = await this.migratorTo(this.cluster.primary.database);
     try {
       await admin.query(
         `create database ${quoteIdent(name)}${template ? ` template ${quoteIdent(template)}` : ''}`,
@@ -64,6 +127,11 @@ export class Workspace implements Databases {
     } finally {
       await admin.end();
     }
+  }
+
+  /** A database something else of the run made (a setup script's CREATE DATABASE): dropped too. */
+  adopt(name: string): void {
+    if (!this.made.includes(name)) this.made.push(name);
   }
 
   /** Tenant handles of a database laid out for the run's topology. */
@@ -89,7 +157,7 @@ export class Workspace implements Databases {
   ): Promise<StatementTrace[]> {
     const script = direction === 'up' ? migration.up : migration.down;
     if (!script) return [];
-    const client = await this.connect(tenant);
+    const client = await this.connectMigrator(tenant);
     try {
       const runner = new ScriptRunner(client, {
         tenant: tenant.name,
@@ -97,6 +165,7 @@ export class Workspace implements Databases {
         preexisting: await relationOids(client, tenant.searchPath),
         sharedSchema: this.topology.sharedSchema,
         timeoutMs: this.options.settings.replay.statementTimeoutMs,
+        privileges: await this.privilegeGuard(tenant),
       });
       await runner.init();
       return (await runner.run(migration, script, afterStatement)).traces;
@@ -112,9 +181,9 @@ export class Workspace implements Databases {
     if (!admin) return;
     try {
       for (const name of this.made.reverse()) {
-        await admin
-          .query(`drop database if exists ${quoteIdent(name)} with (force)`)
-          .catch(() => {});
+        const drop = `drop database if exists ${quoteIdent(name)} with (force)`;
+        // A url role that is no superuser may not drop the migration role's databases: it may.
+        await admin.query(drop).catch(() => this.asMigrator(this.cluster.primary.database, drop));
       }
     } finally {
       this.made.length = 0;

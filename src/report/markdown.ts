@@ -1,6 +1,6 @@
 import type { Finding, GateId } from '../core/model.js';
 import { GATES } from '../core/model.js';
-import type { Report } from '../core/report.js';
+import { SETUP_CAUSES, type Report, type SetupError } from '../core/report.js';
 import { groupFindings, groupingNote, tenantList, type FindingGroup } from './group.js';
 
 export interface MarkdownOptions {
@@ -16,7 +16,7 @@ function escapeCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
-function location(f: Finding, o: MarkdownOptions): string {
+function location(f: Pick<Finding, 'file' | 'line'>, o: MarkdownOptions): string {
   if (!f.file) return '';
   const text = `${f.file}${f.line ? `:${f.line}` : ''}`;
   return o.link ? `[\`${text}\`](${o.link(f.file, f.line)})` : `\`${text}\``;
@@ -44,12 +44,32 @@ function gateTable(
 /** Counts are the report's (findings, as in the JSON); a note says when fewer rows list them. */
 function headline(report: Report, rows = report.findings.length): string {
   const s = report.summary;
+  if (report.setupError) return '## ❌ schemagate could not build the base';
   if (report.status === 'error')
     return `## ❌ schemagate could not finish\n\n${report.error?.message ?? ''}`;
   const verdict =
     report.status === 'blocked' ? '## ⛔ schemagate: blocked' : '## ✅ schemagate: passed';
   const note = groupingNote(report.findings.length, rows, 'rows');
   return `${verdict}\n\n**${s.blockers}** blocker(s), **${s.warnings}** warning(s), **${s.notices}** notice(s)${note ? ` (${note})` : ''} · ${s.migrationsApplied} migration(s) on ${s.tenantsValidated} tenant(s) · ${report.topology.provider} Postgres ${report.topology.postgres}, ${report.topology.kind} topology, ${report.topology.replicas} replica(s)`;
+}
+
+/**
+ * The base could not be built: one diagnosis, not a finding, so the PR is neither blocked nor
+ * passed by it.
+ */
+function setupErrorSection(e: SetupError, o: MarkdownOptions): string[] {
+  const where = e.file ? location(e, o) : '';
+  return [
+    'A migration that is already merged fails to replay, so the pull request was not checked. Production ran it: the cause is how the check is set up, not this pull request.',
+    '',
+    '| | |',
+    '|---|---|',
+    ...(where ? [`| where | ${where} |`] : []),
+    `| Postgres said | ${escapeCell(e.message)} |`,
+    `| cause | ${SETUP_CAUSES[e.cause]} (\`${e.cause}\`) |`,
+    `| fix | ${escapeCell(e.remedy)} |`,
+    '',
+  ];
 }
 
 function stepsTable(report: Report): string[] {
@@ -76,6 +96,7 @@ function render(
   const out: string[] = [];
   if (o.marker) out.push(o.marker);
   out.push(headline(report, groups.length), '');
+  if (report.setupError) out.push(...setupErrorSection(report.setupError, o));
   const listed = groups.slice(0, shown);
   for (const gate of GATES) {
     const mine = listed.filter((g) => g.first.gate === gate);

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { Finding } from '../core/model.js';
-import type { Report } from '../core/report.js';
+import { SETUP_CAUSES, type Report, type SetupError } from '../core/report.js';
 import type { StatementTrace } from '../core/trace.js';
 import { groupFindings, groupingNote, tenantList, type FindingGroup } from './group.js';
 
@@ -60,6 +60,21 @@ function groupLines(g: FindingGroup, all: string[], p: Palette): string[] {
   return out;
 }
 
+/** Why the base could not be built: where, what Postgres said, the cause and the fix. */
+function setupErrorLines(e: SetupError, p: Palette): string[] {
+  return [
+    p.red(p.bold('could not build the base')),
+    ...(e.file ? [`  ${p.bold(`${e.file}${e.line ? `:${e.line}` : ''}`)}`] : []),
+    `        ${e.message}`,
+    `        cause: ${SETUP_CAUSES[e.cause]} (${e.cause})`,
+    `        → fix: ${e.remedy}`,
+    p.dim(
+      '  The merged migrations are what production already ran: the PR was not checked, and nothing here is its finding.',
+    ),
+    '',
+  ];
+}
+
 function lockLine(t: StatementTrace): string | undefined {
   const locks = t.locks.filter((l) => l.preexisting).map((l) => `${l.mode} on ${l.relation}`);
   const parts = [];
@@ -88,6 +103,7 @@ export function renderText(report: Report, colour = false): string {
   );
   if (report.format) out.push(p.dim(`format: ${report.format.name} (${report.format.reason})`));
   out.push('');
+  if (report.setupError) out.push(...setupErrorLines(report.setupError, p));
   const groups = groupFindings(report.findings);
   for (const [file, list] of byFile(groups)) {
     out.push(p.bold(file));

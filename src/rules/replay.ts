@@ -11,15 +11,28 @@ export const REPLAY = defineRules('replay', {
     severity: 'blocker',
     title: 'A statement does not parse as PostgreSQL.',
   },
+  notParsed: {
+    id: 'statement-not-parsed',
+    severity: 'notice',
+    title:
+      'A statement is too large to parse (over 1 MB), so only the live database judged it: static checks skipped it.',
+  },
   failed: {
     id: 'migration-failed',
     severity: 'blocker',
     title: 'A statement of the PR fails on a tenant.',
   },
-  mergedFailed: {
-    id: 'merged-migration-failed',
+  hostAccess: {
+    id: 'host-access',
     severity: 'blocker',
-    title: 'A migration already merged fails to replay, so the PR cannot be judged.',
+    title:
+      "A statement reaches the server's host: runs a program, reads or writes a server file, uses an untrusted language or C, or runs ALTER SYSTEM.",
+  },
+  requiresSuperuser: {
+    id: 'requires-superuser',
+    severity: 'warning',
+    title:
+      'A statement needs a superuser, which migrations on managed platforms (RDS, Cloud SQL, Supabase, Neon) are not.',
   },
   timeout: {
     id: 'statement-timeout',

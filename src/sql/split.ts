@@ -109,23 +109,24 @@ function parseRange(text: ByteText, from: number, to: number, final: boolean): S
  */
 function splitLarge(text: ByteText): Span[] {
   const spans: Span[] = [];
-  let batch: { from: number; to: number } | undefined;
+  let batch: { from: number; to: number; limit: number } | undefined;
   const flush = (final: boolean): boolean => {
     if (!batch) return true;
     const parsed = parseRange(text, batch.from, batch.to, final);
-    if (!parsed) return false;
+    if (!parsed) {
+      // Try again once it has doubled, not after every statement: the scanner reads it whole.
+      batch.limit = 2 * (batch.to - batch.from);
+      return false;
+    }
     spans.push(...parsed);
     batch = undefined;
     return true;
   };
   for (const s of roughStatements(text.bytes)) {
-    if (batch && s.cut - batch.from > PARSE_BATCH_BYTES && !flush(false)) {
-      batch.to = s.cut;
-      continue;
-    }
+    if (batch && s.cut - batch.from > batch.limit) flush(false);
     if (batch) batch.to = s.cut;
     else if (s.end - s.start > MAX_PARSED_STATEMENT_BYTES) spans.push(notParsed(s));
-    else batch = { from: s.start, to: s.cut };
+    else batch = { from: s.start, to: s.cut, limit: PARSE_BATCH_BYTES };
   }
   flush(true);
   return spans;

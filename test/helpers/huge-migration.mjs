@@ -23,8 +23,8 @@ function insert(from, rows) {
 const ROW_BYTES = Buffer.byteLength(row(1000000)) + 2;
 
 /**
- * Writes the folder and returns where the data migration is and, for the `mixed` shape, the
- * 1-based line the huge INSERT starts on.
+ * Writes the folder and returns the data migration's file name, its rows and bytes and, for the
+ * `mixed` shape, the 1-based line the huge INSERT is on, its rows and its bytes (`;` left out).
  */
 export function writeHugeMigration(dir, megabytes, shape = 'medium', hugeStatementBytes = 4 << 20) {
   mkdirSync(dir, { recursive: true });
@@ -37,6 +37,7 @@ export function writeHugeMigration(dir, megabytes, shape = 'medium', hugeStateme
   let line = 1;
   let next = 0;
   let hugeLine;
+  let hugeBytes;
   const emit = (text) => {
     writeSync(fd, text);
     written += Buffer.byteLength(text);
@@ -48,12 +49,14 @@ export function writeHugeMigration(dir, megabytes, shape = 'medium', hugeStateme
     const huge = shape === 'huge' || (shape === 'mixed' && hugeLine === undefined && written >= target / 2);
     if (huge && shape === 'mixed') hugeLine = line;
     const rows = huge ? hugeRows : 1000;
-    emit(insert(next, rows));
+    const sql = insert(next, rows);
+    if (huge && shape === 'mixed') hugeBytes = Buffer.byteLength(sql) - 2;
+    emit(sql);
     next += rows;
   }
   closeSync(fd);
   writeFileSync(join(dir, '000002_load_t.down.sql'), 'TRUNCATE t;\n');
-  return { file, rows: next, bytes: written, hugeLine };
+  return { file, rows: next, bytes: written, hugeLine, hugeRows, hugeBytes };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '../../core/child-env.js';
 import { InputError } from '../../core/errors.js';
 import { relativeToRepo } from '../../core/paths.js';
 
@@ -62,7 +63,7 @@ function importsAlembic(python: string): boolean {
   const r = spawnSync(python, ['-c', 'import alembic, sqlalchemy'], {
     stdio: 'ignore',
     timeout: 30_000,
-    env: childEnv([]),
+    env: pythonEnv([]),
   });
   importChecks.set(python, r.status === 0);
   return r.status === 0;
@@ -155,23 +156,20 @@ export function findPython(configured: string | undefined): string {
   return found;
 }
 
-/** Variables every child Python process sees (when set); anything else only through passEnv. */
-const BASE_ENV = ['PATH', 'HOME', 'LANG', 'LANGUAGE', 'TZ', 'PYTHONPATH', 'VIRTUAL_ENV'];
+/** Python's own variables, passed on like the base allowlist (core/child-env.ts). */
+const PYTHON_ENV = ['PYTHONPATH', 'VIRTUAL_ENV'];
 
 /**
- * The environment of a child process: an allowlist, so that tokens of the CI job (INPUT_*,
- * GITHUB_*, ACTIONS_*, RUNNER_* and anything else) never reach the project's env.py unless
- * passEnv names them.
+ * The environment of a Python child: the one allowlist of every child process, so that tokens
+ * of the CI job (INPUT_*, GITHUB_*, ACTIONS_*, RUNNER_* and anything else) never reach the
+ * project's env.py unless passEnv names them.
  */
-export function childEnv(
-  passEnv: string[],
+export function pythonEnv(
+  passEnv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
-): NodeJS.ProcessEnv {
-  const allowed = (name: string) =>
-    BASE_ENV.includes(name) || name.startsWith('LC_') || passEnv.includes(name);
-  const kept = Object.entries(env).filter(([name, value]) => value !== undefined && allowed(name));
+): Record<string, string> {
   // No __pycache__ folders written into the checked repository.
-  return { ...Object.fromEntries(kept), PYTHONDONTWRITEBYTECODE: '1' };
+  return childEnv({ PYTHONDONTWRITEBYTECODE: '1' }, [...PYTHON_ENV, ...passEnv], env);
 }
 
 /** An import the revision files (or env.py) make that the interpreter cannot satisfy. */
@@ -195,7 +193,7 @@ export async function renderRevisions(
 ): Promise<Map<string, RenderedRevision>> {
   const { cwd, passEnv, ...body } = request;
   const { python } = chosen;
-  const run = await runPython(python, helperPath(), cwd, JSON.stringify(body), childEnv(passEnv));
+  const run = await runPython(python, helperPath(), cwd, JSON.stringify(body), pythonEnv(passEnv));
   let answer: Answer;
   try {
     answer = JSON.parse(run.stdout);
@@ -233,7 +231,7 @@ function runPython(
   script: string,
   cwd: string,
   input: string,
-  env: NodeJS.ProcessEnv,
+  env: Record<string, string>,
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(python, [script], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -4,6 +4,7 @@
  * first sends the query, without running it.
  */
 import type pg from 'pg';
+import { getErrorMessage } from '../../core/errors.js';
 import type { PgErrorInfo } from '../../core/trace.js';
 import type { Databases, TenantHandle } from '../gate.js';
 import type { AppQuery } from './queries.js';
@@ -11,10 +12,10 @@ import type { AppQuery } from './queries.js';
 const STATEMENT_NAME = 'schemagate_compat_q';
 
 function errorInfo(error: unknown): PgErrorInfo {
-  const e = error as { code?: string; message?: string; detail?: string; hint?: string };
+  const e = (error ?? {}) as { code?: string; detail?: string; hint?: string };
   return {
     sqlstate: e.code ?? '',
-    message: e.message ?? String(error),
+    message: getErrorMessage(error),
     ...(e.detail ? { detail: e.detail } : {}),
     ...(e.hint ? { hint: e.hint } : {}),
   };

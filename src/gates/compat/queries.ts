@@ -3,6 +3,7 @@
  * SQL file (each statement one query), as they are in the work tree and at the base ref.
  */
 import { execFileSync } from 'node:child_process';
+import { gitEnv } from '../../core/child-env.js';
 import { readFileSync } from 'node:fs';
 import { splitStatements } from '../../sql/split.js';
 import { toPositional } from './placeholders.js';
@@ -76,6 +77,7 @@ export function readAtCommit(repoRoot: string, commit: string, files: string[]):
       execFileSync('git', ['-C', repoRoot, 'show', `${commit}:./${f}`], {
         stdio: ['ignore', 'pipe', 'ignore'],
         maxBuffer: 64 << 20,
+        env: gitEnv(),
       }).toString('utf8'),
     );
     return text === undefined ? [] : queriesIn(f, text);

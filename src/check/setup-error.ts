@@ -1,0 +1,267 @@
+import { postgresMajorOfImage } from '../config/compose-hint.js';
+import { composeImage, followsOfficialContract } from '../config/image.js';
+import type { Finding, Format, Statement } from '../core/model.js';
+import type { Options } from '../core/options.js';
+import type { SetupCause, SetupError } from '../core/report.js';
+import type { StatementTrace } from '../core/trace.js';
+import { REPLAY } from '../rules/index.js';
+import { errorLine } from '../replay/tracer.js';
+import { TOOL_TABLES } from '../replay/tool-tables.js';
+
+/**
+ * A merged statement that fails is the check's setting, not the PR's doing: production ran it.
+ * This names the cause class from Postgres' answer and the statement, and the one setting that
+ * makes the base build.
+ */
+
+export interface FailedSetupStatement {
+  trace: StatementTrace;
+  statement?: Statement;
+  /** What discovery found (placeholders without a value are the likeliest cause). */
+  findings: Finding[];
+  format: Format;
+  options: Options;
+  /** The server the base was built on: its provider (`embedded`, `docker`…) and version. */
+  provider: string;
+  postgresVersion: string;
+}
+
+const SUPABASE_ROLES = new Set([
+  'anon',
+  'authenticated',
+  'service_role',
+  'authenticator',
+  'supabase_admin',
+  'supabase_auth_admin',
+  'supabase_storage_admin',
+  'dashboard_user',
+  'pgsodium_keyholder',
+]);
+const SUPABASE_SCHEMAS = new Set([
+  'auth',
+  'storage',
+  'extensions',
+  'realtime',
+  'graphql',
+  'graphql_public',
+  'vault',
+  'supabase_functions',
+]);
+
+/** Objects only an extension makes: a type, a function or a schema named in "does not exist". */
+const EXTENSION_OBJECTS: Record<string, string> = {
+  vector: 'vector',
+  halfvec: 'vector',
+  sparsevec: 'vector',
+  geometry: 'postgis',
+  geography: 'postgis',
+  create_hypertable: 'timescaledb',
+  cron: 'pg_cron',
+  net: 'pg_net',
+  http: 'http',
+  http_get: 'http',
+  http_post: 'http',
+};
+
+/** Images that ship an extension, `{major}` replaced by the Postgres major. */
+const EXTENSION_IMAGES: Record<string, string> = {
+  vector: 'pgvector/pgvector:pg{major}',
+  postgis: 'postgis/postgis:{major}-3.5',
+  timescaledb: 'timescale/timescaledb:latest-pg{major}',
+};
+
+const PLACEHOLDER_RULES: string[] = [
+  REPLAY.templatePlaceholder.id,
+  REPLAY.flywayPlaceholder.id,
+  REPLAY.gooseEnvsubUnset.id,
+];
+
+export function diagnoseSetupFailure(f: FailedSetupStatement): SetupError {
+  const e = f.trace.error!;
+  const { cause, remedy } = classify(f);
+  // The detail of a missing extension is a path on this machine; the remedy says it better.
+  const detail = e.detail && cause !== 'missing-extension' ? `. Detail: ${e.detail}` : '';
+  return {
+    file: f.trace.file,
+    line: errorLine(f.trace, f.statement?.sql),
+    message: `${e.message} (SQLSTATE ${e.sqlstate})${detail}`,
+    cause,
+    remedy,
+  };
+}
+
+function classify(f: FailedSetupStatement): { cause: SetupCause; remedy: string } {
+  const e = f.trace.error!;
+  const sql = f.statement?.sql ?? '';
+  const placeholder = placeholderOn(f);
+  const flyway = f.format === 'flyway' ? /\$\{([\w.:-]+)\}/.exec(sql)?.[1] : undefined;
+  if (placeholder || sql.includes('{{') || flyway) {
+    const remedy =
+      flyway && !placeholder ? flywayRemedy(flyway) : placeholderRemedy(placeholder, sql);
+    return { cause: 'template-placeholder', remedy };
+  }
+  if (e.sqlstate === '25001' || /cannot run inside a transaction block/.test(e.message)) {
+    return { cause: 'transaction-directive', remedy: transactionRemedy(f.format) };
+  }
+  const table = TOOL_TABLES.find((t) => new RegExp(`\\b${t.table}\\b`, 'i').test(sql));
+  if (table) return { cause: 'tool-table', remedy: toolTableRemedy(table.table, table.tool) };
+  const extension = missingExtension(e.sqlstate, e.message);
+  if (extension) return { cause: 'missing-extension', remedy: extensionRemedy(extension, f) };
+  const role = e.sqlstate === '42704' ? /^role "(.+)" does not exist/.exec(e.message)?.[1] : '';
+  if (role) return { cause: 'missing-role', remedy: roleRemedy(role) };
+  const missing = missingObject(e.sqlstate, e.message);
+  if (missing) return { cause: 'missing-object', remedy: objectRemedy(missing, f) };
+  return { cause: 'statement-failed', remedy: fallbackRemedy(e.sqlstate) };
+}
+
+/** A discovery finding (a placeholder without a value) inside the failing statement. */
+function placeholderOn(f: FailedSetupStatement): Finding | undefined {
+  const s = f.statement;
+  if (!s) return undefined;
+  return f.findings.find(
+    (x) =>
+      PLACEHOLDER_RULES.includes(x.rule) &&
+      x.file === s.file &&
+      (x.line ?? 0) >= s.line &&
+      (x.line ?? 0) <= s.endLine,
+  );
+}
+
+function placeholderRemedy(found: Finding | undefined, sql: string): string {
+  if (found?.help) return found.help;
+  const name = /\{\{-?\s*(?:\.(\w+)|index\s+\.\w+\s+"(\w+)")/.exec(sql);
+  const key = name?.[1] ?? name?.[2] ?? 'Name';
+  return `\`placeholders: { ${key}: value }\` in .schemagate.yml, the value the deploy renders the template with.`;
+}
+
+function flywayRemedy(name: string): string {
+  return `Flyway placeholder \${${name}} has no value here: set flyway.placeholders.${name} in flyway.conf, FLYWAY_PLACEHOLDERS_${name.toUpperCase()} in the environment, or \`flyway: { placeholders: { ${name}: … } }\` in .schemagate.yml.`;
+}
+
+const NO_TRANSACTION: Partial<Record<Format, string>> = {
+  goose: '`-- +goose NO TRANSACTION` at the top of the file',
+  dbmate: '`-- migrate:up transaction:false`',
+  flyway:
+    "`executeInTransaction=false` in the script's `.sql.conf` file (or `-- flyway:executeInTransaction=false`)",
+  'golang-migrate':
+    'a file of its own for the statement (golang-migrate sends a file as one string, which Postgres runs as one transaction)',
+};
+
+function transactionRemedy(format: Format): string {
+  const plain =
+    '`transaction: none` in .schemagate.yml with `format: plain` (each statement on its own, as a runner without transactions runs them)';
+  const directive = NO_TRANSACTION[format];
+  if (format === 'plain') return plain.replace(' with `format: plain`', '');
+  return directive
+    ? `the runner's no-transaction directive, ${directive}; if production's runner is not ${format}, ${plain}`
+    : plain;
+}
+
+function toolTableRemedy(table: string, tool: string): string {
+  return `schemagate creates ${table} as ${tool} does, holding a row per merged migration, and this statement expects it otherwise (made by another tool or version): create it as production has it with \`setup: [path/to/init.sql]\` in .schemagate.yml (SQL run as superuser before the merged history).`;
+}
+
+function missingExtension(sqlstate: string, message: string): string | undefined {
+  const named =
+    /extension "([^"]+)" is not available/.exec(message) ??
+    /could not open extension control file ".*\/([^/]+)\.control"/.exec(message) ??
+    /extension "([^"]+)" (?:does not exist|has no installation script)/.exec(message);
+  if (named) return named[1];
+  if (sqlstate !== '42704' && sqlstate !== '42883' && sqlstate !== '3F000') return undefined;
+  const object = /^(?:type|function|schema) "?([\w.]+)(?:\(|"| )/.exec(message)?.[1];
+  const bare = object?.split('.').pop()?.toLowerCase();
+  return bare ? EXTENSION_OBJECTS[bare] : undefined;
+}
+
+function extensionRemedy(extension: string, f: FailedSetupStatement): string {
+  const where =
+    f.provider === 'embedded'
+      ? `the embedded Postgres does not ship ${extension}`
+      : `the ${f.provider} Postgres does not have ${extension} installed`;
+  const compose = composeImage(f.options.repoRoot);
+  const major =
+    (compose?.image && postgresMajorOfImage(compose.image)) ?? f.postgresVersion.split('.')[0];
+  // The image that just failed is no remedy.
+  const ran = f.provider === 'docker' ? f.options.image?.name : undefined;
+  const known = EXTENSION_IMAGES[extension]?.replace('{major}', major);
+  const fromCompose =
+    compose?.image && compose.image !== ran && mayHave(compose.image, extension)
+      ? compose
+      : undefined;
+  const image = fromCompose?.image ?? (known !== ran ? known : undefined);
+  if (!image)
+    return `${where}: use --provider docker with \`image:\` set to an image that has ${extension} installed (the one production's database runs, or the one your docker-compose file uses).`;
+  const why = fromCompose
+    ? ` (the image your ${fromCompose.file} uses)`
+    : ` (or the image your docker-compose file uses)`;
+  return `${where}: use --provider docker with \`image: ${image}\`${why}.`;
+}
+
+/** Images known to lack an extension: the official one, and those built for another extension. */
+const STOCK_IMAGES: Array<[RegExp, string | undefined]> = [
+  [/^((docker\.io\/)?library\/)?postgres$/, undefined],
+  [/(^|\/)pgvector\/pgvector$/, 'vector'],
+  [/(^|\/)postgis\/postgis$/, 'postgis'],
+  [/(^|\/)timescale\/timescaledb$/, 'timescaledb'],
+];
+
+/**
+ * Whether the image may have the extension: Supabase's has them all; a stock image has only its
+ * own; any other image (a team's own, built for its migrations) is the one development runs.
+ */
+function mayHave(image: string, extension: string): boolean {
+  const path = image
+    .toLowerCase()
+    .split('@')[0]
+    .split(/:(?=[^/]*$)/)[0];
+  if (path.endsWith('supabase/postgres')) return true;
+  if (!followsOfficialContract(image)) return false;
+  const stock = STOCK_IMAGES.find(([pattern]) => pattern.test(path));
+  return stock ? stock[1] === extension : true;
+}
+
+const SETUP =
+  '`setup: [path/to/init.sql]` in .schemagate.yml (SQL run as superuser before the merged history)';
+const PRESET =
+  '`preset: supabase` in .schemagate.yml: it creates what Supabase provides (the roles anon, authenticated, service_role, the auth, storage and extensions schemas, auth.users, auth.uid()) before the merged history';
+
+function roleRemedy(role: string): string {
+  if (SUPABASE_ROLES.has(role)) return `${PRESET}.`;
+  return `${SETUP}: create role ${role} there, as the script that prepares production's database does.`;
+}
+
+interface MissingObject {
+  kind: string;
+  name: string;
+}
+
+function missingObject(sqlstate: string, message: string): MissingObject | undefined {
+  if (!['3F000', '42P01', '42883', '42704'].includes(sqlstate)) return undefined;
+  const m =
+    /^(schema|relation|function|type|operator|text search configuration|collation) "?([^"]+?)"? does not exist/.exec(
+      message,
+    );
+  return m ? { kind: m[1], name: m[2] } : undefined;
+}
+
+function objectRemedy(missing: MissingObject, f: FailedSetupStatement): string {
+  const schema = missing.kind === 'schema' ? missing.name : missing.name.split('.')[0];
+  if (missing.name.includes('.') || missing.kind === 'schema') {
+    if (SUPABASE_SCHEMAS.has(schema)) return `${PRESET}.`;
+    if (schema === 'public' && missing.kind === 'relation' && f.options.topology === 'schema')
+      return publicInSchemaTopology(missing.name, f.format);
+  }
+  return `${SETUP}: create ${missing.kind} ${missing.name} there, as the script that prepares production's database does.`;
+}
+
+/** drizzle-kit writes `"public"."accounts"`: in the schema topology the table is in the tenant's schema. */
+function publicInSchemaTopology(name: string, format: Format): string {
+  const tool = format === 'drizzle' ? 'drizzle-kit qualifies every name with "public", and ' : '';
+  return `${tool}these migrations create ${name.replace(/^public\./, '')} in the schema they run in, while this statement looks for it in public: with every tenant in one schema, use \`--topology shared\` (row-level security) or \`--topology database\`; the schema topology (each tenant's tables in its own schema) needs unqualified names.`;
+}
+
+function fallbackRemedy(sqlstate: string): string {
+  if (sqlstate === '42501')
+    return '`migrationRole: superuser` in .schemagate.yml: the migrations run here as a managed-platform-like admin, and production ran this one as a superuser.';
+  return `production ran this file on a database that held something no merged migration here creates: create it with ${SETUP}, or start from production's schema with \`baseline:\`.`;
+}

@@ -1,0 +1,235 @@
+import { join } from 'node:path';
+import type pg from 'pg';
+import { readSqlFile } from '../config/compose.js';
+import { SetupFailure, getErrorMessage } from '../core/errors.js';
+import type { Options } from '../core/options.js';
+import { quoteIdent } from '../sql/ident.js';
+import { splitStatements } from '../sql/split.js';
+import {
+  SUPABASE_PRESET_SQL,
+  SUPABASE_ROLES,
+  SUPABASE_SCHEMAS,
+  supabaseMigratorGrants,
+} from './presets/supabase.js';
+import { psqlScript } from './psql-script.js';
+import { planSetup, type SetupFile, type SetupPlan } from './setup-plan.js';
+import type { Workspace } from './workspace.js';
+
+/**
+ * Builds what the server has before the first migration (src/replay/setup-plan.ts says what and
+ * why) as the cluster's superuser, in the base database. Every other database of the run is a
+ * copy of it (the PR's, the gates' clones, each tenant's in the database topology) and roles
+ * belong to the whole server, so once is enough for every topology.
+ */
+
+/**
+ * A setup file failed: the server could not be built as the repository's Postgres is, so the run
+ * ends with `setupError` and exit 3, never as a finding on the PR.
+ */
+export class SetupScriptError extends SetupFailure {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    /** What the database (or schemagate) said, with the SQLSTATE. */
+    readonly problem: string,
+    remedy: string,
+  ) {
+    super({ file, line, message: problem, cause: 'setup-script', remedy });
+    this.name = 'SetupScriptError';
+  }
+}
+
+const REMEDY =
+  'fix the setup SQL (it runs as the superuser in an empty database, before the merged migrations)';
+
+/** Runs the setup on `database` (the base); returns the report's notes on what it did. */
+export async function runBaseSetup(
+  ws: Workspace,
+  database: string,
+  options: Options = ws.options,
+): Promise<string[]> {
+  const plan = planSetup(options);
+  const notes: string[] = [];
+  // Undefined when migrations run as the superuser (`migrationRole: superuser`).
+  const migrator = plan.preset || plan.compose?.user ? (await ws.migrationRole())?.name : undefined;
+  const client = await ws.connectTo(database);
+  try {
+    if (plan.preset) {
+      await client.query(SUPABASE_PRESET_SQL);
+      if (migrator) await client.query(supabaseMigratorGrants(migrator));
+      notes.push(
+        `preset supabase (${plan.preset.reason}): created roles ${SUPABASE_ROLES.join(', ')}; schemas ${SUPABASE_SCHEMAS.join(', ')}; auth.users, auth.identities, auth.uid(), auth.role(), auth.email(), auth.jwt(), storage.buckets, storage.objects; extensions pgcrypto, uuid-ossp in schema extensions; publication supabase_realtime`,
+      );
+    }
+    if (plan.compose) notes.push(...(await composeRoles(ws, client, plan.compose, migrator)));
+  } finally {
+    await client.end();
+  }
+  for (const f of plan.files) {
+    // The image runs its init scripts as POSTGRES_USER; `setup:` files run as the superuser.
+    const as = f.from === 'setup:' ? undefined : plan.compose?.user?.name;
+    notes.push(...(await runSetupFile(ws, database, f, plan, as)));
+  }
+  return [...notes, ...plan.notes];
+}
+
+/**
+ * The role POSTGRES_USER names and the database POSTGRES_DB names. The role is no superuser
+ * here: migrations run as a member of it (as they run as it against the image), and membership
+ * of a superuser would make the migration role one.
+ */
+async function composeRoles(
+  ws: Workspace,
+  client: pg.Client,
+  compose: NonNullable<SetupPlan['compose']>,
+  migrator: string | undefined,
+): Promise<string[]> {
+  const notes: string[] = [];
+  const { user, database } = compose;
+  if (user) {
+    const me = await client.query<{ me: string }>('select current_user as me');
+    const exists = await client.query('select 1 from pg_roles where rolname = $1', [user.name]);
+    if (me.rows[0].me !== user.name && exists.rowCount === 0) {
+      await client.query(`create role ${quoteIdent(user.name)} login createdb createrole`);
+      notes.push(
+        `${compose.file}: created role ${user.name} (${user.variable} of service ${compose.service}); its init scripts run as it${migrator ? ' and the migrations as a member of it' : ''}`,
+      );
+    }
+    if (migrator && migrator !== user.name && me.rows[0].me !== user.name)
+      await ownerLike(client, user.name, [me.rows[0].me, migrator]);
+  }
+  if (database && database !== 'postgres') {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      // Statements that name it (GRANT … ON DATABASE app) run; the migrations run in the base.
+      await ws.createDatabase(database);
+      if (user)
+        await client.query(
+          `alter database ${quoteIdent(database)} owner to ${quoteIdent(user.name)}`,
+        );
+    }
+  }
+  return notes;
+}
+
+/**
+ * What POSTGRES_USER may do against the image (it is the superuser there) that a migration
+ * needs of it here: the migration role acts as it (`ALTER … OWNER TO app`), and it may create in
+ * every schema, those made later included (a new owner needs CREATE on the object's schema).
+ */
+async function ownerLike(client: pg.Client, role: string, creators: string[]): Promise<void> {
+  const r = quoteIdent(role);
+  await client.query(`grant ${r} to ${quoteIdent(creators[1])}`);
+  await client.query(`grant usage, create on schema public to ${r}`);
+  for (const c of creators)
+    await client.query(
+      `alter default privileges for role ${quoteIdent(c)} grant usage, create on schemas to ${r}`,
+    );
+}
+
+/** One setup file, statement by statement as `psql -v ON_ERROR_STOP=1 -f` runs it. */
+async function runSetupFile(
+  ws: Workspace,
+  base: string,
+  f: SetupFile,
+  plan: SetupPlan,
+  as?: string,
+): Promise<string[]> {
+  let source: string;
+  try {
+    source = readSqlFile(join(ws.options.repoRoot, f.file));
+  } catch (e) {
+    throw new SetupScriptError(f.file, 1, `cannot read it: ${getErrorMessage(e)}`, REMEDY);
+  }
+  const script = psqlScript(source);
+  if (script.copyFromStdin !== undefined)
+    throw new SetupScriptError(
+      f.file,
+      script.copyFromStdin,
+      'COPY … FROM stdin: the rows that follow it need psql to send them',
+      'write the rows as INSERT statements (pg_dump --inserts) or load them in a migration',
+    );
+  const notes = [`setup: ran ${f.file} (from ${f.from})`];
+  for (const part of script.parts) {
+    const own = part.database === undefined || part.database === plan.compose?.database;
+    const database = own ? base : part.database!;
+    const client = await ws.connectTo(database).catch((e: unknown) => {
+      throw new SetupScriptError(f.file, 1, `\\connect ${database}: ${getErrorMessage(e)}`, REMEDY);
+    });
+    try {
+      const session = new SetupSession(client, as);
+      await session.start();
+      for (const stmt of splitStatements(part.text, f.file)) {
+        const result = await session.run(stmt.sql, f.file, stmt.line);
+        const generated = part.gexec.has(stmt.endLine) ? result.rows.flat() : [];
+        for (const sql of generated.filter((v): v is string => typeof v === 'string'))
+          await session.run(sql, f.file, stmt.line);
+        for (const sql of [stmt.sql, ...generated])
+          for (const name of createdDatabases(String(sql))) ws.adopt(name);
+      }
+    } finally {
+      await client.end();
+    }
+  }
+  for (const s of script.skipped)
+    notes.push(`setup: ${f.file}:${s.line}: psql meta-command ${s.command} not run`);
+  return notes;
+}
+
+/**
+ * A setup session: as `role` when given (POSTGRES_USER, which owns what the image's init scripts
+ * create), falling back to the superuser for a statement the role may not run (an untrusted
+ * extension), as the image's superuser would have run it.
+ */
+class SetupSession {
+  constructor(
+    private readonly client: pg.Client,
+    private readonly role?: string,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.role) await this.client.query(`set role ${quoteIdent(this.role)}`);
+  }
+
+  async run(sql: string, file: string, line: number): Promise<pg.QueryArrayResult> {
+    try {
+      return await this.client.query({ text: sql, rowMode: 'array' });
+    } catch (e) {
+      if (this.role && (e as { code?: string }).code === '42501') {
+        await this.client.query('reset role');
+        try {
+          return await this.attempt(sql, file, line);
+        } finally {
+          await this.client.query(`set role ${quoteIdent(this.role)}`);
+        }
+      }
+      throw failure(e, sql, file, line);
+    }
+  }
+
+  private async attempt(sql: string, file: string, line: number) {
+    try {
+      return await this.client.query({ text: sql, rowMode: 'array' });
+    } catch (e) {
+      throw failure(e, sql, file, line);
+    }
+  }
+}
+
+function failure(e: unknown, sql: string, file: string, line: number): SetupScriptError {
+  const err = e as { code?: string; position?: string };
+  const at = err.position ? line + lineOffset(sql, Number(err.position)) : line;
+  const state = err.code ? ` (SQLSTATE ${err.code})` : '';
+  return new SetupScriptError(file, at, `${getErrorMessage(e)}${state}`, REMEDY);
+}
+
+/** Lines before the 1-based character `position` Postgres reports in a statement. */
+function lineOffset(sql: string, position: number): number {
+  return (sql.slice(0, Math.max(0, position - 1)).match(/\n/g) ?? []).length;
+}
+
+/** Names a CREATE DATABASE statement creates (so that the url provider's server gets it dropped). */
+function createdDatabases(sql: string): string[] {
+  const m = /^\s*create\s+database\s+(?:"([^"]+)"|([A-Za-z_][\w$]*))/i.exec(sql);
+  return m ? [m[1] ?? m[2].toLowerCase()] : [];
+}

@@ -1,0 +1,251 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFixture } from './helpers/run.js';
+import { localProvider } from '../src/provision/local.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { Cluster } from '../src/provision/provider.js';
+import type { Finding } from '../src/core/model.js';
+import { dataDirectory, query } from './providers-support.js';
+import { localPostgresTool, runsWith } from './helpers/tools.js';
+
+/**
+ * PR migrations are untrusted code: they run as a managed platform's admin role, so Postgres
+ * itself refuses what reaches the host (host-access), and what only needs a superuser is reported
+ * (requires-superuser) while the replay goes on.
+ */
+
+const dir = (name: string) => `fixtures/privileges/${name}`;
+
+function exact(findings: Finding[]) {
+  return findings
+    .filter((f) => f.gate === 'replay')
+    .map(({ rule, severity, file, line, message }) => ({ rule, severity, file, line, message }));
+}
+
+const HOST =
+  "the statement reaches the database server's host: Postgres refused it to the migration role:";
+const STOPS =
+  'the migration stops here, as it would on a managed platform, and nothing ran outside the throwaway server';
+const SUPERUSER =
+  "the statement needs a superuser: it fails on RDS, Cloud SQL, Supabase and Neon, where migrations run as the platform's admin role. Postgres refused it to the migration role:";
+const COPY_PROGRAM = 'permission denied to COPY to or from an external program (SQLSTATE 42501)';
+const COPY_PROGRAM_FAILED = `${COPY_PROGRAM} on every tenant (tenant_1, tenant_2). Detail: Only roles with privileges of the "pg_execute_server_program" role may COPY to or from an external program.. Hint: Anyone can COPY to stdout or from stdin. psql's \\copy command also works for anyone.`;
+
+/** The host-access blocker and the replay failure at the same line. */
+function refusedAtHost(file: string, line: number, refusal: string, failure = refusal) {
+  return [
+    {
+      rule: 'host-access',
+      severity: 'blocker',
+      file,
+      line,
+      message: `${file}:${line}: ${HOST} ${refusal}; ${STOPS}`,
+    },
+    {
+      rule: 'migration-failed',
+      severity: 'blocker',
+      file,
+      line,
+      message: `${file}:${line}: ${failure}`,
+    },
+  ];
+}
+
+async function replayOf(name: string, extra: Parameters<typeof runFixture>[1] = {}) {
+  return runFixture(dir(name), { baseCount: 1, gates: ['replay'], ...extra });
+}
+
+describe('PR SQL that reaches the host, on embedded Postgres', () => {
+  it('refuses COPY TO PROGRAM: a blocker at its line, and the program never ran', async () => {
+    const touched = '/tmp/schemagate-host-access-copy';
+    rmSync(touched, { force: true });
+    const report = await replayOf('copy-program');
+    const file = `${dir('copy-program')}/000002_export_accounts.up.sql`;
+    expect(exact(report.findings)).toEqual(
+      refusedAtHost(file, 2, COPY_PROGRAM, COPY_PROGRAM_FAILED),
+    );
+    expect(report.status).toBe('blocked');
+    expect(existsSync(touched)).toBe(false);
+  });
+
+  it('refuses the same COPY hidden in a DO block with EXECUTE', async () => {
+    const touched = '/tmp/schemagate-host-access-do';
+    rmSync(touched, { force: true });
+    const report = await replayOf('do-execute');
+    const file = `${dir('do-execute')}/000002_export_accounts.up.sql`;
+    expect(exact(report.findings)).toEqual(
+      refusedAtHost(file, 3, COPY_PROGRAM, COPY_PROGRAM_FAILED),
+    );
+    expect(existsSync(touched)).toBe(false);
+  });
+
+  it('refuses it in a function one statement creates and a later one calls, at the call', async () => {
+    const touched = '/tmp/schemagate-host-access-function';
+    rmSync(touched, { force: true });
+    const report = await replayOf('function-call');
+    const file = `${dir('function-call')}/000002_export_accounts.up.sql`;
+    expect(exact(report.findings)).toEqual(
+      refusedAtHost(file, 7, COPY_PROGRAM, COPY_PROGRAM_FAILED),
+    );
+    expect(existsSync(touched)).toBe(false);
+  });
+
+  it('refuses reading a server file with pg_read_file', async () => {
+    const report = await replayOf('read-file');
+    const file = `${dir('read-file')}/000002_read_passwd.up.sql`;
+    const refusal = 'permission denied for function pg_read_file (SQLSTATE 42501)';
+    expect(exact(report.findings)).toEqual(
+      refusedAtHost(file, 3, refusal, `${refusal} on every tenant (tenant_1, tenant_2)`),
+    );
+  });
+
+  it('refuses an untrusted language, as an extension and as CREATE LANGUAGE', async () => {
+    const python = `${dir('untrusted-extension')}/000002_plpython.up.sql`;
+    const perl = `${dir('create-language')}/000002_plperlu.up.sql`;
+    const refusal = (ext: string) =>
+      `permission denied to create extension "${ext}" (SQLSTATE 42501)`;
+    const failure = (ext: string) =>
+      `${refusal(ext)} on every tenant (tenant_1, tenant_2). Hint: Must be superuser to create this extension.`;
+    expect(exact((await replayOf('untrusted-extension')).findings)).toEqual(
+      refusedAtHost(python, 1, refusal('plpython3u'), failure('plpython3u')),
+    );
+    expect(exact((await replayOf('create-language')).findings)).toEqual(
+      refusedAtHost(perl, 2, refusal('plperlu'), failure('plperlu')),
+    );
+  });
+});
+
+describe('PR SQL that needs a superuser', () => {
+  const file = `${dir('event-trigger')}/000002_log_ddl.up.sql`;
+
+  it('reports CREATE EVENT TRIGGER, applies it as the superuser, and later statements see it', async () => {
+    const report = await replayOf('event-trigger', { topology: 'database' });
+    const applied = 'schemagate applied it as a superuser so that the replay goes on';
+    expect(exact(report.findings)).toEqual([
+      {
+        rule: 'requires-superuser',
+        severity: 'warning',
+        file,
+        line: 7,
+        message: `${file}:7: ${SUPERUSER} permission denied to create event trigger "log_ddl" (SQLSTATE 42501); ${applied}`,
+      },
+      {
+        rule: 'requires-superuser',
+        severity: 'warning',
+        file,
+        line: 9,
+        message: `${file}:9: ${SUPERUSER} must be owner of event trigger log_ddl (SQLSTATE 42501); ${applied}`,
+      },
+    ]);
+    expect(report.status).toBe('passed');
+    expect(report.summary.migrationsApplied).toBe(1);
+    expect(report.notes.filter((n) => n.includes('superuser'))).toEqual([]);
+  });
+
+  it('runs as the superuser with migrationRole: superuser, and says so', async () => {
+    const report = await replayOf('event-trigger', {
+      topology: 'database',
+      settings: { migrationRole: 'superuser' },
+    });
+    expect(exact(report.findings)).toEqual([]);
+    expect(report.notes).toContain(
+      "migrations ran as a superuser (migrationRole: superuser): statements that need a superuser were not reported (requires-superuser), and PR SQL could reach the server's host and change what that role may (host-access was not enforced)",
+    );
+  });
+});
+
+const debian = runsWith(localPostgresTool(), 'url provider privilege tests');
+
+describe.runIf(debian)('--provider url on a Debian Postgres 15 server', () => {
+  let server: Cluster;
+  let url: string;
+  const names = async (sql: string) =>
+    (await query<{ name: string }>(server.primary, sql)).map((r) => r.name).sort();
+  const runObjects = () =>
+    names(
+      `select datname as name from pg_database where datname like 'schemagate\\_%'
+       union all select rolname from pg_roles where rolname like 'schemagate\\_%'`,
+    );
+
+  beforeAll(async () => {
+    server = await localProvider.start({ replicas: 0, pgVersion: '15', logger: silentLogger });
+    await query(server.primary, 'create database keepme');
+    await query(server.primary, 'create role keeper');
+    await query(server.primary, "create role ci login createrole createdb password 'ci-secret'");
+    url = `postgres://ci:ci-secret@127.0.0.1:${server.primary.port}/postgres`;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('leaves what existed before the run as it was, each attempt a finding at its line', async () => {
+    const password = async () =>
+      (
+        await query<{ p: string }>(
+          server.primary,
+          "select rolpassword as p from pg_authid where rolname = 'ci'",
+        )
+      )[0].p;
+    const before = await password();
+    const report = await replayOf('url-preexisting', { provider: 'url', databaseUrl: url });
+    const file = `${dir('url-preexisting')}/00002_take_over.sql`;
+    const skipped = 'the replay went on without it';
+    const at = (line: number, refusal: string) => ({
+      rule: 'requires-superuser',
+      severity: 'warning',
+      file,
+      line,
+      message: `${file}:${line}: ${SUPERUSER} ${refusal} (SQLSTATE 42501); ${skipped}`,
+    });
+    expect(exact(report.findings)).toEqual([
+      at(3, 'must be owner of database keepme'),
+      at(4, 'must be superuser to alter superuser roles or change superuser attribute'),
+      at(5, 'permission denied'),
+    ]);
+    expect(report.status).toBe('passed');
+    expect(await names("select datname as name from pg_database where datname = 'keepme'")).toEqual(
+      ['keepme'],
+    );
+    expect(
+      await query(server.primary, "select rolsuper from pg_roles where rolname = 'keeper'"),
+    ).toEqual([{ rolsuper: false }]);
+    expect(await password()).toBe(before);
+    expect(await runObjects()).toEqual([]);
+  });
+
+  it('refuses ALTER SYSTEM: postgresql.auto.conf stays as it was', async () => {
+    const autoConf = join(await dataDirectory(server.primary), 'postgresql.auto.conf');
+    const before = readFileSync(autoConf, 'utf8');
+    const report = await replayOf('alter-system', { provider: 'url', databaseUrl: url });
+    const file = `${dir('alter-system')}/000002_work_mem.up.sql`;
+    const refusal = 'permission denied to set parameter "work_mem" (SQLSTATE 42501)';
+    expect(exact(report.findings)).toEqual(
+      refusedAtHost(file, 1, refusal, `${refusal} on every tenant (tenant_1, tenant_2)`),
+    );
+    expect(readFileSync(autoConf, 'utf8')).toBe(before);
+    expect(await runObjects()).toEqual([]);
+  });
+
+  it('removes what runs older than an hour left, and nothing else', async () => {
+    const old = "comment on %s is 'schemagate run started at 2000-01-01T00:00:00.000Z'";
+    const fresh = `comment on %s is 'schemagate run started at ${new Date().toISOString()}'`;
+    const make = async (scratch: string, mark: string) => {
+      await query(server.primary, `create database ${scratch} owner ci`);
+      await query(server.primary, mark.replace('%s', `database ${scratch}`));
+      await query(server.primary, `create role ${scratch}_migrator login`);
+      await query(server.primary, mark.replace('%s', `role ${scratch}_migrator`));
+      await query(server.primary, `create database ${scratch}_base owner ${scratch}_migrator`);
+    };
+    await make('schemagate_00000000aa', old);
+    await make('schemagate_00000000bb', fresh);
+    await query(server.primary, 'create database schemagate_unmarked');
+    await replayOf('event-trigger', { provider: 'url', databaseUrl: url });
+    expect(await runObjects()).toEqual([
+      'schemagate_00000000bb',
+      'schemagate_00000000bb_base',
+      'schemagate_00000000bb_migrator',
+      'schemagate_unmarked',
+    ]);
+  });
+});

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCheck } from '../src/check/check.js';
+import { memoryLogger } from '../src/core/logger.js';
+import { initSqlParser } from '../src/sql/split.js';
+import { fixtureOptions, runFixture } from './helpers/run.js';
+
+/**
+ * `setup:` files (globs, .sql and .sql.gz) run as the superuser before the merged history; a
+ * failing one ends the run with exit 3 naming its file and line, never as a finding on the PR.
+ */
+
+const ROOT = resolve('fixtures/setup/setup-files');
+
+describe('setup: files', () => {
+  it('runs every file a glob matches, in name order, gunzipping .sql.gz', async () => {
+    const report = await runFixture('migrations', {
+      repoRoot: ROOT,
+      baseCount: 1,
+      settings: { setup: ['db/setup/*'] },
+    });
+    expect(report.status).toBe('passed');
+    expect(report.summary.migrationsApplied).toBe(1);
+    expect(report.steps.map((s) => s.action)).toContain('gate locks');
+    expect(report.notes).toEqual(
+      expect.arrayContaining([
+        'setup: ran db/setup/01_roles.sql (from setup:)',
+        'setup: ran db/setup/02_currencies.sql.gz (from setup:)',
+        'setup: db/setup/README.md not run (only .sql and .sql.gz files are run)',
+      ]),
+    );
+  });
+
+  it('ends with exit 3 and setupError naming the setup file and line of a failing statement', async () => {
+    await initSqlParser();
+    const options = fixtureOptions('migrations', {
+      repoRoot: ROOT,
+      settings: { setup: ['db/broken/01_roles.sql'] },
+    });
+    const report = await runCheck(options, memoryLogger(), { mergedCount: 1 });
+    expect(report.status).toBe('error');
+    expect(report.findings).toEqual([]);
+    expect(report.setupError).toEqual({
+      file: 'db/broken/01_roles.sql',
+      line: 3,
+      message: 'schema "ref" does not exist (SQLSTATE 3F000)',
+      cause: 'setup-script',
+      remedy:
+        'fix the setup SQL (it runs as the superuser in an empty database, before the merged migrations)',
+    });
+    expect(report.error).toEqual({
+      exitCode: 3,
+      message:
+        'could not build the base: db/broken/01_roles.sql:3: schema "ref" does not exist (SQLSTATE 3F000) (a setup script (setup:, or an init script of the compose file) that fails). Fix: fix the setup SQL (it runs as the superuser in an empty database, before the merged migrations)',
+    });
+  });
+
+  it('a glob that matches no SQL file is an input error (exit 2)', async () => {
+    await initSqlParser();
+    const options = fixtureOptions('migrations', {
+      repoRoot: ROOT,
+      settings: { setup: ['db/nothing/*.sql'] },
+    });
+    const report = await runCheck(options, memoryLogger(), { mergedCount: 1 });
+    expect(report.error).toEqual({
+      exitCode: 2,
+      message: `setup: db/nothing/*.sql matches no .sql or .sql.gz file under ${ROOT}`,
+    });
+  });
+});
