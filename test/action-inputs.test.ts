@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ACTION_IO, readActionInputs } from '../src/action/inputs.js';
 import { InputError } from '../src/core/errors.js';
+import { buildOptions } from '../src/config/build-options.js';
+import { knownIds } from '../src/gates/index.js';
 
 const actionYml = parse(readFileSync('action.yml', 'utf8'));
 const docs = readFileSync('docs/action.md', 'utf8');
@@ -113,6 +115,21 @@ describe('readActionInputs', () => {
       sarifFile: 'out/s.sarif',
       token: 'ghs_x',
     });
+  });
+
+  it('passes migration-role to the engine as --migration-role does', () => {
+    env('INPUT_MIGRATION-ROLE', ' superuser ');
+    const inputs = readActionInputs();
+    expect(inputs.raw.migrationRole).toBe('superuser');
+    const options = buildOptions(
+      { ...inputs.raw, dir: 'fixtures/privileges/copy-program' },
+      knownIds(),
+    );
+    expect(options.settings.migrationRole).toBe('superuser');
+    expect(readActionInputs(() => '').raw.migrationRole).toBeUndefined();
+    expect(() =>
+      buildOptions({ dir: 'fixtures/privileges/copy-program', migrationRole: 'root' }, knownIds()),
+    ).toThrow(InputError);
   });
 
   it('falls back to the defaults of action.yml when an input is absent', () => {

@@ -42,6 +42,7 @@ describe('schemagate CLI', () => {
       '--provider',
       '--database-url',
       '--pg-version',
+      '--image',
       '--config',
       '--json',
       '--markdown',

@@ -82,7 +82,7 @@ describe('replay', () => {
       else process.env.TMPDIR = saved;
     }
     // The initdb cache is kept on purpose (it makes the next start faster); nothing else may stay.
-    expect(readdirSync(tmp).filter((d) => !d.startsWith('sg-initdb-cache-'))).toEqual([]);
+    expect(readdirSync(tmp).filter((d) => !d.startsWith('schemagate-initdb-'))).toEqual([]);
     expect(postgresUsing(tmp)).toEqual([]);
     rmSync(tmp, { recursive: true });
   });

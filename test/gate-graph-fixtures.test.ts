@@ -3,7 +3,7 @@ import { embeddedProvider } from '../src/provision/embedded.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { Cluster } from '../src/provision/provider.js';
 import type { Finding } from '../src/core/model.js';
-import { brief, runFixture } from './helpers/run.js';
+import { brief, runFixture, type FixtureOverrides } from './helpers/run.js';
 
 let cluster: Cluster;
 
@@ -18,7 +18,12 @@ afterAll(async () => {
 const F = 'fixtures/graph';
 
 /** The graph gate's findings of a fixture whose first `baseCount` migrations are merged. */
-async function graph(scenario: string, baseCount: number, tenantCount = 1): Promise<Finding[]> {
+async function graph(
+  scenario: string,
+  baseCount: number,
+  tenantCount = 1,
+  settings: FixtureOverrides['settings'] = undefined,
+): Promise<Finding[]> {
   const { host, port, user } = cluster.primary;
   const report = await runFixture(`${F}/${scenario}`, {
     baseCount,
@@ -26,6 +31,7 @@ async function graph(scenario: string, baseCount: number, tenantCount = 1): Prom
     provider: 'url',
     gates: ['replay', 'graph'],
     databaseUrl: `postgres://${user}@${host}:${port}/postgres`,
+    ...(settings ? { settings } : {}),
   });
   return report.findings.filter((f) => f.gate === 'graph');
 }
@@ -139,7 +145,8 @@ describe('index dependencies', () => {
   });
 
   it('blocks ADD CONSTRAINT … USING INDEX on an invalid index', async () => {
-    const found = await graph('using-index-invalid', 1);
+    // The fixture marks the index INVALID by updating pg_index, which only a superuser may.
+    const found = await graph('using-index-invalid', 1, 1, { migrationRole: 'superuser' });
     const file = `${F}/using-index-invalid/000002_add_devices_serial_key.up.sql`;
     expect(brief(found)).toEqual([
       { gate: 'graph', rule: 'using-index-invalid', severity: 'blocker', file, line: 2 },

@@ -46,12 +46,12 @@ describe('setup: files', () => {
       message: 'schema "ref" does not exist (SQLSTATE 3F000)',
       cause: 'setup-script',
       remedy:
-        'fix the setup SQL (it runs as the superuser in an empty database, before the merged migrations)',
+        'fix the setup SQL (it runs in an empty database before the merged migrations, as the role migrations run as, or as the superuser where that role may not)',
     });
     expect(report.error).toEqual({
       exitCode: 3,
       message:
-        'could not build the base: db/broken/01_roles.sql:3: schema "ref" does not exist (SQLSTATE 3F000) (a setup script (setup:, or an init script of the compose file) that fails). Fix: fix the setup SQL (it runs as the superuser in an empty database, before the merged migrations)',
+        'could not build the base: db/broken/01_roles.sql:3: schema "ref" does not exist (SQLSTATE 3F000) (a setup script (setup:, or an init script of the compose file) that fails). Fix: fix the setup SQL (it runs in an empty database before the merged migrations, as the role migrations run as, or as the superuser where that role may not)',
     });
   });
 

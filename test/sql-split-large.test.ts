@@ -43,7 +43,8 @@ function largeScript(): { source: string; copies: number } {
 
 describe('roughStatements', () => {
   it('cuts after every top-level semicolon, outside quotes, comments and parentheses', () => {
-    const source = "SELECT 'a;b';\n-- x; y\nSELECT E'\\';', \"q;\", $t$;$t$, a$b$c;(SELECT 1; SELECT 2);";
+    const source =
+      "SELECT 'a;b';\n-- x; y\nSELECT E'\\';', \"q;\", $t$;$t$, a$b$c;(SELECT 1; SELECT 2);";
     const bytes = Buffer.from(source);
     const texts = [...roughStatements(bytes)].map((s) => bytes.subarray(s.start, s.end).toString());
     expect(texts).toEqual([
@@ -93,7 +94,11 @@ describe('splitStatements on a file too large to parse at once', () => {
     // AST locations are file offsets, in the last copy too
     const last = large[large.length - 1];
     const at = astOf(last, 'UpdateStmt')!.relation!.location!;
-    expect(Buffer.from(source).subarray(at, at + 11).toString()).toBe('t SET b = 1');
+    expect(
+      Buffer.from(source)
+        .subarray(at, at + 11)
+        .toString(),
+    ).toBe('t SET b = 1');
   });
 
   it('keeps a BEGIN ATOMIC body whole when a batch would end inside it', () => {

@@ -77,6 +77,10 @@ export const ACTION_IO = {
     gates: {
       description: 'Comma-separated gates to run. Empty: all.',
     },
+    'migration-role': {
+      description:
+        "Who the migrations and the gates run as: admin (a managed platform's admin role, no superuser: PR SQL cannot reach the server's host) or superuser. Empty: `migrationRole:` from the config file, else admin.",
+    },
     comment: {
       description: 'Post one sticky comment on the pull request and update it on every run.',
       default: 'true',
@@ -162,6 +166,7 @@ export function readActionInputs(
       config: text('config'),
       failOn: text('fail-on'),
       gates: text('gates'),
+      migrationRole: text('migration-role'),
     },
     comment: booleanInput('comment', orDefault('comment')),
     annotations: booleanInput('annotations', orDefault('annotations')),

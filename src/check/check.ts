@@ -176,7 +176,7 @@ class Run {
     this.notes.push(...(await runBaseSetup(ws, ws.baseDatabase)));
     const tenants = ws.tenantsIn(ws.baseDatabase);
     // The migration role makes the tenant schemas, so owns them as it owns the database.
-    const admin = await ws.migratorTo(ws.baseDatabase);
+    const admin = await ws.connectTo(ws.baseDatabase);
     try {
       await createTenantSchemas(admin, tenants);
     } finally {
@@ -192,7 +192,8 @@ class Run {
       const trace = await replayTenant(ws, t, plan.merged, new Set(), false, at);
       this.trace.merged.push(trace);
       // Production ran these: a failure is this machine's setup, never the PR's finding.
-      if (trace.failedMigration) throw this.setupFailure(trace.statements, plan);
+      if (trace.failedMigration)
+        throw await this.setupFailure(trace.statements, plan, { ws, tenants, index: i });
     }
     const seedNotes: string[] = [];
     if (plan.merged.length > 0) {
@@ -215,12 +216,17 @@ class Run {
   }
 
   /** The diagnosis of the merged statement that failed, as the error that ends the run. */
-  setupFailure(statements: StatementTrace[], plan: Plan): SetupFailure {
+  async setupFailure(
+    statements: StatementTrace[],
+    plan: Plan,
+    at: { ws: Workspace; tenants: TenantHandle[]; index: number },
+  ): Promise<SetupFailure> {
     const trace = statements.find((s) => s.error)!;
     const migration = plan.merged.find((m) => m.id === trace.migrationId);
     const statement = migration?.up.statements.find(
       (s) => s.file === trace.file && s.line === trace.line,
     );
+    const tenant = at.tenants[at.index];
     return new SetupFailure(
       diagnoseSetupFailure({
         trace,
@@ -230,6 +236,17 @@ class Run {
         options: this.options,
         provider: this.cluster?.provider ?? this.options.provider,
         postgresVersion: this.cluster?.postgresVersion ?? '',
+        // In the schema topology the tenants before this one replayed the same history.
+        ...(at.index > 0 && this.topology.schemaPerTenant
+          ? {
+              tenant: {
+                name: tenant.name,
+                passedOn: at.tenants[0].name,
+                schemas: at.tenants.map((t) => t.schema),
+              },
+            }
+          : {}),
+        elsewhere: await relationElsewhere(at.ws, tenant, trace).catch(() => []),
       }),
     );
   }
@@ -400,13 +417,45 @@ class Run {
 /**
  * What discovery found, except on merged migrations the PR leaves as they are: production ran
  * those already (an unresolved placeholder or an unset ENVSUB variable there is this machine's
- * configuration, not the PR's doing), and every PR would repeat the finding.
+ * configuration, not the PR's doing), and every PR would repeat the finding. Nor on any other file
+ * the base has unchanged (a stray file the drizzle journal never listed): the PR did not touch it.
  */
 function findingsOnThePr(findings: Finding[], plan: Plan): Finding[] {
   const files = (ms: Migration[]) => ms.flatMap((m) => [m.file, m.downFile, m.down?.file]);
   const touched = new Set(files([...plan.added, ...plan.changed.map((c) => c.head)]));
   const merged = new Set(files(plan.merged).filter((f) => f && !touched.has(f)));
+  for (const f of plan.unchangedAtBase ?? []) if (!touched.has(f)) merged.add(f);
   return findings.filter((f) => !f.file || !merged.has(f.file));
+}
+
+/**
+ * Schemas off the session's search_path that have a table named as the unqualified relation the
+ * statement found missing (a database- or runner-level search_path production has).
+ */
+async function relationElsewhere(
+  ws: Workspace,
+  tenant: TenantHandle,
+  trace: StatementTrace,
+): Promise<string[]> {
+  const e = trace.error;
+  const name =
+    e?.sqlstate === '42P01' ? /^relation "([^".]+)" does not exist/.exec(e.message) : null;
+  if (!name) return [];
+  const client = await ws.connectAsSuperuser(tenant.database);
+  try {
+    // A catalog read: no user object is involved.
+    const r = await client.query<{ nspname: string }>(
+      `select distinct n.nspname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relname = $1 and c.relkind in ('r', 'p', 'v', 'm', 'f')
+         and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname <> all($2)
+         and n.nspname not like 'pg\\_%'
+       order by 1`,
+      [name[1], [...ws.searchPath(tenant), ...ws.topology.tenantNames]],
+    );
+    return r.rows.map((row) => row.nspname);
+  } finally {
+    await client.end();
+  }
 }
 
 /** The seed runs before the PR's first migration: its failure is a setup error too. */

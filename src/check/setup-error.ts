@@ -1,10 +1,12 @@
 import { postgresMajorOfImage } from '../config/compose-hint.js';
 import { composeImage, followsOfficialContract } from '../config/image.js';
+import { imageToRun } from '../provision/image.js';
 import type { Finding, Format, Statement } from '../core/model.js';
 import type { Options } from '../core/options.js';
 import type { SetupCause, SetupError } from '../core/report.js';
 import type { StatementTrace } from '../core/trace.js';
 import { REPLAY } from '../rules/index.js';
+import { isRecord } from '../sql/ast.js';
 import { errorLine } from '../replay/tracer.js';
 import { TOOL_TABLES } from '../replay/tool-tables.js';
 
@@ -24,6 +26,13 @@ export interface FailedSetupStatement {
   /** The server the base was built on: its provider (`embedded`, `docker`…) and version. */
   provider: string;
   postgresVersion: string;
+  /**
+   * The schema topology's tenant it failed on, when the tenants before it (`passedOn` the first)
+   * replayed the same history; `schemas` are every tenant's schema.
+   */
+  tenant?: { name: string; passedOn: string; schemas: string[] };
+  /** Schemas off the session's search_path with a table named as the missing unqualified relation. */
+  elsewhere?: string[];
 }
 
 const SUPABASE_ROLES = new Set([
@@ -93,6 +102,9 @@ export function diagnoseSetupFailure(f: FailedSetupStatement): SetupError {
 function classify(f: FailedSetupStatement): { cause: SetupCause; remedy: string } {
   const e = f.trace.error!;
   const sql = f.statement?.sql ?? '';
+  const shared = f.tenant && fixedSchema(f.statement, e.message, f.tenant.schemas);
+  if (f.tenant && shared)
+    return { cause: 'statement-failed', remedy: topologyRemedy(f.tenant, shared) };
   const placeholder = placeholderOn(f);
   const flyway = f.format === 'flyway' ? /\$\{([\w.:-]+)\}/.exec(sql)?.[1] : undefined;
   if (placeholder || sql.includes('{{') || flyway) {
@@ -174,15 +186,19 @@ function missingExtension(sqlstate: string, message: string): string | undefined
 }
 
 function extensionRemedy(extension: string, f: FailedSetupStatement): string {
+  // The image that just failed is no remedy.
+  const ran =
+    f.provider === 'docker' ? imageToRun(f.options.image, f.options.pgVersion).image : undefined;
   const where =
     f.provider === 'embedded'
       ? `the embedded Postgres does not ship ${extension}`
-      : `the ${f.provider} Postgres does not have ${extension} installed`;
+      : ran
+        ? `the docker image ${ran} does not have ${extension} installed`
+        : `the ${f.provider} Postgres does not have ${extension} installed`;
+  const use = ran ? 'use' : 'use --provider docker with';
   const compose = composeImage(f.options.repoRoot);
   const major =
-    (compose?.image && postgresMajorOfImage(compose.image)) ?? f.postgresVersion.split('.')[0];
-  // The image that just failed is no remedy.
-  const ran = f.provider === 'docker' ? f.options.image?.name : undefined;
+    (compose?.image && postgresMajorOfImage(compose.image)) || f.postgresVersion.split('.')[0];
   const known = EXTENSION_IMAGES[extension]?.replace('{major}', major);
   const fromCompose =
     compose?.image && compose.image !== ran && mayHave(compose.image, extension)
@@ -190,11 +206,11 @@ function extensionRemedy(extension: string, f: FailedSetupStatement): string {
       : undefined;
   const image = fromCompose?.image ?? (known !== ran ? known : undefined);
   if (!image)
-    return `${where}: use --provider docker with \`image:\` set to an image that has ${extension} installed (the one production's database runs, or the one your docker-compose file uses).`;
+    return `${where}: ${use} \`image:\` set to an image that has ${extension} installed (the one production's database runs, or the one your docker-compose file uses).`;
   const why = fromCompose
     ? ` (the image your ${fromCompose.file} uses)`
     : ` (or the image your docker-compose file uses)`;
-  return `${where}: use --provider docker with \`image: ${image}\`${why}.`;
+  return `${where}: ${use} \`image: ${image}\`${why}.`;
 }
 
 /** Images known to lack an extension: the official one, and those built for another extension. */
@@ -246,6 +262,8 @@ function missingObject(sqlstate: string, message: string): MissingObject | undef
 
 function objectRemedy(missing: MissingObject, f: FailedSetupStatement): string {
   const schema = missing.kind === 'schema' ? missing.name : missing.name.split('.')[0];
+  if (missing.kind === 'relation' && !missing.name.includes('.') && f.elsewhere?.length)
+    return `\`searchPath: [${f.elsewhere[0]}]\` in .schemagate.yml: ${missing.name} is in schema ${f.elsewhere.join(', ')}, which production resolves unqualified names in (a search_path set on the database, ALTER DATABASE … SET search_path, or by the migration runner) and the migrations' session here does not.`;
   if (missing.name.includes('.') || missing.kind === 'schema') {
     if (SUPABASE_SCHEMAS.has(schema)) return `${PRESET}.`;
     if (schema === 'public' && missing.kind === 'relation' && f.options.topology === 'schema')
@@ -258,6 +276,43 @@ function objectRemedy(missing: MissingObject, f: FailedSetupStatement): string {
 function publicInSchemaTopology(name: string, format: Format): string {
   const tool = format === 'drizzle' ? 'drizzle-kit qualifies every name with "public", and ' : '';
   return `${tool}these migrations create ${name.replace(/^public\./, '')} in the schema they run in, while this statement looks for it in public: with every tenant in one schema, use \`--topology shared\` (row-level security) or \`--topology database\`; the schema topology (each tenant's tables in its own schema) needs unqualified names.`;
+}
+
+/**
+ * The schema, not a tenant's, that the failing statement names (or Postgres' message names
+ * qualified): every tenant of the schema topology writes the same one, so a later tenant meets
+ * what the first made there.
+ */
+function fixedSchema(
+  statement: Statement | undefined,
+  message: string,
+  tenants: string[],
+): string | undefined {
+  const named = [
+    ...schemaNames(statement?.ast),
+    ...[...message.matchAll(/"(?:([^".]+)\.[^"]+)"/g)].map((m) => m[1]),
+  ];
+  return named.find((s) => !tenants.includes(s) && !SYSTEM_SCHEMAS.includes(s));
+}
+
+const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_temp'];
+
+/** Every `schemaname` of the statement's tree (the schema of each relation it names). */
+function schemaNames(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const n of node) schemaNames(n, out);
+  else if (isRecord(node))
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'schemaname' && typeof value === 'string') out.push(value);
+      else schemaNames(value, out);
+    }
+  return out;
+}
+
+function topologyRemedy(
+  tenant: NonNullable<FailedSetupStatement['tenant']>,
+  schema: string,
+): string {
+  return `\`topology: database\` (or \`topology: shared\`) in .schemagate.yml: it failed on ${tenant.name} but not on ${tenant.passedOn}, on ${schema}, a schema the migrations write by name. In the schema topology every tenant is a schema of one database and replays the history there, so ${tenant.name} meets in ${schema} what ${tenant.passedOn} made; tenants of these migrations are not schemas.`;
 }
 
 function fallbackRemedy(sqlstate: string): string {

@@ -244,7 +244,8 @@ function imageChoice(
     {
       flag: raw.image,
       config: config.image,
-      configFile,
+      // As the report names files: relative to the repository (configFile is to the cwd).
+      configFile: configFile && relativeToRepo(repoRoot, resolve(configFile)),
       pgVersion: raw.pgVersion ?? config.pgVersion,
     },
     repoRoot,

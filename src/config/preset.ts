@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Preset } from '../core/settings.js';
 
 export interface ChosenPreset {
@@ -10,7 +10,8 @@ export interface ChosenPreset {
 
 /**
  * `preset:` as set, else `supabase` when a Supabase project's `supabase/config.toml` sits beside
- * the migrations (`supabase/migrations`) or at the repository root; `none` turns that off.
+ * the migrations (`supabase/migrations`) or at the repository root, or when the migrations are a
+ * folder `migrations` in a folder `supabase` (the Supabase CLI's layout); `none` turns that off.
  */
 export function presetOf(
   repoRoot: string,
@@ -26,7 +27,16 @@ export function presetOf(
   const found = candidates.find(
     (c) => basename(dirname(c)) === 'supabase' && existsSync(c) && isSupabaseConfig(c),
   );
-  return found ? { name: 'supabase', reason: `${relative(repoRoot, found)} exists` } : undefined;
+  if (found) return { name: 'supabase', reason: `${relative(repoRoot, found)} exists` };
+  // A Supabase project whose config.toml is not checked in (usebasejump/basejump): the folder
+  // the Supabase CLI reads migrations from, `supabase/migrations`.
+  const migrations = resolve(repoRoot, dir);
+  if (basename(migrations) === 'migrations' && basename(dirname(migrations)) === 'supabase')
+    return {
+      name: 'supabase',
+      reason: `the migrations are in ${relative(repoRoot, migrations) || 'migrations'}, the Supabase CLI's folder`,
+    };
+  return undefined;
 }
 
 function isSupabaseConfig(path: string): boolean {

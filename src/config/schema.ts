@@ -136,6 +136,7 @@ const ENV_NAME = 'an environment variable name, e.g. DATABASE_URL';
 const ENV_NAMES = 'a list of environment variable names, e.g. [DATABASE_URL]';
 const VALUES = 'a mapping of placeholder names to values';
 const SETUP = 'a SQL file or glob, or a list of them, relative to the repository root';
+const SCHEMAS = 'a list of schema names, e.g. [measure, public]';
 
 /** The keys that become `Options.settings` (see settingsOf). */
 const settingsShape = {
@@ -173,6 +174,10 @@ const settingsShape = {
     .default([]),
   preset: oneOf(PRESETS).optional(),
   migrationRole: oneOf(MIGRATION_ROLES).default('admin'),
+  searchPath: z
+    .union([text(SCHEMAS), z.array(text(SCHEMAS), expected(SCHEMAS))], expected(SCHEMAS))
+    .transform((q) => (typeof q === 'string' ? q.split(',').map((s) => s.trim()) : q))
+    .optional(),
 };
 
 /** The settings keys alone: what code that builds Options without a file validates. */
@@ -231,5 +236,6 @@ const inStep: [
   Same<z.output<typeof settingsShape.setup>, Settings['setup']>,
   Same<z.output<typeof settingsShape.preset>, Settings['preset']>,
   Same<z.output<typeof settingsShape.migrationRole>, Settings['migrationRole']>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<z.output<typeof settingsShape.searchPath>, Settings['searchPath']>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void inStep;

@@ -23,6 +23,7 @@ export function settingsOf(config: SettingsConfig): Settings {
     setup: config.setup,
     ...(config.preset === undefined ? {} : { preset: config.preset }),
     migrationRole: config.migrationRole,
+    ...(config.searchPath === undefined ? {} : { searchPath: config.searchPath }),
   };
 }
 

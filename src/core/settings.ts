@@ -43,6 +43,13 @@ export interface Settings {
    * platforms' admin (RDS's rds_superuser), or `superuser` (the server's superuser).
    */
   migrationRole: MigrationRoleKind;
+  /**
+   * `searchPath:` schemas migration sessions resolve besides the tenant's, in order (the search_path
+   * production's database or migration runner sets). In the schema topology the tenant's schema and
+   * the shared schema stay first; in the others these replace `public`. Unset: the one an
+   * `ALTER DATABASE … SET search_path` in setup made, if any.
+   */
+  searchPath?: string[];
 }
 
 export const MIGRATION_ROLES = ['admin', 'superuser'] as const;

@@ -12,14 +12,32 @@ export interface TenantHandle {
   searchPath: string[];
 }
 
+/** Where a node of the cluster listens (a replica's ConnectionInfo is one). */
+export interface NodeAddress {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  ssl?: boolean | { rejectUnauthorized: boolean };
+}
+
 export interface Databases {
   /**
-   * Connects to the tenant's database with the tenant's search_path set. The caller ends the
-   * client.
+   * Connects to the tenant's database with the tenant's search_path set, as the migration role
+   * (the superuser with `migrationRole: superuser`): whatever PR code a query sets off (a trigger,
+   * a view's function, a column default, a policy) runs with the rights the migrations had, so it
+   * cannot reach the host. The caller ends the client.
    */
   connect(tenant: TenantHandle): Promise<pg.Client>;
-  /** Connects to a database by name as the superuser. */
+  /** Connects to a database by name, as `connect` does. */
   connectTo(database: string): Promise<pg.Client>;
+  /** Connects to a database on another node of the cluster (a replica), as `connect` does. */
+  connectNode(node: NodeAddress, database: string): Promise<pg.Client>;
+  /**
+   * Connects to a database by name as the superuser. Only for queries that run no code a PR may
+   * have defined (catalog reads, WAL positions, creating and dropping roles): say why at the call.
+   */
+  connectAsSuperuser(database: string): Promise<pg.Client>;
   /**
    * A fresh copy of the state after the merged migrations and the seed (before the PR), as a new
    * database cloned from the template; returns the tenants inside it. Dropped when the run ends.

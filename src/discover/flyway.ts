@@ -36,6 +36,55 @@ import type { Settings } from '../core/settings.js';
 
 const VERSIONED = /^([VUB])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__(.+)\.sql$/;
+/**
+ * Flyway's SQL callbacks: `<event>.sql` or `<event>__<description>.sql` beside the migrations
+ * (afterMigrate.sql re-granting privileges after every migrate is the common one). Flyway runs
+ * them around its commands; they are not migrations.
+ */
+const CALLBACK_EVENTS = [
+  'beforeMigrate',
+  'beforeRepeatables',
+  'beforeEachMigrate',
+  'beforeEachMigrateStatement',
+  'afterEachMigrateStatement',
+  'afterEachMigrateStatementError',
+  'afterEachMigrate',
+  'afterEachMigrateError',
+  'afterMigrate',
+  'afterMigrateApplied',
+  'afterVersioned',
+  'afterMigrateError',
+  'afterMigrateOperationFinish',
+  'beforeUndo',
+  'beforeEachUndo',
+  'beforeEachUndoStatement',
+  'afterEachUndoStatement',
+  'afterEachUndoStatementError',
+  'afterEachUndo',
+  'afterEachUndoError',
+  'afterUndo',
+  'afterUndoError',
+  'afterUndoOperationFinish',
+  'beforeClean',
+  'afterClean',
+  'afterCleanError',
+  'beforeInfo',
+  'afterInfo',
+  'afterInfoError',
+  'beforeValidate',
+  'afterValidate',
+  'afterValidateError',
+  'beforeBaseline',
+  'afterBaseline',
+  'afterBaselineError',
+  'beforeRepair',
+  'afterRepair',
+  'afterRepairError',
+  'createSchema',
+  'beforeConnect',
+  'afterConnect',
+];
+const CALLBACK = new RegExp(`^(${CALLBACK_EVENTS.join('|')})(?:__.*)?\\.sql$`);
 /** Repeatables sort after every versioned migration. */
 const AFTER_VERSIONS = Number.MAX_SAFE_INTEGER;
 
@@ -163,17 +212,39 @@ async function discover(
 function notesFor(dir: MigrationDir, names: string[], files: FlywayFile[]): string[] {
   const baselines = files.filter((f) => f.prefix === 'B');
   const recognised = new Set(files.map((f) => f.name));
-  const stray = names.filter((n) => n.endsWith('.sql') && !recognised.has(n));
+  const unnamed = names.filter((n) => n.endsWith('.sql') && !recognised.has(n));
+  const callbacks = unnamed.flatMap((n) => {
+    const m = CALLBACK.exec(n);
+    return m ? [{ name: n, event: m[1] }] : [];
+  });
+  const stray = unnamed.filter((n) => !CALLBACK.test(n));
   return [
     ...baselines.map(
       (b) =>
         `${repoPath(dir, b.name)} is a baseline migration: it is not replayed; the versioned migrations are replayed from an empty database instead`,
+    ),
+    ...callbacks.map(
+      (c) =>
+        `${repoPath(dir, c.name)} is a Flyway callback (${c.event}): Flyway runs it ${callbackWhen(c.event)}; this check does not run callbacks, so what it creates or grants is missing from the replayed databases`,
     ),
     ...stray.map(
       (n) =>
         `${repoPath(dir, n)} is not named like a Flyway migration; Flyway ignores it, and so does this check`,
     ),
   ];
+}
+
+const CALLBACK_WHEN: Record<string, string> = {
+  beforeMigrate: 'before every migrate',
+  afterMigrate: 'after every migrate',
+  beforeEachMigrate: 'before each migration',
+  afterEachMigrate: 'after each migration',
+  beforeRepeatables: 'before the repeatable migrations',
+  afterMigrateError: 'after a migrate that fails',
+};
+
+function callbackWhen(event: string): string {
+  return CALLBACK_WHEN[event] ?? `on its ${event} event`;
 }
 
 export const flyway: FormatModule = {

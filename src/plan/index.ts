@@ -7,7 +7,14 @@ import { flywayConfigFiles } from '../discover/flyway-placeholders.js';
 import { InputError } from '../core/errors.js';
 import type { Discovery } from '../core/model.js';
 import type { Options } from '../core/options.js';
-import { materializeAt, resolveBase, splitByCount, splitPlan, type Plan } from './plan.js';
+import {
+  materializeAt,
+  resolveBase,
+  splitByCount,
+  splitPlan,
+  unchangedAtBase,
+  type Plan,
+} from './plan.js';
 
 export type { Plan } from './plan.js';
 
@@ -37,7 +44,12 @@ export async function planMigrations(
       if (e instanceof InputError) return undefined; // no migrations at the base: all are new
       throw e;
     });
-    return { ...splitPlan(discovery, base, options.base), baseCommit: commit };
+    const unchanged = unchangedAtBase(discovery.findings, options.repoRoot, tree.dir);
+    return {
+      ...splitPlan(discovery, base, options.base),
+      baseCommit: commit,
+      ...(unchanged.length ? { unchangedAtBase: unchanged } : {}),
+    };
   } finally {
     tree.dispose();
   }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { childEnv, gitEnv } from '../core/child-env.js';
 import { InputError } from '../core/errors.js';
@@ -22,6 +22,11 @@ export interface Plan {
   /** The base ref as given (`--base`), and the commit it resolved to. */
   baseRef?: string;
   baseCommit?: string;
+  /**
+   * Files discovery reported on that the base has with the same bytes (a stray file the journal
+   * never listed, merged long ago): what it says of them is not the PR's doing.
+   */
+  unchangedAtBase?: string[];
 }
 
 function git(repoRoot: string, args: string[]): string {
@@ -162,4 +167,23 @@ export function splitByCount(head: Discovery, count: number): Plan {
     changed: [],
     removed: [],
   };
+}
+
+/**
+ * Of the files discovery's findings name, those `baseDir` (the base's files, laid out as the
+ * repository) has with the same content as the work tree.
+ */
+export function unchangedAtBase(
+  findings: Discovery['findings'],
+  repoRoot: string,
+  baseDir: string,
+): string[] {
+  const files = [...new Set(findings.map((f) => f.file).filter((f): f is string => !!f))];
+  return files.filter((f) => {
+    const head = join(repoRoot, f);
+    const base = join(baseDir, f);
+    if (!existsSync(head) || !existsSync(base)) return false;
+    if (!statSync(head).isFile() || !statSync(base).isFile()) return false;
+    return readFileSync(head).equals(readFileSync(base));
+  });
 }

@@ -12,6 +12,7 @@ import {
   supabaseMigratorGrants,
 } from './presets/supabase.js';
 import { psqlScript } from './psql-script.js';
+import { parseSearchPath } from './search-path.js';
 import { planSetup, type SetupFile, type SetupPlan } from './setup-plan.js';
 import type { Workspace } from './workspace.js';
 
@@ -40,7 +41,7 @@ export class SetupScriptError extends SetupFailure {
 }
 
 const REMEDY =
-  'fix the setup SQL (it runs as the superuser in an empty database, before the merged migrations)';
+  'fix the setup SQL (it runs in an empty database before the merged migrations, as the role migrations run as, or as the superuser where that role may not)';
 
 /** Runs the setup on `database` (the base); returns the report's notes on what it did. */
 export async function runBaseSetup(
@@ -51,8 +52,12 @@ export async function runBaseSetup(
   const plan = planSetup(options);
   const notes: string[] = [];
   // Undefined when migrations run as the superuser (`migrationRole: superuser`).
-  const migrator = plan.preset || plan.compose?.user ? (await ws.migrationRole())?.name : undefined;
-  const client = await ws.connectTo(database);
+  const migrator = (await ws.migrationRole())?.name;
+  // Who the setup files run as: the role a real server's init scripts run as (POSTGRES_USER),
+  // which owns what they create and is who the application's migrations then run as.
+  let setupRole = migrator;
+  // Before the first migration: the setup files are the repository's, no PR code exists yet.
+  const client = await ws.connectAsSuperuser(database);
   try {
     if (plan.preset) {
       await client.query(SUPABASE_PRESET_SQL);
@@ -61,16 +66,67 @@ export async function runBaseSetup(
         `preset supabase (${plan.preset.reason}): created roles ${SUPABASE_ROLES.join(', ')}; schemas ${SUPABASE_SCHEMAS.join(', ')}; auth.users, auth.identities, auth.uid(), auth.role(), auth.email(), auth.jwt(), storage.buckets, storage.objects; extensions pgcrypto, uuid-ossp in schema extensions; publication supabase_realtime`,
       );
     }
-    if (plan.compose) notes.push(...(await composeRoles(ws, client, plan.compose, migrator)));
+    if (plan.compose) {
+      const compose = await composeRoles(ws, client, plan.compose, migrator);
+      notes.push(...compose.notes);
+      if (compose.actsAs) setupRole = compose.actsAs;
+    }
   } finally {
     await client.end();
   }
   for (const f of plan.files) {
-    // The image runs its init scripts as POSTGRES_USER; `setup:` files run as the superuser.
-    const as = f.from === 'setup:' ? undefined : plan.compose?.user?.name;
+    // A real server's init scripts run as POSTGRES_USER (the superuser `postgres` when unset),
+    // which owns what they create and is who the application's migrations run as. So the init
+    // scripts and the `setup:` files run as the role standing in for it (the migrations act as
+    // it), else as the migration role itself: what they create is the migrations' own. A
+    // statement that role may not run (CREATE ROLE … SUPERUSER, an untrusted extension) falls
+    // back to the superuser. With `migrationRole: superuser`: as the superuser (init scripts as
+    // POSTGRES_USER).
+    const as = f.from === 'setup:' || migrator ? setupRole : plan.compose?.user?.name;
     notes.push(...(await runSetupFile(ws, database, f, plan, as)));
   }
+  // Supabase's `postgres` role resolves `extensions` after `public` (gen_random_bytes() unqualified).
+  if (plan.preset) ws.searchPathFromSetup.platform.push('extensions');
+  notes.push(...(await databaseSearchPath(ws, database, plan)));
   return [...notes, ...plan.notes];
+}
+
+/**
+ * The search_path a setup script set on the database the migrations run in (`ALTER DATABASE
+ * <base or POSTGRES_DB> SET search_path …`): every session of production's database starts with
+ * it, but the databases of the run are copies, which do not inherit a database's settings, and
+ * sessions here set the tenant's path. So it becomes part of the sessions' path (`searchPath:`
+ * wins).
+ */
+async function databaseSearchPath(
+  ws: Workspace,
+  base: string,
+  plan: SetupPlan,
+): Promise<string[]> {
+  const names = [base, ...(plan.compose?.database ? [plan.compose.database] : [])];
+  const client = await ws.connectAsSuperuser(base);
+  let found: { datname: string; value: string } | undefined;
+  try {
+    // A catalog read: no user object is involved.
+    const r = await client.query<{ datname: string; value: string }>(
+      `select d.datname, substr(c, length('search_path=') + 1) as value
+       from pg_db_role_setting s join pg_database d on d.oid = s.setdatabase,
+            unnest(s.setconfig) c
+       where s.setrole = 0 and d.datname = any($1) and c like 'search_path=%'
+       order by d.datname = $2 desc`,
+      [names, base],
+    );
+    found = r.rows[0];
+  } finally {
+    await client.end();
+  }
+  if (!found) return [];
+  const path = parseSearchPath(found.value);
+  ws.searchPathFromSetup.database = path;
+  const who = ws.options.settings.searchPath ? 'searchPath: wins over it' : 'migrations run with it';
+  return [
+    `setup: ALTER DATABASE ${found.datname} SET search_path TO ${found.value} (${who}, after the tenant's schema in the schema topology)`,
+  ];
 }
 
 /**
@@ -83,8 +139,9 @@ async function composeRoles(
   client: pg.Client,
   compose: NonNullable<SetupPlan['compose']>,
   migrator: string | undefined,
-): Promise<string[]> {
+): Promise<{ notes: string[]; actsAs?: string }> {
   const notes: string[] = [];
+  let actsAs: string | undefined;
   const { user, database } = compose;
   if (user) {
     const me = await client.query<{ me: string }>('select current_user as me');
@@ -95,8 +152,10 @@ async function composeRoles(
         `${compose.file}: created role ${user.name} (${user.variable} of service ${compose.service}); its init scripts run as it${migrator ? ' and the migrations as a member of it' : ''}`,
       );
     }
-    if (migrator && migrator !== user.name && me.rows[0].me !== user.name)
+    if (migrator && migrator !== user.name && me.rows[0].me !== user.name) {
       await ownerLike(client, user.name, [me.rows[0].me, migrator]);
+      actsAs = user.name;
+    }
   }
   if (database && database !== 'postgres') {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
@@ -109,7 +168,7 @@ async function composeRoles(
         );
     }
   }
-  return notes;
+  return { notes, ...(actsAs ? { actsAs } : {}) };
 }
 
 /**
@@ -153,7 +212,8 @@ async function runSetupFile(
   for (const part of script.parts) {
     const own = part.database === undefined || part.database === plan.compose?.database;
     const database = own ? base : part.database!;
-    const client = await ws.connectTo(database).catch((e: unknown) => {
+    // The repository's setup files, before the first migration: no PR code exists yet.
+    const client = await ws.connectAsSuperuser(database).catch((e: unknown) => {
       throw new SetupScriptError(f.file, 1, `\\connect ${database}: ${getErrorMessage(e)}`, REMEDY);
     });
     try {
@@ -192,15 +252,26 @@ class SetupSession {
   }
 
   async run(sql: string, file: string, line: number): Promise<pg.QueryArrayResult> {
+    // Inside the script's own transaction (BEGIN … COMMIT) a refused statement would abort it:
+    // a savepoint keeps what ran before so that the superuser may run the statement instead.
+    const savepoint =
+      this.role !== undefined &&
+      this.client.getTransactionStatus() === 'T' &&
+      !TRANSACTION_CONTROL.test(sql);
+    if (savepoint) await this.client.query('savepoint schemagate_setup');
     try {
-      return await this.client.query({ text: sql, rowMode: 'array' });
+      const result = await this.client.query({ text: sql, rowMode: 'array' });
+      if (savepoint) await this.client.query('release savepoint schemagate_setup');
+      return result;
     } catch (e) {
       if (this.role && (e as { code?: string }).code === '42501') {
+        if (savepoint) await this.client.query('rollback to savepoint schemagate_setup');
         await this.client.query('reset role');
         try {
           return await this.attempt(sql, file, line);
         } finally {
-          await this.client.query(`set role ${quoteIdent(this.role)}`);
+          // In a transaction the failed statement aborted, its own error is the one to report.
+          await this.client.query(`set role ${quoteIdent(this.role)}`).catch(() => {});
         }
       }
       throw failure(e, sql, file, line);
@@ -215,6 +286,9 @@ class SetupSession {
     }
   }
 }
+
+const TRANSACTION_CONTROL =
+  /^\s*(begin|start|commit|end|rollback|abort|savepoint|release|prepare|set\s+(local\s+)?role|reset\s+role)\b/i;
 
 function failure(e: unknown, sql: string, file: string, line: number): SetupScriptError {
   const err = e as { code?: string; position?: string };

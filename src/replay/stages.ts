@@ -31,7 +31,7 @@ export async function replayTenant(
     schema: tenant.schema,
     statements: [],
   };
-  const client = await ws.connectMigrator(tenant);
+  const client = await ws.connect(tenant);
   try {
     const runner = new ScriptRunner(client, {
       tenant: tenant.name,
@@ -91,7 +91,7 @@ export async function createVersionTable(
   merged: Migration[],
 ): Promise<string | undefined> {
   // The tool creates it as the role migrations run as, so that role owns it.
-  const client = await ws.connectMigrator(tenant);
+  const client = await ws.connect(tenant);
   try {
     return await createToolTable(client, format, merged);
   } finally {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Cluster, ConnectionInfo } from '../provision/provider.js';
-import type { Databases, TenantHandle } from '../core/tenants.js';
+import type { Databases, NodeAddress, TenantHandle } from '../core/tenants.js';
 import type { Topology } from '../core/topology.js';
 import type { Migration } from '../core/model.js';
 import type { Options } from '../core/options.js';
@@ -11,6 +11,7 @@ import { quoteIdent, searchPathValue } from '../sql/ident.js';
 import { createMigrationRole, type MigrationRole } from './migration-role.js';
 import { AdminRoleGuard, type PrivilegeGuard } from './privilege-guard.js';
 import { migratorRoleName } from '../provision/run-roles.js';
+import { sessionSearchPath } from './search-path.js';
 
 /**
  * The databases of one run on a cluster: the template holding the merged state (`base`), the
@@ -39,15 +40,65 @@ export class Workspace implements Databases {
     return { ...this.cluster.primary, database };
   }
 
-  async connectTo(database: string): Promise<pg.Client> {
-    const client = new pg.Client({ ...this.connection(database), application_name: 'schemagate' });
+  /**
+   * A superuser session in `database` (the cluster's own role). Only for what runs no code the PR
+   * may have defined: creating and dropping databases and roles, base setup before the first
+   * migration, catalog reads and replication functions. Everything that reads or writes user
+   * tables, views or functions connects with `connectTo`/`connect` instead (docs/security.md).
+   */
+  async connectAsSuperuser(database: string): Promise<pg.Client> {
+    return this.connectNodeAsSuperuser(this.cluster.primary, database);
+  }
+
+  private async connectNodeAsSuperuser(node: NodeAddress, database: string): Promise<pg.Client> {
+    const client = new pg.Client({ ...node, database, application_name: 'schemagate' });
     client.on('error', () => {});
     await client.connect();
     return client;
   }
 
+  /**
+   * A session of the migration role in `database`: migrations, the seed and every gate connect so
+   * (the superuser's with `migrationRole: superuser`). PR code a gate sets off (a trigger, a
+   * view's function, a column default, a policy) runs with no more rights than the migration had.
+   */
+  async connectTo(database: string): Promise<pg.Client> {
+    return this.connectNode(this.cluster.primary, database);
+  }
+
+  /** Like connectTo, on any node of the cluster (a replica: roles are the whole cluster's). */
+  async connectNode(node: NodeAddress, database: string): Promise<pg.Client> {
+    const role = await this.migrationRole();
+    if (!role) return this.connectNodeAsSuperuser(node, database);
+    const client = new pg.Client({
+      ...node,
+      database,
+      user: role.name,
+      password: role.password,
+      application_name: 'schemagate',
+    });
+    client.on('error', () => {});
+    await client.connect();
+    return client;
+  }
+
+  /** connectTo with the tenant's search_path and the replay's statement timeout set. */
   async connect(tenant: TenantHandle): Promise<pg.Client> {
     return this.tenantSession(await this.connectTo(tenant.database), tenant);
+  }
+
+  /**
+   * What base setup found the sessions' search_path needs besides the tenant's: the database's
+   * own `ALTER DATABASE … SET search_path` (a clone does not copy it) and the preset's schemas.
+   */
+  readonly searchPathFromSetup: { database?: string[]; platform: string[] } = { platform: [] };
+
+  /** The search_path the tenant's migration sessions run with (src/replay/search-path.ts). */
+  searchPath(tenant: TenantHandle): string[] {
+    return sessionSearchPath(tenant, this.topology, {
+      configured: this.options.settings.searchPath ?? this.searchPathFromSetup.database,
+      platform: this.searchPathFromSetup.platform,
+    });
   }
 
   /**
@@ -60,7 +111,8 @@ export class Workspace implements Databases {
   }
 
   private async makeRole(): Promise<MigrationRole> {
-    const admin = await this.connectTo(this.cluster.primary.database);
+    // Creates a role: no user object is involved.
+    const admin = await this.connectAsSuperuser(this.cluster.primary.database);
     try {
       const where = `${this.cluster.primary.user}@${this.cluster.primary.host}:${this.cluster.primary.port}`;
       return await createMigrationRole(admin, migratorRoleName(this.prefix), where);
@@ -69,43 +121,25 @@ export class Workspace implements Databases {
     }
   }
 
-  /** A session of the migration role in `database` (the superuser's with `migrationRole: superuser`). */
-  async migratorTo(database: string): Promise<pg.Client> {
-    const role = await this.migrationRole();
-    if (!role) return this.connectTo(database);
-    const client = new pg.Client({
-      ...this.connection(database),
-      user: role.name,
-      password: role.password,
-      application_name: 'schemagate',
-    });
-    client.on('error', () => {});
-    await client.connect();
-    return client;
-  }
-
   private async asMigrator(database: string, sql: string): Promise<void> {
-    const client = await this.migratorTo(database).catch(() => undefined);
+    const client = await this.connectTo(database).catch(() => undefined);
     await client?.query(sql).catch(() => {});
     await client?.end().catch(() => {});
-  }
-
-  /** Like connect, as the migration role: every migration script runs in such a session. */
-  async connectMigrator(tenant: TenantHandle): Promise<pg.Client> {
-    return this.tenantSession(await this.migratorTo(tenant.database), tenant);
   }
 
   /** What replay does with a statement Postgres refuses the migration role (none as superuser). */
   async privilegeGuard(tenant: TenantHandle): Promise<PrivilegeGuard | undefined> {
     const role = await this.migrationRole();
     if (!role) return undefined;
-    const superuser = () => this.connectTo(tenant.database);
+    // The guard runs only the refused statement (an event trigger, a platform extension) through
+    // a function of its own, and disables an event trigger at once (privilege-guard.ts).
+    const superuser = () => this.connectAsSuperuser(tenant.database);
     return new AdminRoleGuard(role.name, role.madeBySuperuser ? superuser : undefined);
   }
 
   private async tenantSession(client: pg.Client, tenant: TenantHandle): Promise<pg.Client> {
     await client.query(`select set_config('search_path', $1, false)`, [
-      searchPathValue(tenant.searchPath),
+      searchPathValue(this.searchPath(tenant)),
     ]);
     await client.query(`select set_config('statement_timeout', $1, false)`, [
       String(this.options.settings.replay.statementTimeoutMs),
@@ -118,7 +152,7 @@ export class Workspace implements Databases {
    * creates it, so owns it (and may clone the template it owns).
    */
   async createDatabase(name: string, template?: string): Promise<void> {
-    const admin = await this.migratorTo(this.cluster.primary.database);
+    const admin = await this.connectTo(this.cluster.primary.database);
     try {
       await admin.query(
         `create database ${quoteIdent(name)}${template ? ` template ${quoteIdent(template)}` : ''}`,
@@ -157,7 +191,7 @@ export class Workspace implements Databases {
   ): Promise<StatementTrace[]> {
     const script = direction === 'up' ? migration.up : migration.down;
     if (!script) return [];
-    const client = await this.connectMigrator(tenant);
+    const client = await this.connect(tenant);
     try {
       const runner = new ScriptRunner(client, {
         tenant: tenant.name,
@@ -177,7 +211,10 @@ export class Workspace implements Databases {
   /** Drops every database the run made (the url provider's server outlives the run). */
   async dropAll(): Promise<void> {
     if (this.made.length === 0) return;
-    const admin = await this.connectTo(this.cluster.primary.database).catch(() => undefined);
+    // Drops databases: no user object is involved (WITH (FORCE) ends their sessions).
+    const admin = await this.connectAsSuperuser(this.cluster.primary.database).catch(
+      () => undefined,
+    );
     if (!admin) return;
     try {
       for (const name of this.made.reverse()) {

@@ -61,7 +61,9 @@ export function splitStatements(source: string, file: string): Statement[] {
   if (!ready) throw new Error('the SQL parser is not loaded: await initSqlParser() first');
   const text = new ByteText(withoutBom(source));
   const spans =
-    text.length > WHOLE_FILE_PARSE_BYTES ? splitLarge(text) : parseRange(text, 0, text.length, true)!;
+    text.length > WHOLE_FILE_PARSE_BYTES
+      ? splitLarge(text)
+      : parseRange(text, 0, text.length, true)!;
   let previousEnd = 0;
   return spans.map((span) => {
     const statement = toStatement(text, span, file, previousEnd);
@@ -110,17 +112,16 @@ function parseRange(text: ByteText, from: number, to: number, final: boolean): S
 function splitLarge(text: ByteText): Span[] {
   const spans: Span[] = [];
   let batch: { from: number; to: number; limit: number } | undefined;
-  const flush = (final: boolean): boolean => {
-    if (!batch) return true;
+  const flush = (final: boolean): void => {
+    if (!batch) return;
     const parsed = parseRange(text, batch.from, batch.to, final);
-    if (!parsed) {
+    if (parsed) {
+      spans.push(...parsed);
+      batch = undefined;
+    } else {
       // Try again once it has doubled, not after every statement: the scanner reads it whole.
       batch.limit = 2 * (batch.to - batch.from);
-      return false;
     }
-    spans.push(...parsed);
-    batch = undefined;
-    return true;
   };
   for (const s of roughStatements(text.bytes)) {
     if (batch && s.cut - batch.from > batch.limit) flush(false);

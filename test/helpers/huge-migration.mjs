@@ -5,6 +5,7 @@
 // `mixed` (medium ones with one huge INSERT in the middle).
 import { mkdirSync, openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Buffer } from 'node:buffer';
 
 const SCHEMA = `CREATE TABLE t (id bigserial PRIMARY KEY, a integer NOT NULL, b integer, c text);\n`;
 
@@ -46,7 +47,8 @@ export function writeHugeMigration(dir, megabytes, shape = 'medium', hugeStateme
   emit('-- generated data load\n');
   const hugeRows = Math.ceil(hugeStatementBytes / ROW_BYTES);
   while (written < target) {
-    const huge = shape === 'huge' || (shape === 'mixed' && hugeLine === undefined && written >= target / 2);
+    const huge =
+      shape === 'huge' || (shape === 'mixed' && hugeLine === undefined && written >= target / 2);
     if (huge && shape === 'mixed') hugeLine = line;
     const rows = huge ? hugeRows : 1000;
     const sql = insert(next, rows);

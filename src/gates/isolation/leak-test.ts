@@ -6,7 +6,7 @@ import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../replay/seed
 import { seedingOrder } from '../../replay/seed.js';
 import type { StatementLocator, Where } from './locate.js';
 import { insertTenantParents } from './leak-parents.js';
-import { prepareAppRole, type AppRole } from './leak-role.js';
+import { prepareAppRole, type AdmittedRole, type AppRole } from './leak-role.js';
 import { insertRow, type RowContext } from './leak-rows.js';
 import {
   actAs,
@@ -39,6 +39,8 @@ export interface LeakTestInput {
   /** Bare names of the tenant-scoped tables. */
   tenantTables: string[];
   appRole?: string;
+  /** The application role as admitAppRole left it (undefined for a superuser's session). */
+  admitted?: AdmittedRole;
   tenantCount: number;
   locator: StatementLocator;
   /** Where a table's leak comes from, by bare table name, when a statement of the PR causes it. */
@@ -89,6 +91,7 @@ async function leakTest(input: LeakTestInput): Promise<Keyed[]> {
     input.appRole,
     scoped.map((t) => t.sql),
     input.schemas,
+    input.admitted,
   );
   await input.onRole?.(role);
   if (role.superuser || role.bypassRls)

@@ -2,6 +2,7 @@ import type { Finding } from '../../core/model.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 import { quoteIdentIfNeeded } from '../../sql/ident.js';
 import { runLeakTest } from './leak-test.js';
+import { admitAppRole, type AdmittedRole } from './leak-role.js';
 import type { StatementLocator, Where } from './locate.js';
 import { bareName } from './names.js';
 import { otherSchemaFunctions } from './other-functions.js';
@@ -74,8 +75,13 @@ async function leakTestOn(
   settings: IsolationSettings,
   tables: string[],
 ): Promise<Keyed[]> {
+  // The test writes rows (triggers, defaults) and reads views: as the migration role, never the
+  // superuser. A superuser session only creates the application role and admits the test's.
   const client = await ctx.databases.connect(tenant);
+  const admin = await ctx.databases.connectAsSuperuser(tenant.database);
+  let admitted: AdmittedRole | undefined;
   try {
+    admitted = await admitAppRole(admin, client, settings.appRole);
     return await runLeakTest({
       client,
       schemas: tenant.searchPath,
@@ -83,6 +89,7 @@ async function leakTestOn(
       tenantSetting: input.tenantSetting,
       tenantTables: tables,
       appRole: settings.appRole,
+      admitted,
       tenantCount: settings.leakTestTenants,
       locator: input.locator,
       causes: leakCauses(input),
@@ -90,6 +97,8 @@ async function leakTestOn(
     });
   } finally {
     await client.end();
+    await admitted?.release();
+    await admin.end();
   }
 }
 

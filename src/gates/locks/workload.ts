@@ -85,6 +85,7 @@ class QueuedQueries {
     tables: WorkloadTable[],
     blocked: BlockedQuery[],
   ): Promise<QueuedQueries> {
+    // pg_locks is readable by every role: the migration role watches as it migrates.
     const watcher = await ctx.databases.connectTo(tenant.database);
     const queued = new QueuedQueries(ctx, tenant, tables, watcher, blocked);
     queued.all.push(watcher);
@@ -242,6 +243,8 @@ export async function withWorkload(
   let queued: QueuedQueries | undefined;
   try {
     for (let i = 0; i < clientCount; i++) clients.push(await workloadClient(ctx, tenant));
+    // The migration runs as the migration role, and pg_stat_activity shows a role its own
+    // sessions' query text: the monitor needs no superuser (nor pg_read_all_stats).
     monitor = await ctx.databases.connectTo(tenant.database);
     queued = await QueuedQueries.open(ctx, tenant, tables, blocked);
     const loops = clients.map((c, i) => keepQuerying(c, tables, i, () => position, blocked));

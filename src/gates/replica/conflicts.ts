@@ -74,7 +74,8 @@ async function waitAll(
   database: string,
   timeoutMs: number,
 ): Promise<void> {
-  const primary = await ctx.databases.connectTo(database);
+  // WAL positions only (pg_current_wal_insert_lsn, pg_last_wal_replay_lsn): no user code.
+  const primary = await ctx.databases.connectAsSuperuser(database);
   const target = await primaryInsertLsn(primary).finally(() => primary.end());
   const standby = await connectNode(replica, 'postgres');
   await waitForReplay(standby, target, timeoutMs).finally(() => standby.end());
@@ -87,13 +88,16 @@ async function runProbe(
   probe: Probe,
   settings: ReplicaSettings,
 ): Promise<Finding[]> {
-  const reader = await connectNode(replica, tenant.database);
+  // Reads the tables on the standby as the migration role (a table's read runs no PR code today,
+  // but a policy or a future view would).
+  const reader = await ctx.databases.connectNode(replica, tenant.database);
   const pid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
   const outcome = await startReader(reader, tenant, [...probe.takers.keys()]);
   try {
     await ctx.databases.applyScript(tenant, probe.migration, 'up');
     await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
   } finally {
+    // pg_cancel_backend of our own reader: no user code.
     const admin = await connectNode(replica, 'postgres');
     await admin.query('select pg_cancel_backend($1)', [pid]).finally(() => admin.end());
   }

@@ -34,7 +34,8 @@ export async function checkReplica(
   const state: ReplicaState = { name: replica.name, lagMs: 0, caughtUp: false, fingerprints: {} };
   const findings: Finding[] = [];
   const first = ctx.tenants[0];
-  const primary = await ctx.databases.connectTo(first.database);
+  // WAL positions only (pg_current_wal_insert_lsn, pg_last_wal_replay_lsn): no user code.
+  const primary = await ctx.databases.connectAsSuperuser(first.database);
   const target = await primaryInsertLsn(primary).finally(() => primary.end());
   const standby = await connectNode(replica, 'postgres');
   const wait = await waitForReplay(standby, target, settings.lagTimeoutMs).finally(() =>
@@ -64,7 +65,8 @@ async function compareTenant(
 ): Promise<Finding[]> {
   const primary = await ctx.databases.connect(tenant);
   const onPrimary = await snapshotOn(primary, tenant).finally(() => primary.end());
-  const standby = await connectNode(replica, tenant.database);
+  // As on the primary: the catalog snapshot calls no user function, but nothing here needs more.
+  const standby = await ctx.databases.connectNode(replica, tenant.database);
   const onReplica = await snapshotOn(standby, tenant).finally(() => standby.end());
   const fp = fingerprint(onReplica);
   state.fingerprints[tenant.name] = fp.slice(0, 12);

@@ -3,6 +3,10 @@ import type { ConnectionInfo } from '../../provision/provider.js';
 
 /** WAL positions: where the primary is, and how far a replica has replayed. */
 
+/**
+ * A superuser session on a node, for WAL positions and cancelling our own reader only: whatever
+ * reads user tables connects with `ctx.databases.connectNode` (the migration role).
+ */
 export async function connectNode(node: ConnectionInfo, database: string): Promise<pg.Client> {
   const client = new pg.Client({ ...node, database, application_name: 'schemagate' });
   client.on('error', () => {});
