@@ -61,7 +61,7 @@ export const ACTION_IO = {
     },
     setup: {
       description:
-        'Comma-separated SQL files or globs, relative to the repository root, run as the superuser before the merged migrations. Empty: `setup:` from the config file.',
+        'Comma-separated SQL files or globs, relative to the repository root, run before the merged migrations as the role migrations run as (the superuser for a statement it may not run). Empty: `setup:` from the config file.',
     },
     preset: {
       description:

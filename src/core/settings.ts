@@ -29,7 +29,8 @@ export interface Settings {
   placeholders: Record<string, string | number | boolean>;
   /**
    * `setup:` SQL files or globs (relative to the repository root; `.sql` or `.sql.gz`) run as the
-   * server's superuser before the merged history, once in the base database every tenant copies.
+   * role migrations run as (the superuser for a statement it may not run) before the merged
+   * history, once in the base database every tenant copies.
    */
   setup: string[];
   /**

@@ -98,11 +98,7 @@ export async function runBaseSetup(
  * sessions here set the tenant's path. So it becomes part of the sessions' path (`searchPath:`
  * wins).
  */
-async function databaseSearchPath(
-  ws: Workspace,
-  base: string,
-  plan: SetupPlan,
-): Promise<string[]> {
+async function databaseSearchPath(ws: Workspace, base: string, plan: SetupPlan): Promise<string[]> {
   const names = [base, ...(plan.compose?.database ? [plan.compose.database] : [])];
   const client = await ws.connectAsSuperuser(base);
   let found: { datname: string; value: string } | undefined;
@@ -123,7 +119,9 @@ async function databaseSearchPath(
   if (!found) return [];
   const path = parseSearchPath(found.value);
   ws.searchPathFromSetup.database = path;
-  const who = ws.options.settings.searchPath ? 'searchPath: wins over it' : 'migrations run with it';
+  const who = ws.options.settings.searchPath
+    ? 'searchPath: wins over it'
+    : 'migrations run with it';
   return [
     `setup: ALTER DATABASE ${found.datname} SET search_path TO ${found.value} (${who}, after the tenant's schema in the schema topology)`,
   ];
