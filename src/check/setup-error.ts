@@ -9,6 +9,7 @@ import { REPLAY } from '../rules/index.js';
 import { isRecord } from '../sql/ast.js';
 import { errorLine } from '../replay/tracer.js';
 import { TOOL_TABLES } from '../replay/tool-tables.js';
+import { SUPABASE_ROLES, SUPABASE_SCHEMAS } from '../replay/presets/supabase.js';
 
 /**
  * A merged statement that fails is the check's setting, not the PR's doing: production ran it.
@@ -35,27 +36,9 @@ export interface FailedSetupStatement {
   elsewhere?: string[];
 }
 
-const SUPABASE_ROLES = new Set([
-  'anon',
-  'authenticated',
-  'service_role',
-  'authenticator',
-  'supabase_admin',
-  'supabase_auth_admin',
-  'supabase_storage_admin',
-  'dashboard_user',
-  'pgsodium_keyholder',
-]);
-const SUPABASE_SCHEMAS = new Set([
-  'auth',
-  'storage',
-  'extensions',
-  'realtime',
-  'graphql',
-  'graphql_public',
-  'vault',
-  'supabase_functions',
-]);
+/** What `preset: supabase` creates: a missing one of these is the preset's to provide. */
+const SUPABASE_ROLE_SET = new Set(SUPABASE_ROLES);
+const SUPABASE_SCHEMA_SET = new Set(SUPABASE_SCHEMAS);
 
 /** Objects only an extension makes: a type, a function or a schema named in "does not exist". */
 const EXTENSION_OBJECTS: Record<string, string> = {
@@ -242,7 +225,7 @@ const PRESET =
   '`preset: supabase` in .schemagate.yml: it creates what Supabase provides (the roles anon, authenticated, service_role, the auth, storage and extensions schemas, auth.users, auth.uid()) before the merged history';
 
 function roleRemedy(role: string): string {
-  if (SUPABASE_ROLES.has(role)) return `${PRESET}.`;
+  if (SUPABASE_ROLE_SET.has(role)) return `${PRESET}.`;
   return `${SETUP}: create role ${role} there, as the script that prepares production's database does.`;
 }
 
@@ -265,7 +248,7 @@ function objectRemedy(missing: MissingObject, f: FailedSetupStatement): string {
   if (missing.kind === 'relation' && !missing.name.includes('.') && f.elsewhere?.length)
     return `\`searchPath: [${f.elsewhere[0]}]\` in .schemagate.yml: ${missing.name} is in schema ${f.elsewhere.join(', ')}, which production resolves unqualified names in (a search_path set on the database, ALTER DATABASE … SET search_path, or by the migration runner) and the migrations' session here does not.`;
   if (missing.name.includes('.') || missing.kind === 'schema') {
-    if (SUPABASE_SCHEMAS.has(schema)) return `${PRESET}.`;
+    if (SUPABASE_SCHEMA_SET.has(schema)) return `${PRESET}.`;
     if (schema === 'public' && missing.kind === 'relation' && f.options.topology === 'schema')
       return publicInSchemaTopology(missing.name, f.format);
   }
