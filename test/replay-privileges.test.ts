@@ -7,7 +7,7 @@ import { silentLogger } from '../src/core/logger.js';
 import type { Cluster } from '../src/provision/provider.js';
 import type { Finding } from '../src/core/model.js';
 import { dataDirectory, query } from './providers-support.js';
-import { localPostgresTool, runsWith } from './helpers/tools.js';
+import { dockerTool, localPostgresTool, runsWith } from './helpers/tools.js';
 
 /**
  * PR migrations are untrusted code: they run as a managed platform's admin role, so Postgres
@@ -367,3 +367,46 @@ describe('PR code the gates set off runs as the migration role, never as the sup
     expect(report.notes.some((n) => n.includes('migrationRole: superuser'))).toBe(true);
   });
 });
+
+/**
+ * The same attacks on the other providers this machine and CI run: Debian's Postgres 15 through
+ * the local provider, and the docker image. The refusal's wording differs by version; the rule,
+ * the place and the absence of any effect do not.
+ */
+const DOCKER_IMAGE = process.env.SCHEMAGATE_POSTGRES_IMAGE ?? 'schemagate/postgres-test:18';
+const OTHER_PROVIDERS = [
+  {
+    provider: 'local' as const,
+    runs: runsWith(localPostgresTool(), 'local provider host-access tests'),
+  },
+  {
+    provider: 'docker' as const,
+    runs: runsWith(await dockerTool(DOCKER_IMAGE), 'docker provider host-access tests'),
+  },
+];
+
+for (const { provider, runs } of OTHER_PROVIDERS) {
+  describe.runIf(runs)(`PR SQL that reaches the host, on the ${provider} provider`, () => {
+    it.each([
+      ['copy-program', 2, 'schemagate-host-access-copy'],
+      ['do-execute', 3, 'schemagate-host-access-do'],
+      ['function-call', 7, 'schemagate-host-access-function'],
+    ])(
+      'refuses %s: host-access at line %i, and the program never ran',
+      async (name, line, mark) => {
+        rmSync(`/tmp/${mark}`, { force: true });
+        const report = await replayOf(name, { provider, replicas: 0 });
+        const file = `${dir(name)}/000002_export_accounts.up.sql`;
+        const found = report.findings.filter((f) => f.rule === 'host-access');
+        expect(
+          found.map(({ rule, severity, file, line }) => ({ rule, severity, file, line })),
+        ).toEqual([{ rule: 'host-access', severity: 'blocker', file, line }]);
+        expect(found[0].message).toMatch(
+          new RegExp(`^${file}:${line}: ${HOST}.*\\(SQLSTATE 42501\\)`),
+        );
+        expect(report.status).toBe('blocked');
+        expect(existsSync(`/tmp/${mark}`)).toBe(false);
+      },
+    );
+  });
+}
