@@ -5,7 +5,6 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -18,6 +17,7 @@ import {
   startFromBinaries,
 } from '../src/provision/embedded.js';
 import { InfrastructureError } from '../src/core/errors.js';
+import { CACHE_PREFIX, cacheKey } from '../src/provision/initdb-cache.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { Cluster } from '../src/provision/provider.js';
 import {
@@ -92,12 +92,12 @@ describe('embedded provider with two streaming replicas', () => {
     }
   });
 
-  it('keeps one initialised directory per binaries to copy, which the server cannot write', () => {
-    const postgres = realpathSync(embeddedBinaries().postgres);
+  it('keeps one initialised directory per binaries to copy, which the server cannot write', async () => {
+    // Named by the binaries' content: another checkout with the same binaries shares it.
+    const entry = join(tmpdir(), `${CACHE_PREFIX}${await cacheKey(embeddedBinaries())}`);
     const caches = readdirSync(tmpdir())
-      .filter((d) => d.startsWith('schemagate-initdb-') && !d.includes('.trash-'))
       .map((d) => join(tmpdir(), d))
-      .filter((d) => readFileSync(join(d, 'meta.json'), 'utf8').includes(`"${postgres}"`));
+      .filter((d) => d === entry);
     expect(caches.length).toBe(1);
     expect(existsSync(join(caches[0], 'data', 'PG_VERSION'))).toBe(true);
     // Owned by whoever runs schemagate (root here), never by the server's user (nobody).

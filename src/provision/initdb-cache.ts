@@ -107,7 +107,7 @@ function verifyEntry(entry: string): 'ok' | 'changed' | 'unknown' {
 const keys = new Map<string, string>();
 
 /** The binaries' content, the initdb options' version and the user the entry belongs to. */
-async function cacheKey(bins: Binaries): Promise<string> {
+export async function cacheKey(bins: Binaries): Promise<string> {
   const id = [bins.initdb, bins.postgres].map((f) => fileId(f)).join('|');
   let key = keys.get(id);
   if (!key) {
