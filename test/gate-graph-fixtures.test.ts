@@ -144,6 +144,25 @@ describe('index dependencies', () => {
     );
   });
 
+  it('places a foreign key added inside a DO block (drizzle-kit) at that block', async () => {
+    const { host, port, user } = cluster.primary;
+    const report = await runFixture(`${F}/fk-added-in-do-block`, {
+      baseCount: 1,
+      topology: 'database',
+      provider: 'url',
+      gates: ['replay', 'graph'],
+      databaseUrl: `postgres://${user}@${host}:${port}/postgres`,
+    });
+    const file = `${F}/fk-added-in-do-block/000002_create_chats.up.sql`;
+    const found = report.findings.filter((f) => f.gate === 'graph');
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'fk-without-index', severity: 'warning', file, line: 8 },
+    ]);
+    expect(found[0].message).toBe(
+      'foreign key Chat_userId_User_id_fk on "Chat" ("userId") → "User" has no index whose leading columns are ("userId"): every delete or key update on "User" scans "Chat" sequentially',
+    );
+  });
+
   it('blocks ADD CONSTRAINT … USING INDEX on an invalid index', async () => {
     // The fixture marks the index INVALID by updating pg_index, which only a superuser may.
     const found = await graph('using-index-invalid', 1, 1, { migrationRole: 'superuser' });

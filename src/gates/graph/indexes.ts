@@ -8,6 +8,7 @@ import type { Finding } from '../../core/model.js';
 import type { GateContext } from '../gate.js';
 import { indexCovers } from './algorithms.js';
 import { quoteIdentIfNeeded } from '../../sql/ident.js';
+import { escapeRegExp } from '../../core/regexp.js';
 import { bareName } from '../../sql/names.js';
 import {
   foreignKeysAdded,
@@ -40,13 +41,32 @@ function statementAdding(
   statements: PlacedStatement[],
 ): PlacedStatement | undefined {
   const target = bareName(fk.references?.table ?? '');
-  return statements.find((s) =>
+  const parsed = statements.find((s) =>
     foreignKeysAdded(s.statement).some(
       (a) =>
         a.table === bareName(fk.table) &&
         a.references === target &&
         (a.name ? a.name === fk.name : sameSet(a.columns, fk.columns)),
     ),
+  );
+  return parsed ?? doBlockAdding(fk, statements);
+}
+
+/**
+ * A DO block whose body adds the foreign key by its name: drizzle-kit wraps every ADD CONSTRAINT
+ * in one (to ignore duplicate_object), and the body is PL/pgSQL, which the SQL parser leaves as
+ * text. The text only places the finding; the catalog said the key is new.
+ */
+function doBlockAdding(
+  fk: ConstraintInfo,
+  statements: PlacedStatement[],
+): PlacedStatement | undefined {
+  const name = new RegExp(`(^|[^\\w$"])"?${escapeRegExp(fk.name)}"?([^\\w$"]|$)`);
+  return statements.find(
+    (s) =>
+      s.statement.kind === 'DoStmt' &&
+      /\bforeign\s+key\b/i.test(s.statement.sql) &&
+      name.test(s.statement.sql),
   );
 }
 
