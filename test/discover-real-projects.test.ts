@@ -24,7 +24,7 @@ describe.runIf(withAlembic)('Alembic at a repository root', () => {
 
   it('follows alembic.ini to script_location and its per-dialect version_locations', async () => {
     await initSqlParser();
-    const settings = resolveSettings({ python: python() } as never);
+    const settings = resolveSettings({ python: python() });
     for (const format of ['auto', 'alembic'] as const) {
       const d = await discoverMigrations(ROOT, REPO, format, settings);
       expect(d.format).toBe('alembic');
@@ -54,7 +54,7 @@ describe.runIf(withAlembic)('Alembic at a repository root', () => {
 
   it('names the missing module, the revision file and line, and what to install', async () => {
     await initSqlParser();
-    const settings = resolveSettings({ python: python() } as never);
+    const settings = resolveSettings({ python: python() });
     await expect(discoverMigrations(ROOT, MISSING, 'auto', settings)).rejects.toThrow(
       new InputError(
         `${MISSING}/migrations/versions/postgresql/c3a8f19e0b52_create_customers.py:10: ${python()} (python: in .schemagate.yml) cannot import sqlalchemy_utils (ModuleNotFoundError: No module named 'sqlalchemy_utils'). Alembic loads every revision file and env.py, so the application's requirements must be installed for that interpreter before schemagate runs (e.g. actions/setup-python, then pip install -r requirements.txt), or set python: in .schemagate.yml to the interpreter that has them.`,
@@ -107,7 +107,7 @@ describe.runIf(withAlembic)('Alembic at a repository root', () => {
           repo.root,
           '.',
           'auto',
-          resolveSettings({ python: python(), passEnv: ['SHOP_TENANT'] } as never),
+          resolveSettings({ python: python(), passEnv: ['SHOP_TENANT'] }),
         );
         expect(d.migrations[0].up.statements[0].sql).toBe(
           "SELECT '-', '-', '-', '-', 'acme', 'C.UTF-8'",
@@ -225,7 +225,7 @@ describe('plain runners without a transaction', () => {
       ROOT,
       DIR,
       'plain',
-      resolveSettings({ transaction: 'none' } as never),
+      resolveSettings({ transaction: 'none' }),
     );
     expect(d.migrations.map((m) => m.up.transaction)).toEqual(['none', 'none', 'implicit']);
   });
@@ -251,7 +251,7 @@ describe('templated SQL', () => {
     await initSqlParser();
     const settings = resolveSettings({
       placeholders: { Namespace: 'jobs', Schema: 'jobs' },
-    } as never);
+    });
     const d = await discoverMigrations(ROOT, DIR, 'auto', settings);
     expect(d.findings).toEqual([]);
     expect(d.migrations.map((m) => outline(m.up))).toEqual([
@@ -278,7 +278,7 @@ describe('templated SQL', () => {
       'auto',
       resolveSettings({
         placeholders: { Namespace: 'jobs' },
-      } as never),
+      }),
     );
     expect(d.findings).toEqual([missing(F2, 3, '{{ .Schema }}', 'Schema')]);
     const none = await discoverMigrations(ROOT, DIR, 'auto', resolveSettings({}));

@@ -12,8 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { buildSync } from 'esbuild';
-import { exitOf, lineFrom, query, repoRoot } from './providers-support.js';
+import { bundleTypeScript, exitOf, lineFrom, query, repoRoot } from './providers-support.js';
 import { dockerTool, runsWith } from './helpers/tools.js';
 
 /**
@@ -34,25 +33,6 @@ function privateTmp(): string {
   chmodSync(dir, 0o711);
   tempRoots.push(dir);
   return dir;
-}
-
-/** Bundles `source` (importing from src/) into node_modules/.cache so packages resolve. */
-function bundle(name: string, source: string): string {
-  const dir = join(repoRoot, 'node_modules', '.cache', 'schemagate-tests');
-  mkdirSync(dir, { recursive: true });
-  const entry = join(dir, `${name}-${process.pid}.ts`);
-  const outfile = join(dir, `${name}-${process.pid}.mjs`);
-  writeFileSync(entry, source);
-  buildSync({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'error',
-  });
-  return outfile;
 }
 
 function run(script: string, args: string[], tmp: string): ChildProcess {
@@ -110,7 +90,7 @@ async function leftovers(tmp: string, ms = 5_000) {
 // Bundled on first use, so that the other tests here do not depend on the whole CLI building.
 let cliBundle: string | undefined;
 const cli = () =>
-  (cliBundle ??= bundle(
+  (cliBundle ??= bundleTypeScript(
     'cli-cleanup',
     `import ${JSON.stringify(join(repoRoot, 'src/cli.ts'))};\n`,
   ));
@@ -160,7 +140,7 @@ describe.concurrent('the CLI killed at any moment leaves nothing behind', () => 
 });
 
 // Starts a primary, prints its cluster directory and its run's reaper, then waits.
-const holder = bundle(
+const holder = bundleTypeScript(
   'cluster-holder',
   `
 import { readFileSync } from 'node:fs';
@@ -244,7 +224,7 @@ const runDocker = runsWith(await dockerTool(IMAGE), 'docker cleanup test');
 describe.runIf(runDocker)('a docker cluster of a run killed with SIGKILL', () => {
   it("is removed by the run's reaper (docker rm -f)", { timeout: 120_000 }, async () => {
     const tmp = privateTmp();
-    const program = bundle(
+    const program = bundleTypeScript(
       'docker-holder',
       `import { dockerProvider } from ${JSON.stringify(join(repoRoot, 'src/provision/docker.ts'))};
        import { silentLogger } from ${JSON.stringify(join(repoRoot, 'src/core/logger.ts'))};

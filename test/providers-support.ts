@@ -64,11 +64,8 @@ export async function noProcessesMentioning(text: string, ms = 5_000): Promise<n
   return pids;
 }
 
-/**
- * Bundles a small TypeScript program that imports from src/ into an .mjs under node_modules
- * (so that its package imports resolve) and spawns it with node.
- */
-export function spawnTypeScript(name: string, source: string, env: NodeJS.ProcessEnv = {}) {
+/** Bundles `source` (importing from src/) into an .mjs under node_modules, where packages resolve. */
+export function bundleTypeScript(name: string, source: string): string {
   const dir = join(repoRoot, 'node_modules', '.cache', 'schemagate-tests');
   mkdirSync(dir, { recursive: true });
   // Per process: several test runs may share the working tree.
@@ -84,7 +81,15 @@ export function spawnTypeScript(name: string, source: string, env: NodeJS.Proces
     packages: 'external',
     logLevel: 'error',
   });
-  return spawn(process.execPath, [outfile], {
+  return outfile;
+}
+
+/**
+ * Bundles a small TypeScript program that imports from src/ into an .mjs under node_modules
+ * (so that its package imports resolve) and spawns it with node.
+ */
+export function spawnTypeScript(name: string, source: string, env: NodeJS.ProcessEnv = {}) {
+  return spawn(process.execPath, [bundleTypeScript(name, source)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -191,7 +191,7 @@ describe.runIf(withAlembic)("Alembic's env.py", () => {
         readFileSync(envPy, 'utf8'),
     );
     const settings = (passEnv: string[]) =>
-      resolveSettings({ python: findPython(undefined), passEnv } as never);
+      resolveSettings({ python: findPython(undefined), passEnv });
 
     await discoverMigrations(root, '.', 'alembic', settings([]));
     const seen = JSON.parse(readFileSync(dump, 'utf8')) as Record<string, string>;

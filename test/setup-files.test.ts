@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/check/check.js';
-import { memoryLogger } from '../src/core/logger.js';
+import { memoryLogger, silentLogger } from '../src/core/logger.js';
+import { embeddedProvider } from '../src/provision/embedded.js';
+import type { Cluster } from '../src/provision/provider.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { fixtureOptions, runFixture } from './helpers/run.js';
 
@@ -66,5 +69,49 @@ describe('setup: files', () => {
       exitCode: 2,
       message: `setup: db/nothing/*.sql matches no .sql or .sql.gz file under ${ROOT}`,
     });
+  });
+});
+
+describe('setup: files on a server that outlives the run (--provider url)', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await embeddedProvider.start({ replicas: 0, logger: silentLogger });
+    const admin = new pg.Client(cluster.primary);
+    await admin.connect();
+    await admin.query('create database analytics');
+    await admin.end();
+    const analytics = new pg.Client({ ...cluster.primary, database: 'analytics' });
+    await analytics.connect();
+    await analytics.query('create table events (id int)');
+    await analytics.end();
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('never \\connects to a database the run did not create', async () => {
+    await initSqlParser();
+    const { host, port, user } = cluster.primary;
+    const options = fixtureOptions('migrations', {
+      repoRoot: ROOT,
+      provider: 'url',
+      databaseUrl: `postgres://${user}@${host}:${port}/postgres`,
+      settings: { setup: ['db/elsewhere/01_reporting.sql'] },
+    });
+    const report = await runCheck(options, memoryLogger(), { mergedCount: 1 });
+    expect(report.setupError).toEqual({
+      file: 'db/elsewhere/01_reporting.sql',
+      line: 3,
+      message:
+        '\\connect analytics: with --provider url, setup runs only in databases this run created',
+      cause: 'setup-script',
+      remedy:
+        'create the database in the setup script before connecting to it, or run the check on a throwaway server (--provider embedded or docker)',
+    });
+    const analytics = new pg.Client({ ...cluster.primary, database: 'analytics' });
+    await analytics.connect();
+    const kept = await analytics.query("select to_regclass('events') is not null as kept");
+    await analytics.end();
+    expect(kept.rows).toEqual([{ kept: true }]);
   });
 });

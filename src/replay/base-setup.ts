@@ -210,6 +210,15 @@ async function runSetupFile(
   for (const part of script.parts) {
     const own = part.database === undefined || part.database === plan.compose?.database;
     const database = own ? base : part.database!;
+    // The url provider's server holds databases that existed before the run: setup may not
+    // reach them (it runs with a superuser's rights, and its files may come from the PR).
+    if (!own && ws.cluster.provider === 'url' && !ws.madeHere(database))
+      throw new SetupScriptError(
+        f.file,
+        part.connectLine ?? 1,
+        `\\connect ${database}: with --provider url, setup runs only in databases this run created`,
+        'create the database in the setup script before connecting to it, or run the check on a throwaway server (--provider embedded or docker)',
+      );
     // The repository's setup files, before the first migration: no PR code exists yet.
     const client = await ws.connectAsSuperuser(database).catch((e: unknown) => {
       throw new SetupScriptError(f.file, 1, `\\connect ${database}: ${getErrorMessage(e)}`, REMEDY);

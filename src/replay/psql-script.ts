@@ -8,6 +8,8 @@
 export interface ScriptPart {
   /** The database `\connect` named for this part; undefined: the one the script started in. */
   database?: string;
+  /** 1-based line of that `\connect`. */
+  connectLine?: number;
   /** The file's text with every line outside this part (and every meta-command) blank. */
   text: string;
   /** 1-based lines of statements that end in `\gexec`. */
@@ -57,7 +59,7 @@ export function psqlScript(source: string): PsqlScript {
   const bounds = parts.map((p, k) => [p.from, parts[k + 1]?.from ?? lines.length]);
   return {
     parts: parts.map((p, k) => ({
-      ...(p.database !== undefined ? { database: p.database } : {}),
+      ...(p.database !== undefined ? { database: p.database, connectLine: p.from } : {}),
       text: lines
         .map((l, i) => (i >= bounds[k][0] && i < bounds[k][1] && !blank.has(i) ? l : ''))
         .join('\n'),

@@ -168,6 +168,11 @@ export class Workspace implements Databases {
     if (!this.made.includes(name)) this.made.push(name);
   }
 
+  /** Whether the run made the database (or adopted one a setup script made). */
+  madeHere(name: string): boolean {
+    return this.made.includes(name);
+  }
+
   /** Tenant handles of a database laid out for the run's topology. */
   tenantsIn(database: string): TenantHandle[] {
     return this.topology.tenantsIn(database);

@@ -10,11 +10,7 @@ import type { IsolationSettings } from '../../core/settings.js';
 import { sharedFindings } from './shared.js';
 
 function replayFailed(ctx: GateContext): boolean {
-  return (
-    ctx.after.size === 0 ||
-    ctx.trace.pr.some((t) => t.failedMigration) ||
-    ctx.trace.merged.some((t) => t.failedMigration)
-  );
+  return ctx.after.size === 0 || ctx.trace.pr.some((t) => t.failedMigration);
 }
 
 /** Catalog rules need every tenant's replay to have succeeded; statement rules do not. */
