@@ -243,7 +243,7 @@ describe('progress of the CLI (node dist/cli.js)', () => {
     writeFileSync(join(slow, '001_a.up.sql'), 'create table a (id int);\n');
     writeFileSync(
       join(slow, '002_slow.up.sql'),
-      'create table b (id int);\n\nselect pg_sleep(2.6);\n',
+      'create table b (id int);\n\nselect pg_sleep(3.6);\n',
     );
   });
   afterAll(() => rmSync(slow, { recursive: true, force: true }));
