@@ -2,9 +2,11 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runCheck } from './check/check.js';
+import { takeSnapshot } from './check/snapshot.js';
+import { checkDatabaseUrl } from './config/database-url.js';
 import { buildOptions, type RawInputs } from './config/build-options.js';
-import { InputError, getErrorMessage } from './core/errors.js';
-import { FORMATS, PROVIDERS, TOPOLOGIES } from './core/model.js';
+import { InfrastructureError, InputError, getErrorMessage } from './core/errors.js';
+import { FORMATS, PROVIDERS, TOPOLOGIES, type TopologyKind } from './core/model.js';
 import { PRESETS } from './core/settings.js';
 import { MIGRATION_ROLES } from './core/settings.js';
 import { TOOL_VERSION, exitCodeFor } from './core/report.js';
@@ -104,6 +106,10 @@ function program(): Command {
         'create what a platform provides first (default: supabase when supabase/config.toml exists)',
       ).choices([...PRESETS]),
     )
+    .option(
+      '--baseline <path>',
+      'a schema dump of production (pg_dump --schema-only), or a schemagate snapshot folder, loaded instead of replaying the merged migrations',
+    )
     .option('--config <file>', 'config file (default .schemagate.yml when present)')
     .option('--json <file>', 'write the JSON report to FILE, or - for stdout')
     .option('--markdown <file>', 'write the Markdown report to FILE, or - for stdout')
@@ -121,13 +127,74 @@ function program(): Command {
         "who migrations run as: a managed platform's admin role, or a superuser (default admin)",
       ).choices([...MIGRATION_ROLES]),
     )
+    .option(
+      '--parallel <n>',
+      'tenants replayed and checked at the same time (default: the number of cores)',
+    )
     .option('-v, --verbose', 'also log what each phase does in detail to stderr')
     .action(
       async (dir: string | undefined, flags: Record<string, string | boolean | undefined>) => {
         process.exitCode = await check(dir, flags);
       },
     );
+  cmd
+    .command('snapshot')
+    .description(
+      "capture production's tenant schemas as baselines: one schema-only dump per distinct catalog (variant) and tenants.yml",
+    )
+    .requiredOption('--database-url <url>', 'the production server, read-only (no row is read)')
+    .requiredOption('--out <dir>', 'folder to write <variant>.sql and tenants.yml to')
+    .addOption(
+      new Option('--topology <kind>', 'what a tenant is (default schema)').choices([...TOPOLOGIES]),
+    )
+    .option(
+      '--tenants <glob>',
+      'tenant schemas (or databases) to capture, e.g. tenant_* (default all)',
+    )
+    .option('--shared-schema <name>', 'the schema every tenant shares (default public)')
+    .option('-v, --verbose', 'also log what each phase does in detail to stderr')
+    .action(async (flags: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await snapshot(flags);
+    });
   return cmd;
+}
+
+async function snapshot(flags: Record<string, string | boolean | undefined>): Promise<number> {
+  const logger = progressLogger(flags.verbose === true);
+  process.once('exit', () => logger.stop());
+  try {
+    const url = checkDatabaseUrl('--database-url', String(flags.databaseUrl));
+    const out = String(flags.out);
+    if (existsSync(out) && !statSync(out).isDirectory())
+      throw new InputError(`--out ${out} is a file; name a folder`);
+    const result = await takeSnapshot(
+      {
+        databaseUrl: url,
+        out,
+        topology: (flags.topology as TopologyKind | undefined) ?? 'schema',
+        ...(typeof flags.tenants === 'string' ? { tenants: flags.tenants } : {}),
+        sharedSchema: typeof flags.sharedSchema === 'string' ? flags.sharedSchema : 'public',
+      },
+      logger,
+    );
+    logger.stop();
+    const total = result.variants.reduce((n, v) => n + v.tenants.length, 0);
+    const lines = result.variants.map(
+      (v) => `  ${v.file}: ${v.tenants.length} tenant(s), ${v.representative} stands for them`,
+    );
+    process.stdout.write(
+      `${total} tenant(s) of Postgres ${result.postgres} in ${result.variants.length} variant(s), written to ${out}:\n${lines.join('\n')}\n  tenants.yml\n`,
+    );
+    return 0;
+  } catch (error) {
+    logger.stop();
+    if (error instanceof InputError || error instanceof InfrastructureError) {
+      printError(error.message);
+      return error.exitCode;
+    }
+    printError(`internal error: ${getErrorMessage(error)}`);
+    return 3;
+  }
 }
 
 async function check(

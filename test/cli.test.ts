@@ -261,11 +261,13 @@ describe('schemagate CLI', () => {
     ).toEqual([
       'blocker locks/exclusive-lock-held 000006_add_users_external_id.up.sql:2',
       'blocker locks/table-rewrite 000006_add_users_external_id.up.sql:2',
+      'warning locks/char-column 000005_add_invoice_currency.up.sql:2',
       'warning locks/missing-lock-timeout 000005_add_invoice_currency.up.sql:2',
       'warning locks/missing-lock-timeout 000006_add_users_external_id.up.sql:2',
       'warning locks/non-concurrent-index 000006_add_users_external_id.up.sql:5',
       'warning graph/fk-without-index 000007_create_invoice_lines.up.sql:1',
       'warning locks/missing-lock-timeout 000007_create_invoice_lines.up.sql:1',
+      'warning locks/serial-column 000007_create_invoice_lines.up.sql:1',
       'notice replica/replica-query-conflict 000005_add_invoice_currency.up.sql:2',
       'notice replica/replica-query-conflict 000006_add_users_external_id.up.sql:2',
     ]);

@@ -17,8 +17,10 @@ afterAll(async () => {
 describe('statements Postgres refuses in a transaction', () => {
   it('blocks an enum value used in the transaction that added it', async () => {
     const { findings } = await runLocks(cluster, 'enum-value-in-transaction');
+    // The value is also appended without BEFORE/AFTER (enum-value-appended, a notice).
     expect(placed(findings)).toEqual([
       'enum-value-in-transaction blocker enum-value-in-transaction/000002_ship_orders.up.sql:3-3',
+      'enum-value-appended notice enum-value-in-transaction/000002_ship_orders.up.sql:1-1',
     ]);
     expect(findings[0].message).toBe(
       'unsafe use of new value "shipped" of enum type order_status: the enum value is added (ALTER TYPE ... ADD VALUE at line 1) and used in the same transaction, which Postgres refuses until the ALTER TYPE commits.',
@@ -37,11 +39,12 @@ describe('statements Postgres refuses in a transaction', () => {
 });
 
 describe('new tables', () => {
-  it('notes json columns and 32-bit primary keys', async () => {
+  it('warns about json columns, 32-bit primary keys and serial columns', async () => {
     const { findings } = await runLocks(cluster, 'new-table-json-and-int-key');
     expect(placed(findings)).toEqual([
-      'int-primary-key notice new-table-json-and-int-key/000002_create_events.up.sql:1-4',
-      'json-column notice new-table-json-and-int-key/000002_create_events.up.sql:1-4',
+      'int-primary-key warning new-table-json-and-int-key/000002_create_events.up.sql:1-4',
+      'json-column warning new-table-json-and-int-key/000002_create_events.up.sql:1-4',
+      'serial-column warning new-table-json-and-int-key/000002_create_events.up.sql:1-4',
     ]);
   });
 });

@@ -43,7 +43,8 @@ describe('rule documentation', () => {
   });
 
   it('has no page under docs/rules that is not a registered rule', () => {
-    const pages = readdirSync('docs/rules').filter((f) => f.endsWith('.md'));
+    // docs/rules/README.md maps other tools' rules to these; it is not a rule page.
+    const pages = readdirSync('docs/rules').filter((f) => f.endsWith('.md') && f !== 'README.md');
     const ids = knownRules();
     expect(pages.filter((f) => !ids.has(f.replace(/\.md$/, '')))).toEqual([]);
   });

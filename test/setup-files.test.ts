@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +70,43 @@ describe('setup: files', () => {
       exitCode: 2,
       message: `setup: db/nothing/*.sql matches no .sql or .sql.gz file under ${ROOT}`,
     });
+  });
+
+  it('never runs what reaches the host as the superuser, even where the role was refused', async () => {
+    await initSqlParser();
+    const marker = '/tmp/schemagate-setup-program-marker';
+    rmSync(marker, { force: true });
+    const options = fixtureOptions('migrations', {
+      repoRoot: ROOT,
+      settings: { setup: ['db/hostile/01_export.sql'] },
+    });
+    const report = await runCheck(options, memoryLogger(), { mergedCount: 1 });
+    expect(existsSync(marker)).toBe(false);
+    expect(report.findings).toEqual([]);
+    expect(report.setupError).toEqual({
+      file: 'db/hostile/01_export.sql',
+      line: 3,
+      message: expect.stringMatching(
+        /^permission denied to COPY to or from an external program \(SQLSTATE 42501\): the statement reaches the server's host \(a program, a server file, native code or the server's configuration\), which setup never runs as the superuser$/,
+      ),
+      cause: 'setup-script',
+      remedy:
+        'remove the statement from the setup SQL (load data with INSERT, create functions in a trusted language), or set migrationRole: superuser on the base branch if the check should run it',
+    });
+  });
+
+  it('ends the run when setup gives the migration role a way to the host', async () => {
+    await initSqlParser();
+    const options = fixtureOptions('migrations', {
+      repoRoot: ROOT,
+      settings: { setup: ['db/hostile/02_grant.sql'] },
+    });
+    const report = await runCheck(options, memoryLogger(), { mergedCount: 1 });
+    expect(report.status).toBe('error');
+    expect(report.error?.exitCode).toBe(3);
+    expect(report.setupError?.message).toMatch(
+      /^after setup, the role migrations run as \(\w+\) is a member of pg_execute_server_program, a role that reaches the server host: migration code could reach the host through it$/,
+    );
   });
 });
 

@@ -112,8 +112,10 @@ export async function readSchemas(client: pg.Client, schemas: string[]): Promise
 
 /** Tables, views, materialized views and foreign tables with their columns in attnum order. */
 export async function readTables(client: pg.Client, schemas: string[]): Promise<TableInfo[]> {
-  const relations = await client.query(RELATIONS_SQL, [schemas]);
-  const columns = await client.query(COLUMNS_SQL, [schemas]);
+  const [relations, columns] = await Promise.all([
+    client.query(RELATIONS_SQL, [schemas]),
+    client.query(COLUMNS_SQL, [schemas]),
+  ]);
   const byRelation = new Map<string, ColumnInfo[]>();
   for (const row of columns.rows) {
     const list = byRelation.get(row.oid) ?? [];

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { CatalogSnapshot } from './types.js';
+import { QueryBatch } from './batch.js';
 import { compareText, renameDeep, sortBy, tenantRenamer } from './normalise.js';
 import { readSchemas, readSequences, readTables } from './read-relations.js';
 import { readConstraints, readIndexes } from './read-constraints.js';
@@ -26,36 +27,59 @@ export async function snapshotCatalog(
   options: SnapshotOptions,
 ): Promise<CatalogSnapshot> {
   const schemas = options.schemas.filter((s) => !SYSTEM_SCHEMAS.has(s));
-  const saved = await client.query<{ path: string }>(
-    `select current_setting('search_path') as path`,
+  const batch = new QueryBatch();
+  const reading = readCatalog(batch.asClient(), schemas);
+  // Awaited below, after the flush; a failed read rejects it before then.
+  reading.catch(() => undefined);
+  // Every reader has queued its queries now: they go in one round trip, between saving the
+  // session's search_path and restoring it. Should a read fail, the implicit transaction they run
+  // in rolls the setting back instead.
+  await batch.flush(
+    client,
+    [
+      `select set_config('${SAVED_PATH}', current_setting('search_path'), false)`,
+      `select set_config('search_path', 'pg_catalog', false)`,
+    ],
+    [`select set_config('search_path', current_setting('${SAVED_PATH}'), false)`],
   );
-  await client.query(`select set_config('search_path', 'pg_catalog', false)`);
-  try {
-    const raw = await readCatalog(client, schemas);
-    return sortSnapshot(renameDeep(raw, tenantRenamer(options.tenantSchema)));
-  } finally {
-    // Inside a failed transaction this cannot run; the rollback restores the setting instead,
-    // and the error that matters is the one already being thrown.
-    await client
-      .query(`select set_config('search_path', $1, false)`, [saved.rows[0].path])
-      .catch(() => undefined);
-  }
+  const raw = await reading;
+  return sortSnapshot(renameDeep(raw, tenantRenamer(options.tenantSchema)));
 }
 
-/** One query per kind of object, in sequence (a pg.Client runs one query at a time anyway). */
+/** Where the session's search_path waits while the catalog is read. */
+const SAVED_PATH = 'schemagate.saved_search_path';
+
+/** One query per kind of object, all started at once (the batch sends them together). */
 async function readCatalog(client: pg.Client, schemas: string[]): Promise<CatalogSnapshot> {
+  const more = Promise.all([
+    readTriggers(client, schemas),
+    readTypes(client, schemas),
+    readPolicies(client, schemas),
+    readGrants(client, schemas),
+    readExtensions(client, schemas),
+  ]);
+  more.catch(() => undefined);
+  const [schemaNames, tables, constraints, indexes, sequences, functions] = await Promise.all([
+    readSchemas(client, schemas),
+    readTables(client, schemas),
+    readConstraints(client, schemas),
+    readIndexes(client, schemas),
+    readSequences(client, schemas),
+    readFunctions(client, schemas),
+  ]);
+  const [triggers, types, policies, grants, extensions] = await more;
   return {
-    schemas: await readSchemas(client, schemas),
-    tables: await readTables(client, schemas),
-    constraints: await readConstraints(client, schemas),
-    indexes: await readIndexes(client, schemas),
-    sequences: await readSequences(client, schemas),
-    functions: await readFunctions(client, schemas),
-    triggers: await readTriggers(client, schemas),
-    types: await readTypes(client, schemas),
-    policies: await readPolicies(client, schemas),
-    grants: await readGrants(client, schemas),
-    extensions: await readExtensions(client, schemas),
+    schemas: schemaNames,
+    tables,
+    constraints,
+    indexes,
+    sequences,
+    functions,
+    triggers,
+    types,
+    policies,
+    grants,
+    extensions,
   };
 }
 

@@ -4,6 +4,7 @@ import { startCluster } from '../provision/start.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
 import { runGates, type GateRun } from '../gates/index.js';
+import { duplicatesOnThePr } from '../gates/graph/duplicates.js';
 import { discoverMigrations } from '../discover/index.js';
 import { InputError, InfrastructureError, SetupFailure, getErrorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -23,6 +24,9 @@ import {
 } from '../core/report.js';
 import { applySuppressions } from './suppress.js';
 import { diagnoseSetupFailure } from './setup-error.js';
+import { combineReports, optionsForSet, setLabel } from './sets.js';
+import { settingsFromBase } from './base-settings.js';
+import { resolveBase } from '../plan/plan.js';
 import {
   createTenantSchemas,
   createVersionTable,
@@ -32,10 +36,21 @@ import {
   snapshotTenant,
   type ReplayProgress,
 } from '../replay/stages.js';
-import type { ReplayTrace, StatementTrace } from '../core/trace.js';
+import type { ReplayTrace, StatementTrace, TenantTrace } from '../core/trace.js';
+import { inPool } from '../core/pool.js';
 import { Workspace } from '../replay/workspace.js';
 import { migrationRoleNotes } from '../replay/migration-role.js';
 import { runBaseSetup } from '../replay/base-setup.js';
+import { baselineSummary, readBaseline, type Baseline } from '../replay/baseline.js';
+import { loadBaselineBase } from '../replay/baseline-base.js';
+import { findingsForVariants } from '../replay/baseline-findings.js';
+
+/** A set whose merged migrations are part of this set's base. */
+interface Prelude {
+  dir: string;
+  format: Discovery['format'];
+  plan: Plan;
+}
 
 /** Options only library callers and tests set: treat the first N migrations as merged. */
 export interface CheckExtras {
@@ -51,6 +66,20 @@ export async function runCheck(
   logger: Logger,
   extras: CheckExtras = {},
 ): Promise<Report> {
+  const sets = options.sets ?? [];
+  if (sets.length < 2) return runOneSet(options, logger, extras);
+  const runs = [];
+  for (const [i, set] of sets.entries()) {
+    const report = await logger.group(`migrations ${setLabel(set)}`, () =>
+      runOneSet(optionsForSet(options, i), logger, extras),
+    );
+    runs.push({ set, report });
+  }
+  return combineReports(runs);
+}
+
+/** One migration set: its own cluster, base and PR. */
+async function runOneSet(options: Options, logger: Logger, extras: CheckExtras): Promise<Report> {
   const run = new Run(options, logger);
   try {
     await run.execute(extras);
@@ -73,14 +102,18 @@ class Run {
   trace: ReplayTrace = { merged: [], pr: [] };
   /** The gates' runs, in order: their steps are written when the report is (after suppression). */
   gateRuns: GateRun[] = [];
+  /** Sets before this one in the same database (`migrations:` with `database:`). */
+  prelude: Prelude[] = [];
   error?: { message: string; exitCode: number };
   /** Why the base could not be built: the run ends with it, and no finding is reported. */
   setupError?: SetupError;
 
-  readonly topology: Topology;
+  topology: Topology;
+  /** `baseline:`: the dump or snapshot the base is loaded from instead of the merged history. */
+  baseline?: Baseline;
 
   constructor(
-    readonly options: Options,
+    public options: Options,
     readonly logger: Logger,
   ) {
     this.topology = topologyOf(options.topology, options.tenants, options.settings.sharedSchema);
@@ -115,6 +148,23 @@ class Run {
   }
 
   async execute(extras: CheckExtras): Promise<void> {
+    // What PR code may reach is the base branch's to decide (src/check/base-settings.ts).
+    if (this.options.base && extras.mergedCount === undefined) {
+      const guarded = settingsFromBase(
+        this.options,
+        resolveBase(this.options.repoRoot, this.options.base),
+      );
+      this.options = guarded.options;
+      this.notes.push(...guarded.notes);
+    }
+    this.baseline = readBaseline(this.options);
+    // In the schema topology the baseline's tenant schemas are the tenants simulated.
+    if (this.baseline?.tenantNames)
+      this.topology = topologyOf(
+        this.options.topology,
+        this.baseline.tenantNames,
+        this.options.settings.sharedSchema,
+      );
     const discovery = await this.step('discover', async () => {
       const d = await discoverMigrations(
         this.options.repoRoot,
@@ -136,7 +186,8 @@ class Run {
       const details = `${plan.merged.length} merged, ${plan.added.length - rerun} new, ${plan.changed.length + rerun} changed, ${plan.removed.length} removed${plan.baseRef ? ` against ${plan.baseRef}` : ''}`;
       return { value: plan, details };
     });
-    this.findings.push(...findingsOnThePr(discovery.findings, this.plan));
+    this.findings.push(...findingsOnThePr(discovery, this.plan));
+    this.prelude = await this.preludeSets(extras);
     this.notes.push(...declarativeNotes(this.plan));
     this.cluster = await this.step('provision', async () => {
       const { cluster, reason } = await startCluster(this.options, this.logger);
@@ -166,7 +217,8 @@ class Run {
     const after = await this.snapshots(ws, tenants);
     const ctx = this.context(ws, plan, tenants, before, after);
     this.gateRuns = await runGates(ctx, this.options.gates);
-    this.findings.push(...this.gateRuns.flatMap((r) => r.findings));
+    const found = this.gateRuns.flatMap((r) => r.findings);
+    this.findings.push(...findingsForVariants(found, this.baseline, this.trace.pr));
   }
 
   /** Merged migrations once into the template database (per tenant schema), then the seed. */
@@ -175,6 +227,13 @@ class Run {
     // What the server has before the first migration (preset, compose init scripts, setup:).
     this.notes.push(...(await runBaseSetup(ws, ws.baseDatabase)));
     const tenants = ws.tenantsIn(ws.baseDatabase);
+    const format = this.discovery!.format;
+    const fromDump =
+      this.baseline &&
+      (await loadBaselineBase(ws, this.baseline, plan.merged, format, tenants).catch((error) => {
+        throw error instanceof InputError ? error : baselineFailure(error);
+      }));
+    if (fromDump) this.notes.push(...fromDump.notes);
     // The migration role makes the tenant schemas, so owns them as it owns the database.
     const admin = await ws.connectTo(ws.baseDatabase);
     try {
@@ -182,37 +241,72 @@ class Run {
     } finally {
       await admin.end();
     }
-    const format = this.discovery!.format;
-    for (const t of tenants) {
-      const table = await createVersionTable(ws, t, format, plan.merged);
+    await this.replayPrelude(ws, tenants);
+    await this.eachTenant(tenants, async (t) => {
+      const held = fromDump?.held.get(t.name) ?? plan.merged;
+      const table = await createVersionTable(ws, t, format, held);
       if (table) this.logger.debug(`${t.name}: ${table} holds the merged versions`);
-    }
-    for (const [i, t] of tenants.entries()) {
-      const at = this.tenantProgress('replay merged', i, tenants.length);
-      const trace = await replayTenant(ws, t, plan.merged, new Set(), false, at);
-      this.trace.merged.push(trace);
-      // Production ran these: a failure is this machine's setup, never the PR's finding.
-      if (trace.failedMigration)
-        throw await this.setupFailure(trace.statements, plan, { ws, tenants, index: i });
-    }
+    });
+    const traces = await this.eachTenant(
+      tenants,
+      (t, i) => {
+        const at = this.tenantProgress('replay merged', i, tenants.length);
+        const merged = fromDump?.pending.get(t.name) ?? plan.merged;
+        return replayTenant(ws, t, merged, undefined, false, at);
+      },
+      (trace) => trace.failedMigration !== undefined,
+    );
+    this.trace.merged.push(...traces);
+    // Production ran these: a failure is this machine's setup, never the PR's finding.
+    const failed = traces.findIndex((trace) => trace.failedMigration);
+    if (failed !== -1)
+      throw await this.setupFailure(traces[failed].statements, plan, { ws, tenants, index: failed });
     const seedNotes: string[] = [];
-    if (plan.merged.length > 0) {
-      for (const [i, t] of tenants.entries()) {
+    if (plan.merged.length > 0 || fromDump) {
+      const rows = this.options.settings.seedRows;
+      const notes = await this.eachTenant(tenants, (t, i) => {
         this.tenantProgress('replay merged', i, tenants.length)({ activity: 'seeding' });
-        const rows = this.options.settings.seedRows;
-        const seeded = await seedTenant(ws, t, rows, this.logger, format).catch((error) => {
+        return seedTenant(ws, t, rows, this.logger, format).catch((error) => {
           throw seedFailure(error);
         });
-        seedNotes.push(...seeded);
-      }
+      });
+      seedNotes.push(...notes.flat());
     }
     this.notes.push(...seedNotes);
     const seeded =
-      plan.merged.length === 0
+      plan.merged.length === 0 && !fromDump
         ? 'nothing to seed'
         : `seeded ${this.options.settings.seedRows} rows per table${seedNotes.length ? ` (${seedNotes.length} table(s) not seeded, see the notes)` : ''}`;
-    const details = `${plan.merged.length} migration(s) on ${tenants.length} tenant(s) of ${ws.baseDatabase}, ${seeded}`;
+    const base = this.baseline ? ` on the baseline ${this.baseline.path}` : '';
+    const details = `${plan.merged.length} migration(s)${base} on ${tenants.length} tenant(s) of ${ws.baseDatabase}, ${seeded}`;
     return { value: tenants, details };
+  }
+
+  /** The merged migrations of the sets listed before this one that share its database. */
+  async preludeSets(extras: CheckExtras): Promise<Prelude[]> {
+    const out: Prelude[] = [];
+    for (const set of this.options.prelude ?? []) {
+      const options = { ...this.options, dir: set.dir, format: set.format };
+      const d = await discoverMigrations(options.repoRoot, set.dir, set.format, options.settings);
+      const plan = await planMigrations(d, options, extras.mergedCount);
+      out.push({ dir: set.dir, format: d.format, plan });
+      this.notes.push(
+        `${set.dir}: its ${plan.merged.length} merged ${d.format} migration(s) replay before this set's, in the same database`,
+      );
+    }
+    return out;
+  }
+
+  /** Replays the prelude sets' merged migrations on every tenant; a failure is a setup error. */
+  async replayPrelude(ws: Workspace, tenants: TenantHandle[]): Promise<void> {
+    for (const p of this.prelude) {
+      for (const [i, t] of tenants.entries()) {
+        const at = this.tenantProgress(`replay merged ${p.dir}`, i, tenants.length);
+        const trace = await replayTenant(ws, t, p.plan.merged, new Set(), false, at);
+        if (trace.failedMigration)
+          throw await this.setupFailure(trace.statements, p.plan, { ws, tenants, index: i });
+      }
+    }
   }
 
   /** The diagnosis of the merged statement that failed, as the error that ends the run. */
@@ -254,20 +348,26 @@ class Run {
   /** The PR's migrations on every tenant, in a copy of the template (or the tenants' databases). */
   async replayAdded(ws: Workspace, plan: Plan) {
     const tenants = await this.prTenants(ws);
-    for (const [i, t] of tenants.entries()) {
-      const at = this.tenantProgress('replay PR', i, tenants.length);
-      at({});
-      const preexisting = await preexistingRelations(ws, t);
-      const oneTransaction = this.discovery?.oneTransaction ?? false;
-      const trace = await replayTenant(ws, t, plan.added, preexisting, oneTransaction, at);
-      this.trace.pr.push(trace);
-      // A statement that ran into the timeout would on every tenant: one wait is enough.
-      if (trace.statements.some((s) => s.error?.sqlstate === '57014')) {
-        this.notes.push(
-          `replay PR: stopped after ${t.name}, where a statement ran into the statement timeout; the other tenants were not replayed`,
-        );
-        break;
-      }
+    const oneTransaction = this.discovery?.oneTransaction ?? false;
+    // A statement that ran into the timeout would on every tenant: one wait is enough.
+    const timedOut = (trace: TenantTrace) =>
+      trace.statements.some((s) => s.error?.sqlstate === '57014');
+    const traces = await this.eachTenant(
+      tenants,
+      async (t, i) => {
+        const at = this.tenantProgress('replay PR', i, tenants.length);
+        at({});
+        const preexisting = await preexistingRelations(ws, t);
+        return replayTenant(ws, t, plan.added, preexisting, oneTransaction, at);
+      },
+      timedOut,
+    );
+    this.trace.pr.push(...traces);
+    const last = traces[traces.length - 1];
+    if (last && timedOut(last) && traces.length < tenants.length) {
+      this.notes.push(
+        `replay PR: stopped after ${last.tenant}, where a statement ran into the statement timeout; the other tenants were not replayed`,
+      );
     }
     const failedOn = new Set(this.trace.pr.map((t) => t.failedMigration).filter(Boolean));
     const firstFailed = plan.added.findIndex((m) => failedOn.has(m.id));
@@ -283,24 +383,51 @@ class Run {
       await ws.createDatabase(`${ws.prefix}pr`, ws.baseDatabase);
       return ws.tenantsIn(`${ws.prefix}pr`);
     }
-    const tenants: TenantHandle[] = [];
-    for (const name of this.topology.tenantNames) {
+    return inPool(this.topology.tenantNames, this.options.settings.parallel, async (name) => {
       const database = `${ws.prefix}${name}`;
       await ws.createDatabase(database, ws.baseDatabase);
-      tenants.push(this.topology.tenantAlone(name, database));
-    }
-    return tenants;
+      return this.topology.tenantAlone(name, database);
+    });
   }
 
   async snapshots(ws: Workspace, tenants: TenantHandle[]): Promise<Map<string, CatalogSnapshot>> {
-    const out = new Map<string, CatalogSnapshot>();
-    for (const [i, t] of tenants.entries()) {
+    const snapshots = await inPool(tenants, this.options.settings.parallel, (t, i) => {
       this.tenantProgress('catalog snapshot', i, tenants.length)({});
-      out.set(t.name, await snapshotTenant(ws, t));
-    }
+      return snapshotTenant(ws, t);
+    });
+    const out = new Map(tenants.map((t, i) => [t.name, snapshots[i]]));
     // The database topology's tenants all start from one template: its snapshot stands for each.
     if (this.topology.databasePerTenant && tenants.length === 1) {
       for (const name of this.topology.tenantNames) out.set(name, out.get(tenants[0].name)!);
+    }
+    return out;
+  }
+
+  /**
+   * `fn` for every tenant: the first alone (the shared objects it creates, the others find made),
+   * then the others `parallel` at a time. The results keep the tenants' order; once `stop` holds
+   * for one, no further tenant starts, and the results end there, as a loop that stops would.
+   */
+  async eachTenant<R>(
+    tenants: TenantHandle[],
+    fn: (tenant: TenantHandle, index: number) => Promise<R>,
+    stop: (result: R) => boolean = () => false,
+  ): Promise<R[]> {
+    if (tenants.length === 0) return [];
+    const first = await fn(tenants[0], 0);
+    if (stop(first)) return [first];
+    let stopped = false;
+    const rest = await inPool(tenants.slice(1), this.options.settings.parallel, async (t, i) => {
+      if (stopped) return undefined;
+      const result = await fn(t, i + 1);
+      if (stop(result)) stopped = true;
+      return { result };
+    });
+    const out = [first];
+    for (const r of rest) {
+      if (!r) break;
+      out.push(r.result);
+      if (stop(r.result)) break;
     }
     return out;
   }
@@ -368,7 +495,8 @@ class Run {
       status,
       topology: {
         kind: this.options.topology,
-        tenants: this.options.tenants,
+        tenants: [...this.topology.tenantNames],
+        base: baselineSummary(this.baseline),
         replicas: c?.replicas.length ?? 0,
         provider: c?.provider ?? this.options.provider,
         postgres: c?.postgresVersion ?? '',
@@ -420,7 +548,9 @@ class Run {
  * configuration, not the PR's doing), and every PR would repeat the finding. Nor on any other file
  * the base has unchanged (a stray file the drizzle journal never listed): the PR did not touch it.
  */
-function findingsOnThePr(findings: Finding[], plan: Plan): Finding[] {
+function findingsOnThePr(discovery: Discovery, plan: Plan): Finding[] {
+  // Two branches that added one version: said on the PR's file, whichever file sorts later.
+  const findings = duplicatesOnThePr(discovery.findings, discovery.format, plan);
   const files = (ms: Migration[]) => ms.flatMap((m) => [m.file, m.downFile, m.down?.file]);
   const touched = new Set(files([...plan.added, ...plan.changed.map((c) => c.head)]));
   const merged = new Set(files(plan.merged).filter((f) => f && !touched.has(f)));
@@ -465,6 +595,17 @@ function seedFailure(error: unknown): SetupFailure {
     cause: 'statement-failed',
     remedy:
       '`seed: { rows: 0 }` in .schemagate.yml runs the check on empty tables; please report the message, the seed should skip a table it cannot fill.',
+  });
+}
+
+/** The baseline's load failing on something other than a statement: the base cannot be built. */
+function baselineFailure(error: unknown): SetupFailure {
+  if (error instanceof SetupFailure) return error;
+  return new SetupFailure({
+    message: `loading the baseline failed: ${getErrorMessage(error)}`,
+    cause: 'statement-failed',
+    remedy:
+      'the baseline must be a plain-text schema dump (pg_dump --schema-only) of this Postgres major or older',
   });
 }
 

@@ -52,6 +52,10 @@ export interface RawInputs {
   preset?: string;
   /** `admin` or `superuser` (replaces `migrationRole:`). */
   migrationRole?: string;
+  /** Tenants replayed and checked at a time (replaces `parallel:`). */
+  parallel?: string;
+  /** A schema dump or snapshot folder (replaces `baseline:`). */
+  baseline?: string;
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -98,7 +102,9 @@ export function buildOptions(raw: RawInputs, known: KnownIds, cwd = process.cwd(
   const repoRoot =
     gitRoot !== start || isGitRoot(start) ? gitRoot : isInside(start, cwd) ? cwd : start;
   const { config, path } = loadConfig(repoRoot, raw.config, known);
-  const dirInput = raw.dir ?? config.migrations ?? '.';
+  const listed = Array.isArray(config.migrations) ? config.migrations : undefined;
+  const dirInput =
+    raw.dir ?? (typeof config.migrations === 'string' ? config.migrations : listed?.[0].dir) ?? '.';
   const absDir = isAbsolute(dirInput)
     ? dirInput
     : raw.dir
@@ -106,7 +112,31 @@ export function buildOptions(raw: RawInputs, known: KnownIds, cwd = process.cwd(
       : resolve(repoRoot, dirInput);
   if (!existsSync(absDir)) throw new InputError(`migration directory ${dirInput} does not exist`);
   if (!statSync(absDir).isDirectory()) throw new InputError(`${dirInput} is not a directory`);
-  return fromSources(raw, known, config, path, repoRoot, relativeToRepo(repoRoot, absDir) || '.');
+  const options = fromSources(
+    raw,
+    known,
+    config,
+    path,
+    repoRoot,
+    relativeToRepo(repoRoot, absDir) || '.',
+  );
+  // A directory on the command line checks that one set; the config's list checks them all.
+  if (!listed || raw.dir !== undefined) return options;
+  const first = raw.format === undefined && listed[0].format ? listed[0].format : options.format;
+  if (listed.length < 2) return { ...options, format: first };
+  const sets = listed.map((set, i) => {
+    const abs = resolve(repoRoot, set.dir);
+    if (!existsSync(abs) || !statSync(abs).isDirectory())
+      throw new InputError(
+        `${path ?? '.schemagate.yml'}: migrations[${i}].dir: ${set.dir} is not a directory of the repository`,
+      );
+    return {
+      dir: relativeToRepo(repoRoot, abs) || '.',
+      format: i === 0 ? first : (set.format ?? 'auto'),
+      ...(set.database ? { database: set.database } : {}),
+    };
+  });
+  return { ...options, format: first, sets };
 }
 
 function isGitRoot(dir: string): boolean {
@@ -193,6 +223,7 @@ function fromSources(
     rules: config.rules ?? {},
     gates: raw.gates ? gateList(raw.gates, known.gates) : config.gates,
     settings: { ...settingsOf(config), ...flags },
+    ...(Object.keys(flags).length ? { flagged: Object.keys(flags) } : {}),
     configFile,
   };
 }
@@ -206,6 +237,11 @@ function setupFlags(raw: RawInputs): Partial<Settings> {
   return {
     ...(setup?.length ? { setup } : {}),
     ...(raw.preset !== undefined ? { preset: oneOf<Preset>('--preset', raw.preset, PRESETS) } : {}),
+    // A path on the command line is the shell's: relative to the working directory.
+    ...(raw.baseline ? { baseline: resolve(raw.baseline) } : {}),
+    ...(raw.parallel !== undefined
+      ? { parallel: integer('--parallel', raw.parallel, 1, 256) }
+      : {}),
     ...(raw.migrationRole !== undefined
       ? {
           migrationRole: oneOf<MigrationRoleKind>(

@@ -3,6 +3,7 @@
  * X" its error message names. The settings it produces are typed in src/core/settings.ts; the
  * checks at the bottom keep the two in step.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { FORMATS, PROVIDERS, SEVERITIES, TOPOLOGIES } from '../core/model.js';
 import { MIGRATION_ROLES, PRESETS } from '../core/settings.js';
@@ -41,6 +42,11 @@ function wholeNumber(min: number, max?: number, what?: string) {
   );
   const n = z.number(e).int(e).min(min, e);
   return max === undefined ? n : n.max(max, e);
+}
+
+/** `parallel:` unset: as many tenants at a time as the machine has cores. */
+function defaultParallel(): number {
+  return Math.max(1, availableParallelism());
 }
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
@@ -82,6 +88,50 @@ const locks = section({
   }).prefault({}),
 }).prefault({});
 
+const ROLE = 'a role name of at most 63 characters';
+const roleName = () => text(ROLE).max(63, expected(ROLE));
+const SETTING = 'a custom setting name with a dot, e.g. app.tenant_id';
+const settingName = () =>
+  z.string(expected(SETTING)).regex(/^[A-Za-z_][\w]*\.[\w.]+$/, expected(SETTING));
+const CONTEXT = 'a mapping with kind: setting, jwt, role or sql';
+const PATTERN = "a role name pattern holding {id}, e.g. 'tenant_{id}'";
+
+/** `isolation.tenantContext`: one shape per kind, told apart by `kind`. */
+const tenantContext = z.discriminatedUnion(
+  'kind',
+  [
+    section({
+      kind: z.literal('setting'),
+      setting: settingName().optional(),
+      role: roleName().optional(),
+    }),
+    section({
+      kind: z.literal('jwt'),
+      role: roleName().default('authenticated'),
+      claims: settingName().default('request.jwt.claims'),
+      membership: section({
+        table: text('a table name'),
+        userColumn: text('a column name'),
+        tenantColumn: text('a column name'),
+      }).optional(),
+    }),
+    section({
+      kind: z.literal('role'),
+      pattern: z
+        .string(expected(PATTERN))
+        .regex(/\{id\}/, expected(PATTERN))
+        .max(40, expected(PATTERN))
+        .default('tenant_{id}'),
+    }),
+    section({
+      kind: z.literal('sql'),
+      sql: text("SQL taking the tenant id as $1, e.g. select set_config('app.tenant', $1, false)"),
+      role: roleName().optional(),
+    }),
+  ],
+  expected(CONTEXT),
+);
+
 const isolation = section({
   globalTables: z.array(text('a table name'), expected('a list of table names')).default([]),
   tenantTables: z.array(text('a table name'), expected('a list of table names')).default([]),
@@ -90,6 +140,7 @@ const isolation = section({
     .optional(),
   leakTestTenants: wholeNumber(2, 3).default(3),
   leakTest: flag().default(true),
+  tenantContext: tenantContext.optional(),
 }).prefault({});
 
 const rollback = section({
@@ -142,6 +193,8 @@ const SCHEMAS = 'a list of schema names, e.g. [measure, public]';
 const settingsShape = {
   seed: section({ rows: wholeNumber(0, 1_000_000).default(2000) }).prefault({}),
   statementTimeoutMs: wholeNumber(100).default(60_000),
+  migrationTimeoutMs: wholeNumber(100).optional(),
+  parallel: wholeNumber(1, 256).default(defaultParallel),
   sharedSchema: text('a schema name').default('public'),
   locks,
   isolation,
@@ -178,14 +231,37 @@ const settingsShape = {
     .union([text(SCHEMAS), z.array(text(SCHEMAS), expected(SCHEMAS))], expected(SCHEMAS))
     .transform((q) => (typeof q === 'string' ? q.split(',').map((s) => s.trim()) : q))
     .optional(),
+  baseline: text('a schema dump file or a schemagate snapshot folder').optional(),
+  baselineVersion: z
+    .union([z.string(), z.number()], expected('a migration version, e.g. 20240101120000'))
+    .transform(String)
+    .optional(),
 };
+
+const MIGRATIONS = 'a directory path or a list of {dir, format, database}';
+const DATABASE = 'a database name of lower-case letters, digits and underscores';
+
+/** One of several migration sets in the repository: `{dir, format?, database?}`. */
+const migrationSet = section({
+  dir: text('a directory path'),
+  format: oneOf(['auto', ...FORMATS]).optional(),
+  database: z
+    .string(expected(DATABASE))
+    .regex(/^[a-z_][a-z0-9_]{0,39}$/, expected(DATABASE))
+    .optional(),
+});
 
 /** The settings keys alone: what code that builds Options without a file validates. */
 export const SettingsSchema = section(settingsShape);
 
 /** `.schemagate.yml`: every key optional; CLI flags win over the engine keys. */
 export const ConfigSchema = section({
-  migrations: text('a directory path').optional(),
+  migrations: z
+    .union(
+      [text(MIGRATIONS), z.array(migrationSet, expected(MIGRATIONS)).min(1, expected(MIGRATIONS))],
+      expected(MIGRATIONS),
+    )
+    .optional(),
   format: oneOf(['auto', ...FORMATS]).optional(),
   topology: oneOf(TOPOLOGIES).optional(),
   tenants: tenants.optional(),
@@ -237,5 +313,7 @@ const inStep: [
   Same<z.output<typeof settingsShape.preset>, Settings['preset']>,
   Same<z.output<typeof settingsShape.migrationRole>, Settings['migrationRole']>,
   Same<z.output<typeof settingsShape.searchPath>, Settings['searchPath']>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<z.output<typeof settingsShape.baseline>, Settings['baseline']>,
+  Same<z.output<typeof settingsShape.baselineVersion>, Settings['baselineVersion']>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void inStep;

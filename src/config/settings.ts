@@ -8,7 +8,13 @@ export function settingsOf(config: SettingsConfig): Settings {
   return {
     seedRows: config.seed.rows,
     sharedSchema: config.sharedSchema,
-    replay: { statementTimeoutMs: config.statementTimeoutMs },
+    parallel: config.parallel,
+    replay: {
+      statementTimeoutMs: config.statementTimeoutMs,
+      ...(config.migrationTimeoutMs === undefined
+        ? {}
+        : { migrationTimeoutMs: config.migrationTimeoutMs }),
+    },
     locks: config.locks,
     isolation: config.isolation,
     rollback: config.rollback,
@@ -24,6 +30,8 @@ export function settingsOf(config: SettingsConfig): Settings {
     ...(config.preset === undefined ? {} : { preset: config.preset }),
     migrationRole: config.migrationRole,
     ...(config.searchPath === undefined ? {} : { searchPath: config.searchPath }),
+    ...(config.baseline === undefined ? {} : { baseline: config.baseline }),
+    ...(config.baselineVersion === undefined ? {} : { baselineVersion: config.baselineVersion }),
   };
 }
 
@@ -37,17 +45,21 @@ export type SettingsInput = { [K in keyof Settings]?: unknown };
  */
 export function resolveSettings(input: SettingsInput = {}): Settings {
   const { seedRows, replay, ...sections } = input;
-  const { statementTimeoutMs, ...unknown } = (replay ?? {}) as Record<string, unknown>;
+  const { statementTimeoutMs, migrationTimeoutMs, ...unknown } = (replay ?? {}) as Record<
+    string,
+    unknown
+  >;
   const extra = Object.keys(unknown)[0];
   if (extra !== undefined) {
     throw new InputError(
-      `settings: replay.${extra}: unknown key, expected one of statementTimeoutMs`,
+      `settings: replay.${extra}: unknown key, expected one of statementTimeoutMs, migrationTimeoutMs`,
     );
   }
   const raw = {
     ...sections,
     seed: seedRows === undefined ? undefined : { rows: seedRows },
     statementTimeoutMs,
+    migrationTimeoutMs,
   };
   const parsed = SettingsSchema.safeParse(raw, { error: fallbackMessage });
   if (parsed.success) return settingsOf(parsed.data);

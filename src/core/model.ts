@@ -137,10 +137,20 @@ export interface Finding {
   file?: string;
   line?: number;
   endLine?: number;
+  /** The one tenant it holds on, when it holds on one tenant only. */
   tenant?: string;
+  /**
+   * The tenants it holds on, when it holds on several but was found per tenant: one finding per
+   * statement and rule (src/gates/tenant-findings.ts), never one per tenant.
+   */
+  tenants?: string[];
+  /** How many tenants `tenants` lists. */
+  tenantCount?: number;
   message: string;
   help?: string;
   docs?: string;
+  /** The migration set's directory, when `migrations:` lists several. */
+  set?: string;
 }
 
 /** What discovery found in one directory. */

@@ -11,6 +11,16 @@ export interface Options {
   /** Migration directory, relative to repoRoot. */
   dir: string;
   format: Format | 'auto';
+  /**
+   * Every migration set of the repository when `migrations:` lists several (the first is `dir`
+   * and `format`); each is checked on its own database unless two name the same one.
+   */
+  sets?: MigrationSet[];
+  /**
+   * Sets whose merged migrations run before this one's, in the same database (sets that name one
+   * `database:`): part of the base, never judged here.
+   */
+  prelude?: MigrationSet[];
   base?: string;
   topology: TopologyKind;
   /** Tenant names, `tenant_1..N` unless configured. */
@@ -37,8 +47,18 @@ export interface Options {
   gates?: string[];
   /** `.schemagate.yml`'s settings, validated once by src/config with every default applied. */
   settings: Settings;
+  /** Settings a flag or an Action input gave (they win over the config file and its base). */
+  flagged?: string[];
   /** File the config was read from, for messages. */
   configFile?: string;
+}
+
+/** One migration set: a directory, its format, and the database it replays into. */
+export interface MigrationSet {
+  dir: string;
+  format: Format | 'auto';
+  /** Sets that name the same database share it; absent: a database of its own. */
+  database?: string;
 }
 
 /**

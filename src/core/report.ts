@@ -17,6 +17,11 @@ export interface Report {
     postgres: string;
     /** What the replica gate measured on each replica. */
     replicaNodes?: ReplicaNode[];
+    /**
+     * Where the base came from: the merged history replayed, a schema dump (`baseline:`), or a
+     * snapshot of N variants standing for M production tenants.
+     */
+    base?: BaseSource;
   };
   format?: { name: string; reason: string };
   migrations: Array<{
@@ -47,7 +52,29 @@ export interface Report {
    * did not cause it and cannot fix it; a setting of the check does.
    */
   setupError?: SetupError;
+  /**
+   * When `migrations:` lists several sets: each set's outcome, in the order listed. Findings then
+   * carry `set` (the set's directory).
+   */
+  sets?: SetReport[];
 }
+
+/** One migration set's outcome in a report of several. */
+export interface SetReport {
+  dir: string;
+  format: string;
+  /** The database the set shares with the sets before it that name it. */
+  database?: string;
+  status: Report['status'];
+  summary: Report['summary'];
+  error?: Report['error'];
+  setupError?: SetupError;
+}
+
+export type BaseSource =
+  | { kind: 'history' }
+  | { kind: 'dump'; path: string }
+  | { kind: 'snapshot'; path: string; variants: number; tenants: number };
 
 /** Why the base could not be built, and the one setting that fixes it. */
 export interface SetupError {

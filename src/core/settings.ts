@@ -8,6 +8,11 @@ export interface Settings {
   seedRows: number;
   /** Schema shared by all tenants in the `schema` topology (resolved after the tenant's). */
   sharedSchema: string;
+  /**
+   * `parallel:` (`--parallel`) tenants replayed and checked at the same time, each on its own
+   * connection; the report lists them in order whatever order they end in. Default: the cores.
+   */
+  parallel: number;
   replay: ReplaySettings;
   locks: LocksSettings;
   isolation: IsolationSettings;
@@ -51,6 +56,14 @@ export interface Settings {
    * `ALTER DATABASE … SET search_path` in setup made, if any.
    */
   searchPath?: string[];
+  /**
+   * `baseline:` (`--baseline`) a schema dump of production (pg_dump's plain text), or a folder
+   * `schemagate snapshot` wrote, loaded instead of replaying the merged history; relative to the
+   * repository root.
+   */
+  baseline?: string;
+  /** `baselineVersion:` the newest merged migration a dump without version table rows holds. */
+  baselineVersion?: string;
 }
 
 export const MIGRATION_ROLES = ['admin', 'superuser'] as const;
@@ -65,6 +78,11 @@ export interface ReplaySettings {
    * `statementTimeoutMs` at the top level of `.schemagate.yml`.
    */
   statementTimeoutMs: number;
+  /**
+   * `migrationTimeoutMs:` bound on one migration on one tenant, all its statements together; a
+   * migration still running then is cancelled (a finding). Unset: only the statement timeout.
+   */
+  migrationTimeoutMs?: number;
 }
 
 /** `locks:` */
@@ -91,7 +109,35 @@ export interface IsolationSettings {
   leakTestTenants: number;
   /** Turns the live leak test off (the static rules still run). */
   leakTest: boolean;
+  /**
+   * `tenantContext:` how a session becomes tenant X (policies read it, the live leak test sets
+   * it). Unset: `setting` on the tenant setting, or `jwt` under the Supabase preset.
+   */
+  tenantContext?: TenantContext;
 }
+
+/** `isolation.tenantContext.membership:` the table that makes a user a member of a tenant. */
+export interface TenantMembership {
+  table: string;
+  userColumn: string;
+  tenantColumn: string;
+}
+
+/**
+ * How a session becomes tenant X: a custom setting (`setting`), a signed-in user's JWT claims
+ * (`jwt`, Supabase and PostgREST), one database role per tenant (`role`), or any SQL taking the
+ * tenant id as `$1` (`sql`). `role` is the role the session runs as (jwt: `authenticated`).
+ */
+export type TenantContext =
+  | { kind: 'setting'; setting?: string; role?: string }
+  | {
+      kind: 'jwt';
+      role: string;
+      claims: string;
+      membership?: TenantMembership;
+    }
+  | { kind: 'role'; pattern: string }
+  | { kind: 'sql'; sql: string; role?: string };
 
 /** `rollback:` */
 export interface RollbackSettings {

@@ -3,6 +3,7 @@ import type { KnownIds } from '../config/file.js';
 import { getErrorMessage } from '../core/errors.js';
 import { ENGINE, finding } from '../rules/index.js';
 import type { Gate, GateContext, GateResult } from './gate.js';
+import { oneFindingPerTenantSet } from './tenant-findings.js';
 import { replayGate } from './replay.js';
 import { graphGate } from './graph/index.js';
 import { locksGate } from './locks/index.js';
@@ -48,7 +49,8 @@ export async function runGates(ctx: GateContext, only?: readonly string[]): Prom
       const message = `the ${gate.id} gate failed: ${getErrorMessage(error)}`;
       result = { findings: [finding(ENGINE.gateError, { gate: gate.id, message })] };
     }
-    runs.push({ gate: gate.id, ms: Date.now() - started, details: [], ...result });
+    const findings = oneFindingPerTenantSet(result.findings, ctx.topology.tenantNames.length);
+    runs.push({ gate: gate.id, ms: Date.now() - started, details: [], ...result, findings });
   }
   return runs;
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import { InfrastructureError } from '../core/errors.js';
 import type { Cluster, ConnectionInfo, Provider, StartOptions } from './provider.js';
@@ -65,10 +66,11 @@ export async function startFromBinaries(
   const workDir = makeWorkDir(user);
   const forgetDir = removeDirLater(workDir);
   const servers: RunningServer[] = [];
+  // The data directories are deleted with the cluster: no shutdown checkpoint, all at once.
   const stop = async () => {
-    for (const s of servers.reverse()) await s.stop();
+    await Promise.all(servers.map((s) => s.stop(true)));
     servers.length = 0;
-    rmSync(workDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
     forgetDir();
   };
   try {

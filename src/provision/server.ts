@@ -131,8 +131,11 @@ export const EPHEMERAL_SETTINGS: Record<string, string> = {
   max_replication_slots: '10',
   hot_standby: 'on',
   // A standby cancels a query that blocks WAL replay after this long (production default 30s);
-  // short, so the replica gate observes conflicts quickly.
-  max_standby_streaming_delay: "'2s'",
+  // short, so the replica gate observes a conflict without waiting for it. The standbys report
+  // their snapshots to the primary, so that only lock conflicts cancel their reads, never a
+  // vacuum of rows a catalog read still sees.
+  max_standby_streaming_delay: "'100ms'",
+  hot_standby_feedback: 'on',
   max_connections: '200',
   max_locks_per_transaction: '256',
   log_min_messages: 'warning',
@@ -153,7 +156,8 @@ export interface RunningServer {
   process: ChildProcess;
   /** The last part of the server's log, for error messages. */
   log(): string;
-  stop(): Promise<void>;
+  /** Shuts the server down; `immediate` skips the shutdown checkpoint (its data is discarded). */
+  stop(immediate?: boolean): Promise<void>;
 }
 
 /** Starts `postgres -D dataDir -p port` and waits until it accepts connections. */
@@ -187,10 +191,10 @@ export async function startServer(
   const unregister = registerCleanup(`postgres ${port}`, () => {
     if (!exited && child.pid) killGroup(child.pid, 'SIGQUIT');
   });
-  const stop = async () => {
+  const stop = async (immediate = false) => {
     if (!exited) {
       const done = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGINT');
+      child.kill(immediate ? 'SIGQUIT' : 'SIGINT');
       const timer = setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), 10_000);
       await done;
       clearTimeout(timer);

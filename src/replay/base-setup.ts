@@ -3,6 +3,8 @@ import type pg from 'pg';
 import { readSqlFile } from '../config/compose.js';
 import { SetupFailure, getErrorMessage } from '../core/errors.js';
 import type { Options } from '../core/options.js';
+import type { Statement } from '../core/model.js';
+import { classifyRefusal } from './privilege-errors.js';
 import { quoteIdent } from '../sql/ident.js';
 import { splitStatements } from '../sql/split.js';
 import {
@@ -85,10 +87,42 @@ export async function runBaseSetup(
     const as = f.from === 'setup:' || migrator ? setupRole : plan.compose?.user?.name;
     notes.push(...(await runSetupFile(ws, database, f, plan, as)));
   }
+  if (migrator) await assertNoHostRoute(ws, database, migrator);
   // Supabase's `postgres` role resolves `extensions` after `public` (gen_random_bytes() unqualified).
   if (plan.preset) ws.searchPathFromSetup.platform.push('extensions');
   notes.push(...(await databaseSearchPath(ws, database, plan)));
   return [...notes, ...plan.notes];
+}
+
+/** Roles whose members reach the server's host. */
+const HOST_ROLES = ['pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'];
+
+/**
+ * After setup, the migration role must still be unable to reach the host: a setup statement run
+ * as the superuser (`GRANT postgres TO …`, `ALTER ROLE … SUPERUSER`) could have given it a way.
+ */
+async function assertNoHostRoute(ws: Workspace, database: string, migrator: string) {
+  const client = await ws.connectAsSuperuser(database);
+  try {
+    // A catalog read: no user object is involved.
+    const r = await client.query<{ rolname: string; rolsuper: boolean }>(
+      `select r.rolname, r.rolsuper from pg_roles r
+       where pg_has_role($1, r.oid, 'MEMBER') and (r.rolsuper or r.rolname = any($2))
+       order by r.rolsuper desc, r.rolname`,
+      [migrator, HOST_ROLES],
+    );
+    const route = r.rows[0];
+    if (!route) return;
+    const what = route.rolsuper ? 'a superuser' : 'a role that reaches the server host';
+    throw new SetupFailure({
+      message: `after setup, the role migrations run as (${migrator}) is a member of ${route.rolname}, ${what}: migration code could reach the host through it`,
+      cause: 'setup-script',
+      remedy:
+        'do not grant superuser roles or pg_execute_server_program / pg_read_server_files / pg_write_server_files in setup or init scripts; to run migrations as a superuser, set migrationRole: superuser on the base branch',
+    });
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -272,6 +306,8 @@ class SetupSession {
       return result;
     } catch (e) {
       if (this.role && (e as { code?: string }).code === '42501') {
+        // What reaches the host never runs as the superuser: setup files may come from the PR.
+        if (reachesHost(e, sql)) throw hostAccess(e, file, line);
         if (savepoint) await this.client.query('rollback to savepoint schemagate_setup');
         await this.client.query('reset role');
         try {
@@ -292,6 +328,22 @@ class SetupSession {
       throw failure(e, sql, file, line);
     }
   }
+}
+
+/** Whether Postgres refused the statement because it reaches the server's host. */
+function reachesHost(e: unknown, sql: string): boolean {
+  const info = { sqlstate: '42501', message: getErrorMessage(e) };
+  const kind = /^\s*alter\s+system\b/i.test(sql) ? 'AlterSystemStmt' : 'Other';
+  return classifyRefusal(info, { kind } as Statement) === 'host-access';
+}
+
+function hostAccess(e: unknown, file: string, line: number): SetupScriptError {
+  return new SetupScriptError(
+    file,
+    line,
+    `${getErrorMessage(e)} (SQLSTATE 42501): the statement reaches the server's host (a program, a server file, native code or the server's configuration), which setup never runs as the superuser`,
+    'remove the statement from the setup SQL (load data with INSERT, create functions in a trusted language), or set migrationRole: superuser on the base branch if the check should run it',
+  );
 }
 
 const TRANSACTION_CONTROL =

@@ -8,10 +8,9 @@ import {
 } from './shared-objects.js';
 import type { AfterStatement, StatementTrace } from '../core/trace.js';
 import {
-  locksOf,
   newLocks,
   readRelations,
-  rewrittenSince,
+  statementEffects,
   toPgError,
   type RelationState,
 } from './tracer.js';
@@ -38,6 +37,11 @@ export interface RunTarget {
   timeoutMs?: number;
   /** Set when the session is the migration role's: what to do when Postgres refuses it. */
   privileges?: PrivilegeGuard;
+  /**
+   * False for the merged history, where nothing pre-exists: only errors are recorded, no locks
+   * or rewrites are read.
+   */
+  traced?: boolean;
 }
 
 /** How long after the session's statement_timeout the outside cancel comes. */
@@ -56,6 +60,11 @@ interface TransactionState {
 
 export class ScriptRunner {
   private pid = 0;
+  /**
+   * The pre-existing relations' storage as the last traced statement left it, while nothing
+   * untraced ran since: the next statement's `before`, without reading it again.
+   */
+  private relations?: RelationState;
 
   constructor(
     readonly client: pg.Client,
@@ -171,7 +180,9 @@ export class ScriptRunner {
       rewritten: [],
       inTransaction,
     };
-    const before = inTransaction ? await this.relationsSnapshot() : undefined;
+    const traced = inTransaction && this.target.traced !== false;
+    const before = traced ? (this.relations ?? (await this.relationsSnapshot())) : undefined;
+    this.relations = undefined;
     const guard = this.target.privileges;
     if (guard && inTransaction) await this.client.query(`savepoint ${STATEMENT_SAVEPOINT}`);
     const shared =
@@ -184,13 +195,12 @@ export class ScriptRunner {
       trace.durationMs = Math.round((performance.now() - started) * 10) / 10;
       const last = Array.isArray(result) ? result[result.length - 1] : result;
       trace.rowCount = typeof last?.rowCount === 'number' ? last.rowCount : null;
-      if (inTransaction && before) {
-        trace.locks = newLocks(
-          await locksOf(this.client, this.pid, this.target.schemas[0]),
-          seen,
-          this.target.preexisting,
-        );
-        trace.rewritten = await rewrittenSince(this.client, before);
+      if (before) {
+        const { schemas, preexisting } = this.target;
+        const effects = await statementEffects(this.client, this.pid, schemas, before, preexisting);
+        trace.locks = newLocks(effects.locks, seen, preexisting);
+        trace.rewritten = effects.rewritten;
+        this.relations = effects.after;
       }
     } catch (error) {
       trace.durationMs = Math.round((performance.now() - started) * 10) / 10;
@@ -266,6 +276,7 @@ export class ScriptRunner {
   }
 
   private async relationsSnapshot(): Promise<RelationState> {
+    if (this.target.preexisting.size === 0) return { filenodes: new Map(), names: new Map() };
     const all = await readRelations(this.client, this.target.schemas, this.target.schemas[0]);
     // Only storage that existed before the PR counts as a rewrite.
     for (const oid of [...all.filenodes.keys()]) {

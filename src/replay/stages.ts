@@ -16,12 +16,15 @@ import { quoteIdent } from '../sql/ident.js';
 /** Where one tenant's replay is: the migration, and the statement that starts now. */
 export type ReplayProgress = (at: Pick<Progress, 'migration' | 'statement' | 'activity'>) => void;
 
-/** Applies `migrations` to one tenant, stopping at the first failure (as production would). */
+/**
+ * Applies `migrations` to one tenant, stopping at the first failure (as production would).
+ * `preexisting` undefined: the merged history, where nothing pre-exists and only errors count.
+ */
 export async function replayTenant(
   ws: Workspace,
   tenant: TenantHandle,
   migrations: Migration[],
-  preexisting: Set<number>,
+  preexisting: Set<number> | undefined,
   oneTransaction = false,
   progress: ReplayProgress = () => {},
 ): Promise<TenantTrace> {
@@ -36,7 +39,8 @@ export async function replayTenant(
     const runner = new ScriptRunner(client, {
       tenant: tenant.name,
       schemas: tenant.searchPath,
-      preexisting,
+      preexisting: preexisting ?? new Set(),
+      traced: preexisting !== undefined,
       sharedSchema: ws.topology.sharedSchema,
       timeoutMs: ws.options.settings.replay.statementTimeoutMs,
       privileges: await ws.privilegeGuard(tenant),

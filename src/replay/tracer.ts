@@ -57,6 +57,65 @@ export async function rewrittenSince(client: pg.Client, before: RelationState): 
   return out.sort();
 }
 
+/**
+ * What a statement left behind, in one round trip: the relation locks the backend holds, and the
+ * pre-existing relations' storage now (the next statement's `before`).
+ */
+const EFFECTS_SQL = `
+  select
+    (select coalesce(json_agg(json_build_array(l.relation::int, n.nspname, c.relname, l.mode)), '[]')
+       from pg_locks l
+       join pg_class c on c.oid = l.relation
+       join pg_namespace n on n.oid = c.relnamespace
+      where l.pid = $1 and l.locktype = 'relation' and l.granted
+        and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')) as locks,
+    (select coalesce(json_agg(json_build_array(c.oid::int, c.relfilenode::int, n.nspname, c.relname)), '[]')
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.oid = any($2::oid[])) as relations`;
+
+export interface StatementEffects {
+  locks: RawLock[];
+  /** Relations of `before` whose storage was replaced, by display name. */
+  rewritten: string[];
+  /** The pre-existing relations in `schemas` now: what the next statement starts from. */
+  after: RelationState;
+}
+
+/** Locks held and rewrites done since `before`, read once after a statement. */
+export async function statementEffects(
+  client: pg.Client,
+  pid: number,
+  schemas: string[],
+  before: RelationState,
+  preexisting: Set<number>,
+): Promise<StatementEffects> {
+  const tenantSchema = schemas[0];
+  const r = await client.query<{
+    locks: Array<[number, string, string, string]>;
+    relations: Array<[number, number, string, string]>;
+  }>(EFFECTS_SQL, [pid, [...preexisting]]);
+  const { locks, relations } = r.rows[0];
+  const after: RelationState = { filenodes: new Map(), names: new Map() };
+  const rewritten: string[] = [];
+  for (const [oid, filenode, schema, name] of relations) {
+    const was = before.filenodes.get(oid);
+    if (was !== undefined && was !== 0 && filenode !== was)
+      rewritten.push(before.names.get(oid) ?? String(oid));
+    if (!schemas.includes(schema)) continue;
+    after.filenodes.set(oid, filenode);
+    after.names.set(oid, displayName(schema, name, tenantSchema));
+  }
+  return {
+    locks: locks.map(([oid, schema, name, mode]) => ({
+      oid,
+      relation: displayName(schema, name, tenantSchema),
+      mode,
+    })),
+    rewritten: rewritten.sort(),
+    after,
+  };
+}
+
 const LOCKS_SQL = `
   select l.relation::int as oid, n.nspname as schema, c.relname as name, l.mode
   from pg_locks l

@@ -138,12 +138,10 @@ export class Workspace implements Databases {
   }
 
   private async tenantSession(client: pg.Client, tenant: TenantHandle): Promise<pg.Client> {
-    await client.query(`select set_config('search_path', $1, false)`, [
-      searchPathValue(this.searchPath(tenant)),
-    ]);
-    await client.query(`select set_config('statement_timeout', $1, false)`, [
-      String(this.options.settings.replay.statementTimeoutMs),
-    ]);
+    await client.query(
+      `select set_config('search_path', $1, false), set_config('statement_timeout', $2, false)`,
+      [searchPathValue(this.searchPath(tenant)), String(this.options.settings.replay.statementTimeoutMs)],
+    );
     return client;
   }
 
@@ -213,9 +211,12 @@ export class Workspace implements Databases {
     }
   }
 
-  /** Drops every database the run made (the url provider's server outlives the run). */
+  /**
+   * Drops every database the run made on a server that outlives the run (the url provider's);
+   * the other providers delete the whole cluster right after.
+   */
   async dropAll(): Promise<void> {
-    if (this.made.length === 0) return;
+    if (this.made.length === 0 || this.cluster.provider !== 'url') return;
     // Drops databases: no user object is involved (WITH (FORCE) ends their sessions).
     const admin = await this.connectAsSuperuser(this.cluster.primary.database).catch(
       () => undefined,

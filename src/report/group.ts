@@ -2,14 +2,18 @@ import type { Finding } from '../core/model.js';
 
 /**
  * Findings that say the same thing about the same statement on several tenants, listed once.
- * The JSON and SARIF keep one finding per tenant (contracts); the terminal, the comment and the
- * annotations read better with one entry per statement and rule.
+ * The gates' findings already come one per statement and rule (their `tenants` list the
+ * tenants); this groups what still differs only by the tenant's name, such as findings a report
+ * was built from by hand.
  */
 export interface FindingGroup {
   /** The first finding of the group: its gate, rule and severity, file and lines are the group's. */
   first: Finding;
   findings: Finding[];
-  /** Each tenant once, in the order the findings came; empty for a finding without a tenant. */
+  /**
+   * Each tenant once, in the order the findings came (a finding's `tenants` included); empty for
+   * a finding without a tenant.
+   */
   tenants: string[];
   /** The message; where the tenants' messages differ by the tenant's name, it reads `{tenant}`. */
   message: string;
@@ -83,7 +87,7 @@ export function groupFindings(findings: Finding[]): FindingGroup[] {
     return {
       first: members[0],
       findings: members,
-      tenants: [...new Set(tenants.filter((t): t is string => !!t))],
+      tenants: [...new Set(members.flatMap((f) => f.tenants ?? (f.tenant ? [f.tenant] : [])))],
       message: shared(
         members.map((f) => f.message),
         tenants,

@@ -1,6 +1,6 @@
 import type { Finding, GateId } from '../core/model.js';
 import { GATES } from '../core/model.js';
-import { SETUP_CAUSES, type Report, type SetupError } from '../core/report.js';
+import { SETUP_CAUSES, type Report, type SetReport, type SetupError } from '../core/report.js';
 import { groupFindings, groupingNote, tenantList, type FindingGroup } from './group.js';
 
 export interface MarkdownOptions {
@@ -72,6 +72,24 @@ function setupErrorSection(e: SetupError, o: MarkdownOptions): string[] {
   ];
 }
 
+/** Each migration set's outcome, when the repository has several. */
+function setsTable(sets: SetReport[]): string[] {
+  const out = ['| migration set | format | database | outcome |', '|---|---|---|---|'];
+  for (const set of sets) {
+    const s = set.summary;
+    const outcome = set.setupError
+      ? `❌ could not build the base: ${set.setupError.file ?? ''}${set.setupError.line ? `:${set.setupError.line}` : ''} ${set.setupError.message}`
+      : set.error
+        ? `❌ ${set.error.message}`
+        : `${set.status === 'blocked' ? '⛔' : '✅'} ${s.blockers} blocker(s), ${s.warnings} warning(s), ${s.notices} notice(s); ${s.migrationsApplied} migration(s) applied`;
+    out.push(
+      `| \`${set.dir}\` | ${set.format} | ${set.database ?? 'its own'} | ${escapeCell(outcome)} |`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
 function stepsTable(report: Report): string[] {
   const out = [
     '<details><summary>Steps</summary>',
@@ -98,9 +116,14 @@ function render(
   out.push(headline(report, groups.length), '');
   if (report.setupError) out.push(...setupErrorSection(report.setupError, o));
   const listed = groups.slice(0, shown);
-  for (const gate of GATES) {
-    const mine = listed.filter((g) => g.first.gate === gate);
-    if (mine.length) out.push(...gateTable(gate, mine, report.topology.tenants, o));
+  if (report.sets) out.push(...setsTable(report.sets));
+  for (const set of report.sets ?? [undefined]) {
+    const ofSet = set ? listed.filter((g) => g.first.set === set.dir) : listed;
+    if (set && ofSet.length) out.push(`## ${set.dir}`, '');
+    for (const gate of GATES) {
+      const mine = ofSet.filter((g) => g.first.gate === gate);
+      if (mine.length) out.push(...gateTable(gate, mine, report.topology.tenants, o));
+    }
   }
   if (notes.length)
     out.push(

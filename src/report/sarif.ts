@@ -49,6 +49,7 @@ export function renderSarif(report: Report): string {
             gate: f.gate,
             severity: f.severity,
             ...(f.tenant ? { tenant: f.tenant } : {}),
+            ...(f.tenants ? { tenants: f.tenants } : {}),
           },
         })),
       },

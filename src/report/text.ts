@@ -1,6 +1,12 @@
 import pc from 'picocolors';
 import type { Finding } from '../core/model.js';
-import { SETUP_CAUSES, type Report, type SetupError } from '../core/report.js';
+import {
+  SETUP_CAUSES,
+  setupErrorLine,
+  type Report,
+  type SetReport,
+  type SetupError,
+} from '../core/report.js';
 import type { StatementTrace } from '../core/trace.js';
 import { groupFindings, groupingNote, tenantList, type FindingGroup } from './group.js';
 
@@ -105,10 +111,14 @@ export function renderText(report: Report, colour = false): string {
   out.push('');
   if (report.setupError) out.push(...setupErrorLines(report.setupError, p));
   const groups = groupFindings(report.findings);
-  for (const [file, list] of byFile(groups)) {
-    out.push(p.bold(file));
-    for (const g of list) out.push(...groupLines(g, t.tenants, p));
-    out.push('');
+  for (const set of report.sets ?? [undefined]) {
+    if (set) out.push(...setHeading(set, p));
+    const mine = set ? groups.filter((g) => g.first.set === set.dir) : groups;
+    for (const [file, list] of byFile(mine)) {
+      out.push(p.bold(file));
+      for (const g of list) out.push(...groupLines(g, t.tenants, p));
+      out.push('');
+    }
   }
   const traced = (report.trace ?? []).map(lockLine).filter((l): l is string => !!l);
   if (traced.length) {
@@ -125,6 +135,18 @@ export function renderText(report: Report, colour = false): string {
   out.push('');
   out.push(summaryLine(report, p, groups.length));
   return `${out.join('\n')}\n`;
+}
+
+/** A migration set's line in a report of several: its folder, format, outcome and counts. */
+function setHeading(set: SetReport, p: Palette): string[] {
+  const s = set.summary;
+  const where = set.database ? `, database ${set.database}` : '';
+  const outcome = set.setupError
+    ? p.red(setupErrorLine(set.setupError))
+    : set.error
+      ? p.red(`error: ${set.error.message}`)
+      : `${set.status}: ${s.blockers} blocker(s), ${s.warnings} warning(s), ${s.notices} notice(s); ${s.migrationsApplied} migration(s) applied`;
+  return [p.bold(`== ${set.dir} (${set.format}${where})`), `   ${outcome}`, ''];
 }
 
 /** Counts are the report's (findings, as in the JSON); a note says when fewer entries list them. */

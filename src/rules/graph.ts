@@ -8,7 +8,8 @@ export const GRAPH = defineRules('graph', {
   fkCycle: {
     id: 'fk-cycle',
     severity: 'blocker',
-    title: 'Foreign keys form a cycle between tables (a warning when every edge is DEFERRABLE)',
+    otherSeverities: { warning: 'when every foreign key of the cycle is `DEFERRABLE`' },
+    title: 'Foreign keys form a cycle between tables',
   },
   usedBeforeCreated: {
     id: 'used-before-created',
@@ -23,11 +24,13 @@ export const GRAPH = defineRules('graph', {
   outOfOrder: {
     id: 'out-of-order',
     severity: 'blocker',
+    otherSeverities: { warning: 'under Flyway `outOfOrder=true`' },
     title: 'A new migration sorts before the newest merged one',
   },
   mergedEdited: {
     id: 'merged-migration-edited',
     severity: 'blocker',
+    otherSeverities: { warning: 'when only the down changed' },
     title: 'A migration production already ran was edited',
   },
   mergedRemoved: {
@@ -48,7 +51,8 @@ export const GRAPH = defineRules('graph', {
   fkWithoutIndex: {
     id: 'fk-without-index',
     severity: 'warning',
-    title: 'A new foreign key has no index on its referencing columns',
+    title:
+      'A foreign key the PR adds, or whose index the PR drops, has no index on its referencing columns',
   },
   dropWithDependents: {
     id: 'drop-with-dependents',

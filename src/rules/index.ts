@@ -12,7 +12,7 @@ import { REPLICA } from './replica.js';
 import { ROLLBACK } from './rollback.js';
 import type { Rule } from './rule.js';
 
-export { finding, type FindingFields, type Rule } from './rule.js';
+export { finding, severityDeclared, type FindingFields, type Rule } from './rule.js';
 export { COMPAT, ENGINE, GRAPH, ISOLATION, LOCKS, REPLAY, REPLICA, ROLLBACK };
 
 const ALL: readonly Rule[] = [

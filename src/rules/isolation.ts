@@ -59,6 +59,7 @@ export const ISOLATION = defineRules('isolation', {
   tenantColumnMissing: {
     id: 'tenant-column-missing',
     severity: 'blocker',
+    otherSeverities: { warning: 'when no table at all has the tenant column' },
     title: 'A table configured as tenant-scoped has no tenant column.',
   },
   readLeak: {
@@ -80,6 +81,28 @@ export const ISOLATION = defineRules('isolation', {
     id: 'leak-test-incomplete',
     severity: 'notice',
     title: 'The live leak test could not cover a tenant-scoped table.',
+  },
+  apiTableWithoutRls: {
+    id: 'api-table-without-rls',
+    severity: 'blocker',
+    title:
+      'A table the API roles (anon, authenticated) can reach does not have row-level security enabled.',
+  },
+  authCallPerRow: {
+    id: 'auth-call-per-row',
+    severity: 'warning',
+    title:
+      'A policy calls auth.uid(), auth.jwt() or current_setting() once per row where (select ...) would call it once.',
+  },
+  policyUserMetadata: {
+    id: 'policy-user-metadata',
+    severity: 'blocker',
+    title: 'A policy trusts user metadata, which every user can edit for themselves.',
+  },
+  policyAlwaysTrue: {
+    id: 'policy-always-true',
+    severity: 'warning',
+    title: 'A permissive policy lets API roles insert, update or delete any row (USING or WITH CHECK true).',
   },
   crossSchemaWrite: {
     id: 'cross-schema-write',

@@ -10,13 +10,18 @@ export const LOCKS = defineRules('locks', {
   },
   exclusiveLockHeld: {
     id: 'exclusive-lock-held',
-    severity: 'warning',
+    severity: 'blocker',
+    otherSeverities: {
+      warning:
+        'when the work under the lock is only a wait for ACCESS EXCLUSIVE on another pre-existing table',
+    },
     title:
-      'ACCESS EXCLUSIVE on a pre-existing table is held while the same transaction backfills, scans, builds an index or waits for another table.',
+      'ACCESS EXCLUSIVE on a pre-existing table is held while the same transaction backfills, scans, builds an index, rewrites a table or waits for another table.',
   },
   nonConcurrentIndex: {
     id: 'non-concurrent-index',
     severity: 'warning',
+    otherSeverities: { blocker: 'with `locks: { nonConcurrentIndex: blocker }`' },
     title: 'CREATE INDEX, DROP INDEX or REINDEX without CONCURRENTLY on a pre-existing table.',
   },
   defaultPartitionScan: {
@@ -28,6 +33,7 @@ export const LOCKS = defineRules('locks', {
   nonConcurrentDetach: {
     id: 'non-concurrent-detach',
     severity: 'warning',
+    otherSeverities: { blocker: 'with `locks: { nonConcurrentIndex: blocker }`' },
     title: 'DETACH PARTITION without CONCURRENTLY on a pre-existing partitioned table.',
   },
   constraintWithoutNotValid: {
@@ -60,7 +66,7 @@ export const LOCKS = defineRules('locks', {
   renameExisting: {
     id: 'rename-existing-object',
     severity: 'warning',
-    title: 'A table or column that existed before the PR is renamed.',
+    title: 'A table, column or schema that existed before the PR is renamed.',
   },
   concurrentlyInTransaction: {
     id: 'concurrently-in-transaction',
@@ -90,12 +96,95 @@ export const LOCKS = defineRules('locks', {
   },
   jsonColumn: {
     id: 'json-column',
-    severity: 'notice',
-    title: 'A new table has a json column; jsonb supports indexing and equality.',
+    severity: 'warning',
+    title: 'A column the PR adds is json; jsonb supports indexing and equality.',
   },
   intPrimaryKey: {
     id: 'int-primary-key',
+    severity: 'warning',
+    title: 'A primary key the PR adds is a 32-bit serial/integer column that can run out.',
+  },
+  alterDomainConstraint: {
+    id: 'alter-domain-add-constraint',
+    severity: 'warning',
+    title:
+      'ALTER DOMAIN ... ADD CONSTRAINT (or SET NOT NULL) scans every pre-existing column of the domain under lock.',
+  },
+  domainWithCheck: {
+    id: 'create-domain-with-check',
+    severity: 'warning',
+    title: 'CREATE DOMAIN with a CHECK constraint, which every later change must revalidate.',
+  },
+  enumValueRenamed: {
+    id: 'enum-value-renamed',
+    severity: 'warning',
+    title: 'ALTER TYPE ... RENAME VALUE renames a value of a pre-existing enum.',
+  },
+  enumValueAppended: {
+    id: 'enum-value-appended',
     severity: 'notice',
-    title: 'A new table has a 32-bit serial/integer primary key that can run out.',
+    title: 'ALTER TYPE ... ADD VALUE on a pre-existing enum without BEFORE or AFTER.',
+  },
+  dropNotNull: {
+    id: 'drop-not-null',
+    severity: 'warning',
+    title: 'DROP NOT NULL on a column that was NOT NULL before the PR.',
+  },
+  charColumn: {
+    id: 'char-column',
+    severity: 'warning',
+    title: 'A column the PR adds is char(n).',
+  },
+  varcharLength: {
+    id: 'varchar-length',
+    severity: 'warning',
+    title: 'A column the PR adds is varchar(n).',
+  },
+  timestampWithoutTimeZone: {
+    id: 'timestamp-without-time-zone',
+    severity: 'warning',
+    title: 'A column the PR adds is timestamp without time zone.',
+  },
+  serialColumn: {
+    id: 'serial-column',
+    severity: 'warning',
+    title: 'A column the PR adds is serial/bigserial where an identity column fits.',
+  },
+  transactionNesting: {
+    id: 'transaction-nesting',
+    severity: 'warning',
+    title: 'BEGIN inside a transaction that is already open (the migration tool\'s or its own).',
+  },
+  uncommittedTransaction: {
+    id: 'uncommitted-transaction',
+    severity: 'warning',
+    title: 'A migration opens a transaction with BEGIN and never commits it.',
+  },
+  primaryKeySetsNotNull: {
+    id: 'primary-key-sets-not-null',
+    severity: 'warning',
+    title:
+      'ADD PRIMARY KEY USING INDEX on nullable columns of a pre-existing table scans it under ACCESS EXCLUSIVE.',
+  },
+  dropDatabase: {
+    id: 'drop-database',
+    severity: 'blocker',
+    title: 'A migration drops a database.',
+  },
+  alterTableNotCombined: {
+    id: 'alter-table-not-combined',
+    severity: 'warning',
+    title:
+      'Several ALTER TABLE statements of one migration take ACCESS EXCLUSIVE on the same pre-existing table, each queuing for it again.',
+  },
+  identifierTooLong: {
+    id: 'identifier-too-long',
+    severity: 'warning',
+    title: 'An identifier is longer than 63 bytes, so Postgres silently truncates it.',
+  },
+  nonConcurrentRefresh: {
+    id: 'non-concurrent-refresh',
+    severity: 'warning',
+    title: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY on a pre-existing materialized view.',
   },
 });

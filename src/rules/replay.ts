@@ -47,8 +47,8 @@ export const REPLAY = defineRules('replay', {
   gooseEnvsubUnset: {
     id: 'goose-envsub-unset',
     severity: 'warning',
-    title:
-      'An environment variable in a goose ENVSUB region is not set (a blocker for `${VAR:?}`).',
+    otherSeverities: { blocker: 'for `${VAR:?message}` and `${VAR?message}`' },
+    title: 'An environment variable in a goose ENVSUB region is not set.',
   },
   flywayPlaceholder: {
     id: 'flyway-placeholder',

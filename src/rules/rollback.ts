@@ -27,6 +27,7 @@ export const ROLLBACK = defineRules('rollback', {
   missingDown: {
     id: 'missing-down',
     severity: 'warning',
+    otherSeverities: { blocker: 'with `rollback: { missingDown: blocker }`' },
     title: 'An added migration has no down migration, so it cannot be rolled back.',
   },
   noDowns: {

@@ -9,12 +9,19 @@ export interface Rule {
   /** The gate its findings name; `any` for a rule that reports on whichever gate it is about. */
   gate: GateId | 'any';
   severity: Severity;
+  /**
+   * The other severities its findings take, each with when: `{ warning: 'when only the down
+   * changed' }`. The README row says `(a warning when only the down changed)` and the docs page's
+   * severity line `warning when only the down changed`; test/rules-severity.test.ts holds the
+   * three and the findings to it.
+   */
+  otherSeverities?: Partial<Record<Severity, string>>;
   title: string;
   /** `docs/rules/<id>.md`, relative to the repository root. */
   docs: string;
 }
 
-type Declared = Pick<Rule, 'id' | 'severity' | 'title'>;
+type Declared = Pick<Rule, 'id' | 'severity' | 'title' | 'otherSeverities'>;
 
 /** A gate's rules, keyed by the names its code uses; the gate and docs page are filled in. */
 export function defineRules<K extends string>(
@@ -23,8 +30,15 @@ export function defineRules<K extends string>(
 ): Record<K, Rule> {
   const out = {} as Record<K, Rule>;
   for (const key of Object.keys(rules) as K[]) {
-    const { id, severity, title } = rules[key];
-    out[key] = { id, gate, severity, title, docs: `docs/rules/${id}.md` };
+    const { id, severity, title, otherSeverities } = rules[key];
+    out[key] = {
+      id,
+      gate,
+      severity,
+      ...(otherSeverities ? { otherSeverities } : {}),
+      title,
+      docs: `docs/rules/${id}.md`,
+    };
   }
   return out;
 }
@@ -36,6 +50,11 @@ export type FindingFields = Omit<Finding, 'gate' | 'rule' | 'severity' | 'docs'>
   /** Only for a rule whose findings name another gate (`gate-error` names the failing gate). */
   gate?: Finding['gate'];
 };
+
+/** Whether the rule's findings may carry `severity`: its default or one it declares. */
+export function severityDeclared(rule: Rule, severity: Severity): boolean {
+  return severity === rule.severity || rule.otherSeverities?.[severity] !== undefined;
+}
 
 /** The one way to build a finding: the rule gives its id, gate, default severity and docs. */
 export function finding(rule: Rule, fields: FindingFields): Finding {

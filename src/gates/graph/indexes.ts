@@ -10,6 +10,7 @@ import { indexCovers } from './algorithms.js';
 import { quoteIdentIfNeeded } from '../../sql/ident.js';
 import { escapeRegExp } from '../../core/regexp.js';
 import { bareName } from '../../sql/names.js';
+import { astOf } from '../../sql/ast.js';
 import {
   foreignKeysAdded,
   indexesAdopted,
@@ -35,17 +36,33 @@ function at(placed: PlacedStatement | undefined, ctx: GateContext): Where {
   return { file: ctx.plan.added[0]?.file, line: ctx.plan.added[0] ? 1 : undefined };
 }
 
+/**
+ * The names a table had during the PR, newest first: a statement names the table as it was
+ * called when the statement ran, before a later `ALTER TABLE … RENAME TO`.
+ */
+function namesDuringThePr(table: string, statements: PlacedStatement[]): Set<string> {
+  const names = new Set([bareName(table)]);
+  for (const s of [...statements].reverse()) {
+    const rename = astOf(s.statement, 'RenameStmt');
+    const from = rename?.relation?.relname;
+    if (rename?.renameType === 'OBJECT_TABLE' && from && names.has(rename.newname ?? ''))
+      names.add(from);
+  }
+  return names;
+}
+
 /** The PR statement that adds a catalog foreign key: same table and target, then name or columns. */
 function statementAdding(
   fk: ConstraintInfo,
   statements: PlacedStatement[],
 ): PlacedStatement | undefined {
-  const target = bareName(fk.references?.table ?? '');
+  const tables = namesDuringThePr(fk.table, statements);
+  const targets = namesDuringThePr(fk.references?.table ?? '', statements);
   const parsed = statements.find((s) =>
     foreignKeysAdded(s.statement).some(
       (a) =>
-        a.table === bareName(fk.table) &&
-        a.references === target &&
+        tables.has(a.table) &&
+        targets.has(a.references) &&
         (a.name ? a.name === fk.name : sameSet(a.columns, fk.columns)),
     ),
   );
@@ -81,27 +98,102 @@ function supportingIndex(fk: ConstraintInfo, indexes: IndexInfo[]): IndexInfo | 
   );
 }
 
+function fkWithoutIndexMessage(fk: ConstraintInfo): { message: string; help: string } {
+  const table = displayTable(fk.table);
+  const target = displayTable(fk.references?.table ?? '?');
+  const cols = fk.columns.map(quoteIdentIfNeeded).join(', ');
+  const index = quoteIdentIfNeeded(`${bareName(fk.table)}_${fk.columns.join('_')}_idx`);
+  return {
+    message: `foreign key ${fk.name} on ${table} (${cols}) → ${target} has no index whose leading columns are (${cols}): every delete or key update on ${target} scans ${table} sequentially`,
+    help: `CREATE INDEX CONCURRENTLY ${index} ON ${table} (${cols}); in its own migration (outside a transaction).`,
+  };
+}
+
+/** The PR statement that creates the table or changes it (a partition inherits its parent's keys). */
+function statementOnTable(table: string, statements: PlacedStatement[]) {
+  const bare = bareName(table);
+  return (
+    statements.find((s) =>
+      objectsCreated(s.statement).some((o) => o.kind === 'relation' && o.name === bare),
+    ) ?? statements.find((s) => astOf(s.statement, 'AlterTableStmt')?.relation?.relname === bare)
+  );
+}
+
+/** A foreign key the PR only renamed (or whose table it renamed): it was there, unindexed, before. */
+function renamedFrom(fk: ConstraintInfo, before: CatalogSnapshot, after: Set<string>): boolean {
+  return before.constraints.some(
+    (c) =>
+      c.type === 'f' &&
+      !after.has(constraintKey(c)) &&
+      c.definition === fk.definition &&
+      !supportingIndex(c, before.indexes),
+  );
+}
+
+/** A new foreign key without an index: at the statement that adds it. */
+function newForeignKey(
+  fk: ConstraintInfo,
+  statements: PlacedStatement[],
+  ctx: GateContext,
+): Finding {
+  const placed = statementAdding(fk, statements) ?? statementOnTable(fk.table, statements);
+  return finding(GRAPH.fkWithoutIndex, { ...at(placed, ctx), ...fkWithoutIndexMessage(fk) });
+}
+
+/**
+ * A foreign key that had an index before the PR and has none after: at the statement that drops
+ * the index (or the constraint that owned it).
+ */
+function indexTakenAway(
+  fk: ConstraintInfo,
+  lost: IndexInfo[],
+  statements: PlacedStatement[],
+): Finding[] {
+  const dropping = lost
+    .map((ix) => ({ ix, placed: statementDropping(ix, statements) }))
+    .find((d) => d.placed);
+  const ix = dropping?.ix ?? lost[0];
+  const placed = dropping?.placed ?? statementOnTable(fk.table, statements);
+  if (!placed) return [];
+  const what = ix.constraint ? `constraint ${ix.constraint}` : `index ${bareName(ix.name)}`;
+  const table = displayTable(fk.table);
+  const target = displayTable(fk.references?.table ?? '?');
+  const cols = fk.columns.map(quoteIdentIfNeeded).join(', ');
+  return [
+    finding(GRAPH.fkWithoutIndex, {
+      file: placed.statement.file,
+      line: placed.statement.line,
+      endLine: placed.statement.endLine,
+      message: `dropping ${what} leaves foreign key ${fk.name} on ${table} (${cols}) → ${target} without an index whose leading columns are (${cols}): every delete or key update on ${target} then scans ${table} sequentially`,
+      help: `Keep ${bareName(ix.name)} as long as ${fk.name} exists, or first create its replacement whose leading columns are (${cols}) with CREATE INDEX CONCURRENTLY, in a migration of its own.`,
+    }),
+  ];
+}
+
+/**
+ * Foreign keys the PR leaves without an index whose leading columns are theirs: new ones, at the
+ * statement that adds them, and merged ones whose index the PR drops, at that drop. A merged key
+ * that had no index before the PR is production's, not the PR's.
+ */
 export function fkWithoutIndexFindings(ctx: GateContext): Finding[] {
   const snap = snapshots(ctx);
   if (!snap) return [];
-  const existing = new Set(snap.before.constraints.map(constraintKey));
+  const before = new Map(snap.before.constraints.map((c) => [constraintKey(c), c]));
+  const after = new Set(snap.after.constraints.map(constraintKey));
+  const afterIndexes = new Set(snap.after.indexes.map((ix) => ix.name));
   const statements = prStatements(ctx);
   return snap.after.constraints
-    .filter(
-      (c) =>
-        c.type === 'f' &&
-        !existing.has(constraintKey(c)) &&
-        !supportingIndex(c, snap.after.indexes),
-    )
-    .map((fk) => {
-      const table = displayTable(fk.table);
-      const cols = fk.columns.map(quoteIdentIfNeeded).join(', ');
-      const index = quoteIdentIfNeeded(`${bareName(fk.table)}_${fk.columns.join('_')}_idx`);
-      return finding(GRAPH.fkWithoutIndex, {
-        ...at(statementAdding(fk, statements), ctx),
-        message: `foreign key ${fk.name} on ${table} (${cols}) → ${displayTable(fk.references?.table ?? '?')} has no index whose leading columns are (${cols}): every delete or key update on ${displayTable(fk.references?.table ?? '?')} scans ${table} sequentially`,
-        help: `CREATE INDEX CONCURRENTLY ${index} ON ${table} (${cols}); in its own migration (outside a transaction).`,
-      });
+    .filter((c) => c.type === 'f' && !supportingIndex(c, snap.after.indexes))
+    .flatMap((fk) => {
+      const was = before.get(constraintKey(fk));
+      if (!was) {
+        if (renamedFrom(fk, snap.before, after)) return [];
+        return [newForeignKey(fk, statements, ctx)];
+      }
+      const lost = snap.before.indexes.filter(
+        (ix) => !afterIndexes.has(ix.name) && supportingIndex(was, [ix]),
+      );
+      return lost.length ? indexTakenAway(fk, lost, statements) : [];
     });
 }
 

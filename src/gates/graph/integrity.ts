@@ -6,17 +6,31 @@ import { compareSortKeys, type Format, type Migration, type Finding } from '../.
 import type { GateContext } from '../gate.js';
 import { GRAPH, finding } from '../../rules/index.js';
 import { duplicateVersionFinding } from '../../rules/graph-findings.js';
+import { crossBranchDuplicates, crossBranchFinding } from './duplicates.js';
 
 const versioned = (ms: Migration[]) => ms.filter((m) => !m.repeatable);
 
+/**
+ * For formats whose discovery does not compare versions: two migrations of one version. One the
+ * PR adds next to a merged one is said on the PR's file; two merged ones are production's past.
+ */
 export function duplicateVersionFindings(ctx: GateContext): Finding[] {
   if (ctx.discovery.findings.some((f) => f.rule === GRAPH.duplicateVersion.id)) return [];
+  const { format } = ctx.discovery;
+  const cross = crossBranchDuplicates(format, ctx.plan);
+  const merged = new Set(ctx.plan.merged.map((m) => m.file));
+  const placed = new Set(cross.map((d) => d.added.file));
   const byId = new Map<string, Migration[]>();
   for (const m of versioned(ctx.discovery.migrations))
     byId.set(m.id, [...(byId.get(m.id) ?? []), m]);
-  return [...byId.values()]
+  const withinThePr = [...byId.values()]
     .filter((group) => group.length > 1)
-    .flatMap(([first, ...rest]) => rest.map((m) => duplicateVersionFinding(first, m)));
+    .flatMap(([first, ...rest]) =>
+      rest
+        .filter((m) => !merged.has(m.file) && !placed.has(m.file))
+        .map((m) => duplicateVersionFinding(first, m)),
+    );
+  return [...withinThePr, ...cross.map((d) => crossBranchFinding(d, ctx.plan, format))];
 }
 
 const PRODUCTION_BEHAVIOUR: Partial<Record<Format, (m: Migration, newest: Migration) => string>> = {

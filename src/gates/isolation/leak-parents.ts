@@ -12,7 +12,7 @@ interface TenantParent {
 }
 
 /** Tables outside the loaded schemas (a `core.tenants`), loaded with their column types. */
-async function loadTable(ctx: RowContext, oid: number): Promise<SeedTable | undefined> {
+export async function loadTable(ctx: RowContext, oid: number): Promise<SeedTable | undefined> {
   const known = ctx.tables.get(oid);
   if (known) return known;
   const r = await ctx.client.query<{ schema: string }>(
@@ -64,11 +64,26 @@ async function insertTenant(
   tenant: SyntheticTenant,
   value: string,
 ): Promise<string | undefined> {
-  if (await hasKey(ctx, p, value)) return undefined;
+  return insertKeyedRow(ctx, p.table, new Map([[p.key, value]]), tenant, 2_100_000);
+}
+
+/**
+ * Inserts a row of `table` with the `preset` column values (as text) as the owner, unless a row
+ * with the first of them exists; why it could not, else undefined.
+ */
+export async function insertKeyedRow(
+  ctx: RowContext,
+  table: SeedTable,
+  preset: Map<string, string>,
+  tenant: SyntheticTenant,
+  g: number,
+): Promise<string | undefined> {
+  const [key, value] = [...preset][0];
+  if (preset.size === 1 && (await hasKey(ctx, { table, key, foreignKeys: [] }, value)))
+    return undefined;
   const run = async (row: RowInsert) =>
     (await keepIfOk(ctx.client, () => ctx.client.query(row.sql, row.params))).error;
-  const preset = new Map([[p.key, value]]);
-  return insertRow(ctx, p.table, tenant, 2_100_000 + tenant.index * 10, run, preset);
+  return insertRow(ctx, table, tenant, g + tenant.index * 10, run, preset);
 }
 
 /**

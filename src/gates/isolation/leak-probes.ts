@@ -1,14 +1,14 @@
 import type pg from 'pg';
 import type { SeedTable } from '../../replay/seed-catalog.js';
 import { quoteIdent } from '../../sql/ident.js';
-import { actAs, actAsOwner, attempt, type SyntheticTenant } from './leak-tenants.js';
+import { actAsOwner, attempt, type SyntheticTenant } from './leak-tenants.js';
 import { buildRow, type RowContext } from './leak-rows.js';
 
 /** What one probe of the live leak test saw. */
 export interface ProbeSetup {
   client: pg.Client;
-  role: string;
-  setting: string;
+  /** Becomes the tenant (its role and identity) inside the test's transaction. */
+  enter(tenant: SyntheticTenant): Promise<void>;
   column: string;
   /** Id (as the setting's text) of a tenant for a relation. */
   idOf(tenant: SyntheticTenant): string;
@@ -39,7 +39,7 @@ export async function readAsTenant(
 ): Promise<ReadLeak | undefined> {
   const col = quoteIdent(p.column);
   const sql = `select t.${col}::text as owner, count(*)::int as n from ${target.sql} t where t.${col}::text is distinct from $1 group by 1`;
-  await actAs(p.client, p.role, p.setting, p.idOf(tenant));
+  await p.enter(tenant);
   const r = await attempt(p.client, () =>
     p.client.query<{ owner: string | null; n: number }>(sql, [p.idOf(tenant)]),
   );
@@ -67,7 +67,7 @@ export async function readAsEmptyTenant(
   target: ReadTarget,
   empty: SyntheticTenant,
 ): Promise<number> {
-  await actAs(p.client, p.role, p.setting, p.idOf(empty));
+  await p.enter(empty);
   const r = await attempt(p.client, () =>
     p.client.query<{ r: Record<string, unknown> }>(
       `select row_to_json(t) as r from ${target.sql} t limit 1000`,
@@ -90,7 +90,7 @@ export async function writeAsTenant(
   const [idA, idB] = [p.idOf(a), p.idOf(b)];
   const accepted: string[] = [];
   const probe = async (what: string, sql: string, params: unknown[], needRows: boolean) => {
-    await actAs(p.client, p.role, p.setting, idA);
+    await p.enter(a);
     const r = await attempt(p.client, () => p.client.query(sql, params));
     await actAsOwner(p.client);
     if (r.value && (!needRows || (r.value.rowCount ?? 0) > 0))

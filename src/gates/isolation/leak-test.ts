@@ -6,10 +6,24 @@ import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../replay/seed
 import { seedingOrder } from '../../replay/seed.js';
 import type { StatementLocator, Where } from './locate.js';
 import { insertTenantParents } from './leak-parents.js';
-import { prepareAppRole, type AdmittedRole, type AppRole } from './leak-role.js';
+import {
+  DEFAULT_APP_ROLE,
+  prepareAppRole,
+  type AdmittedRole,
+  type AppRole,
+} from './leak-role.js';
+import { isSettingContext, tenantRoleName, type ResolvedContext } from './context.js';
+import {
+  claimUserOf,
+  insertMembers,
+  loadMembership,
+  tenantSession,
+  type TenantSession,
+} from './leak-session.js';
+import { anonChecks } from './leak-anon.js';
+import { tenantCheckSql } from './tenant-scope.js';
 import { insertRow, type RowContext } from './leak-rows.js';
 import {
-  actAs,
   actAsOwner,
   baseTypeName,
   emptyTenant,
@@ -35,24 +49,36 @@ export interface LeakTestInput {
   client: pg.Client;
   schemas: string[];
   tenantColumn: string;
-  tenantSetting: string;
+  /** How a session becomes a tenant; absent: `tenantSetting` as the application role. */
+  context?: ResolvedContext;
+  tenantSetting?: string;
   /** Bare names of the tenant-scoped tables. */
   tenantTables: string[];
+  /** The configured application role, for help texts. */
   appRole?: string;
-  /** The application role as admitAppRole left it (undefined for a superuser's session). */
-  admitted?: AdmittedRole;
+  /**
+   * Lets the test's session act as a role (admitAppRole); undefined for a superuser's session,
+   * where the test creates the role in its transaction.
+   */
+  admit?: (role: string) => Promise<AdmittedRole | undefined>;
+  /** Key paths of the JWT claims the policies read (the `jwt` kind). */
+  claimPaths?: string[][];
   tenantCount: number;
   locator: StatementLocator;
   /** Where a table's leak comes from, by bare table name, when a statement of the PR causes it. */
-  causes?: Map<string, Where>;
+  causes?: Map<string, LeakCause>;
   logger: Logger;
   /** Called with the role once it is ready (tests check its attributes). */
   onRole?: (role: AppRole) => Promise<void>;
 }
 
+/** The statement behind a leak, and the policy it made or changed when it is one. */
+export type LeakCause = Where & { policy?: string };
+
 interface State {
-  input: LeakTestInput;
+  input: LeakTestInput & { context: ResolvedContext };
   probe: ProbeSetup;
+  session: TenantSession;
   rows: RowContext;
   scoped: SeedTable[];
   tenants: SyntheticTenant[];
@@ -69,16 +95,48 @@ interface State {
  */
 export async function runLeakTest(input: LeakTestInput): Promise<Keyed[]> {
   const { client } = input;
+  const role = input.appRole ?? DEFAULT_APP_ROLE;
+  const context: ResolvedContext = input.context ?? {
+    kind: 'setting',
+    role,
+    roleKnown: input.appRole !== undefined,
+    setting: input.tenantSetting ?? 'app.tenant_id',
+    pattern: 'tenant_{id}',
+  };
   await client.query('begin');
   try {
-    return await leakTest(input);
+    return await leakTest({ ...input, context });
   } finally {
     await client.query('rollback');
   }
 }
 
-async function leakTest(input: LeakTestInput): Promise<Keyed[]> {
-  const { client } = input;
+/** Prepares each role tenant sessions run as; a finding when one of them bypasses RLS. */
+async function prepareRoles(
+  input: LeakTestInput,
+  names: string[],
+  scoped: SeedTable[],
+): Promise<Keyed | undefined> {
+  for (const name of names) {
+    const admitted = await input.admit?.(name);
+    const role = await prepareAppRole(
+      input.client,
+      name,
+      scoped.map((t) => t.sql),
+      input.schemas,
+      admitted,
+    );
+    await input.onRole?.(role);
+    if (role.superuser || role.bypassRls)
+      return { key: `${ISOLATION.appRoleBypassesRls.id} ${role.name}`, finding: roleFinding(role, input) };
+  }
+  return undefined;
+}
+
+async function leakTest(
+  input: LeakTestInput & { context: ResolvedContext },
+): Promise<Keyed[]> {
+  const { client, context } = input;
   const all = await loadSeedTables(client, input.schemas);
   const scoped = all.filter(
     (t) =>
@@ -86,18 +144,10 @@ async function leakTest(input: LeakTestInput): Promise<Keyed[]> {
       t.columns.some((c) => c.name === input.tenantColumn),
   );
   if (!scoped.length) return [];
-  const role = await prepareAppRole(
-    client,
-    input.appRole,
-    scoped.map((t) => t.sql),
-    input.schemas,
-    input.admitted,
-  );
-  await input.onRole?.(role);
-  if (role.superuser || role.bypassRls)
-    return [
-      { key: `${ISOLATION.appRoleBypassesRls.id} ${role.name}`, finding: roleFinding(role, input) },
-    ];
+  if (context.kind !== 'role') {
+    const bypass = await prepareRoles(input, [context.role], scoped);
+    if (bypass) return [bypass];
+  }
   const types = await loadSeedTypes(
     client,
     all.flatMap((t) => t.columns.map((c) => c.typeOid)),
@@ -113,32 +163,50 @@ async function leakTest(input: LeakTestInput): Promise<Keyed[]> {
       ),
     ];
   const tenants = syntheticTenants(input.tenantCount);
+  const empty = emptyTenant(tenants.length);
+  const idOf = (t: SyntheticTenant) => tenantId(idType, t)!;
+  if (context.kind === 'role') {
+    const names = [...tenants, empty].map((t) => tenantRoleName(context.pattern, idOf(t)));
+    const bypass = await prepareRoles(input, names, scoped);
+    if (bypass) return [bypass];
+  }
+  const rows: RowContext = {
+    client,
+    types,
+    tables: new Map(all.map((t) => [t.oid, t])),
+    tenantColumn: input.tenantColumn,
+    tenants,
+    scoped: new Set(scoped.map((t) => t.oid)),
+  };
+  const parentProblems = await insertTenantParents(rows, scoped, idOf);
+  const membership = await loadMembership(rows, context);
+  const memberProblem =
+    typeof membership === 'string'
+      ? membership
+      : membership && (await insertMembers(rows, membership, tenants, empty, idOf));
+  if (memberProblem) return [keyedIncomplete(input, scoped[0], memberProblem)];
+  const session = tenantSession(
+    context,
+    idOf,
+    [...tenants, empty],
+    input.claimPaths ?? [],
+    claimUserOf(typeof membership === 'object' ? membership : undefined),
+  );
   const s: State = {
     input,
     scoped,
     tenants,
     findings: [],
-    parentProblems: new Map(),
-    probe: {
-      client,
-      role: role.name,
-      setting: input.tenantSetting,
-      column: input.tenantColumn,
-      idOf: (t) => tenantId(idType, t)!,
-    },
-    rows: {
-      client,
-      types,
-      tables: new Map(all.map((t) => [t.oid, t])),
-      tenantColumn: input.tenantColumn,
-      tenants,
-      scoped: new Set(scoped.map((t) => t.oid)),
-    },
+    parentProblems,
+    session,
+    probe: { client, enter: (t) => session.enter(client, t), column: input.tenantColumn, idOf },
+    rows,
   };
-  s.parentProblems = await insertTenantParents(s.rows, scoped, s.probe.idOf);
   const filled = await insertTenantRows(s, all);
-  await readChecks(s, await readTargets(client, input.schemas, input.tenantColumn, scoped));
+  const targets = await readTargets(client, input.schemas, input.tenantColumn, scoped);
+  await readChecks(s, targets);
   for (const t of scoped.filter((x) => filled.has(x.oid))) await writeCheck(s, t);
+  s.findings.push(...(await anonChecks(s.probe, session, targets, scoped, tenants, input)));
   return s.findings;
 }
 
@@ -183,7 +251,7 @@ async function insertTenantRows(s: State, all: SeedTable[]): Promise<Set<number>
           tenant,
           2_000_000 + tenant.index * 10,
           async (row) => {
-            if (asTenant) await actAs(client, s.probe.role, s.probe.setting, s.probe.idOf(tenant));
+            if (asTenant) await s.probe.enter(tenant);
             const r = await keepIfOk(client, () => client.query(row.sql, row.params));
             await actAsOwner(client);
             return r.error;
@@ -227,11 +295,11 @@ async function readChecks(s: State, targets: ReadTarget[]): Promise<void> {
         if (leak) leaks.push(leak);
       }
       if (leaks.length)
-        message = `acting as a tenant (role ${s.probe.role}, ${s.probe.setting} set), ${target.kind} ${target.name} returns other tenants' rows: ${describeLeaks(leaks)}`;
+        message = `acting as a tenant (${s.session.reader}), ${command(s)}${target.kind} ${target.name} returns other tenants' rows: ${describeLeaks(leaks)}${causeText(s, target)}`;
     } else if (target.onlyTenantData) {
       const n = await readAsEmptyTenant(s.probe, target, empty);
       if (n)
-        message = `acting as ${empty.label}, which owns no rows (role ${s.probe.role}), ${target.kind} ${target.name} returns ${n} row(s) of tenants ${s.tenants.map((t) => t.label).join(', ')}`;
+        message = `acting as ${empty.label}, which owns no rows (${s.session.writer(empty)}), ${command(s)}${target.kind} ${target.name} returns ${n} row(s) of tenants ${s.tenants.map((t) => t.label).join(', ')}${causeText(s, target)}`;
     }
     if (message)
       s.findings.push({
@@ -245,10 +313,10 @@ function readFinding(s: State, target: ReadTarget, message: string): Finding {
   const name = sqlName(target.name);
   const help =
     target.kind === 'materialized view'
-      ? `A materialized view has no row-level security: replace it with a view WITH (security_invoker = true) over the same query, or with a table that has the tenant column and row-level security; until then do not grant it to the application role: REVOKE SELECT ON ${name} FROM ${appRoleSql(s.input.appRole)};`
+      ? `A materialized view has no row-level security: replace it with a view WITH (security_invoker = true) over the same query, or with a table that has the tenant column and row-level security; until then do not grant it to the application role: REVOKE SELECT ON ${name} FROM ${appRoleSql(appRoleOf(s))};`
       : target.kind === 'view'
         ? `ALTER VIEW ${name} SET (security_invoker = true); and make sure the tables it reads have tenant policies.`
-        : `Write the policy on the tenant column: CREATE POLICY ${sqlName(`${target.name}_tenant_isolation`)} ON ${name} USING (${tenantCheck(s, target.name)}) WITH CHECK (${tenantCheck(s, target.name)}); ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`;
+        : `Write the policy on the tenant column: CREATE POLICY ${sqlName(`${target.name}_tenant_isolation`)} ON ${name} USING (${tenantCheck(s, target.name)}) WITH CHECK (${tenantCheck(s, target.name)}); ALTER TABLE ${name} ${isSettingContext(s.input.context) ? 'ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY' : 'ENABLE ROW LEVEL SECURITY'};`;
   const at =
     (target.kind === 'table' ? s.input.causes?.get(target.name) : undefined) ??
     s.input.locator.find({
@@ -256,7 +324,7 @@ function readFinding(s: State, target: ReadTarget, message: string): Finding {
       name: target.name,
       actions: ['create'],
     });
-  return finding(ISOLATION.readLeak, { ...(at ?? {}), message, help });
+  return finding(ISOLATION.readLeak, { ...whereOf(at), message, help });
 }
 
 /** `tenant_id = current_setting('app.tenant_id')::uuid` with the type of the table's column. */
@@ -264,7 +332,34 @@ function tenantCheck(s: State, table?: string): string {
   const scoped =
     s.scoped.find((t) => t.name.slice(t.name.indexOf('.') + 1) === table) ?? s.scoped[0];
   const type = scoped.columns.find((c) => c.name === s.probe.column)?.type ?? 'text';
-  return `${sqlName(s.probe.column)} = current_setting('${s.probe.setting}')::${type}`;
+  const { context } = s.input;
+  return tenantCheckSql(
+    { tenantColumn: s.probe.column, tenantSetting: context.setting, context },
+    type,
+  );
+}
+
+/** The command a read leak is about, named where the message is not the setting kind's. */
+function command(s: State): string {
+  return isSettingContext(s.input.context) ? '' : 'SELECT on ';
+}
+
+/** The policy behind a leak, named for identity contexts: `; policy p (file:line) lets them through`. */
+function causeText(s: State, target: { kind: string; name: string }): string {
+  if (isSettingContext(s.input.context) || target.kind !== 'table') return '';
+  const cause = s.input.causes?.get(target.name);
+  return cause?.policy
+    ? `; policy ${cause.policy} (${cause.file}:${cause.line}) lets them through`
+    : '';
+}
+
+/** The location of a cause, without the policy's name. */
+function whereOf(at: LeakCause | undefined): Partial<Where> {
+  return at ? { file: at.file, line: at.line, endLine: at.endLine } : {};
+}
+
+function appRoleOf(s: State): string | undefined {
+  return s.input.context.roleKnown ? s.input.context.role : s.input.appRole;
 }
 
 async function writeCheck(s: State, table: SeedTable): Promise<void> {
@@ -278,8 +373,8 @@ async function writeCheck(s: State, table: SeedTable): Promise<void> {
   s.findings.push({
     key: `${ISOLATION.writeLeak.id} ${name}`,
     finding: finding(ISOLATION.writeLeak, {
-      ...(at ?? {}),
-      message: `acting as ${a.label} (role ${s.probe.role}), Postgres let it ${accepted.join(', ')} in ${name}`,
+      ...whereOf(at),
+      message: `acting as ${a.label} (${s.session.writer(a)}), Postgres let it ${accepted.join(', ')} in ${name}${causeText(s, { kind: 'table', name })}`,
       help: `Give every policy on ${sqlName(name)} a WITH CHECK on the tenant column and a USING that only matches the current tenant: USING (${tenantCheck(s, name)}) WITH CHECK (${tenantCheck(s, name)}).`,
     }),
   });

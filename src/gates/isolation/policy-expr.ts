@@ -19,6 +19,24 @@ export interface TenantComparison {
   column: string;
   setting: string;
   helpers: SettingHelper[];
+  /** For identity contexts (a signed-in user, a role per tenant): what identifies the session. */
+  identity?: IdentitySources;
+}
+
+/**
+ * What identifies a tenant's session when it is not a tenant id in a setting: functions
+ * (`auth.uid()`), settings whose name starts with a prefix (`request.jwt.claim`), `current_user`,
+ * and how a comparison with them reads in messages.
+ */
+export interface IdentitySources {
+  functions: SettingHelper[];
+  settingPrefixes: string[];
+  currentUser: boolean;
+  /** Columns that key rows by the identity itself (a membership table's user column). */
+  columns: string[];
+  /** The table whose rows are keyed by `columns` (bare name): elsewhere they do not count. */
+  identityTable?: string;
+  describe: string;
 }
 
 /**
@@ -30,16 +48,17 @@ export function tenantRestrictionProblem(
   c: TenantComparison,
 ): string | undefined {
   const root = parseExpression(expression);
-  const compared = `compare ${c.column} with current_setting('${c.setting}')`;
+  const compared = `compare ${c.column} with ${c.identity?.describe ?? `current_setting('${c.setting}')`}`;
   if (!root) return `could not be parsed, so it is not known to ${compared}`;
-  if (restricts(root, c)) return undefined;
+  const test = c.identity ? identityRestricts : restricts;
+  if (test(root, c)) return undefined;
   const top = unwrap(peel(root), 'BoolExpr');
-  if (top?.boolop === 'OR_EXPR' && (top.args ?? []).some((a) => restricts(a, c)))
+  if (top?.boolop === 'OR_EXPR' && (top.args ?? []).some((a) => test(a, c)))
     return `is an OR with a branch that does not ${compared}, so rows matching that branch are visible to every tenant`;
   return `does not ${compared}`;
 }
 
-function parseExpression(text: string): Node | undefined {
+export function parseExpression(text: string): Node | undefined {
   try {
     const parsed = parseSync(`SELECT ${text}`);
     if (parsed.stmts?.length !== 1) return undefined;
@@ -51,7 +70,7 @@ function parseExpression(text: string): Node | undefined {
 }
 
 /** The expression under casts and COLLATE clauses. */
-function peel(node: Node): Node {
+export function peel(node: Node): Node {
   const inner = unwrap(node, 'TypeCast')?.arg ?? unwrap(node, 'CollateClause')?.arg;
   return inner ? peel(inner) : node;
 }
@@ -120,8 +139,58 @@ function readsSetting(call: FuncCall, c: TenantComparison): boolean {
   return c.helpers.some((h) => h.name === name && (schema === undefined || h.schema === schema));
 }
 
+/**
+ * Identity contexts: every OR branch needs a term that names the tenant column (or a column keyed
+ * by the identity) together with the identity (`team_id IN (SELECT team_id FROM memberships
+ * WHERE user_id = auth.uid())`, `has_role_on_account(account_id)`, `tenant_id =
+ * (auth.jwt() ->> 'tenant_id')::uuid`); of an AND one such term is enough. The live leak test
+ * proves what the terms do.
+ */
+function identityRestricts(node: Node, c: TenantComparison): boolean {
+  const bool = unwrap(node, 'BoolExpr');
+  if (bool?.boolop === 'OR_EXPR') return (bool.args ?? []).every((a) => identityRestricts(a, c));
+  if (bool?.boolop === 'AND_EXPR') return (bool.args ?? []).some((a) => identityRestricts(a, c));
+  let column = false;
+  let identity = false;
+  const columns = [c.column, ...(c.identity?.columns ?? [])];
+  walk(node, (n) => {
+    const ref = unwrap(n as Node, 'ColumnRef');
+    if (ref && columns.includes(lastName(ref.fields) ?? '')) column = true;
+    if (isRecord(n.FuncCall) && readsIdentity(n.FuncCall, c)) identity = true;
+    if (c.identity?.currentUser && isCurrentUser(n)) identity = true;
+  });
+  return column && identity;
+}
+
+const USER_FUNCTIONS = new Set(['SVFOP_CURRENT_USER', 'SVFOP_SESSION_USER', 'SVFOP_CURRENT_ROLE']);
+
+function isCurrentUser(n: Record<string, unknown>): boolean {
+  const svf = isRecord(n.SQLValueFunction) ? n.SQLValueFunction : undefined;
+  return typeof svf?.op === 'string' && USER_FUNCTIONS.has(svf.op);
+}
+
+/** A call of an identity function, a helper that reads one, or of current_setting on the claims. */
+export function readsIdentity(call: FuncCall, c: TenantComparison): boolean {
+  const id = c.identity;
+  if (!id) return readsSetting(call, c);
+  const names = strings(call.funcname);
+  const name = names[names.length - 1];
+  const schema = names.length > 1 ? names[names.length - 2] : undefined;
+  if (name === 'current_setting' && (schema === undefined || schema === 'pg_catalog')) {
+    const first = call.args?.[0];
+    const literal = first && unwrap(peel(first), 'A_Const')?.sval?.sval;
+    return (
+      typeof literal === 'string' &&
+      id.settingPrefixes.some((p) => literal.toLowerCase().startsWith(p.toLowerCase()))
+    );
+  }
+  const known = (f: SettingHelper) =>
+    f.name === name && (schema === undefined || f.schema === schema);
+  return id.functions.some(known) || c.helpers.some(known);
+}
+
 /** Calls `visit` with every object of the tree, whatever its node type. */
-function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void {
+export function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void {
   if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
   else if (isRecord(node)) {
     visit(node);

@@ -3,7 +3,7 @@ import type { GateContext, TenantHandle } from '../gate.js';
 import { quoteIdentIfNeeded } from '../../sql/ident.js';
 import { runLeakTest } from './leak-test.js';
 import { admitAppRole, type AdmittedRole } from './leak-role.js';
-import type { StatementLocator, Where } from './locate.js';
+import type { StatementLocator } from './locate.js';
 import { bareName } from './names.js';
 import { otherSchemaFunctions } from './other-functions.js';
 import { weakenedPolicies } from './policy-weakened.js';
@@ -12,6 +12,11 @@ import type { IsolationSettings } from '../../core/settings.js';
 import { sharedStaticFindings } from './shared-static.js';
 import type { Keyed, StaticInput } from './static-input.js';
 import { policiesOf, policyProblem, tenantScope } from './tenant-scope.js';
+import type { CatalogSnapshot } from '../../catalog/types.js';
+import { apiLints } from './api-lints.js';
+import { claimPaths } from './claims.js';
+import { isSettingContext, resolveContext, type ResolvedContext } from './context.js';
+import type { LeakCause } from './leak-test.js';
 
 /** Rules about a table's state that a weakening finding on the same table already explains. */
 const STATE_RULES = new Set<string>([
@@ -44,25 +49,28 @@ function staticFindings(ctx: GateContext, input: StaticInput, tenant: TenantHand
  * that does not keep rows to the tenant, else the PR's drop of a policy or of row-level security.
  * Tables missing here are reported at the statement that created them.
  */
-function leakCauses(input: StaticInput): Map<string, Where> {
+function leakCauses(input: StaticInput): Map<string, LeakCause> {
   const scope = tenantScope(input.snapshot, input);
-  const causes = new Map<string, Where>();
+  const causes = new Map<string, LeakCause>();
   for (const t of scope.tables) {
     const name = bareName(t.name);
-    const open = policiesOf(input.snapshot, t).filter(
-      (p) => p.permissive && policyProblem(p, scope),
-    );
-    const at =
-      open
-        .map((p) =>
-          input.locator.inPr({
-            kind: 'policy',
-            name: p.name,
-            table: name,
-            actions: ['alter', 'create'],
-          }),
-        )
-        .find((w) => w !== undefined) ?? input.locator.weakeningInPr(name);
+    const permissive = policiesOf(input.snapshot, t).filter((p) => p.permissive);
+    const flagged = permissive.filter((p) => policyProblem(p, scope));
+    // Under an identity context a policy may name the tenant and the user and still let rows
+    // through: the PR's latest permissive policy on the table is the suspect then.
+    const open = flagged.length || isSettingContext(input.context) ? flagged : permissive.reverse();
+    const located = open
+      .map((p) => {
+        const at = input.locator.inPr({
+          kind: 'policy',
+          name: p.name,
+          table: name,
+          actions: ['alter', 'create'],
+        });
+        return at && { ...at, policy: p.name };
+      })
+      .find((w) => w !== undefined);
+    const at = located ?? input.locator.weakeningInPr(name);
     if (at) causes.set(name, at);
   }
   return causes;
@@ -79,17 +87,22 @@ async function leakTestOn(
   // superuser. A superuser session only creates the application role and admits the test's.
   const client = await ctx.databases.connect(tenant);
   const admin = await ctx.databases.connectAsSuperuser(tenant.database);
-  let admitted: AdmittedRole | undefined;
+  const admitted: AdmittedRole[] = [];
+  const context = input.context ?? resolveContext(ctx.options);
   try {
-    admitted = await admitAppRole(admin, client, settings.appRole);
     return await runLeakTest({
       client,
       schemas: tenant.searchPath,
       tenantColumn: input.tenantColumn,
-      tenantSetting: input.tenantSetting,
+      context,
       tenantTables: tables,
       appRole: settings.appRole,
-      admitted,
+      admit: async (role: string) => {
+        const a = await admitAppRole(admin, client, role);
+        if (a) admitted.push(a);
+        return a;
+      },
+      claimPaths: claimPaths(input.snapshot.policies, context.setting),
       tenantCount: settings.leakTestTenants,
       locator: input.locator,
       causes: leakCauses(input),
@@ -97,7 +110,7 @@ async function leakTestOn(
     });
   } finally {
     await client.end();
-    await admitted?.release();
+    for (const a of admitted.reverse()) await a.release();
     await admin.end();
   }
 }
@@ -122,6 +135,62 @@ async function liveFindings(
   return [...newOnly(leaks, before), ...gaps].map((k) => k.finding);
 }
 
+/**
+ * The tenant column: the configured one, else the membership's tenant column when only that one
+ * is on the tables (`account_id` of basejump's account_user).
+ */
+function tenantColumnIn(snapshot: CatalogSnapshot, column: string, c: ResolvedContext): string {
+  const other = c.membership?.tenantColumn;
+  const has = (name: string) =>
+    snapshot.tables.some((t) => t.columns.some((col) => col.name === name));
+  return other && !has(column) && has(other) ? other : column;
+}
+
+/**
+ * Whether FORCE ROW LEVEL SECURITY is needed on a table of an owner: when the tenant's role is
+ * known, only where it owns the table (or is a member of the owner) or has BYPASSRLS. The
+ * `role` kind's roles are made by the leak test and own nothing.
+ */
+async function forceJudge(
+  ctx: GateContext,
+  tenant: TenantHandle,
+  c: ResolvedContext,
+): Promise<Pick<StaticInput, 'forceNeeded'>> {
+  if (!c.roleKnown) return {};
+  if (c.kind === 'role') return { forceNeeded: () => false };
+  const client = await ctx.databases.connect(tenant);
+  try {
+    const r = await client.query<{ bypass: boolean; owners: string[] }>(
+      `select r.rolbypassrls or r.rolsuper as bypass,
+              array(select o.rolname::text from pg_roles o where pg_has_role(r.oid, o.oid, 'usage')) as owners
+       from pg_roles r where r.rolname = $1`,
+      [c.role],
+    );
+    const row = r.rows[0];
+    if (!row) return { forceNeeded: () => false };
+    const owners = new Set(row.owners);
+    return { forceNeeded: (owner) => row.bypass || owners.has(owner) };
+  } finally {
+    await client.end();
+  }
+}
+
+async function lintsOn(ctx: GateContext, input: StaticInput, tenant: TenantHandle) {
+  if (input.context?.kind !== 'jwt') return [];
+  const client = await ctx.databases.connect(tenant);
+  try {
+    return await apiLints({
+      client,
+      schemas: tenant.searchPath,
+      context: input.context,
+      locator: input.locator,
+      tenantTables: tenantScope(input.snapshot, input).tables.map((t) => bareName(t.name)),
+    });
+  } finally {
+    await client.end();
+  }
+}
+
 async function functionsOutside(ctx: GateContext, tenant: TenantHandle) {
   const client = await ctx.databases.connect(tenant);
   try {
@@ -140,20 +209,24 @@ export async function sharedFindings(
   const tenant = ctx.tenants[0];
   const snapshot = tenant && ctx.after.get(tenant.name);
   if (!snapshot) return [];
+  const context = resolveContext(ctx.options);
   const input: StaticInput = {
     snapshot,
     locator,
     pgMajor: Number.parseInt(ctx.cluster.postgresVersion, 10) || 0,
-    tenantColumn: ctx.options.tenantColumn,
-    tenantSetting: ctx.options.tenantSetting,
+    tenantColumn: tenantColumnIn(snapshot, ctx.options.tenantColumn, context),
+    tenantSetting: isSettingContext(context) ? context.setting : ctx.options.tenantSetting,
     settings,
     schema: tenant.schema,
     otherFunctions: await functionsOutside(ctx, tenant),
+    context,
+    ...(await forceJudge(ctx, tenant, context)),
   };
   const configured = (settings.tenantTables ?? []).length > 0;
   if (!configured && tenantScope(snapshot, input).tables.length === 0 && snapshot.tables.length > 0)
     return [nothingToCheck(input)];
   const found = staticFindings(ctx, input, tenant);
+  found.push(...(await lintsOn(ctx, input, tenant)));
   if (settings.leakTest) found.push(...(await liveFindings(ctx, input, settings, tenant)));
   return found;
 }

@@ -21,6 +21,11 @@ export interface StaticInput extends ScopeOptions {
   locator: StatementLocator;
   /** Server major version: security_invoker needs 15. */
   pgMajor: number;
+  /**
+   * Whether a table owned by this role needs FORCE ROW LEVEL SECURITY: the tenant's role owns it
+   * (or is a member of its owner) or has BYPASSRLS. Absent: always (the role is not known).
+   */
+  forceNeeded?: (owner: string) => boolean;
 }
 
 export function keyed(

@@ -5,6 +5,8 @@ import { bareName, matchesConfigured, mentions, splitQualified } from './names.j
 import { escapeRegExp } from '../../core/regexp.js';
 import { tenantRestrictionProblem, type TenantComparison } from './policy-expr.js';
 import type { IsolationSettings } from '../../core/settings.js';
+import { isSettingContext, type ResolvedContext } from './context.js';
+import type { IdentitySources } from './policy-expr.js';
 
 /** Which tables and views of a shared-topology catalog hold tenant rows. */
 export interface TenantScope {
@@ -33,6 +35,8 @@ export interface ScopeOptions {
   schema: string;
   /** Functions of other schemas (policy helpers such as `app.current_tenant()`). */
   otherFunctions?: FunctionSource[];
+  /** How a session becomes a tenant; absent: the tenant setting. */
+  context?: ResolvedContext;
 }
 
 export function isTable(t: TableInfo): boolean {
@@ -88,8 +92,7 @@ function functionSources(snapshot: CatalogSnapshot, o: ScopeOptions): FunctionSo
  * Functions whose body reads the setting, directly or by calling another such function. Bodies
  * are SQL or PL/pgSQL text, so they are searched for the call rather than parsed.
  */
-function settingHelpers(sources: FunctionSource[], setting: string): FunctionSource[] {
-  const direct = new RegExp(`current_setting\\s*\\(\\s*'${escapeRegExp(setting)}'`, 'i');
+function settingHelpers(sources: FunctionSource[], direct: RegExp): FunctionSource[] {
   const calls = (body: string, f: FunctionSource) =>
     new RegExp(
       `(?<![A-Za-z0-9_$])(${escapeRegExp(f.name)}|${escapeRegExp(quoteIdent(f.name))})\\s*\\(`,
@@ -108,9 +111,43 @@ function settingHelpers(sources: FunctionSource[], setting: string): FunctionSou
   return helpers;
 }
 
+const JWT_READS = /auth\.uid\s*\(|auth\.jwt\s*\(|"auth"\."(uid|jwt)"\s*\(|request\.jwt\.claim/i;
+const USER_READS = /(?<![A-Za-z0-9_$.])(current_user|session_user|current_role)(?![A-Za-z0-9_$(])/i;
+
+/** What identifies a session of an identity context (`jwt`, `role`); undefined for a setting. */
+function identityOf(c: ResolvedContext | undefined): IdentitySources | undefined {
+  if (!c || isSettingContext(c)) return undefined;
+  if (c.kind === 'role')
+    return {
+      functions: [],
+      settingPrefixes: [],
+      currentUser: true,
+      columns: [],
+      describe: `current_user (one role per tenant, ${c.pattern})`,
+    };
+  const m = c.membership;
+  return {
+    functions: ['uid', 'jwt', 'email'].map((name) => ({ schema: 'auth', name })),
+    settingPrefixes: ['request.jwt.claim', c.setting],
+    currentUser: false,
+    columns: m ? [m.userColumn] : [],
+    ...(m ? { identityTable: bareName(m.table) } : {}),
+    describe: m
+      ? `the signed-in user's tenants (${m.tenantColumn} of ${m.table} where ${m.userColumn} = auth.uid())`
+      : `a claim of the signed-in user's JWT (auth.jwt() or current_setting('${c.setting}'))`,
+  };
+}
+
+function helperPattern(o: ScopeOptions): RegExp {
+  if (o.context?.kind === 'jwt') return JWT_READS;
+  if (o.context?.kind === 'role') return USER_READS;
+  return new RegExp(`current_setting\\s*\\(\\s*'${escapeRegExp(o.tenantSetting)}'`, 'i');
+}
+
 export function tenantScope(snapshot: CatalogSnapshot, o: ScopeOptions): TenantScope {
   const tables = snapshot.tables.filter((t) => isTenantTable(t, o));
-  const helpers = settingHelpers(functionSources(snapshot, o), o.tenantSetting);
+  const helpers = settingHelpers(functionSources(snapshot, o), helperPattern(o));
+  const identity = identityOf(o.context);
   return {
     tables,
     views: viewsOver(snapshot, tables),
@@ -118,6 +155,7 @@ export function tenantScope(snapshot: CatalogSnapshot, o: ScopeOptions): TenantS
       column: o.tenantColumn,
       setting: o.tenantSetting,
       helpers: helpers.map((h) => ({ schema: h.schema, name: h.name })),
+      ...(identity ? { identity } : {}),
     },
     schema: o.schema,
   };
@@ -138,11 +176,19 @@ export function policyProblem(p: PolicyInfo, scope: TenantScope): string | undef
     ['WITH CHECK', p.withCheck],
   ].filter((e): e is [string, string] => e[1] !== undefined);
   if (!parts.length) return 'it has no expression';
+  const comparison = comparisonFor(p, scope);
   for (const [label, expression] of parts) {
-    const problem = tenantRestrictionProblem(inSchema(expression, scope.schema), scope.comparison);
+    const problem = tenantRestrictionProblem(inSchema(expression, scope.schema), comparison);
     if (problem) return `its ${label} expression ${problem}`;
   }
   return undefined;
+}
+
+/** The user column keys rows by the identity only on the membership table itself. */
+function comparisonFor(p: PolicyInfo, scope: TenantScope): TenantComparison {
+  const id = scope.comparison.identity;
+  if (!id || id.identityTable === bareName(p.table)) return scope.comparison;
+  return { ...scope.comparison, identity: { ...id, columns: [] } };
 }
 
 /** A policy's expressions as written: `USING (...) WITH CHECK (...)`. */
@@ -163,14 +209,36 @@ export function uncoveredCommands(policies: PolicyInfo[], scope: TenantScope): s
   return COMMANDS.filter((cmd) => !good.some((p) => p.command === cmd || p.command === 'ALL'));
 }
 
+/** The expression that keeps rows to the current tenant under the context, for help texts. */
+export function tenantCheckSql(
+  o: Pick<ScopeOptions, 'tenantColumn' | 'tenantSetting' | 'context'>,
+  type: string,
+): string {
+  const col = quoteIdentIfNeeded(o.tenantColumn);
+  const c = o.context;
+  if (c?.kind === 'jwt' && c.membership) {
+    const m = c.membership;
+    return `${col} IN (SELECT ${quoteIdentIfNeeded(m.tenantColumn)} FROM ${m.table} WHERE ${quoteIdentIfNeeded(m.userColumn)} = (SELECT auth.uid()))`;
+  }
+  if (c?.kind === 'jwt')
+    return `${col} = ((SELECT current_setting('${c.setting}', true)::jsonb) ->> '${o.tenantColumn}')::${type}`;
+  if (c?.kind === 'role')
+    return `current_user = format('${c.pattern.split('{id}').join('%s')}', ${col})`;
+  return `${col} = current_setting('${o.tenantSetting}')::${type}`;
+}
+
 /** The SQL that makes a table tenant-isolated, for help texts (identifiers quoted as needed). */
 export function policyTemplate(table: TableInfo, o: ScopeOptions): string {
   const name = quoteIdentIfNeeded(bareName(table.name));
   const policy = quoteIdentIfNeeded(`${bareName(table.name)}_tenant_isolation`);
   const type = tenantColumnOf(table, o.tenantColumn)?.type ?? 'text';
-  const check = `${quoteIdentIfNeeded(o.tenantColumn)} = current_setting('${o.tenantSetting}')::${type}`;
+  const check = tenantCheckSql(o, type);
+  const rls = isSettingContext(o.context)
+    ? 'ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY'
+    : 'ENABLE ROW LEVEL SECURITY';
+  const to = o.context?.kind === 'jwt' ? ` TO ${quoteIdentIfNeeded(o.context.role)}` : '';
   return [
-    `ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`,
-    `CREATE POLICY ${policy} ON ${name} USING (${check}) WITH CHECK (${check});`,
+    `ALTER TABLE ${name} ${rls};`,
+    `CREATE POLICY ${policy} ON ${name}${to} USING (${check}) WITH CHECK (${check});`,
   ].join(' ');
 }

@@ -7,6 +7,7 @@ import { traceKey, type StatementContext, type WorkloadWaits } from './context.j
 import { PARTITION_RULES } from './partition-rules.js';
 import { probeWorkload } from './probe.js';
 import { tableRewrite } from './rewrite-rules.js';
+import { RepeatedAlterWatch } from './repeated-alter.js';
 import { Scope } from './scope.js';
 import { OBJECT_RULES, STATIC_RULES } from './rules/index.js';
 import { concurrentlyInTransaction } from './rules/concurrently-in-transaction.js';
@@ -30,6 +31,7 @@ function analyseMigration(
   const script = migration.up;
   const layout = transactionLayout(script);
   const watch = new TransactionWatch();
+  const repeated = new RepeatedAlterWatch();
   const out: Finding[] = [];
   script.statements.forEach((stmt, index) => {
     const trace = traces.get(traceKey(stmt.file, stmt.line));
@@ -49,9 +51,10 @@ function analyseMigration(
     for (const rule of [...STATIC_RULES, ...OBJECT_RULES, ...PARTITION_RULES])
       out.push(...rule(sc));
     watch.observe(sc);
+    repeated.observe(sc);
     scope.apply(stmt);
   });
-  return [...out, ...watch.finish()];
+  return [...out, ...watch.finish(), ...repeated.finish()];
 }
 
 /** Exposes the probe's measurement in the trace, so that reports can show it per statement. */

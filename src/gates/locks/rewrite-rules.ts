@@ -5,6 +5,7 @@ import {
   constraintsOf,
   hasOption,
   rangeVar,
+  typeNameOf,
   unwrap,
   unwrapAll,
   type ColumnDef,
@@ -39,6 +40,8 @@ function cause(sc: StatementContext): { text: string; help: string } {
     const column = unwrap(cmd.def, 'ColumnDef');
     if (cmd.subtype === 'AT_AlterColumnType')
       return { text: ` because column ${cmd.name} changes type`, help: HELP.AT_AlterColumnType };
+    const filled = cmd.subtype === 'AT_AddColumn' ? filledColumn(column) : undefined;
+    if (filled) return { text: ` because ${filled}`, help: FILLED_HELP };
     if (cmd.subtype === 'AT_AddColumn' && column && hasDefault(column))
       return {
         text: ` because column ${column.colname} is added with a default evaluated for every row`,
@@ -55,12 +58,31 @@ function cause(sc: StatementContext): { text: string; help: string } {
   return { text: '', help: GENERIC_HELP };
 }
 
+const FILLED_HELP =
+  'Adding it computes a value for every existing row. Add a plain nullable column instead, fill it in batches (a trigger keeps new rows filled), and switch the application to it; or create a new table and move the rows in batches.';
+const SERIALS = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+
+/** A column whose value Postgres computes for every row when it is added: why, in words. */
+function filledColumn(col: ColumnDef | undefined): string | undefined {
+  const kinds = constraintsOf(col).map((c) => c.contype);
+  if (kinds.includes('CONSTR_GENERATED'))
+    return `stored generated column ${col?.colname} is computed for every row`;
+  if (kinds.includes('CONSTR_IDENTITY'))
+    return `identity column ${col?.colname} is numbered for every row`;
+  if (SERIALS.has(typeNameOf(col)))
+    return `serial column ${col?.colname} takes a sequence value for every row`;
+  return undefined;
+}
+
 function hasDefault(col: ColumnDef | undefined): boolean {
   return constraintsOf(col).some((c) => c.contype === 'CONSTR_DEFAULT');
 }
 
-/** Statements whose rewrite other rules report (REINDEX) or that are not rewrites (TRUNCATE). */
-const NOT_REWRITES = new Set(['TruncateStmt', 'ReindexStmt']);
+/**
+ * Statements whose rewrite other rules report (REINDEX, REFRESH MATERIALIZED VIEW) or that are
+ * not rewrites (TRUNCATE).
+ */
+const NOT_REWRITES = new Set(['TruncateStmt', 'ReindexStmt', 'RefreshMatViewStmt']);
 
 export function tableRewrite(sc: StatementContext): Finding[] {
   if (!sc.trace?.rewritten.length || NOT_REWRITES.has(sc.stmt.kind)) return vacuumFull(sc);

@@ -1,4 +1,4 @@
-import type { CatalogSnapshot } from '../../catalog/types.js';
+import type { CatalogSnapshot, TypeInfo } from '../../catalog/types.js';
 import type { Statement } from '../../core/model.js';
 import type { TenantHandle } from '../gate.js';
 import {
@@ -9,7 +9,9 @@ import {
   relationOf,
   stringList,
   unwrap,
+  unwrapAll,
   type Constraint,
+  type IndexStmt,
   type RenameStmt,
 } from '../../sql/ast.js';
 import { quoteIdentIfNeeded as quoteIdent } from '../../sql/ident.js';
@@ -34,20 +36,29 @@ export class Scope {
   private readonly tables = new Map<string, Set<string>>();
   private readonly notNullColumns = new Set<string>();
   private readonly indexes = new Map<string, string>();
+  private readonly indexColumns = new Map<string, string[]>();
   private readonly checks: NotNullCheck[] = [];
+  private readonly types = new Map<string, TypeInfo>();
+  private readonly createdSchemas = new Set<string>();
+  private readonly matviews = new Set<string>();
 
   constructor(
     before: CatalogSnapshot | undefined,
     private readonly tenant: TenantHandle,
   ) {
     for (const t of before?.tables ?? []) {
+      if (t.kind === 'materialized view') this.matviews.add(t.name);
       if (t.kind !== 'table' && t.kind !== 'partitioned') continue;
       this.tables.set(t.name, new Set(t.columns.map((c) => c.name)));
       t.columns
         .filter((c) => c.notNull)
         .forEach((c) => this.notNullColumns.add(`${t.name}.${c.name}`));
     }
-    for (const i of before?.indexes ?? []) this.indexes.set(i.name, i.table);
+    for (const i of before?.indexes ?? []) {
+      this.indexes.set(i.name, i.table);
+      this.indexColumns.set(i.name, i.columns);
+    }
+    for (const t of before?.types ?? []) this.types.set(t.name, t);
     for (const c of before?.constraints ?? []) {
       const column = /^CHECK \(\(("?)(.+)\1 IS NOT NULL\)\)/.exec(c.definition)?.[2];
       if (c.type === 'c' && column && c.columns.length === 1)
@@ -77,6 +88,28 @@ export class Scope {
   /** Key of a pre-existing index. */
   index(r: RelationName | undefined): string | undefined {
     return r ? this.candidates(r).find((k) => this.indexes.has(k)) : undefined;
+  }
+
+  /** The key of a pre-existing enum, domain, composite or range type, with its kind. */
+  type(r: RelationName | undefined): TypeInfo | undefined {
+    const key = r ? this.candidates(r).find((k) => this.types.has(k)) : undefined;
+    return key ? this.types.get(key) : undefined;
+  }
+
+  /** Whether the PR itself created a schema of that name earlier. */
+  createdSchema(name: string): boolean {
+    return this.createdSchemas.has(name);
+  }
+
+  /** Key of a pre-existing materialized view. */
+  matview(r: RelationName | undefined): string | undefined {
+    return r ? this.candidates(r).find((k) => this.matviews.has(k)) : undefined;
+  }
+
+  /** Key columns of an index that existed before the PR or that the PR built, in order. */
+  indexColumnsOf(table: string, index: string): string[] | undefined {
+    const schema = table.slice(0, table.lastIndexOf('.'));
+    return this.indexColumns.get(`${schema}.${quoteIdent(index)}`);
   }
 
   tableOfIndex(indexKey: string): string | undefined {
@@ -117,6 +150,10 @@ export class Scope {
     const createAs = astOf(stmt, 'CreateTableAsStmt');
     const drop = astOf(stmt, 'DropStmt');
     const rename = astOf(stmt, 'RenameStmt');
+    const schema = astOf(stmt, 'CreateSchemaStmt');
+    const index = astOf(stmt, 'IndexStmt');
+    if (schema?.schemaname) this.createdSchemas.add(schema.schemaname);
+    if (index?.idxname) this.addIndex(index);
     if (create || createAs) {
       const relation = create?.relation ?? createAs?.into?.rel;
       if (!(create ?? createAs)?.if_not_exists) this.forget(this.table(rangeVar(relation)));
@@ -129,6 +166,15 @@ export class Scope {
     } else if (stmt.kind === 'AlterTableStmt') {
       this.alter(stmt);
     }
+  }
+
+  /** The columns of an index the PR builds, for a later ADD CONSTRAINT ... USING INDEX. */
+  private addIndex(index: IndexStmt): void {
+    const table = this.table(rangeVar(index.relation));
+    if (!table) return;
+    const schema = table.slice(0, table.lastIndexOf('.'));
+    const columns = unwrapAll(index.indexParams, 'IndexElem').map((e) => e.name ?? '');
+    this.indexColumns.set(`${schema}.${quoteIdent(index.idxname ?? '')}`, columns);
   }
 
   private forget(key: string | undefined): void {

@@ -132,7 +132,7 @@ export class TransactionWatch {
     if (!held || held.work.length === 0) return;
     const n = held.later.length;
     const last = held.later[n - 1];
-    const severity = held.work.some((w) => w.long) ? 'blocker' : undefined;
+    const severity = held.work.some((w) => w.long) ? undefined : 'warning';
     const work = held.work.map((w) => `line ${w.line} ${w.text}`).join('; ');
     const message = `${statementLabel(held.sc.stmt)} takes ACCESS EXCLUSIVE on pre-existing table ${held.tables.map(plainName).join(', ')} and keeps it while ${n} more statement${n > 1 ? 's' : ''} of the same transaction ${n > 1 ? 'run' : 'runs'} (to line ${last.line}). Meanwhile ${work}, so the lock is held for that whole time.`;
     const help =

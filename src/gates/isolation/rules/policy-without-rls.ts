@@ -4,6 +4,25 @@ import { bareName } from '../names.js';
 import { ISOLATION } from '../../../rules/index.js';
 import { isTable, policiesOf } from '../tenant-scope.js';
 import { keyed, tableQuery, type Keyed, type StaticInput } from '../static-input.js';
+import type { ObjectQuery } from '../locate.js';
+
+/**
+ * The PR's statement that left the policies without effect: its DISABLE ROW LEVEL SECURITY, else
+ * its CREATE or ALTER POLICY, else its CREATE or ALTER TABLE (the merged table is not the cause).
+ */
+function placedAt(table: string, policies: string[], input: StaticInput): ObjectQuery | undefined {
+  const candidates: ObjectQuery[] = [
+    { kind: 'table', name: table, actions: ['rls-disable'] },
+    ...policies.map((name): ObjectQuery => ({
+      kind: 'policy',
+      name,
+      table,
+      actions: ['create', 'alter'],
+    })),
+    { kind: 'table', name: table, actions: ['create', 'alter'] },
+  ];
+  return candidates.find((q) => input.locator.inPr(q));
+}
 
 export function policiesWithoutRls(snapshot: CatalogSnapshot, input: StaticInput): Keyed[] {
   return snapshot.tables
@@ -12,7 +31,7 @@ export function policiesWithoutRls(snapshot: CatalogSnapshot, input: StaticInput
       const name = bareName(t.name);
       const names = policiesOf(snapshot, t).map((p) => p.name);
       const message = `table ${name} has policies (${names.join(', ')}) but row-level security is disabled, so none of them applies`;
-      const q = tableQuery(t, ['rls-disable', 'create', 'alter']);
+      const q = placedAt(name, names, input) ?? tableQuery(t, ['rls-disable', 'create', 'alter']);
       return keyed(
         ISOLATION.policyWithoutRls,
         name,

@@ -21,7 +21,7 @@ export function policyFindings(
     const problem = p.permissive ? policyProblem(p, scope) : undefined;
     if (!problem) return [];
     const message = `policy ${p.name} on ${name} (${p.command}) does not keep rows to the current tenant: ${problem} (${policyExpressions(p, scope)}); permissive policies are ORed, so it opens the table to every tenant`;
-    const help = `Compare the tenant column with the tenant setting in every expression (extra conditions may be ANDed, not ORed), or make the policy RESTRICTIVE. ${policyTemplate(t, input)}`;
+    const help = `Compare the tenant column with ${scope.comparison.identity ? 'the tenant identity' : 'the tenant setting'} in every expression (extra conditions may be ANDed, not ORed), or make the policy RESTRICTIVE. ${policyTemplate(t, input)}`;
     const at: ObjectQuery = {
       kind: 'policy',
       name: p.name,

@@ -3,6 +3,7 @@ import { quoteIdentIfNeeded as sqlName } from '../../../sql/ident.js';
 import { bareName } from '../names.js';
 import { ISOLATION } from '../../../rules/index.js';
 import { policyTemplate, uncoveredCommands, type TenantScope } from '../tenant-scope.js';
+import { isSettingContext } from '../context.js';
 import { keyed, tableQuery, type Keyed, type StaticInput } from '../static-input.js';
 
 export function rlsFindings(
@@ -20,7 +21,8 @@ export function rlsFindings(
     return [keyed(ISOLATION.rlsNotEnabled, name, q, input, { message, help: template }, name)];
   }
   const out: Keyed[] = [];
-  if (!t.rlsForced) {
+  // FORCE matters only to a role that owns the table: the tenant's role, when it is known.
+  if (!t.rlsForced && (input.forceNeeded?.(t.owner) ?? true)) {
     const q = tableQuery(t, ['rls-enable', 'create', 'alter']);
     const message = `table ${name} has row-level security enabled but not forced: its owner (${t.owner}) and any role connecting as the owner bypass the tenant policies`;
     out.push(
@@ -34,7 +36,8 @@ export function rlsFindings(
       ),
     );
   }
-  const missing = uncoveredCommands(policies, scope);
+  // Under an identity context a command without a policy is denied, which isolates.
+  const missing = isSettingContext(input.context) ? uncoveredCommands(policies, scope) : [];
   if (missing.length) {
     const q = tableQuery(t, ['rls-enable', 'create', 'alter']);
     const message = `table ${name} has no policy comparing ${input.tenantColumn} with current_setting('${input.tenantSetting}') for ${missing.join(', ')}`;

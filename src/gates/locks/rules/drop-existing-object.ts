@@ -2,6 +2,7 @@ import type { Finding } from '../../../core/model.js';
 import { alterCmds, astOf, listName, rangeVar, relationOf, unwrapAll } from '../../../sql/ast.js';
 import { plainName } from '../../../sql/names.js';
 import { at, type StatementContext } from '../context.js';
+import { exclusiveTables } from '../lock-modes.js';
 import { LOCKS as R } from '../../../rules/index.js';
 
 const DROP_HELP =
@@ -25,17 +26,18 @@ export function drops(sc: StatementContext): Finding[] {
   }
   const truncate = astOf(stmt, 'TruncateStmt');
   if (truncate) {
-    return unwrapAll(truncate.relations, 'RangeVar')
+    const named = unwrapAll(truncate.relations, 'RangeVar')
       .map((r) => scope.table(rangeVar(r)))
-      .filter((t): t is string => !!t)
-      .map((t) =>
-        at(
-          sc,
-          R.dropExisting,
-          `TRUNCATE ${plainName(t)} removes every row of a table that existed before this PR.`,
-          DROP_HELP,
-        ),
-      );
+      .filter((t): t is string => !!t);
+    const cascade = truncate.behavior === 'DROP_CASCADE' ? cascaded(sc, named) : '';
+    return named.map((t) =>
+      at(
+        sc,
+        R.dropExisting,
+        `TRUNCATE ${plainName(t)} removes every row of a table that existed before this PR.${cascade}`,
+        DROP_HELP,
+      ),
+    );
   }
   const table = scope.table(rangeVar(relationOf(stmt)));
   if (!table) return [];
@@ -49,4 +51,12 @@ export function drops(sc: StatementContext): Finding[] {
         DROP_HELP,
       ),
     );
+}
+
+/** ` CASCADE also empties ...`: the other pre-existing tables the trace shows it truncated. */
+function cascaded(sc: StatementContext, named: string[]): string {
+  const others = exclusiveTables(sc).filter((t) => !named.includes(t));
+  return others.length
+    ? ` CASCADE also empties ${others.map(plainName).join(', ')}, whose foreign keys reference it.`
+    : ' CASCADE also empties every table whose foreign keys reference it.';
 }

@@ -10,6 +10,7 @@ const RENAME_HELP =
 export function renames(sc: StatementContext): Finding[] {
   const a = astOf(sc.stmt, 'RenameStmt');
   if (!a) return [];
+  if (a.renameType === 'OBJECT_SCHEMA') return renameSchema(sc, a.subname ?? '', a.newname ?? '');
   const table = sc.scope.table(rangeVar(a.relation));
   if (!table) return [];
   if (a.renameType === 'OBJECT_TABLE')
@@ -31,4 +32,12 @@ export function renames(sc: StatementContext): Finding[] {
       ),
     ];
   return [];
+}
+
+/** ALTER SCHEMA ... RENAME of a schema the PR did not create (the statement ran, so it existed). */
+function renameSchema(sc: StatementContext, from: string, to: string): Finding[] {
+  if (sc.scope.createdSchema(from) || !sc.trace || sc.trace.error) return [];
+  const message = `ALTER SCHEMA ${from} RENAME TO ${to} breaks every query, function body and search_path of the running application that names ${from}.`;
+  const help = `Create the new schema and move or recreate objects in it while the application still works with both (views or functions in ${from} can bridge), then drop ${from} in a later release.`;
+  return [at(sc, R.renameExisting, message, help)];
 }

@@ -1,0 +1,134 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+import type { Options } from '../core/options.js';
+import type { BaseSource } from '../core/report.js';
+import { relativeToRepo } from '../core/paths.js';
+import { astOf } from '../sql/ast.js';
+import { readPgDump, type PgDump } from '../sql/pg-dump.js';
+import { TENANTS_FILE, readTenantsFile } from './baseline-snapshot.js';
+
+/**
+ * `baseline:` (`--baseline`): the base is a schema dump of production, or a `schemagate snapshot`
+ * folder of one dump per variant, instead of the replayed merged history. Read once, before the
+ * cluster starts, so that bad input ends the run before anything is spent on it.
+ */
+
+export interface BaselineVariant {
+  name: string;
+  /** The dump's path, relative to the repository root. */
+  file: string;
+  dump: PgDump;
+  /** The tenant (schema or database) the dump holds; stands for `tenants` in the run. */
+  representative?: string;
+  /** The production tenants the variant stands for (a snapshot's). */
+  tenants: string[];
+}
+
+export interface Baseline {
+  kind: 'dump' | 'snapshot';
+  /** As the report names it: relative to the repository root. */
+  path: string;
+  variants: BaselineVariant[];
+  /**
+   * The simulated tenants when the baseline decides them (the schema topology: the dump's
+   * tenant schemas, or the variants' representatives); else the run's own.
+   */
+  tenantNames?: string[];
+  /** Production's tenants a snapshot stands for. */
+  tenantCount?: number;
+}
+
+/** Schemas of tools and platforms, never a tenant's. */
+export const NOT_TENANTS =
+  /^(drizzle|supabase_migrations|auth|storage|extensions|graphql|graphql_public|realtime|vault|pgsodium|pgsodium_masks|net|supabase_functions|pgbouncer|cron|topology|tiger|_realtime|pg_.*)$/;
+
+export function readBaseline(options: Options): Baseline | undefined {
+  const given = options.settings.baseline;
+  if (given === undefined) return undefined;
+  const abs = isAbsolute(given) ? given : resolve(options.repoRoot, given);
+  const inRepo = relativeToRepo(options.repoRoot, abs);
+  const path = inRepo.startsWith('../') ? abs : inRepo || '.';
+  if (!existsSync(abs)) throw new InputError(`baseline: ${given} does not exist`);
+  if (statSync(abs).isDirectory()) return readSnapshot(options, abs, path);
+  const variant = { name: 'dump', file: path, dump: readDump(abs, path), tenants: [] };
+  const baseline: Baseline = { kind: 'dump', path, variants: [variant] };
+  if (options.topology !== 'schema') return baseline;
+  return { ...baseline, tenantNames: dumpTenants(variant.dump, path, options) };
+}
+
+function readSnapshot(options: Options, abs: string, path: string): Baseline {
+  const indexFile = join(abs, TENANTS_FILE);
+  if (!existsSync(indexFile))
+    throw new InputError(
+      `baseline: ${path} is a folder without ${TENANTS_FILE}; name a dump file, or a folder written by schemagate snapshot`,
+    );
+  const index = readTenantsFile(readFileSync(indexFile, 'utf8'), `${path}/${TENANTS_FILE}`);
+  if (index.topology !== options.topology)
+    throw new InputError(
+      `baseline: ${path} is a snapshot of the ${index.topology} topology, and the check runs the ${options.topology} topology; run it with --topology ${index.topology}`,
+    );
+  if (index.topology === 'database' && index.variants.length > 1)
+    throw new InputError(
+      `baseline: ${path} holds ${index.variants.length} variants of the database topology; the check replays one base database, so take one variant's file as the baseline (e.g. ${path}/${index.variants[0].file})`,
+    );
+  const variants = index.variants.map((v) => {
+    const file = `${path}/${v.file}`;
+    const abs2 = join(abs, v.file);
+    if (!existsSync(abs2))
+      throw new InputError(`baseline: ${file} (variant ${v.name} of ${TENANTS_FILE}) is missing`);
+    return { ...v, file, dump: readDump(abs2, file) };
+  });
+  return {
+    kind: 'snapshot',
+    path,
+    variants,
+    ...(index.topology === 'schema' ? { tenantNames: variants.map((v) => v.representative) } : {}),
+    tenantCount: variants.reduce((n, v) => n + v.tenants.length, 0),
+  };
+}
+
+/** Reads and parses a dump; a statement the parser refuses is bad input, named by its line. */
+function readDump(abs: string, file: string): PgDump {
+  if (statSync(abs).size === 0) throw new InputError(`baseline: ${file} is empty`);
+  const dump = readPgDump(readFileSync(abs, 'utf8'), file);
+  const bad = dump.statements.find((s) => s.statement.kind === 'Unparsed');
+  if (bad)
+    throw new InputError(
+      `baseline: ${file}:${bad.statement.line}: ${bad.statement.parseError ?? 'not valid SQL'}; the baseline must be a plain-text dump (pg_dump --schema-only, without -Fc)`,
+    );
+  const databases = new Set(dump.connects);
+  if (databases.size > 1)
+    throw new InputError(
+      `baseline: ${file} holds ${databases.size} databases (${[...databases].join(', ')}); dump one database with pg_dump`,
+    );
+  if (dump.statements.length === 0 && dump.copies.length === 0)
+    throw new InputError(`baseline: ${file} holds no SQL statement`);
+  return dump;
+}
+
+/**
+ * The schema topology's tenants in a dump: the configured names when the dump has them all,
+ * else every schema it creates besides the shared one and the tools' and platforms'.
+ */
+function dumpTenants(dump: PgDump, file: string, options: Options): string[] {
+  const created = dump.statements
+    .filter((s) => s.statement.kind === 'CreateSchemaStmt')
+    .map((s) => astOf(s.statement, 'CreateSchemaStmt')?.schemaname ?? '')
+    .filter(Boolean);
+  if (options.tenants.every((t) => created.includes(t))) return options.tenants;
+  const shared = options.settings.sharedSchema;
+  const tenants = created.filter((s) => s !== shared && !NOT_TENANTS.test(s));
+  if (tenants.length === 0)
+    throw new InputError(
+      `baseline: ${file} holds no tenant schema besides ${shared}; with --topology schema the dump must hold the tenants' schemas (pg_dump --schema-only --schema=${shared} --schema='tenant_*'), or check it with --topology database or shared`,
+    );
+  return tenants;
+}
+
+/** What the report's topology says about the base. */
+export function baselineSummary(b: Baseline | undefined): BaseSource {
+  if (!b) return { kind: 'history' };
+  if (b.kind === 'dump') return { kind: 'dump', path: b.path };
+  return { kind: 'snapshot', path: b.path, variants: b.variants.length, tenants: b.tenantCount! };
+}

@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { buildOptions } from '../src/config/build-options.js';
+import { runCheck } from '../src/check/check.js';
+import { settingsFromBase } from '../src/check/base-settings.js';
+import { memoryLogger } from '../src/core/logger.js';
+import { knownIds } from '../src/gates/index.js';
+import { initSqlParser } from '../src/sql/split.js';
+
+/**
+ * A golang-migrate repository whose PR edits `.schemagate.yml` (to `prConfig`) and adds a
+ * migration that runs a program on the server's host.
+ */
+function repo(baseConfig: string | undefined, prConfig: string, marker: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'sg-base-settings-'));
+  onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: root });
+  mkdirSync(join(root, 'db/migrations'), { recursive: true });
+  writeFileSync(
+    join(root, 'db/migrations/000001_create_accounts.up.sql'),
+    'CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL);\n',
+  );
+  writeFileSync(
+    join(root, 'db/migrations/000001_create_accounts.down.sql'),
+    'DROP TABLE accounts;\n',
+  );
+  if (baseConfig !== undefined) writeFileSync(join(root, '.schemagate.yml'), baseConfig);
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
+  writeFileSync(join(root, '.schemagate.yml'), prConfig);
+  writeFileSync(
+    join(root, 'db/migrations/000002_audit_export.up.sql'),
+    `CREATE TABLE audit_log (id bigint PRIMARY KEY, entry text);\n\nCOPY audit_log TO PROGRAM 'touch ${marker}';\n`,
+  );
+  writeFileSync(
+    join(root, 'db/migrations/000002_audit_export.down.sql'),
+    'DROP TABLE audit_log;\n',
+  );
+  git('add', '-A');
+  git('commit', '-q', '-m', 'pr');
+  return root;
+}
+
+describe('settings that decide what PR code may reach come from the base branch', () => {
+  it('keeps the base migration role when the PR switches it to superuser', async () => {
+    await initSqlParser();
+    const marker = join(tmpdir(), `sg-base-settings-${process.pid}-a`);
+    const root = repo(
+      'migrations: db/migrations\n',
+      'migrations: db/migrations\nmigrationRole: superuser\n',
+      marker,
+    );
+    const options = buildOptions(
+      { base: 'HEAD~1', provider: 'embedded', replicas: '0', gates: 'replay' },
+      knownIds(),
+      root,
+    );
+    expect(options.settings.migrationRole).toBe('superuser');
+    const report = await runCheck(options, memoryLogger());
+    expect(existsSync(marker)).toBe(false);
+    expect(report.notes).toContain(
+      '.schemagate.yml: this pull request changes migrationRole (admin at the base, superuser here); settings that decide what migration code may reach take effect once merged, so this run keeps admin',
+    );
+    expect(report.findings.map((f) => `${f.rule} ${f.severity} ${f.file}:${f.line}`)).toEqual([
+      'host-access blocker db/migrations/000002_audit_export.up.sql:3',
+      'migration-failed blocker db/migrations/000002_audit_export.up.sql:3',
+    ]);
+  });
+
+  it('a config file the PR adds counts as the defaults at the base', () => {
+    const root = repo(
+      undefined,
+      'migrationRole: superuser\npassEnv: [GITHUB_TOKEN, SHOP_TENANT]\npython: /tmp/evil/python\n',
+      '/nonexistent',
+    );
+    const options = buildOptions({ dir: 'db/migrations', base: 'HEAD~1' }, knownIds(), root);
+    const { options: guarded, notes } = settingsFromBase(
+      options,
+      execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim(),
+    );
+    expect(guarded.settings.migrationRole).toBe('admin');
+    expect(guarded.settings.passEnv).toEqual([]);
+    expect(guarded.settings.python).toBeUndefined();
+    expect(notes).toEqual([
+      '.schemagate.yml: this pull request changes migrationRole (admin at the base, superuser here); settings that decide what migration code may reach take effect once merged, so this run keeps admin',
+      '.schemagate.yml: this pull request changes passEnv ([] at the base, [GITHUB_TOKEN, SHOP_TENANT] here); settings that decide what migration code may reach take effect once merged, so this run keeps []',
+      '.schemagate.yml: this pull request changes python (unset at the base, /tmp/evil/python here); settings that decide what migration code may reach take effect once merged, so this run keeps unset',
+    ]);
+  });
+
+  it('a flag or Action input is the workflow’s own and wins', () => {
+    const root = repo('{}\n', 'migrationRole: admin\n', '/nonexistent');
+    const options = buildOptions(
+      { dir: 'db/migrations', base: 'HEAD~1', migrationRole: 'superuser' },
+      knownIds(),
+      root,
+    );
+    const { options: guarded, notes } = settingsFromBase(
+      options,
+      execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim(),
+    );
+    expect(guarded.settings.migrationRole).toBe('superuser');
+    expect(notes).toEqual([]);
+  });
+
+  it('a setting the base already has stays as it is', () => {
+    const root = repo(
+      'migrationRole: superuser\npassEnv: [SHOP_TENANT]\n',
+      'migrationRole: superuser\npassEnv: [SHOP_TENANT]\n',
+      '/nonexistent',
+    );
+    const options = buildOptions({ dir: 'db/migrations', base: 'HEAD~1' }, knownIds(), root);
+    const { options: guarded, notes } = settingsFromBase(
+      options,
+      execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim(),
+    );
+    expect(guarded).toBe(options);
+    expect(notes).toEqual([]);
+  });
+});

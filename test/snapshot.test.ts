@@ -1,0 +1,188 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takeSnapshot } from '../src/check/snapshot.js';
+import { silentLogger } from '../src/core/logger.js';
+import { localProvider } from '../src/provision/local.js';
+import type { Cluster } from '../src/provision/provider.js';
+import { findPgDump } from '../src/replay/baseline-pg-dump.js';
+import { brief, runFixture } from './helpers/run.js';
+import { localPostgresTool, runsWith, type Tool } from './helpers/tools.js';
+import { bundleTypeScript } from './providers-support.js';
+
+const APP = 'fixtures/baseline/app/migrations';
+const PASSWORD = 'Snap-only-9f3K';
+const TENANTS = Array.from({ length: 20 }, (_, i) => `tenant_${String(i + 1).padStart(2, '0')}`);
+
+/** Debian's Postgres 15 server and its pg_dump: production here. */
+async function postgres15(): Promise<Tool> {
+  const local = localPostgresTool();
+  const tool = { ...local, name: 'Postgres 15 with pg_dump 15' };
+  if (local.missing) return tool;
+  const dump = await findPgDump('15', {
+    roots: ['/usr/lib/postgresql'],
+    path: process.env.PATH,
+    docker: false,
+  }).catch((e: Error) => e);
+  return dump instanceof Error ? { ...tool, missing: dump.message } : tool;
+}
+
+const installed = runsWith(await postgres15(), 'snapshot tests');
+
+/** The schemagate CLI as a process, built from the sources. */
+function cli(args: string[]) {
+  const entry = bundleTypeScript('snapshot-cli', `import '${resolve('src/cli.ts')}';`);
+  const r = spawnSync(process.execPath, [entry, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.runIf(installed)('schemagate snapshot of a production server with drifted tenants', () => {
+  let prod: Cluster;
+  let url: string;
+  let out: string;
+
+  beforeAll(async () => {
+    prod = await localProvider.start({ replicas: 0, pgVersion: '15', logger: silentLogger });
+    const admin = new pg.Client({ ...prod.primary });
+    await admin.connect();
+    await admin.query('create database prod');
+    await admin.end();
+    const db = new pg.Client({ ...prod.primary, database: 'prod' });
+    await db.connect();
+    const files = readdirSync(APP).filter((f) => /^00000[123]_.*\.up\.sql$/.test(f));
+    for (const t of TENANTS) {
+      await db.query(`create schema ${t}`);
+      await db.query(`set search_path = ${t}, public`);
+      for (const f of files.sort()) await db.query(readFileSync(join(APP, f), 'utf8'));
+      await db.query(
+        'create table schema_migrations (version bigint primary key, dirty boolean not null)',
+      );
+      await db.query('insert into schema_migrations values (3, false)');
+      await db.query(`insert into users (email) values ('a@example.com')`);
+    }
+    // A hotfix applied by hand on one tenant; an index lost on another.
+    await db.query('alter table tenant_07.users add column locale text');
+    await db.query('drop index tenant_13.orders_user_id_idx');
+    // A role that may read the catalog and lock tables (pg_dump does), nothing else.
+    await db.query(`create role snapshot_reader login password '${PASSWORD}'`);
+    await db.query('grant pg_read_all_data to snapshot_reader');
+    await db.end();
+    url = `postgres://snapshot_reader:${PASSWORD}@127.0.0.1:${prod.primary.port}/prod`;
+    out = mkdtempSync(join(tmpdir(), 'sg-snapshot-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await prod?.stop();
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+
+  it('writes one dump per variant and the tenants file', async () => {
+    const result = await takeSnapshot(
+      { databaseUrl: url, out, topology: 'schema', tenants: 'tenant_*', sharedSchema: 'public' },
+      silentLogger,
+    );
+    const same = TENANTS.filter((t) => t !== 'tenant_07' && t !== 'tenant_13');
+    expect(result.variants).toEqual([
+      { name: 'a', file: 'a.sql', representative: 'tenant_01', tenants: same },
+      { name: 'b', file: 'b.sql', representative: 'tenant_07', tenants: ['tenant_07'] },
+      { name: 'c', file: 'c.sql', representative: 'tenant_13', tenants: ['tenant_13'] },
+    ]);
+    expect(readdirSync(out).sort()).toEqual(['a.sql', 'b.sql', 'c.sql', 'tenants.yml']);
+    expect(readFileSync(join(out, 'tenants.yml'), 'utf8')).toBe(
+      [
+        '# schemagate snapshot: one baseline per distinct tenant catalog (variant)',
+        'topology: schema',
+        'sharedSchema: public',
+        `postgres: "${prod.postgresVersion}"`,
+        'tenants: 20',
+        'variants:',
+        '  a:',
+        '    file: a.sql',
+        '    representative: tenant_01',
+        '    count: 18',
+        '    tenants:',
+        ...same.map((t) => `      - ${t}`),
+        '  b:',
+        '    file: b.sql',
+        '    representative: tenant_07',
+        '    count: 1',
+        '    tenants:',
+        '      - tenant_07',
+        '  c:',
+        '    file: c.sql',
+        '    representative: tenant_13',
+        '    count: 1',
+        '    tenants:',
+        '      - tenant_13',
+        '',
+      ].join('\n'),
+    );
+    const b = readFileSync(join(out, 'b.sql'), 'utf8');
+    expect(b).toMatch(/^-- schemagate snapshot, variant b: tenant_07 stands for 1 tenant\(s\)/);
+    expect(b).toContain('CREATE TABLE tenant_07.users (');
+    expect(b).toContain('    locale text');
+    expect(b).toContain('CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;');
+    expect(b).not.toContain('tenant_01');
+    expect(b).not.toMatch(/^COPY /m);
+    expect(readFileSync(join(out, 'c.sql'), 'utf8')).not.toContain('orders_user_id_idx');
+    for (const f of readdirSync(out)) {
+      const text = readFileSync(join(out, f), 'utf8');
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain('a@example.com');
+      expect(text).not.toContain('postgres://');
+    }
+  });
+
+  it('blocks a PR adding the column on exactly the tenants that already have it', async () => {
+    const report = await runFixture(APP, {
+      baseCount: 3,
+      replicas: 0,
+      settings: { baseline: out },
+    });
+    expect(report.status).toBe('blocked');
+    expect(report.topology.tenants).toEqual(['tenant_01', 'tenant_07', 'tenant_13']);
+    expect(report.topology.base).toEqual({ kind: 'snapshot', path: out, variants: 3, tenants: 20 });
+    const blockers = report.findings.filter((f) => f.severity === 'blocker');
+    expect(brief(blockers)).toEqual([
+      {
+        gate: 'replay',
+        rule: 'migration-failed',
+        severity: 'blocker',
+        file: `${APP}/000004_users_locale.up.sql`,
+        line: 1,
+        tenant: 'tenant_07',
+      },
+    ]);
+    expect(blockers[0].message).toBe(
+      `${APP}/000004_users_locale.up.sql:1: fails on 1 of 20 tenants (variant b): column "locale" of relation "users" already exists (SQLSTATE 42701)`,
+    );
+    expect(blockers[0].tenants).toEqual(['tenant_07']);
+    expect(blockers[0].tenantCount).toBe(1);
+    console.log(JSON.stringify(report.findings, null, 1), report.notes);
+  });
+
+  it('runs as a command that prints no secret, and exits 2 on a bad URL', () => {
+    const dir = join(out, 'cli');
+    const ok = cli(['snapshot', '--database-url', url, '--out', dir, '--tenants', 'tenant_*']);
+    expect(ok.stderr).not.toContain(PASSWORD);
+    expect(ok.stdout).toBe(
+      [
+        `20 tenant(s) of Postgres ${prod.postgresVersion} in 3 variant(s), written to ${dir}:`,
+        '  a.sql: 18 tenant(s), tenant_01 stands for them',
+        '  b.sql: 1 tenant(s), tenant_07 stands for them',
+        '  c.sql: 1 tenant(s), tenant_13 stands for them',
+        '  tenants.yml',
+        '',
+      ].join('\n'),
+    );
+    expect(ok.code).toBe(0);
+    const bad = cli(['snapshot', '--database-url', 'mysql://u:p@h/db', '--out', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'schemagate: error: --database-url: expected postgres://user:pass@host:port/db, got "mysql://u:****@h/db"\n',
+    );
+  });
+});
