@@ -16,13 +16,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bareReplay, startBare } from './bare.js';
-import { watchMemory, type Peaks } from './processes.js';
+import { childrenCpuMs, watchMemory, type Peaks } from './processes.js';
 import { workload, writeRepository } from './workload.js';
 
 const PR_MIGRATIONS = 4;
 
 interface Sample {
   ms: number;
+  /** CPU time of the run's process tree (node, git, initdb, every postgres process). */
+  cpuMs: number;
   readyMs: number;
   peaks: Peaks;
   detail: string;
@@ -87,9 +89,10 @@ async function buildCli(dir: string): Promise<string> {
 function runChild(
   args: string[],
   options: { cwd?: string; env?: Record<string, string> },
-): Promise<{ ms: number; stdout: string; peaks: Peaks }> {
+): Promise<{ ms: number; cpuMs: number; stdout: string; peaks: Peaks }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const cpu = childrenCpuMs();
     const child = spawn(process.execPath, args, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
@@ -103,7 +106,8 @@ function runChild(
     child.on('close', (code) => {
       const ms = performance.now() - started;
       const peaks = memory.stop();
-      if (code === 0) resolve({ ms, stdout, peaks });
+      const cpuMs = childrenCpuMs() - cpu;
+      if (code === 0) resolve({ ms, cpuMs, stdout, peaks });
       else reject(new Error(`${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`));
     });
   });
@@ -131,14 +135,14 @@ async function schemagate(
   if (report.status === 'error') throw new Error(`schemagate: ${report.error?.message}`);
   const readyMs = report.steps.find((s) => s.action === 'provision')?.durationMs ?? 0;
   const detail = `${report.status}, ${report.findings.length} finding(s)`;
-  return { ms: run.ms, readyMs, peaks: run.peaks, detail };
+  return { ms: run.ms, cpuMs: run.cpuMs, readyMs, peaks: run.peaks, detail };
 }
 
 async function bare(self: string, tenants: number, f: Flags): Promise<Sample> {
   const role = JSON.stringify({ tenants, replicas: f.replicas, migrations: f.migrations });
   const run = await runChild([self], { env: { SG_BENCH_BARE: role } });
   const { readyMs } = JSON.parse(run.stdout.trim().split('\n').pop()!) as { readyMs: number };
-  return { ms: run.ms, readyMs, peaks: run.peaks, detail: 'bare' };
+  return { ms: run.ms, cpuMs: run.cpuMs, readyMs, peaks: run.peaks, detail: 'bare' };
 }
 
 /** The child of `bare()`: start, replay, wait for the replicas, stop. */
@@ -177,6 +181,14 @@ function printRow(r: Row): void {
   const peak = (xs: Sample[], k: keyof Peaks) => mib(Math.max(...xs.map((s) => s.peaks[k])));
   console.log(
     `${r.tenants} tenant(s) × ${r.migrations} migrations: schemagate ${sec(sg)} [${r.sg.map((s) => sec(s.ms)).join(', ')}], bare ${sec(b)} [${r.bare.map((s) => sec(s.ms)).join(', ')}], ratio ${(sg / b).toFixed(2)}×`,
+  );
+  // Each repetition's two runs are neighbours in time: their ratio sees the same load.
+  const paired = median(r.sg.map((s, i) => s.ms / r.bare[i].ms));
+  console.log(`  ratio per repetition, median: ${paired.toFixed(2)}×`);
+  const sgCpu = median(r.sg.map((s) => s.cpuMs));
+  const bareCpu = median(r.bare.map((s) => s.cpuMs));
+  console.log(
+    `  CPU time of the process trees: schemagate ${sec(sgCpu)}, bare ${sec(bareCpu)}, ratio ${(sgCpu / bareCpu).toFixed(2)}×`,
   );
   console.log(
     `  cluster ready: schemagate ${sec(ready)}, bare start ${sec(bareReady)}, ratio ${(ready / bareReady).toFixed(2)}×; ${r.sg[0].detail}`,

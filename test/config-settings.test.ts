@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildOptions } from '../src/config/build-options.js';
@@ -25,6 +25,7 @@ describe('settings of .schemagate.yml', () => {
     expect(defaultSettings()).toEqual({
       seedRows: 2000,
       sharedSchema: 'public',
+      parallel: availableParallelism(),
       replay: { statementTimeoutMs: 60_000 },
       locks: { nonConcurrentIndex: 'warning', workload: { enabled: true, clients: 2 } },
       isolation: { globalTables: [], tenantTables: [], leakTestTenants: 3, leakTest: true },
@@ -47,6 +48,8 @@ describe('settings of .schemagate.yml', () => {
       [
         'seed: { rows: 50 }',
         'statementTimeoutMs: 5000',
+        'migrationTimeoutMs: 30000',
+        'parallel: 4',
         'sharedSchema: shared',
         'locks: { workload: { clients: 4 } }',
         'isolation: { appRole: app_user }',
@@ -69,7 +72,8 @@ describe('settings of .schemagate.yml', () => {
     expect(options.settings).toEqual({
       seedRows: 50,
       sharedSchema: 'shared',
-      replay: { statementTimeoutMs: 5000 },
+      parallel: 4,
+      replay: { statementTimeoutMs: 5000, migrationTimeoutMs: 30_000 },
       locks: { nonConcurrentIndex: 'warning', workload: { enabled: true, clients: 4 } },
       isolation: {
         globalTables: [],
@@ -178,7 +182,7 @@ describe('settings of .schemagate.yml', () => {
 
   it('refuse an unknown key, naming it, its line and the keys that exist', () => {
     expect(refusal('tenants: 2\nisolation:\n  appRole: app\n  globalTable: [plans]\n')).toBe(
-      '.schemagate.yml:4: isolation.globalTable: unknown key, expected one of globalTables, tenantTables, appRole, leakTestTenants, leakTest',
+      '.schemagate.yml:4: isolation.globalTable: unknown key, expected one of globalTables, tenantTables, appRole, leakTestTenants, leakTest, tenantContext',
     );
     expect(refusal('replica:\n  lagTimeout: 100\n')).toBe(
       '.schemagate.yml:2: replica.lagTimeout: unknown key, expected one of lagTimeoutMs, conflictProbes',
@@ -242,7 +246,7 @@ describe('settings given in code (resolveSettings)', () => {
       ),
     );
     expect(() => resolveSettings({ replay: { timeoutMs: 5 } })).toThrow(
-      new InputError('settings: replay.timeoutMs: unknown key, expected one of statementTimeoutMs'),
+      new InputError('settings: replay.timeoutMs: unknown key, expected one of statementTimeoutMs, migrationTimeoutMs'),
     );
   });
 });

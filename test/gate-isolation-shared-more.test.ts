@@ -91,7 +91,7 @@ describe('isolation gate, shared topology', () => {
     );
     // An input error (exit 2): the run stops before Postgres starts.
     expect(error?.message.split('\n')[0]).toContain(
-      'settings: isolation.globalTable: unknown key, expected one of globalTables, tenantTables, appRole, leakTestTenants, leakTest',
+      'settings: isolation.globalTable: unknown key, expected one of globalTables, tenantTables, appRole, leakTestTenants, leakTest, tenantContext',
     );
   }, 30_000);
 });

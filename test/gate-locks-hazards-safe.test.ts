@@ -28,6 +28,8 @@ describe('the safe recipes of the hazard rules pass', () => {
     ['alter-table-not-combined', 'safe-combined-alter-table'],
     ['identifier-too-long', 'safe-short-identifier'],
     ['non-concurrent-refresh', 'safe-concurrent-refresh'],
+    ['validate-in-same-transaction', 'safe-not-valid-then-validate'],
+    ['unbatched-backfill', 'safe-batched-backfill'],
   ])('%s: %s', async (_rules, scenario) => {
     const { report, findings } = await runLocks(cluster, scenario);
     expect(report.findings.filter((f) => f.gate === 'replay')).toEqual([]);

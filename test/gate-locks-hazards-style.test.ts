@@ -109,7 +109,21 @@ describe('transaction control and repeated locks', () => {
       '3 ALTER TABLE statements on pre-existing table orders (lines 4, 5, 6) each take ACCESS EXCLUSIVE on it in a transaction of their own: each waits again for every running query on orders while new queries queue behind it.',
     );
     expect(findings[0].help).toBe(
-      'Combine them into one `ALTER TABLE orders action, action, ...`, which takes the lock once.',
+      'Combine them into one `ALTER TABLE orders action, action, ...`, which takes the lock once and checks or rewrites the rows once.',
+    );
+  });
+
+  it('warns about ALTER TABLE statements of one transaction that each scan the table', async () => {
+    const { findings } = await runLocks(cluster, 'alter-table-scans-twice');
+    const at = 'alter-table-scans-twice/000002_check_totals.up.sql';
+    expect(placed(findings)).toEqual([
+      `exclusive-lock-held blocker ${at}:3-3`,
+      `constraint-without-not-valid warning ${at}:3-3`,
+      `alter-table-not-combined warning ${at}:5-5`,
+      `constraint-without-not-valid warning ${at}:5-5`,
+    ]);
+    expect(findings[2].message).toBe(
+      '2 ALTER TABLE statements on pre-existing table orders (lines 3, 5) each scan or rewrite all of its rows, one after the other, under the ACCESS EXCLUSIVE lock of one transaction: one statement would go over the rows once.',
     );
   });
 });

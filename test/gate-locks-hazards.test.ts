@@ -119,6 +119,36 @@ describe('columns', () => {
   });
 });
 
+describe('constraints and backfills', () => {
+  it('warns about VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID', async () => {
+    const { findings } = await runLocks(cluster, 'validate-in-same-transaction');
+    const at = 'validate-in-same-transaction/000002_check_total.up.sql';
+    expect(placed(findings)).toEqual([
+      `exclusive-lock-held blocker ${at}:3-3`,
+      `validate-in-same-transaction warning ${at}:5-5`,
+    ]);
+    expect(findings[1].message).toBe(
+      'VALIDATE CONSTRAINT orders_total_positive runs in the same transaction as the ADD CONSTRAINT ... NOT VALID at line 3: the ACCESS EXCLUSIVE (reads and writes wait) it took on orders is held until the commit, so the validation scans every row under it and NOT VALID saves nothing.',
+    );
+    expect(findings[1].help).toBe(
+      'Commit in between: validate in a later migration, where `ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive` only takes SHARE UPDATE EXCLUSIVE.',
+    );
+  });
+
+  it('warns about an UPDATE of every row of a pre-existing table', async () => {
+    const { findings } = await runLocks(cluster, 'unbatched-backfill');
+    expect(placed(findings)).toEqual([
+      'unbatched-backfill warning unbatched-backfill/000002_fill_notes.up.sql:1-1',
+    ]);
+    expect(findings[0].message).toBe(
+      "UPDATE orders without WHERE changes every row of a pre-existing table in one statement (200 seeded rows here): each row stays locked against concurrent writes until the transaction commits, and the table's size in dead rows and WAL is written at once, which replicas must replay.",
+    );
+    expect(findings[0].help).toBe(
+      'Backfill in batches outside the migration (or in a migration of its own without a transaction): `UPDATE orders ... WHERE id BETWEEN $1 AND $2`, committing after each batch.',
+    );
+  });
+});
+
 describe('schema objects', () => {
   it('warns about renaming a schema that existed before the PR', async () => {
     const { findings } = await runLocks(cluster, 'rename-schema');

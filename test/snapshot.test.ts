@@ -145,8 +145,8 @@ describe.runIf(installed)('schemagate snapshot of a production server with drift
     expect(report.status).toBe('blocked');
     expect(report.topology.tenants).toEqual(['tenant_01', 'tenant_07', 'tenant_13']);
     expect(report.topology.base).toEqual({ kind: 'snapshot', path: out, variants: 3, tenants: 20 });
-    const blockers = report.findings.filter((f) => f.severity === 'blocker');
-    expect(brief(blockers)).toEqual([
+    const [blocker, warning] = report.findings;
+    expect(brief(report.findings)).toEqual([
       {
         gate: 'replay',
         rule: 'migration-failed',
@@ -155,13 +155,26 @@ describe.runIf(installed)('schemagate snapshot of a production server with drift
         line: 1,
         tenant: 'tenant_07',
       },
+      {
+        gate: 'locks',
+        rule: 'missing-lock-timeout',
+        severity: 'warning',
+        file: `${APP}/000004_users_locale.up.sql`,
+        line: 1,
+      },
     ]);
-    expect(blockers[0].message).toBe(
+    expect(blocker.message).toBe(
       `${APP}/000004_users_locale.up.sql:1: fails on 1 of 20 tenants (variant b): column "locale" of relation "users" already exists (SQLSTATE 42701)`,
     );
-    expect(blockers[0].tenants).toEqual(['tenant_07']);
-    expect(blockers[0].tenantCount).toBe(1);
-    console.log(JSON.stringify(report.findings, null, 1), report.notes);
+    expect([blocker.tenants, blocker.tenantCount]).toEqual([['tenant_07'], 1]);
+    // Found on every variant: it holds on all 20 tenants, the first five named.
+    expect([warning.tenants, warning.tenantCount]).toEqual([TENANTS.slice(0, 5), 20]);
+    expect(report.notes).toEqual([
+      `variant a (tenant_01, standing for 18 tenant(s)): loaded 32 statement(s) of ${out}/a.sql`,
+      `variant b (tenant_07, standing for 1 tenant(s)): loaded 28 statement(s) of ${out}/b.sql`,
+      `variant c (tenant_13, standing for 1 tenant(s)): loaded 27 statement(s) of ${out}/c.sql`,
+      'tenant_01, tenant_07, tenant_13: the baseline holds 3 of 3 merged migration(s) (up to 000003), from no version table rows and no baselineVersion: the dump is taken to hold every merged migration',
+    ]);
   });
 
   it('runs as a command that prints no secret, and exits 2 on a bad URL', () => {

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { postgresMajorOfImage } from '../config/compose-hint.js';
 import { composeImage, followsOfficialContract } from '../config/image.js';
 import { imageToRun } from '../provision/image.js';
@@ -85,9 +87,13 @@ export function diagnoseSetupFailure(f: FailedSetupStatement): SetupError {
 function classify(f: FailedSetupStatement): { cause: SetupCause; remedy: string } {
   const e = f.trace.error!;
   const sql = f.statement?.sql ?? '';
-  const shared = f.tenant && fixedSchema(f.statement, e.message, f.tenant.schemas);
-  if (f.tenant && shared)
+  // The tenant before this one replayed the same history in the same database: what differs is
+  // what that tenant made, which these migrations meet (a schema written by name, or a catalog
+  // lookup by table name alone).
+  if (f.tenant) {
+    const shared = fixedSchema(f.statement, e.message, f.tenant.schemas);
     return { cause: 'statement-failed', remedy: topologyRemedy(f.tenant, shared) };
+  }
   const placeholder = placeholderOn(f);
   const flyway = f.format === 'flyway' ? /\$\{([\w.:-]+)\}/.exec(sql)?.[1] : undefined;
   if (placeholder || sql.includes('{{') || flyway) {
@@ -105,7 +111,11 @@ function classify(f: FailedSetupStatement): { cause: SetupCause; remedy: string 
   const role = e.sqlstate === '42704' ? /^role "(.+)" does not exist/.exec(e.message)?.[1] : '';
   if (role) return { cause: 'missing-role', remedy: roleRemedy(role) };
   const missing = missingObject(e.sqlstate, e.message);
-  if (missing) return { cause: 'missing-object', remedy: objectRemedy(missing, f) };
+  if (missing) {
+    const code = codeMigrationNaming(missing, f);
+    if (code) return { cause: 'missing-object', remedy: codeMigrationRemedy(missing, code) };
+    return { cause: 'missing-object', remedy: objectRemedy(missing, f) };
+  }
   return { cause: 'statement-failed', remedy: fallbackRemedy(e.sqlstate) };
 }
 
@@ -255,6 +265,58 @@ function objectRemedy(missing: MissingObject, f: FailedSetupStatement): string {
   return `${SETUP}: create ${missing.kind} ${missing.name} there, as the script that prepares production's database does.`;
 }
 
+/** Migrations written in a programming language beside the SQL ones, by the runner that runs them. */
+const CODE_MIGRATIONS: Array<{ ext: string; tool: string; language: string }> = [
+  { ext: '.go', tool: 'goose', language: 'Go' },
+];
+
+/**
+ * A code migration before the failing file (by the version its name starts with) whose source
+ * names the missing object: it made it, compiled into the application, and no file replays it.
+ */
+function codeMigrationNaming(
+  missing: MissingObject,
+  f: FailedSetupStatement,
+): { file: string; language: string; tool: string } | undefined {
+  const kinds = CODE_MIGRATIONS.filter((c) => c.tool === f.format);
+  if (kinds.length === 0) return undefined;
+  const dir = dirname(f.trace.file);
+  const version = leadingVersion(basename(f.trace.file));
+  const bare = missing.name.split('.').pop()!.replace(/\(.*$/, '');
+  if (version === undefined || !bare) return undefined;
+  let names: string[];
+  try {
+    names = readdirSync(join(f.options.repoRoot, dir)).sort().reverse();
+  } catch {
+    return undefined;
+  }
+  const word = new RegExp(`(^|[^\\w])${bare.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`, 'i');
+  for (const name of names) {
+    const kind = kinds.find((c) => name.endsWith(c.ext) && !name.endsWith(`_test${c.ext}`));
+    const v = kind && leadingVersion(name);
+    if (!kind || v === undefined || v >= version) continue;
+    try {
+      if (word.test(readFileSync(join(f.options.repoRoot, dir, name), 'utf8')))
+        return { file: join(dir, name), language: kind.language, tool: kind.tool };
+    } catch {
+      // unreadable: not evidence
+    }
+  }
+  return undefined;
+}
+
+function leadingVersion(name: string): bigint | undefined {
+  const m = /^(\d+)/.exec(name);
+  return m ? BigInt(m[1]) : undefined;
+}
+
+function codeMigrationRemedy(
+  missing: MissingObject,
+  code: { file: string; language: string; tool: string },
+): string {
+  return `${code.file}, a ${code.language} migration ${code.tool} ran before this file, names ${missing.kind} ${missing.name}: it runs compiled into the application and cannot be replayed from files, so what it makes is missing here. Start from production's schema with \`baseline: path/to/schema.sql\` in .schemagate.yml (\`pg_dump --schema-only\` of a database migrated to the base branch; the merged migrations its version table lacks replay on top), or create it with ${SETUP}.`;
+}
+
 /** drizzle-kit writes `"public"."accounts"`: in the schema topology the table is in the tenant's schema. */
 function publicInSchemaTopology(name: string, format: Format): string {
   const tool = format === 'drizzle' ? 'drizzle-kit qualifies every name with "public", and ' : '';
@@ -293,9 +355,13 @@ function schemaNames(node: unknown, out: string[] = []): string[] {
 
 function topologyRemedy(
   tenant: NonNullable<FailedSetupStatement['tenant']>,
-  schema: string,
+  schema: string | undefined,
 ): string {
-  return `\`topology: database\` (or \`topology: shared\`) in .schemagate.yml: it failed on ${tenant.name} but not on ${tenant.passedOn}, on ${schema}, a schema the migrations write by name. In the schema topology every tenant is a schema of one database and replays the history there, so ${tenant.name} meets in ${schema} what ${tenant.passedOn} made; tenants of these migrations are not schemas.`;
+  const head = `\`topology: database\` (or \`topology: shared\`) in .schemagate.yml: it failed on ${tenant.name} but not on ${tenant.passedOn}`;
+  const tail = `tenants of these migrations are not schemas.`;
+  if (schema)
+    return `${head}, on ${schema}, a schema the migrations write by name. In the schema topology every tenant is a schema of one database and replays the history there, so ${tenant.name} meets in ${schema} what ${tenant.passedOn} made; ${tail}`;
+  return `${head}, which replayed the same history before it. In the schema topology every tenant is a schema of one database, so ${tenant.name} meets what ${tenant.passedOn} made there (a check of the catalog by table name alone, such as information_schema.tables, finds ${tenant.passedOn}'s table); ${tail}`;
 }
 
 function fallbackRemedy(sqlstate: string): string {

@@ -3,6 +3,8 @@
  * by part as numbers (1.2 < 1.2.10 < 1.10; 1.0 equals 1), `U{version}__...` undo scripts as their
  * downs, `R__{description}.sql` repeatables after every versioned one, ordered by description.
  * Each script runs in a transaction unless its `.sql.conf` says `executeInTransaction=false`.
+ * A baseline migration `B{version}__...` starts a new database when no versioned migration up to
+ * its version is here (the squashed history's replacement), as Flyway starts one from the latest.
  */
 import { join } from 'node:path';
 import {
@@ -183,7 +185,8 @@ async function discover(
   const names = await listFileNames(dir.abs);
   const files = names.flatMap((n) => parseName(n) ?? []);
   const key = (f: FlywayFile) => flywayVersionKey(f.parts).join('.');
-  const runnable = files.filter((f) => f.prefix === 'V' || f.prefix === 'R');
+  const start = startingBaseline(files);
+  const runnable = files.filter((f) => f.prefix === 'V' || f.prefix === 'R' || f === start);
   const undos = new Map(files.filter((f) => f.prefix === 'U').map((u) => [key(u), u]));
   const migrations: Migration[] = [];
   for (const f of runnable) {
@@ -204,13 +207,35 @@ async function discover(
     reason: '',
     migrations,
     findings,
-    notes: notesFor(dir, names, files),
+    notes: notesFor(dir, names, files, start),
     ...(config.outOfOrder ? { outOfOrder: true } : {}),
   };
 }
 
-function notesFor(dir: MigrationDir, names: string[], files: FlywayFile[]): string[] {
-  const baselines = files.filter((f) => f.prefix === 'B');
+/**
+ * The baseline migration a new database starts from: the latest `B` file with no versioned
+ * migration at or below its version. Where the versioned migrations it stands for are still here,
+ * replaying them from an empty database builds the same schema, and the baseline is not replayed.
+ */
+function startingBaseline(files: FlywayFile[]): FlywayFile | undefined {
+  const versioned = files.filter((f) => f.prefix === 'V').map((f) => flywayVersionKey(f.parts));
+  const eligible = files.filter(
+    (b) =>
+      b.prefix === 'B' &&
+      !versioned.some((v) => compareSortKeys(v, flywayVersionKey(b.parts)) <= 0),
+  );
+  return eligible.sort((a, b) =>
+    compareSortKeys(flywayVersionKey(b.parts), flywayVersionKey(a.parts)),
+  )[0];
+}
+
+function notesFor(
+  dir: MigrationDir,
+  names: string[],
+  files: FlywayFile[],
+  start: FlywayFile | undefined,
+): string[] {
+  const baselines = files.filter((f) => f.prefix === 'B' && f !== start);
   const recognised = new Set(files.map((f) => f.name));
   const unnamed = names.filter((n) => n.endsWith('.sql') && !recognised.has(n));
   const callbacks = unnamed.flatMap((n) => {
@@ -219,6 +244,11 @@ function notesFor(dir: MigrationDir, names: string[], files: FlywayFile[]): stri
   });
   const stray = unnamed.filter((n) => !CALLBACK.test(n));
   return [
+    ...(start
+      ? [
+          `${repoPath(dir, start.name)} is a baseline migration and no versioned migration up to version ${start.version} is here: Flyway starts a new database from it, and so does this check`,
+        ]
+      : []),
     ...baselines.map(
       (b) =>
         `${repoPath(dir, b.name)} is a baseline migration: it is not replayed; the versioned migrations are replayed from an empty database instead`,

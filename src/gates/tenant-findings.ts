@@ -63,7 +63,7 @@ const AS_PLACE = /\b(on|in)\s$/;
 function saidOfAll(text: string, tenant: string, tenants: string[], all: number): string {
   const mentions = [...text.matchAll(nameOf(tenant))];
   if (mentions.length === 0) return text;
-  const schema = (i: number, name: string) => text[i + name.length] === '.';
+  const schema = (i: number, name: string) => /^\.["\w]/.test(text.slice(i + name.length));
   const asPlace = mentions.every(
     (m) => schema(m.index, m[0]) || AS_PLACE.test(text.slice(0, m.index)),
   );

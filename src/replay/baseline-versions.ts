@@ -109,7 +109,9 @@ const OTHERS: VersionTable[] = [
 
 /** A row's version names a migration by its id, or by the leading part of a file stem. */
 function names(m: Migration, id: string): boolean {
-  return m.id === id || m.id.startsWith(`${id}_`) || m.file.split('/').pop()!.startsWith(`${id}_`);
+  if (m.id === id || m.id.startsWith(`${id}_`)) return true;
+  if (/^\d+$/.test(m.id) && /^\d+$/.test(id)) return BigInt(m.id) === BigInt(id);
+  return m.file.split('/').pop()!.startsWith(`${id}_`);
 }
 
 /**

@@ -91,7 +91,12 @@ function readSnapshot(options: Options, abs: string, path: string): Baseline {
 /** Reads and parses a dump; a statement the parser refuses is bad input, named by its line. */
 function readDump(abs: string, file: string): PgDump {
   if (statSync(abs).size === 0) throw new InputError(`baseline: ${file} is empty`);
-  const dump = readPgDump(readFileSync(abs, 'utf8'), file);
+  const text = readFileSync(abs, 'utf8');
+  if (text.startsWith('PGDMP'))
+    throw new InputError(
+      `baseline: ${file} is a pg_dump archive (-Fc/-Ft); the baseline is plain SQL: pg_dump --schema-only -f ${file.replace(/\.\w+$/, '')}.sql, or pg_restore -f out.sql ${file}`,
+    );
+  const dump = readPgDump(text, file);
   const bad = dump.statements.find((s) => s.statement.kind === 'Unparsed');
   if (bad)
     throw new InputError(

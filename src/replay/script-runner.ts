@@ -6,7 +6,7 @@ import {
   extensionWithoutSchema,
   isDuplicateObject,
 } from './shared-objects.js';
-import type { AfterStatement, StatementTrace } from '../core/trace.js';
+import type { AfterStatement, PgErrorInfo, StatementTrace } from '../core/trace.js';
 import {
   newLocks,
   readRelations,
@@ -37,6 +37,8 @@ export interface RunTarget {
   timeoutMs?: number;
   /** Set when the session is the migration role's: what to do when Postgres refuses it. */
   privileges?: PrivilegeGuard;
+  /** Bound on one script (one migration) as a whole: past it, its statement is cancelled. */
+  migrationTimeoutMs?: number;
   /**
    * False for the merged history, where nothing pre-exists: only errors are recorded, no locks
    * or rewrites are read.
@@ -50,6 +52,13 @@ const WATCHDOG_GRACE_MS = 2000;
 export interface ScriptResult {
   traces: StatementTrace[];
   failed: boolean;
+}
+
+/** The migration timeout of one script: whether it passed, and the error it becomes. */
+interface Bound {
+  fired: boolean;
+  stop: () => void;
+  error: () => PgErrorInfo;
 }
 
 /** Whether a transaction block is open, and the locks already seen in it. */
@@ -126,9 +135,30 @@ export class ScriptRunner {
     state: TransactionState,
     afterStatement?: AfterStatement,
   ): Promise<ScriptResult> {
+    const bound = this.migrationBound();
+    try {
+      return await this.boundStatements(migration, script, state, bound, afterStatement);
+    } finally {
+      bound.stop();
+    }
+  }
+
+  private async boundStatements(
+    migration: Migration,
+    script: Script,
+    state: TransactionState,
+    bound: Bound,
+    afterStatement?: AfterStatement,
+  ): Promise<ScriptResult> {
     const traces: StatementTrace[] = [];
     const { seen } = state;
     for (const [index, stmt] of script.statements.entries()) {
+      if (bound.fired) {
+        traces.push({ ...this.blankTrace(migration, stmt, index, state.inTx), error: bound.error() });
+        await this.client.query('rollback').catch(() => {});
+        state.inTx = false;
+        return { traces, failed: true };
+      }
       const control = transactionControl(stmt);
       // Outside a transaction each statement gets its own, so that its locks can be read before
       // they are released; not those Postgres refuses in one, nor those that commit inside.
@@ -139,6 +169,7 @@ export class ScriptRunner {
         !mayEndTransaction(stmt);
       if (single) await this.client.query('begin');
       const trace = await this.runStatement(migration, stmt, index, state.inTx || single, seen);
+      if (bound.fired && trace.error?.sqlstate === '57014') trace.error = bound.error();
       traces.push(trace);
       if (control === 'begin') state.inTx = true;
       if (control === 'commit' || control === 'rollback') {
@@ -166,20 +197,7 @@ export class ScriptRunner {
     inTransaction: boolean,
     seen: Set<string>,
   ): Promise<StatementTrace> {
-    const trace: StatementTrace = {
-      migrationId: migration.id,
-      file: stmt.file,
-      line: stmt.line,
-      endLine: stmt.endLine,
-      kind: stmt.kind,
-      tenant: this.target.tenant,
-      index,
-      durationMs: 0,
-      rowCount: null,
-      locks: [],
-      rewritten: [],
-      inTransaction,
-    };
+    const trace = this.blankTrace(migration, stmt, index, inTransaction);
     const traced = inTransaction && this.target.traced !== false;
     const before = traced ? (this.relations ?? (await this.relationsSnapshot())) : undefined;
     this.relations = undefined;
@@ -232,30 +250,77 @@ export class ScriptRunner {
     return trace;
   }
 
+  private blankTrace(
+    migration: Migration,
+    stmt: Statement,
+    index: number,
+    inTransaction: boolean,
+  ): StatementTrace {
+    return {
+      migrationId: migration.id,
+      file: stmt.file,
+      line: stmt.line,
+      endLine: stmt.endLine,
+      kind: stmt.kind,
+      tenant: this.target.tenant,
+      index,
+      durationMs: 0,
+      rowCount: null,
+      locks: [],
+      rewritten: [],
+      inTransaction,
+    };
+  }
+
   /** Cancels the running statement from another connection once the timeout has long passed. */
   private watchdog(): { stop: () => void; fired: boolean } {
     const state = { fired: false, stop: () => {} };
     const ms = this.target.timeoutMs;
     if (!ms) return state;
-    const params = (this.client as unknown as { connectionParameters: pg.ClientConfig })
-      .connectionParameters;
     const timer = setTimeout(() => {
       state.fired = true;
-      const admin = new pg.Client({
-        host: params.host,
-        port: params.port,
-        user: params.user,
-        password: params.password,
-        database: params.database,
-      });
-      admin
-        .connect()
-        .then(() => admin.query('select pg_cancel_backend($1)', [this.pid]))
-        .catch(() => undefined)
-        .finally(() => admin.end().catch(() => undefined));
+      this.cancelFromOutside();
     }, ms + WATCHDOG_GRACE_MS);
     state.stop = () => clearTimeout(timer);
     return state;
+  }
+
+  /** The migration timeout: once it passes, the running statement is cancelled, no other starts. */
+  private migrationBound(): Bound {
+    const ms = this.target.migrationTimeoutMs;
+    const bound: Bound = {
+      fired: false,
+      stop: () => {},
+      error: () => ({
+        sqlstate: '57014',
+        message: `canceling statement due to the migration timeout: the migration ran longer than migrationTimeoutMs (${ms} ms) on ${this.target.tenant}, and the check cancelled it`,
+      }),
+    };
+    if (!ms) return bound;
+    const timer = setTimeout(() => {
+      bound.fired = true;
+      this.cancelFromOutside();
+    }, ms);
+    bound.stop = () => clearTimeout(timer);
+    return bound;
+  }
+
+  /** pg_cancel_backend of this runner's session, from a connection of its own. */
+  private cancelFromOutside(): void {
+    const params = (this.client as unknown as { connectionParameters: pg.ClientConfig })
+      .connectionParameters;
+    const admin = new pg.Client({
+      host: params.host,
+      port: params.port,
+      user: params.user,
+      password: params.password,
+      database: params.database,
+    });
+    admin
+      .connect()
+      .then(() => admin.query('select pg_cancel_backend($1)', [this.pid]))
+      .catch(() => undefined)
+      .finally(() => admin.end().catch(() => undefined));
   }
 
   /** Runs the statement; an extension without a schema is created in the shared schema. */

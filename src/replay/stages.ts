@@ -43,6 +43,7 @@ export async function replayTenant(
       traced: preexisting !== undefined,
       sharedSchema: ws.topology.sharedSchema,
       timeoutMs: ws.options.settings.replay.statementTimeoutMs,
+      migrationTimeoutMs: ws.options.settings.replay.migrationTimeoutMs,
       privileges: await ws.privilegeGuard(tenant),
     });
     await runner.init();

@@ -202,6 +202,7 @@ export class Workspace implements Databases {
         preexisting: await relationOids(client, tenant.searchPath),
         sharedSchema: this.topology.sharedSchema,
         timeoutMs: this.options.settings.replay.statementTimeoutMs,
+        migrationTimeoutMs: this.options.settings.replay.migrationTimeoutMs,
         privileges: await this.privilegeGuard(tenant),
       });
       await runner.init();

@@ -153,7 +153,7 @@ export const LOCKS = defineRules('locks', {
   transactionNesting: {
     id: 'transaction-nesting',
     severity: 'warning',
-    title: 'BEGIN inside a transaction that is already open (the migration tool\'s or its own).',
+    title: "BEGIN inside a transaction that is already open (the migration tool's or its own).",
   },
   uncommittedTransaction: {
     id: 'uncommitted-transaction',
@@ -181,6 +181,18 @@ export const LOCKS = defineRules('locks', {
     id: 'identifier-too-long',
     severity: 'warning',
     title: 'An identifier is longer than 63 bytes, so Postgres silently truncates it.',
+  },
+  validateInSameTransaction: {
+    id: 'validate-in-same-transaction',
+    severity: 'warning',
+    title:
+      'VALIDATE CONSTRAINT runs in the transaction that added the constraint NOT VALID, so its lock is held for the scan.',
+  },
+  unbatchedBackfill: {
+    id: 'unbatched-backfill',
+    severity: 'warning',
+    title:
+      'An UPDATE or DELETE without WHERE changes every row of a pre-existing table in one statement.',
   },
   nonConcurrentRefresh: {
     id: 'non-concurrent-refresh',

@@ -48,9 +48,9 @@ where n.nspname = any($1)
 order by 1, 2`;
 
 const UNPROTECTED_SQL = `
-select c.relname as table, array(select r from unnest($2::text[]) r
-  where exists (select 1 from pg_roles where rolname = r)
-    and has_table_privilege(r, c.oid, 'select,insert,update,delete')) as roles
+select c.relname as table, array(select r.rolname::text from pg_roles r
+  where r.rolname = any($2::text[])
+    and has_table_privilege(r.oid, c.oid, 'select,insert,update,delete')) as roles
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = any($1) and c.relkind in ('r', 'p') and not c.relrowsecurity
 order by 1`;
@@ -183,41 +183,57 @@ async function perRowCalls(input: ApiLintInput, policies: PolicyRow[]): Promise<
     .map((p) => ({ p, calls: unwrappedCalls(p.qual).concat(unwrappedCalls(p.with_check)) }))
     .filter((s) => s.calls.length && at(input, policyQuery(s.p)));
   const out: Finding[] = [];
-  for (const table of new Set(suspects.map((s) => s.p.table))) {
-    const filters = await explainAsUser(input, table);
-    if (!filters.some((f) => PER_ROW.test(f))) continue;
-    for (const { p, calls } of suspects.filter((s) => s.p.table === table)) {
-      const list = [...new Set(calls)].join(', ');
-      out.push(
-        ...lint(
-          ISOLATION.authCallPerRow,
-          at(input, policyQuery(p)),
-          `policy ${p.name} on ${table} calls ${list} once per row: the plan of SELECT on ${table} as ${input.context.role} evaluates it in the scan's filter (${filters.find((f) => PER_ROW.test(f))})`,
-          `Wrap each call in a sub-select so that Postgres evaluates it once per statement (an init plan): ${calls.map((c) => `(select ${c})`).join(', ')}.`,
-        ),
-      );
-    }
+  for (const { p, calls } of suspects) {
+    // The plan of the command the policy applies to (an INSERT checks the one row it writes).
+    const command = p.cmd === 'ALL' ? 'SELECT' : p.cmd;
+    if (command === 'INSERT') continue;
+    const filters = await explainAsUser(input, p.table, command);
+    const filter = filters.find((f) => PER_ROW.test(f));
+    if (!filter) continue;
+    const table = p.table;
+    const list = [...new Set(calls)].join(', ');
+    out.push(
+      ...lint(
+        ISOLATION.authCallPerRow,
+        at(input, policyQuery(p)),
+        `policy ${p.name} on ${table} calls ${list} once per row: the plan of ${command} on ${table} as ${input.context.role} evaluates it in the scan's filter (${filter})`,
+        `Wrap each call in a sub-select so that Postgres evaluates it once per statement (an init plan): ${calls.map((c) => `(select ${c})`).join(', ')}.`,
+      ),
+    );
   }
   return out;
 }
 
-async function explainAsUser(input: ApiLintInput, table: string): Promise<string[]> {
+const PLANNED: Record<string, (sql: string, column: string) => string> = {
+  SELECT: (sql) => `select * from ${sql}`,
+  UPDATE: (sql, column) => `update ${sql} set ${column} = ${column}`,
+  DELETE: (sql) => `delete from ${sql}`,
+};
+
+async function explainAsUser(
+  input: ApiLintInput,
+  table: string,
+  command: string,
+): Promise<string[]> {
   const { client, context } = input;
-  const rel = await client.query<{ sql: string | null }>(
-    `select format('%I.%I', n.nspname, c.relname) as sql from pg_class c
-       join pg_namespace n on n.oid = c.relnamespace
+  const rel = await client.query<{ sql: string | null; col: string }>(
+    `select format('%I.%I', n.nspname, c.relname) as sql,
+            (select quote_ident(a.attname) from pg_attribute a where a.attrelid = c.oid
+               and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' and a.attidentity = ''
+             order by a.attnum limit 1) as col
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relname = $1 and n.nspname = any($2) limit 1`,
     [table, input.schemas],
   );
   const sql = rel.rows[0]?.sql;
-  if (!sql) return [];
+  if (!sql || !rel.rows[0].col) return [];
   await client.query('begin');
   try {
     await client.query(`set local role ${quoteIdent(context.role)}`);
     const sub = '5e5e0000-0000-4000-8000-000000000001';
     await signIn(client, context, tokenClaims(sub, context.role, [], undefined), sub);
     const r = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-      `explain (format json, verbose) select * from ${sql}`,
+      `explain (format json, verbose) ${PLANNED[command](sql, rel.rows[0].col)}`,
     );
     return scanFilters(r.rows[0]['QUERY PLAN'][0].Plan, table);
   } catch {

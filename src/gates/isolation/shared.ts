@@ -224,7 +224,7 @@ export async function sharedFindings(
   };
   const configured = (settings.tenantTables ?? []).length > 0;
   if (!configured && tenantScope(snapshot, input).tables.length === 0 && snapshot.tables.length > 0)
-    return [nothingToCheck(input)];
+    return [nothingToCheck(input), ...(await lintsOn(ctx, input, tenant))];
   const found = staticFindings(ctx, input, tenant);
   found.push(...(await lintsOn(ctx, input, tenant)));
   if (settings.leakTest) found.push(...(await liveFindings(ctx, input, settings, tenant)));

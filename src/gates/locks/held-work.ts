@@ -70,6 +70,11 @@ function tracedWork(sc: StatementContext): string | undefined {
   return `${touched.mode === 'RowExclusiveLock' ? 'writes' : 'reads'} ${plainName(touched.table)}`;
 }
 
+/** Whether a statement scans or rewrites the pre-existing table it alters (trace and statement). */
+export function scansOrRewrites(sc: StatementContext): boolean {
+  return !!sc.trace?.rewritten.length || ddlWork(sc) !== undefined;
+}
+
 /** An index build, a validation or a NOT NULL check over a pre-existing table. */
 function ddlWork({ stmt, scope }: StatementContext): string | undefined {
   const table = scope.table(rangeVar(relationOf(stmt)));

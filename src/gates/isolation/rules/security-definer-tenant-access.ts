@@ -19,7 +19,7 @@ export function functionFindings(
     const reads = readsAny(f.body, data).map((r) => bareName(r.name));
     if (reads.length) {
       const message = `SECURITY DEFINER function ${shown} reads tenant-scoped ${reads.join(', ')} with the rights of its owner (${f.owner ?? 'unknown'}), bypassing row-level security`;
-      const help = `Make it SECURITY INVOKER, or filter every query in it on current_setting('${input.tenantSetting}') and own it by a role without BYPASSRLS that is subject to FORCE ROW LEVEL SECURITY.`;
+      const help = `Make it SECURITY INVOKER, or filter every query in it on ${scope.comparison.identity?.describe ?? `current_setting('${input.tenantSetting}')`} and own it by a role without BYPASSRLS that is subject to FORCE ROW LEVEL SECURITY.`;
       out.push(keyed(ISOLATION.definerReadsTenantData, f.name, q, input, { message, help }));
     }
     if (!f.config.some((c) => c.startsWith('search_path='))) {

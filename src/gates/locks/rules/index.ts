@@ -21,12 +21,15 @@ import { primaryKeySetsNotNull } from './primary-key-sets-not-null.js';
 import { renames } from './rename-existing-object.js';
 import { setNotNull } from './set-not-null-scan.js';
 import { transactionNesting, uncommittedTransaction } from './transaction-control.js';
+import { unbatchedBackfill } from './unbatched-backfill.js';
+import { validateInSameTransaction } from './validate-in-same-transaction.js';
 
 export const STATIC_RULES: Array<(sc: StatementContext) => Finding[]> = [
   nonConcurrentIndex,
   nonConcurrentDetach,
   nonConcurrentRefresh,
   constraintWithoutNotValid,
+  validateInSameTransaction,
   setNotNull,
   primaryKeySetsNotNull,
   dropNotNull,
@@ -38,6 +41,7 @@ export const STATIC_RULES: Array<(sc: StatementContext) => Finding[]> = [
   transactionNesting,
   uncommittedTransaction,
   identifierTooLong,
+  unbatchedBackfill,
 ];
 
 export const OBJECT_RULES: Array<(sc: StatementContext) => Finding[]> = [

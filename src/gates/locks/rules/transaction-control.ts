@@ -28,12 +28,10 @@ function openBefore(script: Script): Array<Open | undefined> {
 }
 
 function nextEnd(script: Script, from: number): number | undefined {
-  return script.statements
-    .slice(from + 1)
-    .find((s) => {
-      const c = transactionControl(s);
-      return c === 'commit' || c === 'rollback';
-    })?.line;
+  return script.statements.slice(from + 1).find((s) => {
+    const c = transactionControl(s);
+    return c === 'commit' || c === 'rollback';
+  })?.line;
 }
 
 export function transactionNesting(sc: StatementContext): Finding[] {
@@ -52,7 +50,7 @@ export function transactionNesting(sc: StatementContext): Finding[] {
   const message = `BEGIN inside ${outer}: Postgres ignores it with a warning ("there is already a transaction in progress").${then}`;
   const help =
     open.by === undefined
-      ? 'Remove BEGIN and COMMIT from the file: the tool already runs it in one transaction. For statements that must run outside one, use the tool\'s switch for that (goose `-- +goose NO TRANSACTION`, dbmate `transaction:false`, Flyway `executeInTransaction=false`).'
+      ? "Remove BEGIN and COMMIT from the file: the tool already runs it in one transaction. For statements that must run outside one, use the tool's switch for that (goose `-- +goose NO TRANSACTION`, dbmate `transaction:false`, Flyway `executeInTransaction=false`)."
       : 'Remove the inner BEGIN, or COMMIT the first transaction before opening the next.';
   return [at(sc, R.transactionNesting, message, help)];
 }
@@ -63,6 +61,11 @@ export function uncommittedTransaction(sc: StatementContext): Finding[] {
   if (nextEnd(sc.script, sc.index) !== undefined) return [];
   const message = `BEGIN opens a transaction that nothing in this migration commits: when the session ends, Postgres rolls back every statement after it, or the migration tool's own bookkeeping commits it by accident.`;
   return [
-    at(sc, R.uncommittedTransaction, message, 'End the transaction with COMMIT at the end of the migration.'),
+    at(
+      sc,
+      R.uncommittedTransaction,
+      message,
+      'End the transaction with COMMIT at the end of the migration.',
+    ),
   ];
 }
