@@ -8,12 +8,13 @@
  *
  * Flags: --tenants 1,5,20,100  --reps 3  --replicas 2  --migrations 22  --parallel N (passed on)
  *        --big (adds 1,000 tenants × 50 migrations)
+ *        --against FILE (another build of the CLI, e.g. an older one, measured in the same run)
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bareReplay, startBare } from './bare.js';
 import { childrenCpuMs, watchMemory, type Peaks } from './processes.js';
@@ -37,6 +38,7 @@ interface Flags {
   migrations: number;
   parallel?: string;
   big: boolean;
+  against?: string;
 }
 
 function flags(argv: string[]): Flags {
@@ -51,6 +53,7 @@ function flags(argv: string[]): Flags {
     migrations: Number(value('migrations') ?? 22),
     parallel: value('parallel'),
     big: argv.includes('--big'),
+    against: value('against') && resolve(value('against')!),
   };
 }
 
@@ -171,6 +174,7 @@ interface Row {
   migrations: number;
   sg: Sample[];
   bare: Sample[];
+  against: Sample[];
 }
 
 function printRow(r: Row): void {
@@ -193,6 +197,13 @@ function printRow(r: Row): void {
   console.log(
     `  cluster ready: schemagate ${sec(ready)}, bare start ${sec(bareReady)}, ratio ${(ready / bareReady).toFixed(2)}×; ${r.sg[0].detail}`,
   );
+  if (r.against.length) {
+    const other = median(r.against.map((s) => s.ms));
+    const otherCpu = median(r.against.map((s) => s.cpuMs));
+    console.log(
+      `  --against build: ${sec(other)} [${r.against.map((s) => sec(s.ms)).join(', ')}], ratio to bare ${(other / b).toFixed(2)}× (per repetition ${median(r.against.map((s, i) => s.ms / r.bare[i].ms)).toFixed(2)}×), CPU ${sec(otherCpu)} (${(otherCpu / bareCpu).toFixed(2)}× bare); this build takes ${(sg / other).toFixed(2)}× its time`,
+    );
+  }
   console.log(
     `  peak memory: schemagate node ${peak(r.sg, 'nodeKiB')}, postgres ${peak(r.sg, 'postgresKiB')}, total ${peak(r.sg, 'totalKiB')}; bare node ${peak(r.bare, 'nodeKiB')}, postgres ${peak(r.bare, 'postgresKiB')}, total ${peak(r.bare, 'totalKiB')}`,
   );
@@ -228,12 +239,15 @@ async function main(): Promise<void> {
       const repo = join(work, `repo-${migrations}`);
       if (!rows.some((r) => r.migrations === migrations))
         writeRepository(repo, workload(migrations), PR_MIGRATIONS);
-      const row: Row = { tenants, migrations, sg: [], bare: [] };
+      const row: Row = { tenants, migrations, sg: [], bare: [], against: [] };
       const g = { ...f, migrations };
+      const contestants = f.against ? ['sg', 'bare', 'against'] : ['sg', 'bare'];
       for (let rep = 0; rep < f.reps; rep++) {
-        const order = rep % 2 === 0 ? ['sg', 'bare'] : ['bare', 'sg'];
+        const order = rep % 2 === 0 ? contestants : [...contestants].reverse();
         for (const which of order) {
           if (which === 'sg') row.sg.push(await schemagate(cli, repo, tenants, g, work));
+          else if (which === 'against')
+            row.against.push(await schemagate(f.against!, repo, tenants, g, work));
           else row.bare.push(await bare(self, tenants, g));
         }
       }

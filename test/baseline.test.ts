@@ -90,6 +90,25 @@ describe('baseline: a schema dump instead of the merged history', () => {
     );
   });
 
+  it('names a merged migration the version table lacks below its version, and replays those above', async () => {
+    const dir = 'fixtures/baseline/goose/migrations';
+    const report = await runFixture(dir, {
+      baseCount: 4,
+      replicas: 0,
+      settings: { baseline: 'fixtures/baseline/goose/structure.sql' },
+    });
+    expect(report.topology.tenants).toEqual(['tenant_1']);
+    expect(report.notes).toEqual([
+      'baseline: loaded 22 statement(s) of fixtures/baseline/goose/structure.sql',
+      "the baseline holds 2 of 4 merged migration(s) (up to 00003), from the dump's goose_db_version (3 row(s)); 00004 replayed on top",
+      `the baseline lacks merged migration(s) 00002 (${dir}/00002_audit.sql), older than its version 00003: production never ran them; not replayed`,
+    ]);
+    expect(report.status).toBe('passed');
+    expect(brief(report.findings)).toEqual([
+      { ...LOCK_WARNING, file: `${dir}/00005_users_locale.sql`, line: 2 },
+    ]);
+  });
+
   it('ends with exit 2 on a missing or unparseable dump and an unknown baselineVersion', async () => {
     const missing = await failing({ baseline: 'fixtures/baseline/app/nope.sql' });
     expect(missing.error).toEqual({
@@ -146,5 +165,16 @@ describe('baseline: a schema dump instead of the merged history', () => {
         'the baseline dump must load on an empty database of this Postgres: dump it with pg_dump --schema-only (or schemagate snapshot), and put what it needs from outside the dump (roles, extensions) in setup:',
     });
     expect(report.findings).toEqual([]);
+    const extension = join(scratch, 'extension.sql');
+    writeFileSync(
+      extension,
+      'CREATE SCHEMA tenant_1;\nCREATE EXTENSION IF NOT EXISTS pg_graphql WITH SCHEMA public;\n',
+    );
+    const missing = await failing({ baseline: extension });
+    expect(missing.setupError?.cause).toBe('missing-extension');
+    expect(missing.setupError?.line).toBe(2);
+    expect(missing.setupError?.message).toMatch(
+      /^extension "pg_graphql" is not available \(SQLSTATE 0A000\)\. Detail: Could not open extension control file ".*pg_graphql\.control": No such file or directory\.$/,
+    );
   });
 });

@@ -159,7 +159,14 @@ describe('per tenant gates on real Postgres', () => {
       report.findings.map((f) => [f.rule, f.severity, f.file, f.line, f.tenant, f.tenants]),
     ).toEqual([
       ['missing-lock-timeout', 'warning', file, 1, undefined, undefined],
-      ...indexes.map((_, i) => ['non-concurrent-index', 'warning', file, i + 1, undefined, undefined]),
+      ...indexes.map((_, i) => [
+        'non-concurrent-index',
+        'warning',
+        file,
+        i + 1,
+        undefined,
+        undefined,
+      ]),
     ]);
     expect(report.findings.slice(1).map((f) => f.message)).toEqual(
       indexes.map(

@@ -31,7 +31,12 @@ function onCluster(): FixtureOverrides {
 const ofRule = (report: Report, rule: string) => report.findings.filter((f) => f.rule === rule);
 
 /** Exactly what a test compares a finding on: where, how severe, what it says and the fix. */
-const exact = (f: Finding) => ({ ...brief([f])[0], endLine: f.endLine, message: f.message, help: f.help });
+const exact = (f: Finding) => ({
+  ...brief([f])[0],
+  endLine: f.endLine,
+  message: f.message,
+  help: f.help,
+});
 
 describe('duplicate-version: two branches that both add the next version', () => {
   const F = 'fixtures/graph/duplicate-version-across-branches';
@@ -129,7 +134,11 @@ describe('duplicate-version: two branches that both add the next version', () =>
 
   it('with the first migrations taken as merged, on the new file, naming the merged one', async () => {
     const dir = 'fixtures/graph/duplicate-version';
-    const report = await runFixture(dir, { ...onCluster(), baseCount: 2, gates: ['replay', 'graph'] });
+    const report = await runFixture(dir, {
+      ...onCluster(),
+      baseCount: 2,
+      gates: ['replay', 'graph'],
+    });
     expect(ofRule(report, 'duplicate-version').map(exact)).toEqual([
       {
         gate: 'graph',

@@ -21,9 +21,9 @@ const context = (yaml: string) =>
 describe('isolation.tenantContext', () => {
   it('reads each kind, with its defaults', () => {
     expect(optionsFromYaml('').settings.isolation.tenantContext).toBeUndefined();
-    expect(context('    kind: setting\n    setting: app.current_org\n    role: app_user\n')).toEqual(
-      { kind: 'setting', setting: 'app.current_org', role: 'app_user' },
-    );
+    expect(
+      context('    kind: setting\n    setting: app.current_org\n    role: app_user\n'),
+    ).toEqual({ kind: 'setting', setting: 'app.current_org', role: 'app_user' });
     expect(
       context(
         '    kind: jwt\n    membership: { table: basejump.account_user, userColumn: user_id, tenantColumn: account_id }\n',
@@ -32,10 +32,16 @@ describe('isolation.tenantContext', () => {
       kind: 'jwt',
       role: 'authenticated',
       claims: 'request.jwt.claims',
-      membership: { table: 'basejump.account_user', userColumn: 'user_id', tenantColumn: 'account_id' },
+      membership: {
+        table: 'basejump.account_user',
+        userColumn: 'user_id',
+        tenantColumn: 'account_id',
+      },
     });
     expect(context('    kind: role\n')).toEqual({ kind: 'role', pattern: 'tenant_{id}' });
-    expect(context(`    kind: sql\n    sql: "select set_config('app.tenant', $1, false)"\n`)).toEqual({
+    expect(
+      context(`    kind: sql\n    sql: "select set_config('app.tenant', $1, false)"\n`),
+    ).toEqual({
       kind: 'sql',
       sql: "select set_config('app.tenant', $1, false)",
     });
@@ -49,7 +55,7 @@ describe('isolation.tenantContext', () => {
       '.schemagate.yml:2: isolation.tenantContext.kind: expected a mapping with kind: setting, jwt, role or sql, got "cookie"',
     );
     expect(refusal('isolation:\n  tenantContext: { kind: role, pattern: tenant }\n')).toBe(
-      ".schemagate.yml:2: isolation.tenantContext.pattern: expected a role name pattern holding {id}, e.g. 'tenant_{id}', got \"tenant\"",
+      '.schemagate.yml:2: isolation.tenantContext.pattern: expected a role name pattern holding {id}, e.g. \'tenant_{id}\', got "tenant"',
     );
     expect(refusal('isolation:\n  tenantContext: { kind: jwt, claim: x }\n')).toBe(
       '.schemagate.yml:2: isolation.tenantContext.claim: unknown key, expected one of kind, role, claims, membership',

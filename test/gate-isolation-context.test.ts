@@ -22,7 +22,11 @@ describe('tenant context jwt with a membership table (preset supabase, basejump)
     kind: 'jwt',
     role: 'authenticated',
     claims: 'request.jwt.claims',
-    membership: { table: 'basejump.account_user', userColumn: 'user_id', tenantColumn: 'account_id' },
+    membership: {
+      table: 'basejump.account_user',
+      userColumn: 'user_id',
+      tenantColumn: 'account_id',
+    },
   };
   const supabase = (name: string) =>
     shared(`${name}/supabase/migrations`, {
@@ -59,8 +63,9 @@ describe('tenant context jwt with a membership table (preset supabase, basejump)
 });
 
 describe('tenant context jwt with a membership table in public', () => {
-  it('passes tasks kept to the teams a user is a member of; the membership table is read, not written', async () => {
-    const r = await shared('context-supabase-teams/supabase/migrations', {
+  // No tenantColumn: the membership's tenant column is the one the tables have.
+  const teams = (name: string) =>
+    shared(`${name}/supabase/migrations`, {
       settings: {
         isolation: {
           tenantContext: {
@@ -72,7 +77,24 @@ describe('tenant context jwt with a membership table in public', () => {
         },
       },
     });
+
+  it('passes tasks kept to the teams a user is a member of; the membership table is read, not written', async () => {
+    const r = await teams('context-supabase-teams');
     expect(r.findings).toEqual([]);
+  }, 60_000);
+
+  it('reports a browse policy open to every signed-in user, rows counted', async () => {
+    const name = 'context-supabase-teams-leak';
+    const file = `fixtures/isolation/${name}/supabase/migrations/20240701090000_teams.sql`;
+    const found = isolation(await teams(name));
+    const where = { gate: 'isolation', severity: 'blocker', file, line: 37 };
+    expect(brief(found)).toEqual([
+      { ...where, rule: 'policy-without-tenant-check' },
+      { ...where, rule: 'tenant-read-leak' },
+    ]);
+    expect(found[1].message).toBe(
+      `acting as a tenant (role authenticated, signed in as a user who is a member of that tenant only (memberships)), SELECT on table tasks returns other tenants' rows: ${READ_COUNTS}; policy Everyone can browse tasks (${file}:37) lets them through`,
+    );
   }, 60_000);
 });
 

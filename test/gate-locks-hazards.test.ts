@@ -149,6 +149,26 @@ describe('constraints and backfills', () => {
   });
 });
 
+describe('rewrites the trace shows', () => {
+  it('blocks CLUSTER, SET UNLOGGED and a serial column added to a table with rows', async () => {
+    const { findings } = await runLocks(cluster, 'rewrite-cluster-unlogged-serial');
+    const dir = 'rewrite-cluster-unlogged-serial';
+    expect(placed(findings)).toEqual([
+      `table-rewrite blocker ${dir}/000002_cluster_orders.up.sql:3-3`,
+      `table-rewrite blocker ${dir}/000003_unlogged_orders.up.sql:3-3`,
+      `table-rewrite blocker ${dir}/000004_users_number.up.sql:3-3`,
+      `serial-column warning ${dir}/000004_users_number.up.sql:3-3`,
+    ]);
+    const why = findings.map((f) => / because ([^,]+),/.exec(splitWait(f.message).text)?.[1]);
+    expect(why).toEqual([
+      'CLUSTER copies it in index order',
+      'of SET UNLOGGED',
+      'serial column number takes a sequence value for every row',
+      undefined,
+    ]);
+  });
+});
+
 describe('schema objects', () => {
   it('warns about renaming a schema that existed before the PR', async () => {
     const { findings } = await runLocks(cluster, 'rename-schema');

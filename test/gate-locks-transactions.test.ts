@@ -31,6 +31,7 @@ describe('statements Postgres refuses in a transaction', () => {
     const { findings } = await runLocks(cluster, 'refused-in-transaction');
     expect(placed(findings)).toEqual([
       'refused-in-transaction blocker refused-in-transaction/000002_vacuum_orders.up.sql:3-3',
+      'unbatched-backfill warning refused-in-transaction/000002_vacuum_orders.up.sql:1-1',
     ]);
     expect(findings[0].message).toBe(
       'VACUUM (ANALYZE) orders: VACUUM cannot run inside a transaction block; the migration tool sends the whole file as one query string, which Postgres runs as one transaction.',

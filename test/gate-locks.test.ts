@@ -53,8 +53,10 @@ describe('rewrites', () => {
 describe('held and stacked locks', () => {
   it('blocks when a later statement of the transaction scans a pre-existing table', async () => {
     const { findings } = await runLocks(cluster, 'exclusive-lock-held-during-backfill');
+    // The backfill is also one UPDATE of every row (unbatched-backfill).
     expect(placed(findings)).toEqual([
       'exclusive-lock-held blocker exclusive-lock-held-during-backfill/000002_add_nickname.up.sql:3-3',
+      'unbatched-backfill warning exclusive-lock-held-during-backfill/000002_add_nickname.up.sql:5-5',
     ]);
     expect(splitWait(findings[0].message).text).toBe(
       'ALTER TABLE users takes ACCESS EXCLUSIVE on pre-existing table users and keeps it while 1 more statement of the same transaction runs (to line 5). Meanwhile line 5 reads users, so the lock is held for that whole time.',
@@ -94,6 +96,7 @@ describe('held and stacked locks', () => {
     expect(placed(findings)).toEqual([
       `exclusive-lock-held blocker ${file}:3-3`,
       `add-not-null-column-without-default blocker ${file}:7-7`,
+      `unbatched-backfill warning ${file}:5-5`,
       `non-concurrent-index warning ${file}:9-9`,
     ]);
     expect(splitWait(findings[0].message).text).toBe(

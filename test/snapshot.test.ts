@@ -9,7 +9,9 @@ import { silentLogger } from '../src/core/logger.js';
 import { localProvider } from '../src/provision/local.js';
 import type { Cluster } from '../src/provision/provider.js';
 import { findPgDump } from '../src/replay/baseline-pg-dump.js';
-import { brief, runFixture } from './helpers/run.js';
+import { brief, fixtureOptions, runFixture } from './helpers/run.js';
+import { runCheck } from '../src/check/check.js';
+import { initSqlParser } from '../src/sql/split.js';
 import { localPostgresTool, runsWith, type Tool } from './helpers/tools.js';
 import { bundleTypeScript } from './providers-support.js';
 
@@ -175,6 +177,47 @@ describe.runIf(installed)('schemagate snapshot of a production server with drift
       `variant c (tenant_13, standing for 1 tenant(s)): loaded 27 statement(s) of ${out}/c.sql`,
       'tenant_01, tenant_07, tenant_13: the baseline holds 3 of 3 merged migration(s) (up to 000003), from no version table rows and no baselineVersion: the dump is taken to hold every merged migration',
     ]);
+  });
+
+  it('captures tenant databases in the database topology', async () => {
+    const admin = new pg.Client({ ...prod.primary });
+    await admin.connect();
+    for (const db of ['shop_a', 'shop_b', 'shop_c']) {
+      await admin.query(`create database ${db}`);
+      const c = new pg.Client({ ...prod.primary, database: db });
+      await c.connect();
+      await c.query('create table items (id bigint primary key, title text not null)');
+      if (db === 'shop_c') await c.query('create index items_title_idx on items (title)');
+      await c.end();
+    }
+    await admin.end();
+    const dir = join(out, 'databases');
+    const result = await takeSnapshot(
+      {
+        databaseUrl: url,
+        out: dir,
+        topology: 'database',
+        tenants: 'shop_*',
+        sharedSchema: 'public',
+      },
+      silentLogger,
+    );
+    expect(result.variants).toEqual([
+      { name: 'a', file: 'a.sql', representative: 'shop_a', tenants: ['shop_a', 'shop_b'] },
+      { name: 'b', file: 'b.sql', representative: 'shop_c', tenants: ['shop_c'] },
+    ]);
+    expect(readFileSync(join(dir, 'b.sql'), 'utf8')).toContain(
+      'CREATE INDEX items_title_idx ON public.items USING btree (title);',
+    );
+    await initSqlParser();
+    const refused = await runCheck(
+      fixtureOptions(APP, { topology: 'database', replicas: 0, settings: { baseline: dir } }),
+      silentLogger,
+    );
+    expect(refused.error).toEqual({
+      message: `baseline: ${dir} holds 2 variants of the database topology; the check replays one base database, so take one variant's file as the baseline (e.g. ${dir}/a.sql)`,
+      exitCode: 2,
+    });
   });
 
   it('runs as a command that prints no secret, and exits 2 on a bad URL', () => {

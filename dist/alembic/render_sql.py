@@ -146,6 +146,8 @@ def main():
             sys.path.insert(0, path)
     config = Config(request.get("ini")) if request.get("ini") else Config()
     config.set_main_option("script_location", request["scriptLocation"])
+    if request.get("versionLocation"):
+        config.set_main_option("version_locations", request["versionLocation"])
     url = config.get_main_option("sqlalchemy.url") or ""
     # Offline mode only needs the dialect; a placeholder or missing URL would stop env.py.
     if not url.startswith("postgres"):

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { fingerprint } from '../catalog/fingerprint.js';
@@ -25,6 +25,9 @@ import {
  * tenants whose catalogs are identical into variants, and writes one schema-only dump per variant
  * (of one tenant standing for the others) plus `tenants.yml`. Reads no row of any table.
  */
+
+/** How every dump the command writes starts. */
+const HEADER = '-- schemagate snapshot,';
 
 export interface SnapshotRequest {
   databaseUrl: string;
@@ -76,6 +79,7 @@ export async function takeSnapshot(req: SnapshotRequest, logger: Logger): Promis
     }));
   const extensions = req.topology === 'schema' ? await extensionsOf(server) : [];
   mkdirSync(req.out, { recursive: true });
+  removeOldVariants(req.out);
   const files: string[] = [];
   for (const v of variants) {
     logger.progress({ phase: 'snapshot', activity: `pg_dump of variant ${v.name}` });
@@ -87,7 +91,7 @@ export async function takeSnapshot(req: SnapshotRequest, logger: Logger): Promis
             .concat(extensions.flatMap((e) => ['--extension', literal(e)]))
         : [];
     const text = await runPgDump(tool, server, database, args);
-    const header = `-- schemagate snapshot, variant ${v.name}: ${v.representative} stands for ${v.tenants.length} tenant(s) (${TENANTS_FILE})\n`;
+    const header = `${HEADER} variant ${v.name}: ${v.representative} stands for ${v.tenants.length} tenant(s) (${TENANTS_FILE})\n`;
     writeFileSync(join(req.out, v.file), header + text);
     files.push(v.file);
   }
@@ -251,6 +255,14 @@ async function catalogFingerprint(
     return fingerprint(await snapshotCatalog(own, options));
   } finally {
     if (own !== client) await own.end();
+  }
+}
+
+/** A folder snapshotted before may hold a variant this snapshot no longer has: its dump goes. */
+function removeOldVariants(out: string): void {
+  for (const file of readdirSync(out).filter((f) => /^[a-z]+\.sql$/.test(f))) {
+    const head = readFileSync(join(out, file), 'utf8').slice(0, HEADER.length);
+    if (head === HEADER) rmSync(join(out, file));
   }
 }
 

@@ -140,11 +140,12 @@ export interface Finding {
   /** The one tenant it holds on, when it holds on one tenant only. */
   tenant?: string;
   /**
-   * The tenants it holds on, when it holds on several but was found per tenant: one finding per
-   * statement and rule (src/gates/tenant-findings.ts), never one per tenant.
+   * The tenants it holds on, when it holds on several: one finding per statement and rule
+   * (src/gates/tenant-findings.ts), never one per tenant. With a snapshot baseline, the first
+   * few of production's tenants.
    */
   tenants?: string[];
-  /** How many tenants `tenants` lists. */
+  /** How many tenants it holds on (`tenants` may name only the first few). */
   tenantCount?: number;
   message: string;
   help?: string;

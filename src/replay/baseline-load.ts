@@ -33,6 +33,9 @@ const LEFT_OUT = new Set([
  */
 const PASSED_OVER_WHEN_REFUSED = new Set(['AlterDefaultPrivilegesStmt']);
 
+/** `extension "x" is not available` (0A000), `could not open extension control file` (58P01). */
+const MISSING_EXTENSION = new Set(['0A000', '58P01']);
+
 /** Postgres' errors a restore may pass over: a SET the server does not know (older major). */
 const UNKNOWN_SETTING = '42704';
 
@@ -98,9 +101,17 @@ export async function loadDump(
         file: options.file,
         line: statement.line,
         message: `${error.message} (SQLSTATE ${error.sqlstate})${error.detail ? `. Detail: ${error.detail}` : ''}`,
-        cause: 'statement-failed',
-        remedy:
-          'the baseline dump must load on an empty database of this Postgres: dump it with pg_dump --schema-only (or schemagate snapshot), and put what it needs from outside the dump (roles, extensions) in setup:',
+        ...(statement.kind === 'CreateExtensionStmt' && MISSING_EXTENSION.has(error.sqlstate)
+          ? {
+              cause: 'missing-extension',
+              remedy:
+                'run the check on a Postgres that has the extension: --provider docker with an image: that ships it (the one production runs, e.g. supabase/postgres, pgvector/pgvector)',
+            }
+          : {
+              cause: 'statement-failed',
+              remedy:
+                'the baseline dump must load on an empty database of this Postgres: dump it with pg_dump --schema-only (or schemagate snapshot), and put what it needs from outside the dump (roles, extensions) in setup:',
+            }),
       });
     }
   } finally {

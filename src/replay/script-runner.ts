@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Migration, Script, Statement } from '../core/model.js';
 import { cannotRunInTransaction, mayEndTransaction, transactionControl } from '../sql/kinds.js';
+import { astOf } from '../sql/ast.js';
 import {
   createsSharedObject,
   extensionWithoutSchema,
@@ -198,10 +199,12 @@ export class ScriptRunner {
     seen: Set<string>,
   ): Promise<StatementTrace> {
     const trace = this.blankTrace(migration, stmt, index, inTransaction);
-    const traced = inTransaction && this.target.traced !== false;
+    // SET TRANSACTION must be the transaction's first query: nothing of the check's runs before it.
+    const first = setsTransaction(stmt);
+    const traced = inTransaction && this.target.traced !== false && !first;
     const before = traced ? (this.relations ?? (await this.relationsSnapshot())) : undefined;
     this.relations = undefined;
-    const guard = this.target.privileges;
+    const guard = first ? undefined : this.target.privileges;
     if (guard && inTransaction) await this.client.query(`savepoint ${STATEMENT_SAVEPOINT}`);
     const shared =
       this.target.sharedSchema !== undefined && createsSharedObject(stmt, this.target.schemas[0]);
@@ -349,6 +352,12 @@ export class ScriptRunner {
     }
     return all;
   }
+}
+
+/** `SET TRANSACTION …` (isolation level, read only, snapshot): valid only before any query. */
+function setsTransaction(stmt: Statement): boolean {
+  const set = stmt.kind === 'VariableSetStmt' ? astOf(stmt, 'VariableSetStmt') : undefined;
+  return set?.kind === 'VAR_SET_MULTI' && /^TRANSACTION( SNAPSHOT)?$/.test(set.name ?? '');
 }
 
 /**

@@ -102,7 +102,8 @@ export const ISOLATION = defineRules('isolation', {
   policyAlwaysTrue: {
     id: 'policy-always-true',
     severity: 'warning',
-    title: 'A permissive policy lets API roles insert, update or delete any row (USING or WITH CHECK true).',
+    title:
+      'A permissive policy lets API roles insert, update or delete any row (USING or WITH CHECK true).',
   },
   crossSchemaWrite: {
     id: 'cross-schema-write',

@@ -30,6 +30,8 @@ export interface RenderRequest {
   /** Folders put on sys.path so env.py can import the application's models. */
   paths: string[];
   revisions: string[];
+  /** The one folder of revision files when it is not what alembic.ini names (a dialect's folder). */
+  versionLocation?: string;
   /** Working directory (where alembic.ini is, as when a developer runs `alembic`). */
   cwd: string;
   /** The repository root: import failures are reported in the project's own files. */

@@ -76,12 +76,7 @@ function policyQuery(p: PolicyRow): ObjectQuery {
   return { kind: 'policy', name: p.name, table: p.table, actions: ['alter', 'create'] };
 }
 
-function lint(
-  rule: Rule,
-  where: ReturnType<typeof at>,
-  message: string,
-  help: string,
-): Finding[] {
+function lint(rule: Rule, where: ReturnType<typeof at>, message: string, help: string): Finding[] {
   return where ? [finding(rule, { ...where, message, help })] : [];
 }
 
@@ -95,7 +90,11 @@ async function unprotectedTables(input: ApiLintInput, roles: string[]): Promise<
     .flatMap((t) =>
       lint(
         ISOLATION.apiTableWithoutRls,
-        at(input, { kind: 'table', name: t.table, actions: ['rls-disable', 'create', 'grant', 'alter'] }),
+        at(input, {
+          kind: 'table',
+          name: t.table,
+          actions: ['rls-disable', 'create', 'grant', 'alter'],
+        }),
         `table ${t.table} does not have row-level security enabled, yet ${t.roles.join(' and ')} may read and write it: through the API every signed-in user${t.roles.length > 1 ? ' and every anonymous visitor' : ''} reads and changes every row`,
         `ALTER TABLE ${sqlName(t.table)} ENABLE ROW LEVEL SECURITY; then write the policies that say who sees which rows (or REVOKE ALL ON ${sqlName(t.table)} FROM ${t.roles.map(quoteIdent).join(', ')}; if the API must not reach it).`,
       ),
@@ -112,7 +111,7 @@ function userMetadata(input: ApiLintInput, policies: PolicyRow[]): Finding[] {
         ISOLATION.policyUserMetadata,
         at(input, policyQuery(p)),
         `policy ${p.name} on ${p.table} (${p.cmd}) reads user metadata (${[p.qual, p.with_check].filter(Boolean).join(' / ')}): every user can set their own user_metadata, so they can claim any tenant or role it names`,
-        'Keep tenant and role claims in app_metadata (only the server can write it), e.g. (auth.jwt() -> \'app_metadata\' ->> \'tenant_id\'), or in a membership table the user cannot write.',
+        "Keep tenant and role claims in app_metadata (only the server can write it), e.g. (auth.jwt() -> 'app_metadata' ->> 'tenant_id'), or in a membership table the user cannot write.",
       ),
     );
 }
@@ -242,4 +241,3 @@ async function explainAsUser(
     await client.query('rollback');
   }
 }
-

@@ -39,8 +39,25 @@ function pathOf(node: Node, claims: string): string[] | undefined {
   return base && key !== undefined ? [...base, key] : undefined;
 }
 
-export function claimPaths(policies: PolicyInfo[], claims: string): string[][] {
+/** `jwt() -> 'a' ->> 'b'` or `current_setting('<claims>', true)::jsonb ->> 'b'` in a function body. */
+function bodyPaths(body: string, claims: string): string[][] {
+  const source = `(?:jwt\\s*\\(\\s*\\)|current_setting\\s*\\(\\s*'${claims.replace(/\./g, '\\.')}'[^)]*\\))`;
+  const chain = new RegExp(
+    `${source}\\)?(?:::\\s*jsonb?)?\\)?((?:\\s*->>?\\s*'[^']+'(?:::text)?\\)?)+)`,
+    'gi',
+  );
+  return [...body.matchAll(chain)].map((m) => [...m[1].matchAll(/'([^']+)'/g)].map((k) => k[1]));
+}
+
+export function claimPaths(
+  policies: PolicyInfo[],
+  claims: string,
+  bodies: string[] = [],
+): string[][] {
   const paths = new Map<string, string[]>();
+  for (const path of bodies.flatMap((b) => bodyPaths(b, claims)))
+    if (path.length && !(path.length === 1 && IDENTITY_KEYS.has(path[0])))
+      paths.set(path.join('.'), path);
   for (const text of policies.flatMap((p) => [p.using, p.withCheck])) {
     const root = text ? parseExpression(text) : undefined;
     walk(root, (n) => {

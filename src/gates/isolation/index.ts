@@ -8,13 +8,18 @@ import { StatementLocator } from './locate.js';
 import { schemaStatementFindings } from './schema-statements.js';
 import type { IsolationSettings } from '../../core/settings.js';
 import { sharedFindings } from './shared.js';
+import { sharedTableFindings } from './schema-shared-tables.js';
 
 function replayFailed(ctx: GateContext): boolean {
   return ctx.after.size === 0 || ctx.trace.pr.some((t) => t.failedMigration);
 }
 
 /** Catalog rules need every tenant's replay to have succeeded; statement rules do not. */
-function schemaFindings(ctx: GateContext, locator: StatementLocator): Finding[] {
+function schemaFindings(
+  ctx: GateContext,
+  settings: IsolationSettings,
+  locator: StatementLocator,
+): Finding[] {
   const existing = extensionsBefore(ctx.before, ctx.plan.merged);
   const statements = [
     ...schemaStatementFindings(locator.prStatements),
@@ -30,7 +35,7 @@ function schemaFindings(ctx: GateContext, locator: StatementLocator): Finding[] 
   const drift = tenantDrift(ctx.before, ctx.after, names, locator).filter(
     (f) => !explained.has(`${f.tenant} ${f.file}:${f.line}`),
   );
-  return [...statements, ...references, ...drift];
+  return [...statements, ...references, ...drift, ...sharedTableFindings(ctx, settings, locator)];
 }
 
 function databaseFindings(ctx: GateContext, locator: StatementLocator): Finding[] {
@@ -57,7 +62,7 @@ const CHECKS: Record<
 > = {
   shared: (ctx, settings, locator) =>
     replayFailed(ctx) ? [] : sharedFindings(ctx, settings, locator),
-  schema: (ctx, _settings, locator) => schemaFindings(ctx, locator),
+  schema: (ctx, settings, locator) => schemaFindings(ctx, settings, locator),
   database: (ctx, _settings, locator) => databaseFindings(ctx, locator),
 };
 

@@ -87,7 +87,8 @@ export async function anonChecks(
       await enter();
       const r = await attempt(client, () => client.query(sql, [probe.idOf(b)]));
       await actAsOwner(client);
-      if ((r.value?.rowCount ?? 0) > 0) accepted.push(`${what} ${r.value?.rowCount} row(s) of ${b.label}`);
+      if ((r.value?.rowCount ?? 0) > 0)
+        accepted.push(`${what} ${r.value?.rowCount} row(s) of ${b.label}`);
     }
     if (accepted.length)
       out.push(
@@ -104,7 +105,8 @@ function helpFor(target: ReadTarget, anon: string): string {
   const name = quoteIdent(target.name);
   if (target.kind === 'view')
     return `ALTER VIEW ${name} SET (security_invoker = true); or REVOKE SELECT ON ${name} FROM ${quoteIdent(anon)};`;
-  if (target.kind === 'materialized view') return `REVOKE SELECT ON ${name} FROM ${quoteIdent(anon)};`;
+  if (target.kind === 'materialized view')
+    return `REVOKE SELECT ON ${name} FROM ${quoteIdent(anon)};`;
   return `ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY; and write the policies that say what ${anon} may see.`;
 }
 
@@ -115,6 +117,10 @@ function anonFinding(
   name: string,
   fields: { message: string; help: string },
 ): Keyed {
-  const at = input.locator.find({ kind: kind === 'table' ? 'table' : 'view', name, actions: ['create'] });
+  const at = input.locator.find({
+    kind: kind === 'table' ? 'table' : 'view',
+    name,
+    actions: ['create'],
+  });
   return { key: `${rule.id} anon ${name}`, finding: finding(rule, { ...(at ?? {}), ...fields }) };
 }

@@ -22,6 +22,10 @@ export interface ReadTarget {
   hasTenantColumn: boolean;
   /** Every relation it reads holds tenant rows (so a tenant owning no rows must see nothing). */
   onlyTenantData: boolean;
+  /** The column that holds the tenant's id when it is not the tenant column (`accounts.id`). */
+  column?: string;
+  /** Only rows of these tenant ids count (a table whose other rows are not the test's). */
+  only?: string[];
 }
 
 export interface ReadLeak {
@@ -37,11 +41,13 @@ export async function readAsTenant(
   tenant: SyntheticTenant,
   labels: Map<string, string>,
 ): Promise<ReadLeak | undefined> {
-  const col = quoteIdent(p.column);
-  const sql = `select t.${col}::text as owner, count(*)::int as n from ${target.sql} t where t.${col}::text is distinct from $1 group by 1`;
+  const col = quoteIdent(target.column ?? p.column);
+  const only = target.only ? ` and t.${col}::text = any($2::text[])` : '';
+  const sql = `select t.${col}::text as owner, count(*)::int as n from ${target.sql} t where t.${col}::text is distinct from $1${only} group by 1`;
+  const params = target.only ? [p.idOf(tenant), target.only] : [p.idOf(tenant)];
   await p.enter(tenant);
   const r = await attempt(p.client, () =>
-    p.client.query<{ owner: string | null; n: number }>(sql, [p.idOf(tenant)]),
+    p.client.query<{ owner: string | null; n: number }>(sql, params),
   );
   await actAsOwner(p.client);
   if (!r.value) return undefined;

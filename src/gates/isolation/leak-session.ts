@@ -6,6 +6,7 @@ import { tenantRoleName, type ResolvedContext } from './context.js';
 import { tokenClaims } from './claims.js';
 import { insertKeyedRow, loadTable } from './leak-parents.js';
 import type { RowContext } from './leak-rows.js';
+import type { ReadTarget } from './leak-probes.js';
 
 /**
  * How the live leak test becomes a tenant under each kind of tenant context: the role it sets,
@@ -153,6 +154,39 @@ export async function loadMembership(
  * user a member of its tenant only (the empty tenant's user of none). As the owner. Why it could
  * not, else undefined.
  */
+/** The table a membership column references and its key (`auth.users.id`, `accounts.id`). */
+async function parentOf(rows: RowContext, m: Membership, column: string) {
+  const fk = m.table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === column);
+  const table = fk && (await loadTable(rows, fk.parentOid));
+  return fk && table ? { table, key: fk.parentColumns[0] } : undefined;
+}
+
+/**
+ * The membership table and the tenants table it references, read as each tenant: a user sees
+ * the memberships and the tenant rows of their own tenant only.
+ */
+export async function membershipTargets(
+  rows: RowContext,
+  m: Membership,
+  ids: string[],
+  scoped: SeedTable[],
+): Promise<ReadTarget[]> {
+  const owners = await parentOf(rows, m, m.tenantColumn);
+  const target = (table: SeedTable, column: string): ReadTarget => ({
+    sql: table.sql,
+    name: table.name.slice(table.name.indexOf('.') + 1),
+    kind: 'table',
+    hasTenantColumn: true,
+    onlyTenantData: true,
+    column,
+    only: ids,
+  });
+  return [
+    ...(scoped.includes(m.table) ? [] : [target(m.table, m.tenantColumn)]),
+    ...(owners && !scoped.includes(owners.table) ? [target(owners.table, owners.key)] : []),
+  ];
+}
+
 export async function insertMembers(
   rows: RowContext,
   m: Membership,
@@ -160,30 +194,40 @@ export async function insertMembers(
   empty: SyntheticTenant,
   idOf: (t: SyntheticTenant) => string,
 ): Promise<string | undefined> {
-  const parentOf = async (column: string) => {
-    const fk = m.table.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === column);
-    const table = fk && (await loadTable(rows, fk.parentOid));
-    return fk && table ? { table, key: fk.parentColumns[0] } : undefined;
-  };
-  const users = await parentOf(m.userColumn);
-  const owners = await parentOf(m.tenantColumn);
+  const users = await parentOf(rows, m, m.userColumn);
+  const owners = await parentOf(rows, m, m.tenantColumn);
   for (const t of [...tenants, empty]) {
     const user = userId(m.userType, t);
     if (users) {
-      const problem = await insertKeyedRow(rows, users.table, new Map([[users.key, user]]), t, 2_200_000);
-      if (problem) return `the synthetic users could not be inserted into ${users.table.name}: ${problem}`;
+      const problem = await insertKeyedRow(
+        rows,
+        users.table,
+        new Map([[users.key, user]]),
+        t,
+        2_200_000,
+      );
+      if (problem)
+        return `the synthetic users could not be inserted into ${users.table.name}: ${problem}`;
     }
     if (t === empty) continue;
     if (owners) {
-      const problem = await insertKeyedRow(rows, owners.table, new Map([[owners.key, idOf(t)]]), t, 2_300_000);
-      if (problem) return `the synthetic tenants could not be inserted into ${owners.table.name}: ${problem}`;
+      const problem = await insertKeyedRow(
+        rows,
+        owners.table,
+        new Map([[owners.key, idOf(t)]]),
+        t,
+        2_300_000,
+      );
+      if (problem)
+        return `the synthetic tenants could not be inserted into ${owners.table.name}: ${problem}`;
     }
     const preset = new Map([
       [m.userColumn, user],
       [m.tenantColumn, idOf(t)],
     ]);
     const problem = await insertKeyedRow(rows, m.table, preset, t, 2_400_000);
-    if (problem) return `the synthetic memberships could not be inserted into ${m.table.name}: ${problem}`;
+    if (problem)
+      return `the synthetic memberships could not be inserted into ${m.table.name}: ${problem}`;
   }
   return undefined;
 }

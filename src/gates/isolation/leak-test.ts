@@ -6,17 +6,13 @@ import { loadSeedTables, loadSeedTypes, type SeedTable } from '../../replay/seed
 import { seedingOrder } from '../../replay/seed.js';
 import type { StatementLocator, Where } from './locate.js';
 import { insertTenantParents } from './leak-parents.js';
-import {
-  DEFAULT_APP_ROLE,
-  prepareAppRole,
-  type AdmittedRole,
-  type AppRole,
-} from './leak-role.js';
+import { DEFAULT_APP_ROLE, prepareAppRole, type AdmittedRole, type AppRole } from './leak-role.js';
 import { isSettingContext, tenantRoleName, type ResolvedContext } from './context.js';
 import {
   claimUserOf,
   insertMembers,
   loadMembership,
+  membershipTargets,
   tenantSession,
   type TenantSession,
 } from './leak-session.js';
@@ -130,14 +126,15 @@ async function prepareRoles(
     );
     await input.onRole?.(role);
     if (role.superuser || role.bypassRls)
-      return { key: `${ISOLATION.appRoleBypassesRls.id} ${role.name}`, finding: roleFinding(role, input) };
+      return {
+        key: `${ISOLATION.appRoleBypassesRls.id} ${role.name}`,
+        finding: roleFinding(role, input),
+      };
   }
   return undefined;
 }
 
-async function leakTest(
-  input: LeakTestInput & { context: ResolvedContext },
-): Promise<Keyed[]> {
+async function leakTest(input: LeakTestInput & { context: ResolvedContext }): Promise<Keyed[]> {
   const { client, context } = input;
   const all = await loadSeedTables(client, input.schemas);
   const scoped = all.filter(
@@ -207,6 +204,10 @@ async function leakTest(
   };
   const filled = await insertTenantRows(s, all);
   const targets = await readTargets(client, input.schemas, input.tenantColumn, scoped);
+  if (typeof membership === 'object') {
+    const ids = tenants.map(idOf);
+    targets.push(...(await membershipTargets(rows, membership, ids, scoped)));
+  }
   await readChecks(s, targets);
   for (const t of scoped.filter((x) => filled.has(x.oid))) await writeCheck(s, t);
   s.findings.push(...(await anonChecks(s.probe, session, targets, scoped, tenants, input)));

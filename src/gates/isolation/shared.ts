@@ -102,7 +102,10 @@ async function leakTestOn(
         if (a) admitted.push(a);
         return a;
       },
-      claimPaths: claimPaths(input.snapshot.policies, context.setting),
+      claimPaths: claimPaths(input.snapshot.policies, context.setting, [
+        ...input.snapshot.functions.map((f) => f.body),
+        ...(input.otherFunctions ?? []).map((f) => f.body),
+      ]),
       tenantCount: settings.leakTestTenants,
       locator: input.locator,
       causes: leakCauses(input),
