@@ -73,7 +73,7 @@ export async function startBare(replicaCount: number): Promise<Bare> {
   appendFileSync(join(primaryDir, 'pg_hba.conf'), '\nhost replication all 127.0.0.1/32 trust\n');
   const primary = nextPort++;
   const replicas = Array.from({ length: replicaCount }, () => nextPort++);
-  for (const [i, port] of replicas.entries()) {
+  for (let i = 0; i < replicaCount; i++) {
     const d = join(dir, `replica_${i + 1}`);
     execFileSync('cp', ['-a', primaryDir, d]);
     writeFileSync(join(d, 'standby.signal'), '');

@@ -48,7 +48,7 @@ describe('baseline: a schema dump instead of the merged history', () => {
       "tenant_1, tenant_2: the baseline holds 2 of 3 merged migration(s) (up to 000002), from the dump's schema_migrations (1 row(s)); 000003 replayed on top",
     ]);
     expect(report.steps.find((s) => s.action === 'replay merged')?.details).toBe(
-      `3 migration(s) on the baseline ${PG15} on 2 tenant(s) of sg_base, seeded 200 rows per table`,
+      `the baseline ${PG15} and 1 of 3 merged migration(s) on top on 2 tenant(s) of sg_base, seeded 200 rows per table`,
     );
     // The PR comments on users.name, which only the replayed 000003 adds.
     expect(brief(report.findings)).toEqual([LOCK_WARNING]);
@@ -173,8 +173,8 @@ describe('baseline: a schema dump instead of the merged history', () => {
     const missing = await failing({ baseline: extension });
     expect(missing.setupError?.cause).toBe('missing-extension');
     expect(missing.setupError?.line).toBe(2);
-    expect(missing.setupError?.message).toMatch(
-      /^extension "pg_graphql" is not available \(SQLSTATE 0A000\)\. Detail: Could not open extension control file ".*pg_graphql\.control": No such file or directory\.$/,
+    expect(missing.setupError?.message).toBe(
+      'extension "pg_graphql" is not available (SQLSTATE 0A000)',
     );
   });
 });

@@ -191,7 +191,7 @@ describe('schemagate CLI', () => {
     const three = cli(['check', dir, '--config', cfg]);
     expect(three.code).toBe(2);
     expect(three.stderr).toContain(
-      'bad.yml:4: tenants: expected a whole number from 1 to 100 or a list of tenant names, got "three"\n',
+      'bad.yml:4: tenants: expected a whole number from 1 to 1000 or a list of tenant names, got "three"\n',
     );
     writeFileSync(cfg, 'replica:\n  lagTimeoutMs: soon\n');
     expect(cli(['check', dir, '--config', cfg]).stderr).toContain(

@@ -100,7 +100,7 @@ describe('settings of .schemagate.yml', () => {
   it('refuse a value of the wrong type, naming the line, the key and the value', () => {
     const yaml = 'format: auto\ntopology: schema\nreplicas: 0\ntenants: three\n';
     expect(refusal(yaml)).toBe(
-      '.schemagate.yml:4: tenants: expected a whole number from 1 to 100 or a list of tenant names, got "three"',
+      '.schemagate.yml:4: tenants: expected a whole number from 1 to 1000 or a list of tenant names, got "three"',
     );
     expect(refusal('tenants: [acme, Globex]\n')).toBe(
       '.schemagate.yml:1: tenants[1]: expected a tenant name of lower-case letters, digits and underscores, e.g. acme, got "Globex"',
@@ -246,7 +246,9 @@ describe('settings given in code (resolveSettings)', () => {
       ),
     );
     expect(() => resolveSettings({ replay: { timeoutMs: 5 } })).toThrow(
-      new InputError('settings: replay.timeoutMs: unknown key, expected one of statementTimeoutMs, migrationTimeoutMs'),
+      new InputError(
+        'settings: replay.timeoutMs: unknown key, expected one of statementTimeoutMs, migrationTimeoutMs',
+      ),
     );
   });
 });

@@ -69,6 +69,7 @@ describe('Drizzle discovery', () => {
     expect(report.status).toBe('passed');
     const file = `${SAAS}/0002_add_invoice_currency.sql`;
     expect(brief(report.findings)).toEqual([
+      { gate: 'locks', rule: 'char-column', severity: 'warning', file, line: 1 },
       { gate: 'locks', rule: 'exclusive-lock-held', severity: 'warning', file, line: 1 },
       { gate: 'locks', rule: 'missing-lock-timeout', severity: 'warning', file, line: 1 },
       { gate: 'locks', rule: 'multiple-exclusive-locks', severity: 'warning', file, line: 2 },

@@ -80,6 +80,13 @@ describe('Prisma discovery', () => {
         line: 2,
       },
       {
+        gate: 'locks',
+        rule: 'timestamp-without-time-zone',
+        severity: 'warning',
+        file: `${SAAS}/20240402163045_add_users_last_login/migration.sql`,
+        line: 2,
+      },
+      {
         gate: 'rollback',
         rule: 'no-down-migrations',
         severity: 'notice',

@@ -42,7 +42,10 @@ const cases: Array<[string, FixtureOverrides]> = [
     'set-not-null-scan',
     'table-rewrite-type-change',
     'table-rewrite-volatile-default',
-  ].map((s): [string, FixtureOverrides] => [`fixtures/locks/${s}`, { baseCount: 1, tenantCount: 2 }]),
+  ].map((s): [string, FixtureOverrides] => [
+    `fixtures/locks/${s}`,
+    { baseCount: 1, tenantCount: 2 },
+  ]),
   ...[
     'clean-pair',
     'data-losing-down',
@@ -51,12 +54,18 @@ const cases: Array<[string, FixtureOverrides]> = [
     'orphaned-enum-type',
     'orphaned-index',
     'goose-no-transaction-half-rolled-back',
-  ].map((s): [string, FixtureOverrides] => [`fixtures/rollback/${s}`, { baseCount: 1, tenantCount: 2 }]),
+  ].map((s): [string, FixtureOverrides] => [
+    `fixtures/rollback/${s}`,
+    { baseCount: 1, tenantCount: 2 },
+  ]),
   ...['fk-cycle-closed-by-alter', 'fk-without-index', 'used-before-created'].map(
     (s): [string, FixtureOverrides] => [`fixtures/graph/${s}`, { baseCount: 1, tenantCount: 2 }],
   ),
   ...['schema-correct', 'schema-cross-schema-write', 'schema-drift'].map(
-    (s): [string, FixtureOverrides] => [`fixtures/isolation/${s}`, { baseCount: 1, tenantCount: 3 }],
+    (s): [string, FixtureOverrides] => [
+      `fixtures/isolation/${s}`,
+      { baseCount: 1, tenantCount: 3 },
+    ],
   ),
   ...['database-correct', 'database-drift'].map((s): [string, FixtureOverrides] => [
     `fixtures/isolation/${s}`,

@@ -3,8 +3,9 @@
  * baseline migration that replaced the squashed versions (eclipse-hawkbit), a catalog lookup by
  * table name alone that only one tenant of the schema topology passes (cardano-db-sync), a goose
  * Go migration a later SQL file depends on (hatchet), a Prisma migration that opens its own
- * REPEATABLE READ transaction (langfuse) and Alembic revisions kept per dialect, chosen by env.py
- * (prefect).
+ * REPEATABLE READ transaction (langfuse), a Supabase project's policy on Realtime's
+ * realtime.messages and a trigger broadcasting through realtime.broadcast_changes (onlook), and
+ * Alembic revisions kept per dialect, chosen by env.py (prefect).
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +101,25 @@ describe('a Prisma migration that opens its own REPEATABLE READ transaction', ()
     expect(report.summary.migrationsApplied).toBe(1);
     expect(brief(report.findings)).toEqual([]);
     expect(report.status).toBe('passed');
+  });
+});
+
+describe('a Supabase project that authorises Realtime broadcasts', () => {
+  it('replays its policy on realtime.messages with the preset', async () => {
+    const report = await check('onlook-supabase-realtime', 'apps/backend/supabase/migrations', 1, {
+      topology: 'shared',
+    });
+    expect(report.error).toBeUndefined();
+    expect(report.setupError).toBeUndefined();
+    expect(report.summary.migrationsApplied).toBe(1);
+    expect(brief(report.findings)).toEqual([]);
+    expect(report.notes).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          'preset supabase (apps/backend/supabase/config.toml exists): created roles anon',
+        ),
+      ]),
+    );
   });
 });
 

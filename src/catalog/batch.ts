@@ -18,7 +18,8 @@ interface Pending {
 
 /** A parameter as a literal: a text, or an array of texts. */
 export function literal(value: Param): string {
-  if (Array.isArray(value)) return `array[${value.map((v) => pg.escapeLiteral(v)).join(', ')}]::text[]`;
+  if (Array.isArray(value))
+    return `array[${value.map((v) => pg.escapeLiteral(v)).join(', ')}]::text[]`;
   return pg.escapeLiteral(value);
 }
 
@@ -49,8 +50,7 @@ export class QueryBatch {
     const text = [...prologue, ...items.map((i) => inlineParams(i.sql, i.params)), ...epilogue];
     try {
       const out = (await client.query(text.join(';\n'))) as unknown as
-        | pg.QueryResult
-        | pg.QueryResult[];
+        pg.QueryResult | pg.QueryResult[];
       const results = Array.isArray(out) ? out : [out];
       items.forEach((item, i) => item.resolve(results[prologue.length + i]));
     } catch (error) {

@@ -260,7 +260,11 @@ class Run {
     // Production ran these: a failure is this machine's setup, never the PR's finding.
     const failed = traces.findIndex((trace) => trace.failedMigration);
     if (failed !== -1)
-      throw await this.setupFailure(traces[failed].statements, plan, { ws, tenants, index: failed });
+      throw await this.setupFailure(traces[failed].statements, plan, {
+        ws,
+        tenants,
+        index: failed,
+      });
     const seedNotes: string[] = [];
     if (plan.merged.length > 0 || fromDump) {
       const rows = this.options.settings.seedRows;
@@ -277,8 +281,10 @@ class Run {
       plan.merged.length === 0 && !fromDump
         ? 'nothing to seed'
         : `seeded ${this.options.settings.seedRows} rows per table${seedNotes.length ? ` (${seedNotes.length} table(s) not seeded, see the notes)` : ''}`;
-    const base = this.baseline ? ` on the baseline ${this.baseline.path}` : '';
-    const details = `${plan.merged.length} migration(s)${base} on ${tenants.length} tenant(s) of ${ws.baseDatabase}, ${seeded}`;
+    const replayed = fromDump
+      ? `the baseline ${this.baseline!.path} and ${Math.max(0, ...[...fromDump.pending.values()].map((p) => p.length))} of ${plan.merged.length} merged migration(s) on top`
+      : `${plan.merged.length} migration(s)`;
+    const details = `${replayed} on ${tenants.length} tenant(s) of ${ws.baseDatabase}, ${seeded}`;
     return { value: tenants, details };
   }
 

@@ -176,7 +176,7 @@ function fromSources(
   });
   const tenants =
     raw.tenants !== undefined
-      ? tenantNames(integer('--tenants', raw.tenants, 1, 100))
+      ? tenantNames(integer('--tenants', raw.tenants, 1, 1000))
       : typeof config.tenants === 'number'
         ? tenantNames(config.tenants)
         : (config.tenants ?? compose.tenants ?? tenantNames(2));

@@ -60,12 +60,12 @@ function text(what: string) {
 
 const flag = () => z.boolean(expected('true or false'));
 
-const TENANTS = 'a whole number from 1 to 100 or a list of tenant names';
+const TENANTS = 'a whole number from 1 to 1000 or a list of tenant names';
 const TENANT_NAME = 'a tenant name of lower-case letters, digits and underscores, e.g. acme';
 
 const tenants = z.union(
   [
-    wholeNumber(1, 100, TENANTS),
+    wholeNumber(1, 1000, TENANTS),
     z
       .array(
         z.string(expected(TENANT_NAME)).regex(/^[a-z_][a-z0-9_]{0,40}$/, expected(TENANT_NAME)),

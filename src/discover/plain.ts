@@ -3,6 +3,8 @@
  * each in a transaction (`transaction: none`: each statement on its own), except a file with a
  * runner's no-transaction directive. Downs are `X.down.sql`, `X_down.sql` or `down/X.sql`, paired with the
  * up `X.sql` (or `X.up.sql`, `X_up.sql`) when exactly one up and one down share the name.
+ * A file with sql-migrate's `-- +migrate Up` / `-- +migrate Down` sections holds its own down:
+ * only the Up section is the migration (`-- +migrate Up notransaction`: each statement on its own).
  */
 import {
   compareSortKeys,
@@ -22,7 +24,14 @@ import {
   repoPath,
   type MigrationDir,
 } from './files.js';
-import { byVersion, downOrNothing, scriptOf, type FormatModule } from './format.js';
+import {
+  byVersion,
+  downOrNothing,
+  scriptFromStatements,
+  scriptOf,
+  type FormatModule,
+} from './format.js';
+import { splitOnMarkers } from '../sql/sections.js';
 import { orphanDownFinding } from '../rules/graph-findings.js';
 import { join } from 'node:path';
 
@@ -80,6 +89,22 @@ function transactionOf(source: string, setting: Settings['transaction']): Transa
   return setting === 'none' ? 'none' : 'transaction';
 }
 
+/** sql-migrate (rubenv/sql-migrate): `-- +migrate Up` / `-- +migrate Down [notransaction]`. */
+const SQL_MIGRATE = /^\s*--\s*\+migrate\s+(up|down)\b\s*(notransaction)?\s*$/i;
+
+/** The Up and Down sections of a sql-migrate file, or undefined when it has none. */
+function sqlMigrateSections(source: string, file: string) {
+  const sections = splitOnMarkers(source, file, SQL_MIGRATE);
+  if (sections.length === 0) return undefined;
+  const of = (which: string) => {
+    const section = sections.find((x) => x.marker.match[1].toLowerCase() === which);
+    if (!section) return undefined;
+    const mode: TransactionMode = section.marker.match[2] ? 'none' : 'transaction';
+    return scriptFromStatements(file, section.statements, mode);
+  };
+  return { up: of('up') ?? scriptFromStatements(file, [], 'transaction'), down: of('down') };
+}
+
 function pairDowns(dir: MigrationDir, ups: SqlFile[], downs: SqlFile[]) {
   const pairs = new Map<SqlFile, SqlFile>();
   const findings: Finding[] = [];
@@ -113,8 +138,10 @@ async function toMigration(
   const downFile = down ? repoPath(dir, down.path) : undefined;
   const source = await readMigrationFile(repoRoot, file);
   const downSource = downFile ? await readMigrationFile(repoRoot, downFile) : undefined;
-  const downScript =
-    downFile && downSource !== undefined
+  const sections = sqlMigrateSections(source, file);
+  const downScript = sections
+    ? downOrNothing(sections.down)
+    : downFile && downSource !== undefined
       ? downOrNothing(scriptOf(downFile, downSource, transactionOf(downSource, setting)))
       : undefined;
   const migration: Migration = {
@@ -124,7 +151,7 @@ async function toMigration(
     sortKey: naturalKey(up.stem),
     file,
     ...(downFile ? { downFile } : {}),
-    up: scriptOf(file, source, transactionOf(source, setting)),
+    up: sections?.up ?? scriptOf(file, source, transactionOf(source, setting)),
     ...(downScript ? { down: downScript } : {}),
     checksum: checksumOf(source, downSource),
     state: 'new',

@@ -155,7 +155,10 @@ export class ScriptRunner {
     const { seen } = state;
     for (const [index, stmt] of script.statements.entries()) {
       if (bound.fired) {
-        traces.push({ ...this.blankTrace(migration, stmt, index, state.inTx), error: bound.error() });
+        traces.push({
+          ...this.blankTrace(migration, stmt, index, state.inTx),
+          error: bound.error(),
+        });
         await this.client.query('rollback').catch(() => {});
         state.inTx = false;
         return { traces, failed: true };

@@ -140,7 +140,10 @@ export class Workspace implements Databases {
   private async tenantSession(client: pg.Client, tenant: TenantHandle): Promise<pg.Client> {
     await client.query(
       `select set_config('search_path', $1, false), set_config('statement_timeout', $2, false)`,
-      [searchPathValue(this.searchPath(tenant)), String(this.options.settings.replay.statementTimeoutMs)],
+      [
+        searchPathValue(this.searchPath(tenant)),
+        String(this.options.settings.replay.statementTimeoutMs),
+      ],
     );
     return client;
   }

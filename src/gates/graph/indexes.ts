@@ -119,14 +119,23 @@ function statementOnTable(table: string, statements: PlacedStatement[]) {
   );
 }
 
-/** A foreign key the PR only renamed (or whose table it renamed): it was there, unindexed, before. */
-function renamedFrom(fk: ConstraintInfo, before: CatalogSnapshot, after: Set<string>): boolean {
-  return before.constraints.some(
+/**
+ * A foreign key the PR only renamed, or whose table it renamed: it was there, without an index,
+ * before the PR, so it is production's.
+ */
+function renamedFrom(
+  fk: ConstraintInfo,
+  snap: { before: CatalogSnapshot; after: CatalogSnapshot },
+) {
+  const after = new Set(snap.after.constraints.map(constraintKey));
+  const tables = new Set(snap.after.tables.map((t) => t.name));
+  return snap.before.constraints.some(
     (c) =>
       c.type === 'f' &&
       !after.has(constraintKey(c)) &&
-      c.definition === fk.definition &&
-      !supportingIndex(c, before.indexes),
+      !supportingIndex(c, snap.before.indexes) &&
+      ((c.name === fk.name && !tables.has(c.table)) ||
+        (c.table === fk.table && c.definition === fk.definition)),
   );
 }
 
@@ -179,7 +188,6 @@ export function fkWithoutIndexFindings(ctx: GateContext): Finding[] {
   const snap = snapshots(ctx);
   if (!snap) return [];
   const before = new Map(snap.before.constraints.map((c) => [constraintKey(c), c]));
-  const after = new Set(snap.after.constraints.map(constraintKey));
   const afterIndexes = new Set(snap.after.indexes.map((ix) => ix.name));
   const statements = prStatements(ctx);
   return snap.after.constraints
@@ -187,7 +195,7 @@ export function fkWithoutIndexFindings(ctx: GateContext): Finding[] {
     .flatMap((fk) => {
       const was = before.get(constraintKey(fk));
       if (!was) {
-        if (renamedFrom(fk, snap.before, after)) return [];
+        if (renamedFrom(fk, snap)) return [];
         return [newForeignKey(fk, statements, ctx)];
       }
       const lost = snap.before.indexes.filter(

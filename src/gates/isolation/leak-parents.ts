@@ -68,8 +68,8 @@ async function insertTenant(
 }
 
 /**
- * Inserts a row of `table` with the `preset` column values (as text) as the owner, unless a row
- * with the first of them exists; why it could not, else undefined.
+ * Inserts a row of `table` with the `preset` column values (as text) as the owner, unless
+ * (`keyed`) a row with the first of them exists; why it could not, else undefined.
  */
 export async function insertKeyedRow(
   ctx: RowContext,
@@ -77,10 +77,10 @@ export async function insertKeyedRow(
   preset: Map<string, string>,
   tenant: SyntheticTenant,
   g: number,
+  keyed = true,
 ): Promise<string | undefined> {
   const [key, value] = [...preset][0];
-  if (preset.size === 1 && (await hasKey(ctx, { table, key, foreignKeys: [] }, value)))
-    return undefined;
+  if (keyed && (await hasKey(ctx, { table, key, foreignKeys: [] }, value))) return undefined;
   const run = async (row: RowInsert) =>
     (await keepIfOk(ctx.client, () => ctx.client.query(row.sql, row.params))).error;
   return insertRow(ctx, table, tenant, g + tenant.index * 10, run, preset);

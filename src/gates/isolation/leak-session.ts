@@ -196,28 +196,21 @@ export async function insertMembers(
 ): Promise<string | undefined> {
   const users = await parentOf(rows, m, m.userColumn);
   const owners = await parentOf(rows, m, m.tenantColumn);
-  for (const t of [...tenants, empty]) {
+  for (const t of users ? [...tenants, empty] : []) {
+    const preset = new Map([[users!.key, userId(m.userType, t)]]);
+    const problem = await insertKeyedRow(rows, users!.table, preset, t, 2_200_000);
+    if (problem)
+      return `the synthetic users could not be inserted into ${users!.table.name}: ${problem}`;
+  }
+  for (const t of tenants) {
     const user = userId(m.userType, t);
-    if (users) {
-      const problem = await insertKeyedRow(
-        rows,
-        users.table,
-        new Map([[users.key, user]]),
-        t,
-        2_200_000,
-      );
-      if (problem)
-        return `the synthetic users could not be inserted into ${users.table.name}: ${problem}`;
-    }
-    if (t === empty) continue;
     if (owners) {
-      const problem = await insertKeyedRow(
-        rows,
-        owners.table,
-        new Map([[owners.key, idOf(t)]]),
-        t,
-        2_300_000,
-      );
+      // A tenant row that names a user (its owner, its creator) names the tenant's own user.
+      const byUser = owners.table.foreignKeys
+        .filter((f) => f.columns.length === 1 && f.parentOid === users?.table.oid)
+        .map((f): [string, string] => [f.columns[0], user]);
+      const preset = new Map([[owners.key, idOf(t)], ...byUser]);
+      const problem = await insertKeyedRow(rows, owners.table, preset, t, 2_300_000);
       if (problem)
         return `the synthetic tenants could not be inserted into ${owners.table.name}: ${problem}`;
     }
@@ -225,7 +218,7 @@ export async function insertMembers(
       [m.userColumn, user],
       [m.tenantColumn, idOf(t)],
     ]);
-    const problem = await insertKeyedRow(rows, m.table, preset, t, 2_400_000);
+    const problem = await insertKeyedRow(rows, m.table, preset, t, 2_400_000, false);
     if (problem)
       return `the synthetic memberships could not be inserted into ${m.table.name}: ${problem}`;
   }

@@ -177,13 +177,14 @@ async function leakTest(input: LeakTestInput & { context: ResolvedContext }): Pr
     tenants,
     scoped: new Set(scoped.map((t) => t.oid)),
   };
-  const parentProblems = await insertTenantParents(rows, scoped, idOf);
+  // Members first: a tenant row that names a user then names the tenant's own.
   const membership = await loadMembership(rows, context);
   const memberProblem =
     typeof membership === 'string'
       ? membership
       : membership && (await insertMembers(rows, membership, tenants, empty, idOf));
   if (memberProblem) return [keyedIncomplete(input, scoped[0], memberProblem)];
+  const parentProblems = await insertTenantParents(rows, scoped, idOf);
   const session = tenantSession(
     context,
     idOf,
@@ -322,7 +323,7 @@ function readFinding(s: State, target: ReadTarget, message: string): Finding {
         ? `ALTER VIEW ${name} SET (security_invoker = true); and make sure the tables it reads have tenant policies.`
         : `Write the policy on the tenant column: CREATE POLICY ${sqlName(`${target.name}_tenant_isolation`)} ON ${name} USING (${tenantCheck(s, target.name)}) WITH CHECK (${tenantCheck(s, target.name)}); ALTER TABLE ${name} ${isSettingContext(s.input.context) ? 'ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY' : 'ENABLE ROW LEVEL SECURITY'};`;
   const at =
-    (target.kind === 'table' ? s.input.causes?.get(target.name) : undefined) ??
+    (target.kind === 'table' ? causeOf(s, target.name) : undefined) ??
     s.input.locator.find({
       kind: target.kind === 'table' ? 'table' : 'view',
       name: target.name,
@@ -351,10 +352,20 @@ function command(s: State): string {
 /** The policy behind a leak, named for identity contexts: `; policy p (file:line) lets them through`. */
 function causeText(s: State, target: { kind: string; name: string }): string {
   if (isSettingContext(s.input.context) || target.kind !== 'table') return '';
-  const cause = s.input.causes?.get(target.name);
+  const cause = causeOf(s, target.name);
   return cause?.policy
     ? `; policy ${cause.policy} (${cause.file}:${cause.line}) lets them through`
     : '';
+}
+
+/**
+ * Where a table's leak comes from: the cause found statically, else (identity contexts) the PR's
+ * latest policy on the table.
+ */
+function causeOf(s: State, table: string): LeakCause | undefined {
+  const known = s.input.causes?.get(table);
+  if (known || isSettingContext(s.input.context)) return known;
+  return s.input.locator.policyInPr(table);
 }
 
 /** The location of a cause, without the policy's name. */

@@ -82,6 +82,18 @@ export class StatementLocator {
     return hit ? where(hit.stmt) : undefined;
   }
 
+  /** The PR's latest CREATE or ALTER POLICY on the table, and the policy's name. */
+  policyInPr(table: string): (Where & { policy: string }) | undefined {
+    for (const e of [...this.pr].reverse()) {
+      const t = e.touches.find(
+        (x) =>
+          x.kind === 'policy' && x.table === table && (x.action === 'create' || x.action === 'alter'),
+      );
+      if (t) return { ...where(e.stmt), policy: t.name };
+    }
+    return undefined;
+  }
+
   /** For differences the PR made: its statement touching or naming the object, else its first. */
   causeInPr(q: ObjectQuery): Where | undefined {
     const named = this.pr.find((e) => e.stmt.kind === 'DoStmt' && mentions(e.stmt.sql, q.name));

@@ -3,7 +3,8 @@
  * `auth`, `storage`, `extensions`, `graphql` and `realtime` schemas, `auth.users` and the JWT
  * helpers policies call, the storage tables, the preinstalled extensions the embedded binaries
  * have (pgcrypto, uuid-ossp, pg_stat_statements; pg_graphql, pgjwt, supabase_vault are not
- * there), the `supabase_realtime` publication and the default privileges Supabase grants.
+ * there), the `supabase_realtime` publication, Realtime's `realtime.messages` with the broadcast
+ * functions triggers call, and the default privileges Supabase grants.
  * Modelled on supabase/postgres' init migrations and the auth (GoTrue) and storage schemas.
  * Every statement may run again on a server that has it (the url provider).
  */
@@ -235,19 +236,64 @@ begin
   end if;
 end
 $publication$;
+
+-- Realtime's broadcast table (policies on it authorise private channels) and the functions
+-- triggers call to broadcast a change.
+create table if not exists realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp not null default now(),
+  inserted_at timestamp not null default now(),
+  id uuid not null default gen_random_uuid(),
+  primary key (id, inserted_at)
+);
+alter table realtime.messages enable row level security;
+alter table realtime.messages owner to supabase_realtime_admin;
+grant all on realtime.messages to postgres, service_role;
+grant select, insert, update on realtime.messages to anon, authenticated;
+create or replace function realtime.topic() returns text language sql stable as $$
+  select nullif(current_setting('realtime.topic', true), '')::text
+$$;
+create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+returns void language sql security definer set search_path = '' as $$
+  insert into realtime.messages (payload, event, topic, private, extension)
+  values (payload, event, topic, private, 'broadcast')
+$$;
+create or replace function realtime.broadcast_changes(
+  topic_name text, event_name text, operation text, table_name text, table_schema text,
+  new record, old record, level text default 'ROW'
+) returns void language plpgsql security definer set search_path = '' as $$
+begin
+  perform realtime.send(
+    jsonb_build_object(
+      'operation', operation, 'table', table_name, 'schema', table_schema,
+      'record', case when new is null then null else to_jsonb(new) end,
+      'old_record', case when old is null then null else to_jsonb(old) end
+    ),
+    event_name, topic_name, true
+  );
+end
+$$;
+grant usage on schema realtime to postgres, anon, authenticated, service_role;
+grant execute on function realtime.topic(), realtime.send(jsonb, text, text, boolean),
+  realtime.broadcast_changes(text, text, text, text, text, record, record, text)
+  to postgres, anon, authenticated, service_role;
 `;
 
 /**
  * What Supabase grants its `postgres` role (the one migrations run as there), given to the role
- * migrations run as here: membership of the API roles and of the storage admin (so that policies
- * on storage.objects can be created), every privilege on the auth and storage tables (a trigger
+ * migrations run as here: membership of the API roles and of the storage and realtime admins (so
+ * that policies on storage.objects and realtime.messages can be created), every privilege on the auth and storage tables (a trigger
  * on auth.users, a foreign key to it), the realtime publication, and the default privileges
  * Supabase sets for the objects it creates in public.
  */
 export function supabaseMigratorGrants(role: string): string {
   const r = `"${role.replace(/"/g, '""')}"`;
   return `
-grant anon, authenticated, service_role, supabase_storage_admin to ${r};
+grant anon, authenticated, service_role, supabase_storage_admin, supabase_realtime_admin to ${r};
 grant usage on schema auth, storage, extensions, graphql_public, realtime to ${r};
 grant all on all tables in schema auth, storage to ${r};
 grant all on all sequences in schema auth, storage to ${r};
