@@ -62,6 +62,38 @@ describe('tenant context jwt with a membership table (preset supabase, basejump)
   }, 60_000);
 });
 
+describe('tenant context jwt: the membership and tenants tables are read as each tenant', () => {
+  it('reports a PR policy that lists every account to every signed-in user', async () => {
+    const name = 'context-supabase-accounts-leak';
+    const file = `fixtures/isolation/${name}/supabase/migrations/20240502093000_projects.sql`;
+    const found = isolation(
+      await shared(`${name}/supabase/migrations`, {
+        baseCount: 1,
+        settings: {
+          isolation: {
+            tenantContext: {
+              kind: 'jwt',
+              role: 'authenticated',
+              claims: 'request.jwt.claims',
+              membership: {
+                table: 'basejump.account_user',
+                userColumn: 'user_id',
+                tenantColumn: 'account_id',
+              },
+            },
+          },
+        },
+      }),
+    );
+    expect(brief(found)).toEqual([
+      { gate: 'isolation', rule: 'tenant-read-leak', severity: 'blocker', file, line: 34 },
+    ]);
+    expect(found[0].message).toBe(
+      `acting as a tenant (role authenticated, signed in as a user who is a member of that tenant only (basejump.account_user)), SELECT on table accounts returns other tenants' rows: ${READ_COUNTS}; policy Accounts are listed in the directory (${file}:34) lets them through`,
+    );
+  }, 60_000);
+});
+
 describe('tenant context jwt with a membership table in public', () => {
   // No tenantColumn: the membership's tenant column is the one the tables have.
   const teams = (name: string) =>

@@ -29,6 +29,16 @@ describe('domains', () => {
     expect(findings[0].help).toBe(COLUMN_CHECK);
   });
 
+  it('warns about a domain constraint added NOT VALID when VALIDATE takes the same SHARE locks', async () => {
+    const { findings } = await runLocks(cluster, 'alter-domain-not-valid-then-validate');
+    expect(placed(findings)).toEqual([
+      'alter-domain-add-constraint warning alter-domain-not-valid-then-validate/000003_validate_email_length.up.sql:3-3',
+    ]);
+    expect(findings[0].message).toBe(
+      'ALTER DOMAIN email_address VALIDATE CONSTRAINT email_length checks every value of every column of type email_address: Postgres locked pre-existing tables contacts (SHARE), users (SHARE) and scanned them, and writes to them wait for the whole scan.',
+    );
+  });
+
   it('warns about CREATE DOMAIN with a CHECK', async () => {
     const { findings } = await runLocks(cluster, 'create-domain-with-check');
     expect(placed(findings)).toEqual([

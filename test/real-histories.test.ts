@@ -5,7 +5,8 @@
  * Go migration a later SQL file depends on (hatchet), a Prisma migration that opens its own
  * REPEATABLE READ transaction (langfuse), a Supabase project's policy on Realtime's
  * realtime.messages and a trigger broadcasting through realtime.broadcast_changes (onlook), and
- * Alembic revisions kept per dialect, chosen by env.py (prefect).
+ * Alembic revisions kept per dialect, chosen by env.py (prefect), and rubenv/sql-migrate files
+ * that hold their up and down in one file (nakama).
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,11 +93,7 @@ describe('a goose Go migration that a later SQL migration depends on', () => {
 
 describe('a Prisma migration that opens its own REPEATABLE READ transaction', () => {
   it('applies: SET TRANSACTION is the first query of its transaction', async () => {
-    const report = await check(
-      'langfuse-prisma-isolation',
-      'packages/shared/prisma/migrations',
-      1,
-    );
+    const report = await check('langfuse-prisma-isolation', 'packages/shared/prisma/migrations', 1);
     expect(report.error).toBeUndefined();
     expect(report.summary.migrationsApplied).toBe(1);
     expect(brief(report.findings)).toEqual([]);
@@ -120,6 +117,36 @@ describe('a Supabase project that authorises Realtime broadcasts', () => {
         ),
       ]),
     );
+  });
+});
+
+describe('sql-migrate files with -- +migrate Up and Down sections', () => {
+  const DIR = 'migrate/sql';
+
+  it('reads the Up section as the migration and the Down section as its down', async () => {
+    await initSqlParser();
+    const d = await discoverMigrations(fixture('nakama-sql-migrate'), DIR, 'auto');
+    expect(d.format).toBe('plain');
+    expect(d.reason).toBe(
+      `found 3 .sql files, applied in file-name order (3 with sql-migrate's "-- +migrate Up" section)`,
+    );
+    const last = d.migrations[2];
+    expect(last.up.statements.map((s) => [s.kind, s.line])).toEqual([
+      ['CreateExtensionStmt', 2],
+      ['TransactionStmt', 4],
+      ['IndexStmt', 6],
+      ['TransactionStmt', 7],
+    ]);
+    expect(last.down?.statements.map((s) => [s.kind, s.line])).toEqual([['DropStmt', 10]]);
+    expect(d.migrations[0].up.statements.map((s) => s.kind)).toEqual(['CreateStmt']);
+  });
+
+  it('replays the merged history and the PR, and rolls the PR back', async () => {
+    const report = await check('nakama-sql-migrate', DIR, 2, { gates: ['replay', 'rollback'] });
+    expect(report.error).toBeUndefined();
+    expect(report.summary.migrationsApplied).toBe(1);
+    expect(brief(report.findings)).toEqual([]);
+    expect(report.status).toBe('passed');
   });
 });
 

@@ -290,7 +290,10 @@ function codeMigrationNaming(
   } catch {
     return undefined;
   }
-  const word = new RegExp(`(^|[^\\w])${bare.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`, 'i');
+  const word = new RegExp(
+    `(^|[^\\w])${bare.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`,
+    'i',
+  );
   for (const name of names) {
     const kind = kinds.find((c) => name.endsWith(c.ext) && !name.endsWith(`_test${c.ext}`));
     const v = kind && leadingVersion(name);

@@ -20,6 +20,7 @@ import {
   checksumOf,
   listFileNames,
   locateDir,
+  peekText,
   readMigrationFile,
   repoPath,
   type MigrationDir,
@@ -71,8 +72,14 @@ async function detect(dir: string): Promise<string | undefined> {
   if (unlisted !== undefined) {
     return `meta/_journal.json lists none of the ${unlisted} .sql files: read as plain SQL`;
   }
+  const texts = await Promise.all(ups.map((u) => peekText(join(dir, u.path))));
+  const sectioned = texts.filter((t) => SQL_MIGRATE_UP.test(t ?? '')).length;
+  if (sectioned > 0)
+    return `found ${ups.length} .sql files, applied in file-name order (${sectioned} with sql-migrate's "-- +migrate Up" section)`;
   return `found ${ups.length} .sql files, applied in file-name order`;
 }
+
+const SQL_MIGRATE_UP = /^\s*--\s*\+migrate\s+up\b/im;
 
 /**
  * Directives of plain SQL runners that send a file without a transaction. postgres-migrations

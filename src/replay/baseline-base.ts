@@ -1,6 +1,6 @@
 import type { Format, Migration } from '../core/model.js';
 import type { TenantHandle } from '../core/tenants.js';
-import type { DumpStatement } from '../sql/pg-dump.js';
+import type { TocEntry } from '../sql/pg-dump.js';
 import type { Baseline, BaselineVariant } from './baseline.js';
 import { loadDump, type LoadResult } from './baseline-load.js';
 import { heldVersions } from './baseline-versions.js';
@@ -71,10 +71,10 @@ function who(names: string[]): string {
 }
 
 /** The statements of one tenant schema's objects, and the session settings every dump starts with. */
-function ofSchema(schema: string): (s: DumpStatement) => boolean {
-  return ({ statement, toc }) =>
+function ofSchema(schema: string): (toc: TocEntry | undefined, kind: string) => boolean {
+  return (toc, kind) =>
     !toc ||
-    statement.kind === 'VariableSetStmt' ||
+    kind === 'VariableSetStmt' ||
     toc.schema === schema ||
     (toc.schema === undefined && (toc.name === schema || toc.name === `SCHEMA ${schema}`));
 }

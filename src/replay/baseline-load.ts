@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { SetupFailure } from '../core/errors.js';
 import { astOf, unwrapAll } from '../sql/ast.js';
 import { quoteIdent } from '../sql/ident.js';
-import type { DumpCopy, DumpStatement, PgDump } from '../sql/pg-dump.js';
+import type { DumpCopy, DumpStatement, PgDump, TocEntry } from '../sql/pg-dump.js';
 import { toPgError } from './tracer.js';
 import { appliesAsSuperuser } from './privilege-errors.js';
 import type { Workspace } from './workspace.js';
@@ -40,8 +40,11 @@ const MISSING_EXTENSION = new Set(['0A000', '58P01']);
 const UNKNOWN_SETTING = '42704';
 
 export interface LoadOptions {
-  /** Only these statements run (a later variant's tenant schema); all when absent. */
-  only?: (s: DumpStatement) => boolean;
+  /**
+   * Only the statements (and COPY blocks) of these table-of-contents entries run (a later
+   * variant's tenant schema); all when absent.
+   */
+  only?: (toc: TocEntry | undefined, kind: string) => boolean;
   /** The dump's path, as the report names it. */
   file: string;
 }
@@ -122,18 +125,16 @@ export async function loadDump(
 }
 
 /** Statements and COPY blocks in the order of the file. */
-function ordered(dump: PgDump, only?: (s: DumpStatement) => boolean) {
-  const statements = only ? dump.statements.filter(only) : dump.statements;
-  const copies = only
-    ? dump.copies.filter((c) =>
-        only({ statement: { line: c.line } as DumpStatement['statement'], toc: copyToc(c) }),
-      )
-    : dump.copies;
+function ordered(dump: PgDump, only: LoadOptions['only']) {
+  const statements = only
+    ? dump.statements.filter((s) => only(s.toc, s.statement.kind))
+    : dump.statements;
+  const copies = only ? dump.copies.filter((c) => only(copyToc(c), 'CopyStmt')) : dump.copies;
   return [...statements, ...copies].sort((a, b) => lineOf(a) - lineOf(b));
 }
 
 const lineOf = (x: DumpStatement | DumpCopy) => ('rows' in x ? x.line : x.statement.line);
-const copyToc = (c: DumpCopy) => ({
+const copyToc = (c: DumpCopy): TocEntry => ({
   name: c.table,
   type: 'TABLE DATA',
   ...(c.schema ? { schema: c.schema } : {}),

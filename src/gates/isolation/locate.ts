@@ -87,7 +87,9 @@ export class StatementLocator {
     for (const e of [...this.pr].reverse()) {
       const t = e.touches.find(
         (x) =>
-          x.kind === 'policy' && x.table === table && (x.action === 'create' || x.action === 'alter'),
+          x.kind === 'policy' &&
+          x.table === table &&
+          (x.action === 'create' || x.action === 'alter'),
       );
       if (t) return { ...where(e.stmt), policy: t.name };
     }

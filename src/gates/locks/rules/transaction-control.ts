@@ -27,11 +27,13 @@ function openBefore(script: Script): Array<Open | undefined> {
   });
 }
 
-function nextEnd(script: Script, from: number): number | undefined {
-  return script.statements.slice(from + 1).find((s) => {
+/** The COMMIT or ROLLBACK that next ends a transaction after statement `from`. */
+function nextEnd(script: Script, from: number): { line: number; word: string } | undefined {
+  const end = script.statements.slice(from + 1).find((s) => {
     const c = transactionControl(s);
     return c === 'commit' || c === 'rollback';
-  })?.line;
+  });
+  return end && { line: end.line, word: transactionControl(end)!.toUpperCase() };
 }
 
 export function transactionNesting(sc: StatementContext): Finding[] {
@@ -46,7 +48,7 @@ export function transactionNesting(sc: StatementContext): Finding[] {
   const then =
     end === undefined
       ? ''
-      : ` The COMMIT at line ${end} then ends that outer transaction: the statements after it${open.by === undefined ? " and the tool's own version bookkeeping" : ''} run outside any transaction, and a failure no longer rolls the migration back.`;
+      : ` The ${end.word} at line ${end.line} then ends that outer transaction: the statements after it${open.by === undefined ? " and the tool's own version bookkeeping" : ''} run outside any transaction, and a failure no longer rolls the migration back.`;
   const message = `BEGIN inside ${outer}: Postgres ignores it with a warning ("there is already a transaction in progress").${then}`;
   const help =
     open.by === undefined
