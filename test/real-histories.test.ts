@@ -150,6 +150,34 @@ describe('sql-migrate files with -- +migrate Up and Down sections', () => {
   });
 });
 
+describe('sql-migrate files with several Up sections, one of them notransaction', () => {
+  it('joins the sections of a direction; notransaction on one applies to all', async () => {
+    await initSqlParser();
+    const d = await discoverMigrations(fixture('convoy-sql-migrate'), 'sql', 'auto');
+    expect(d.migrations.map((m) => [m.id, m.up.transaction, m.down?.transaction])).toEqual([
+      ['1677078479', 'transaction', 'transaction'],
+      ['1677770163', 'none', 'none'],
+    ]);
+    expect(d.migrations[0].up.statements.map((s) => [s.kind, s.line])).toEqual([
+      ['CreateSchemaStmt', 2],
+      ['CreateStmt', 5],
+    ]);
+    expect(d.migrations[1].up.statements.map((s) => [s.kind, s.line])).toEqual([
+      ['VariableSetStmt', 2],
+      ['VariableSetStmt', 3],
+      ['IndexStmt', 5],
+      ['IndexStmt', 8],
+    ]);
+  });
+
+  it('replays CREATE INDEX CONCURRENTLY in a notransaction file', async () => {
+    const report = await check('convoy-sql-migrate', 'sql', 1, { topology: 'database' });
+    expect(report.error).toBeUndefined();
+    expect(report.summary.migrationsApplied).toBe(1);
+    expect(brief(report.findings)).toEqual([]);
+  });
+});
+
 const withAlembic = runsWith(alembicTool(), 'Alembic revisions kept per dialect');
 
 describe.runIf(withAlembic)('Alembic revisions kept per dialect, chosen by env.py', () => {

@@ -168,6 +168,23 @@ describe('tenantList', () => {
     expect(tenantList(seven, [...seven, 'h'])).toBe('7 tenants: a, b, c, d, e and 2 more');
   });
 
+  it('counts the tenants a finding stands for beyond the names it carries (snapshot variants)', () => {
+    const five = ['t01', 't02', 't03', 't04', 't05'];
+    expect(tenantList(five, ['a'], 20)).toBe('20 tenants: t01, t02, t03, t04, t05 and 15 more');
+    expect(tenantList(['tenant_07'], ['a', 'b', 'c'], 1)).toBe('tenant_07');
+    const group = groupFindings([
+      {
+        gate: 'replay',
+        rule: 'migration-failed',
+        severity: 'blocker',
+        message: 'm',
+        tenants: five,
+        tenantCount: 18,
+      },
+    ])[0];
+    expect(group.tenantCount).toBe(18);
+  });
+
   it('says "all N tenants" (or "both tenants") when every simulated tenant has it, in any order', () => {
     expect(tenantList(['tenant_3', 'tenant_1', 'tenant_4', 'tenant_2'], four)).toBe(
       'all 4 tenants',

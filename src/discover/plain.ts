@@ -4,7 +4,8 @@
  * runner's no-transaction directive. Downs are `X.down.sql`, `X_down.sql` or `down/X.sql`, paired with the
  * up `X.sql` (or `X.up.sql`, `X_up.sql`) when exactly one up and one down share the name.
  * A file with sql-migrate's `-- +migrate Up` / `-- +migrate Down` sections holds its own down:
- * only the Up section is the migration (`-- +migrate Up notransaction`: each statement on its own).
+ * the Up sections are the migration (`-- +migrate Up notransaction` on any of them: each statement
+ * on its own), the Down sections its down.
  */
 import {
   compareSortKeys,
@@ -103,11 +104,16 @@ const SQL_MIGRATE = /^\s*--\s*\+migrate\s+(up|down)\b\s*(notransaction)?\s*$/i;
 function sqlMigrateSections(source: string, file: string) {
   const sections = splitOnMarkers(source, file, SQL_MIGRATE);
   if (sections.length === 0) return undefined;
+  // A direction may have several sections; `notransaction` on any of them applies to all.
   const of = (which: string) => {
-    const section = sections.find((x) => x.marker.match[1].toLowerCase() === which);
-    if (!section) return undefined;
-    const mode: TransactionMode = section.marker.match[2] ? 'none' : 'transaction';
-    return scriptFromStatements(file, section.statements, mode);
+    const mine = sections.filter((x) => x.marker.match[1].toLowerCase() === which);
+    if (mine.length === 0) return undefined;
+    const mode: TransactionMode = mine.some((x) => x.marker.match[2]) ? 'none' : 'transaction';
+    return scriptFromStatements(
+      file,
+      mine.flatMap((x) => x.statements),
+      mode,
+    );
   };
   return { up: of('up') ?? scriptFromStatements(file, [], 'transaction'), down: of('down') };
 }

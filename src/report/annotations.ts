@@ -31,7 +31,7 @@ export function toAnnotations(report: Report): Annotation[] {
       level: LEVEL[f.severity],
       ...(f.file ? { file: f.file } : {}),
       ...(f.line ? { startLine: f.line, endLine: f.endLine ?? f.line } : {}),
-      title: findingTitle(f, tenantList(g.tenants, report.topology.tenants)),
+      title: findingTitle(f, tenantList(g.tenants, report.topology.tenants, g.tenantCount)),
       message: g.help ? `${g.message}\n\n${g.help}` : g.message,
     };
   });

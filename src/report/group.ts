@@ -15,6 +15,8 @@ export interface FindingGroup {
    * a finding without a tenant.
    */
   tenants: string[];
+  /** How many tenants the group holds on (a finding's `tenants` may name only the first few). */
+  tenantCount: number;
   /** The message; where the tenants' messages differ by the tenant's name, it reads `{tenant}`. */
   message: string;
   help?: string;
@@ -88,6 +90,10 @@ export function groupFindings(findings: Finding[]): FindingGroup[] {
       first: members[0],
       findings: members,
       tenants: [...new Set(members.flatMap((f) => f.tenants ?? (f.tenant ? [f.tenant] : [])))],
+      tenantCount: members.reduce(
+        (n, f) => n + (f.tenantCount ?? f.tenants?.length ?? (f.tenant ? 1 : 0)),
+        0,
+      ),
       message: shared(
         members.map((f) => f.message),
         tenants,
@@ -105,14 +111,15 @@ const SHOWN = 5;
  * or `all 20 tenants` (`both tenants`) when the group covers every simulated tenant (`all` lists
  * the topology's).
  */
-export function tenantList(tenants: string[], all: string[]): string {
+export function tenantList(tenants: string[], all: string[], count = tenants.length): string {
   if (tenants.length === 0) return '';
-  if (all.length > 1 && all.every((t) => tenants.includes(t)))
+  const total = Math.max(count, tenants.length);
+  if (total === tenants.length && all.length > 1 && all.every((t) => tenants.includes(t)))
     return all.length === 2 ? 'both tenants' : `all ${all.length} tenants`;
-  if (tenants.length <= 2) return tenants.join(', ');
-  const named = tenants.slice(0, SHOWN).join(', ');
-  const more = tenants.length > SHOWN ? ` and ${tenants.length - SHOWN} more` : '';
-  return `${tenants.length} tenants: ${named}${more}`;
+  if (total <= 2) return tenants.join(', ');
+  const shown = tenants.slice(0, SHOWN);
+  const more = total > shown.length ? ` and ${total - shown.length} more` : '';
+  return `${total} tenants: ${shown.join(', ')}${more}`;
 }
 
 /**

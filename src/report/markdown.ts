@@ -34,7 +34,7 @@ function gateTable(
     const f = g.first;
     const message = g.help ? `${g.message}<br>**Fix:** ${g.help}` : g.message;
     out.push(
-      `| ${ICON[f.severity]} | \`${f.rule}\` | ${location(f, o)} | ${tenantList(g.tenants, tenants)} | ${escapeCell(message)} |`,
+      `| ${ICON[f.severity]} | \`${f.rule}\` | ${location(f, o)} | ${tenantList(g.tenants, tenants, g.tenantCount)} | ${escapeCell(message)} |`,
     );
   }
   out.push('');

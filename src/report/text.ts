@@ -57,7 +57,7 @@ function byFile(groups: FindingGroup[]): Map<string, FindingGroup[]> {
 function groupLines(g: FindingGroup, all: string[], p: Palette): string[] {
   const f = g.first;
   const where = f.line ? `${String(f.line).padStart(4)}` : '    ';
-  const tenants = tenantList(g.tenants, all);
+  const tenants = tenantList(g.tenants, all, g.tenantCount);
   const out = [
     `  ${where}  ${badge(f, p)}  ${p.dim(`${f.gate}/${f.rule}`)}${tenants ? p.dim(` [${tenants}]`) : ''}`,
     `        ${g.message}`,
