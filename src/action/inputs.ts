@@ -81,6 +81,14 @@ export const ACTION_IO = {
       description:
         "Who the migrations and the gates run as: admin (a managed platform's admin role, no superuser: PR SQL cannot reach the server's host) or superuser. Empty: `migrationRole:` from the config file, else admin.",
     },
+    baseline: {
+      description:
+        'A schema-only dump (pg_dump --schema-only, supabase db dump, structure.sql) or a `schemagate snapshot` folder, relative to the repository root, loaded instead of replaying the merged history. Empty: `baseline:` from the config file, else the merged history.',
+    },
+    parallel: {
+      description:
+        'Tenants replayed and checked at a time. Empty: `parallel:` from the config file, else the number of cores.',
+    },
     comment: {
       description: 'Post one sticky comment on the pull request and update it on every run.',
       default: 'true',
@@ -167,6 +175,8 @@ export function readActionInputs(
       failOn: text('fail-on'),
       gates: text('gates'),
       migrationRole: text('migration-role'),
+      baseline: text('baseline'),
+      parallel: text('parallel'),
     },
     comment: booleanInput('comment', orDefault('comment')),
     annotations: booleanInput('annotations', orDefault('annotations')),
