@@ -166,7 +166,7 @@ describe('schemagate CLI', () => {
     ]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/\nschemagate: error: --base origin\/nope: no such commit/);
+    expect(r.stderr).toMatch(/(^|\n)schemagate: error: --base origin\/nope: no such commit/);
   });
 
   it('exits 2 on a broken config file, naming its line', () => {
