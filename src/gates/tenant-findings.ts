@@ -4,34 +4,7 @@
  * tenants count as 9 findings, not 27.
  */
 import type { Finding } from '../core/model.js';
-import { escapeRegExp } from '../core/regexp.js';
-
-const SEP = '\u0000';
-
-/** The tenant's name where it stands as a whole name (not inside `tenant_10` or `my_tenant_1`). */
-function nameOf(tenant: string): RegExp {
-  return new RegExp(`(?<![\\w$])${escapeRegExp(tenant)}(?![\\w$])`, 'g');
-}
-
-/** `text` with the tenant's name taken out, for comparing what the tenants' findings say. */
-function withoutTenant(text: string, tenant: string): string {
-  return text.replace(nameOf(tenant), SEP);
-}
-
-function keyOf(f: Finding & { tenant: string }): string {
-  return [
-    f.gate,
-    f.rule,
-    f.severity,
-    f.file ?? '',
-    f.line ?? '',
-    f.endLine ?? '',
-    f.docs ?? '',
-    f.set ?? '',
-    withoutTenant(f.message, f.tenant),
-    withoutTenant(f.help ?? '', f.tenant),
-  ].join(SEP);
-}
+import { findingKey, tenantName } from '../core/finding-key.js';
 
 /** Longer lists name this many tenants and count the rest. */
 const NAMED = 5;
@@ -61,14 +34,14 @@ const AS_PLACE = /\b(on|in)\s$/;
  * and the schema `$tenant`; any other wording is kept for the first tenant, and says so.
  */
 function saidOfAll(text: string, tenant: string, tenants: string[], all: number): string {
-  const mentions = [...text.matchAll(nameOf(tenant))];
+  const mentions = [...text.matchAll(tenantName(tenant))];
   if (mentions.length === 0) return text;
   const schema = (i: number, name: string) => /^\.["\w]/.test(text.slice(i + name.length));
   const asPlace = mentions.every(
     (m) => schema(m.index, m[0]) || AS_PLACE.test(text.slice(0, m.index)),
   );
   if (asPlace)
-    return text.replace(nameOf(tenant), (name: string, i: number) =>
+    return text.replace(tenantName(tenant), (name: string, i: number) =>
       schema(i, name) ? '$tenant' : tenantsPhrase(tenants, all),
     );
   const [body, stop] = /^([\s\S]*?)([.:;]?)$/.exec(text)!.slice(1);
@@ -98,7 +71,7 @@ const hasTenant = (f: Finding): f is Finding & { tenant: string } => !!f.tenant;
 export function oneFindingPerTenantSet(findings: Finding[], all: number): Finding[] {
   const groups = new Map<string, Array<Finding & { tenant: string }>>();
   for (const f of findings.filter(hasTenant)) {
-    const key = keyOf(f);
+    const key = findingKey(f);
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   const out: Finding[] = [];
@@ -107,7 +80,7 @@ export function oneFindingPerTenantSet(findings: Finding[], all: number): Findin
       out.push(f);
       continue;
     }
-    const members = groups.get(keyOf(f))!;
+    const members = groups.get(findingKey(f))!;
     if (members[0] !== f) continue;
     const once = members.every((m) => m.tenant === f.tenant);
     out.push(once ? f : merged(members, all));

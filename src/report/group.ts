@@ -1,4 +1,7 @@
 import type { Finding } from '../core/model.js';
+import { findingKey, withoutTenant } from '../core/finding-key.js';
+
+export { TENANT_PLACEHOLDER, withoutTenant } from '../core/finding-key.js';
 
 /**
  * Findings that say the same thing about the same statement on several tenants, listed once.
@@ -22,39 +25,6 @@ export interface FindingGroup {
   help?: string;
 }
 
-/** Stands for the tenant's name in a group's message. Plain text, so Markdown shows it as is. */
-export const TENANT_PLACEHOLDER = '{tenant}';
-
-const SEP = '\u0000';
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/**
- * `text` with the tenant's name, where it stands as a whole name (not inside `tenant_10` or
- * `my_tenant_1`), replaced by the placeholder: `fails on tenant_2:` → `fails on {tenant}:`.
- */
-export function withoutTenant(text: string, tenant: string | undefined): string {
-  if (!tenant) return text;
-  const name = new RegExp(`(?<![\\w$])${escapeRegExp(tenant)}(?![\\w$])`, 'g');
-  return text.replace(name, TENANT_PLACEHOLDER);
-}
-
-function keyOf(f: Finding): string {
-  return [
-    f.gate,
-    f.rule,
-    f.severity,
-    f.file ?? '',
-    f.line ?? '',
-    f.endLine ?? '',
-    f.docs ?? '',
-    withoutTenant(f.message, f.tenant),
-    withoutTenant(f.help ?? '', f.tenant),
-  ].join(SEP);
-}
-
 /** The group's text: verbatim when every member says the same, else with `{tenant}`. */
 function shared(texts: Array<string | undefined>, tenants: Array<string | undefined>) {
   if (texts.every((t) => t === texts[0])) return texts[0];
@@ -71,7 +41,7 @@ export function groupFindings(findings: Finding[]): FindingGroup[] {
   const order: Finding[][] = [];
   for (const f of findings) {
     // A finding without a tenant already speaks for every tenant it holds on: never merged.
-    const key = f.tenant ? keyOf(f) : undefined;
+    const key = f.tenant ? findingKey(f) : undefined;
     const members = key === undefined ? undefined : byKey.get(key);
     if (members) members.push(f);
     else {
