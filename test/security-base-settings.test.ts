@@ -108,6 +108,24 @@ describe('settings that decide what PR code may reach come from the base branch'
     expect(notes).toEqual([]);
   });
 
+  it('a config file outside the repository is the workflow’s own and is not guarded', () => {
+    const root = repo('{}\n', '{}\n', '/nonexistent');
+    const outside = join(mkdtempSync(join(tmpdir(), 'sg-outside-')), 'ci.schemagate.yml');
+    onTestFinished(() => rmSync(outside, { force: true }));
+    writeFileSync(outside, 'migrationRole: superuser\n');
+    const options = buildOptions(
+      { dir: 'db/migrations', base: 'HEAD~1', config: outside },
+      knownIds(),
+      root,
+    );
+    const { options: guarded, notes } = settingsFromBase(
+      options,
+      execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim(),
+    );
+    expect(guarded.settings.migrationRole).toBe('superuser');
+    expect(notes).toEqual([]);
+  });
+
   it('a setting the base already has stays as it is', () => {
     const root = repo(
       'migrationRole: superuser\npassEnv: [SHOP_TENANT]\n',

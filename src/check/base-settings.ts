@@ -6,7 +6,7 @@
  * it is merged; a flag or an Action input (the workflow's own) still wins.
  */
 import { execFileSync } from 'node:child_process';
-import { relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { gitEnv } from '../core/child-env.js';
 import type { Options } from '../core/options.js';
@@ -28,6 +28,8 @@ export function settingsFromBase(
 ): { options: Options; notes: string[] } {
   if (!baseCommit) return { options, notes: [] };
   const file = configPath(options);
+  // A config file outside the repository is the workflow's (or the operator's), not the PR's.
+  if (file === undefined) return { options, notes: [] };
   const base = baseValues(options.repoRoot, baseCommit, file);
   if (!base) return { options, notes: [] };
   const s = options.settings;
@@ -38,7 +40,11 @@ export function settingsFromBase(
     notes.push(
       `${file}: this pull request changes ${key} (${from} at the base, ${to} here); settings that decide what migration code may reach take effect once merged, so this run keeps ${from}`,
     );
-  if (!flagged.has('migrationRole') && s.migrationRole !== base.migrationRole) {
+  if (
+    !flagged.has('migrationRole') &&
+    s.migrationRole === 'superuser' &&
+    base.migrationRole !== 'superuser'
+  ) {
     held('migrationRole', base.migrationRole, s.migrationRole);
     settings.migrationRole = base.migrationRole;
   }
@@ -55,10 +61,14 @@ export function settingsFromBase(
   return notes.length ? { options: { ...options, settings }, notes } : { options, notes };
 }
 
-/** The config file's path relative to the repository root. */
-function configPath(options: Options): string {
-  const file = options.configFile ?? '.schemagate.yml';
-  return relative(options.repoRoot, resolve(file)) || '.schemagate.yml';
+/** The config file's path relative to the repository root; undefined when it lies outside. */
+function configPath(options: Options): string | undefined {
+  const path = options.configFile
+    ? resolve(options.configFile)
+    : join(options.repoRoot, '.schemagate.yml');
+  const file = relative(options.repoRoot, path);
+  if (file.startsWith('..') || isAbsolute(file)) return undefined;
+  return file || '.schemagate.yml';
 }
 
 /**
