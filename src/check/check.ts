@@ -26,6 +26,7 @@ import { applySuppressions } from './suppress.js';
 import { diagnoseSetupFailure } from './setup-error.js';
 import { combineReports, optionsForSet, setLabel } from './sets.js';
 import { settingsFromBase } from './base-settings.js';
+import { databaseTopologyReason } from './topology-choice.js';
 import { resolveBase } from '../plan/plan.js';
 import {
   createTenantSchemas,
@@ -179,6 +180,7 @@ class Run {
     });
     this.discovery = discovery;
     this.notes.push(...discovery.notes);
+    this.chooseTopology(discovery);
     this.plan = await this.step('plan', async () => {
       const plan = await planMigrations(discovery, this.options, extras.mergedCount);
       // Edited Flyway repeatables are re-run with the PR's migrations; they count as changed.
@@ -286,6 +288,21 @@ class Run {
       : `${plan.merged.length} migration(s)`;
     const details = `${replayed} on ${tenants.length} tenant(s) of ${ws.baseDatabase}, ${seeded}`;
     return { value: tenants, details };
+  }
+
+  /** The database topology for migrations that name schema public, when nothing chose one. */
+  chooseTopology(discovery: Discovery): void {
+    if (!this.options.topologyDefault || this.baseline || this.options.topology !== 'schema')
+      return;
+    const why = databaseTopologyReason(discovery.migrations);
+    if (!why) return;
+    this.options = { ...this.options, topology: 'database' };
+    this.topology = topologyOf(
+      'database',
+      this.options.tenants,
+      this.options.settings.sharedSchema,
+    );
+    this.notes.push(why);
   }
 
   /** The merged migrations of the sets listed before this one that share its database. */

@@ -224,6 +224,9 @@ function fromSources(
     gates: raw.gates ? gateList(raw.gates, known.gates) : config.gates,
     settings: { ...settingsOf(config), ...flags },
     ...(Object.keys(flags).length ? { flagged: Object.keys(flags) } : {}),
+    ...(raw.topology === undefined && config.topology === undefined && !topologyNotes.length
+      ? { topologyDefault: true }
+      : {}),
     configFile,
   };
 }

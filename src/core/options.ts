@@ -47,6 +47,8 @@ export interface Options {
   gates?: string[];
   /** `.schemagate.yml`'s settings, validated once by src/config with every default applied. */
   settings: Settings;
+  /** No flag, setting or preset chose the topology: the check may pick one that fits the migrations. */
+  topologyDefault?: boolean;
   /** Settings a flag or an Action input gave (they win over the config file and its base). */
   flagged?: string[];
   /** File the config was read from, for messages. */

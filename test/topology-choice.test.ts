@@ -1,0 +1,70 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { buildOptions } from '../src/config/build-options.js';
+import { runCheck } from '../src/check/check.js';
+import { memoryLogger } from '../src/core/logger.js';
+import { knownIds } from '../src/gates/index.js';
+import { initSqlParser } from '../src/sql/split.js';
+
+/**
+ * Migrations that name schema public on their tables (as drizzle-kit and some teams write them)
+ * cannot be replayed once per tenant schema: with no topology chosen, the check runs the
+ * database topology and says why.
+ */
+function prRepo(): string {
+  const root = mkdtempSync(join(tmpdir(), 'sg-topology-'));
+  onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+  cpSync(resolve('fixtures/topology/public-qualified'), root, { recursive: true });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: root });
+  git('init', '-q', '-b', 'main');
+  git(
+    'add',
+    '-A',
+    '.',
+    ':!db/migrations/000002_users_email_unique.up.sql',
+    ':!db/migrations/000002_users_email_unique.down.sql',
+  );
+  git('commit', '-q', '-m', 'base');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'pr');
+  return root;
+}
+
+async function check(root: string, topology?: string) {
+  await initSqlParser();
+  const options = buildOptions(
+    {
+      dir: 'db/migrations',
+      base: 'HEAD~1',
+      provider: 'embedded',
+      replicas: '0',
+      gates: 'replay,locks',
+      ...(topology ? { topology } : {}),
+    },
+    knownIds(),
+    root,
+  );
+  return runCheck(options, memoryLogger());
+}
+
+describe('the topology, when nothing chose one', () => {
+  it('is database for migrations that name schema public, with the reason in the notes', async () => {
+    const report = await check(prRepo());
+    expect(report.status).toBe('passed');
+    expect(report.topology.kind).toBe('database');
+    expect(report.notes).toContain(
+      'topology: database, as the migrations name schema public on their tables (5 of 5 statements), so a schema per tenant cannot hold them (set topology: to choose another)',
+    );
+    expect(report.summary.migrationsApplied).toBe(1);
+  });
+
+  it('stays as a flag sets it', async () => {
+    const report = await check(prRepo(), 'schema');
+    expect(report.topology.kind).toBe('schema');
+    expect(report.notes.filter((n) => n.startsWith('topology:'))).toEqual([]);
+  });
+});
