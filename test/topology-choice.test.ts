@@ -8,6 +8,8 @@ import { runCheck } from '../src/check/check.js';
 import { memoryLogger } from '../src/core/logger.js';
 import { knownIds } from '../src/gates/index.js';
 import { initSqlParser } from '../src/sql/split.js';
+import { discoverMigrations } from '../src/discover/index.js';
+import { databaseTopologyReason } from '../src/check/topology-choice.js';
 
 /**
  * Migrations that name schema public on their tables (as drizzle-kit and some teams write them)
@@ -66,5 +68,19 @@ describe('the topology, when nothing chose one', () => {
     const report = await check(prRepo(), 'schema');
     expect(report.topology.kind).toBe('schema');
     expect(report.notes.filter((n) => n.startsWith('topology:'))).toEqual([]);
+  });
+});
+
+describe('migrations that create a table without a schema and then name it in public', () => {
+  it('are checked in the database topology, naming the statement', async () => {
+    await initSqlParser();
+    const root = mkdtempSync(join(tmpdir(), 'sg-topology-mixed-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    const dir = join(root, 'drizzle');
+    cpSync(resolve('fixtures/topology/created-then-qualified'), dir, { recursive: true });
+    const d = await discoverMigrations(root, 'drizzle', 'auto');
+    expect(databaseTopologyReason(d.migrations)).toBe(
+      'topology: database, as the migrations create tables without a schema and then name them in public (public.registry (drizzle/0001_application_registry.sql:2)), so a schema per tenant cannot hold them (set topology: to choose another)',
+    );
   });
 });

@@ -27,9 +27,37 @@ export function publicQualified(migrations: Migration[]): { qualified: number; t
   return { qualified, total };
 }
 
+/**
+ * A table a migration creates without a schema that a later statement names in `public`
+ * (`CREATE TABLE "registry"`, then `REFERENCES "public"."registry"`): per tenant schema, the
+ * table is in the tenant's schema and the later statement looks for it in public.
+ */
+export function createdThenQualified(migrations: Migration[]): string | undefined {
+  const created = new Set<string>();
+  for (const m of migrations)
+    for (const s of m.up.statements) {
+      // Names in public anywhere in the text: also inside a DO block's dynamic SQL.
+      for (const hit of s.sql.matchAll(PUBLIC_NAME)) {
+        const name = hit[1] ?? hit[2].toLowerCase();
+        if (created.has(name)) return `public.${name} (${s.file}:${s.line})`;
+      }
+      const table = s.kind === 'CreateStmt' ? statementTargets(s)[0] : undefined;
+      if (table && !table.includes('.')) created.add(table);
+    }
+  return undefined;
+}
+
+/** `"public"."name"` or `public.name` in SQL text: the name, quoted (as is) or bare (folded). */
+const PUBLIC_NAME = /(?:"public"|\bpublic)\s*\.\s*(?:"([^"]+)"|([A-Za-z_][\w$]*))/gi;
+
 /** The note that says the database topology was chosen and why, or undefined to keep schema. */
 export function databaseTopologyReason(migrations: Migration[]): string | undefined {
   const { qualified, total } = publicQualified(migrations);
-  if (total < MIN_STATEMENTS || qualified < total * SHARE) return undefined;
-  return `topology: database, as the migrations name schema public on their tables (${qualified} of ${total} statements), so a schema per tenant cannot hold them (set topology: to choose another)`;
+  const why = 'so a schema per tenant cannot hold them (set topology: to choose another)';
+  if (total >= MIN_STATEMENTS && qualified >= total * SHARE)
+    return `topology: database, as the migrations name schema public on their tables (${qualified} of ${total} statements), ${why}`;
+  const mixed = createdThenQualified(migrations);
+  if (mixed)
+    return `topology: database, as the migrations create tables without a schema and then name them in public (${mixed}), ${why}`;
+  return undefined;
 }
