@@ -374,6 +374,17 @@ describe('report renderers', () => {
     );
   });
 
+  it('says in the terminal and the comment where a base that is no history came from', () => {
+    const r = report();
+    r.topology.base = { kind: 'snapshot', path: 'db/snapshot', variants: 3, tenants: 2000 };
+    const line = 'base: the snapshot db/snapshot, 3 variant(s) for 2000 tenant(s)';
+    expect(renderText(r).split('\n')).toContain(line);
+    expect(renderMarkdown(r)).toContain(`\n\n${line}\n\n**`);
+    r.topology.base = { kind: 'history' };
+    expect(renderText(r)).not.toContain('base:');
+    expect(renderMarkdown(r)).not.toContain('base:');
+  });
+
   it('writes the JSON contract as it is', () => {
     expect(JSON.parse(renderJson(report()))).toEqual(report());
   });

@@ -76,6 +76,13 @@ export type BaseSource =
   | { kind: 'dump'; path: string }
   | { kind: 'snapshot'; path: string; variants: number; tenants: number };
 
+/** Where the base came from, for the reports' headers; undefined for the merged history. */
+export function baseLine(base: BaseSource | undefined): string | undefined {
+  if (!base || base.kind === 'history') return undefined;
+  if (base.kind === 'dump') return `base: the schema dump ${base.path}`;
+  return `base: the snapshot ${base.path}, ${base.variants} variant(s) for ${base.tenants} tenant(s)`;
+}
+
 /** Why the base could not be built, and the one setting that fixes it. */
 export interface SetupError {
   /** The merged file and the 1-based line of the failing statement, when a statement failed. */

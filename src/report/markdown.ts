@@ -1,6 +1,12 @@
 import type { Finding, GateId } from '../core/model.js';
 import { GATES } from '../core/model.js';
-import { SETUP_CAUSES, type Report, type SetReport, type SetupError } from '../core/report.js';
+import {
+  SETUP_CAUSES,
+  baseLine,
+  type Report,
+  type SetReport,
+  type SetupError,
+} from '../core/report.js';
 import { groupFindings, groupingNote, tenantList, type FindingGroup } from './group.js';
 
 export interface MarkdownOptions {
@@ -50,7 +56,8 @@ function headline(report: Report, rows = report.findings.length): string {
   const verdict =
     report.status === 'blocked' ? '## ⛔ schemagate: blocked' : '## ✅ schemagate: passed';
   const note = groupingNote(report.findings.length, rows, 'rows');
-  return `${verdict}\n\n**${s.blockers}** blocker(s), **${s.warnings}** warning(s), **${s.notices}** notice(s)${note ? ` (${note})` : ''} · ${s.migrationsApplied} migration(s) on ${s.tenantsValidated} tenant(s) · ${report.topology.provider} Postgres ${report.topology.postgres}, ${report.topology.kind} topology, ${report.topology.replicas} replica(s)`;
+  const base = baseLine(report.topology.base);
+  return `${verdict}\n\n${base ? `${base}\n\n` : ''}**${s.blockers}** blocker(s), **${s.warnings}** warning(s), **${s.notices}** notice(s)${note ? ` (${note})` : ''} · ${s.migrationsApplied} migration(s) on ${s.tenantsValidated} tenant(s) · ${report.topology.provider} Postgres ${report.topology.postgres}, ${report.topology.kind} topology, ${report.topology.replicas} replica(s)`;
 }
 
 /**

@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { Finding } from '../core/model.js';
 import {
   SETUP_CAUSES,
+  baseLine,
   setupErrorLine,
   type Report,
   type SetReport,
@@ -108,6 +109,8 @@ export function renderText(report: Report, colour = false): string {
       ),
   );
   if (report.format) out.push(p.dim(`format: ${report.format.name} (${report.format.reason})`));
+  const base = baseLine(t.base);
+  if (base) out.push(p.dim(base));
   out.push('');
   if (report.setupError) out.push(...setupErrorLines(report.setupError, p));
   const groups = groupFindings(report.findings);
