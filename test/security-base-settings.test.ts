@@ -46,6 +46,11 @@ function repo(baseConfig: string | undefined, prConfig: string, marker: string):
   return root;
 }
 
+/** The base commit of a repository made by `repo`. */
+function baseCommit(root: string): string {
+  return execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim();
+}
+
 describe('settings that decide what PR code may reach come from the base branch', () => {
   it('keeps the base migration role when the PR switches it to superuser', async () => {
     await initSqlParser();
@@ -79,10 +84,7 @@ describe('settings that decide what PR code may reach come from the base branch'
       '/nonexistent',
     );
     const options = buildOptions({ dir: 'db/migrations', base: 'HEAD~1' }, knownIds(), root);
-    const { options: guarded, notes } = settingsFromBase(
-      options,
-      execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim(),
-    );
+    const { options: guarded, notes } = settingsFromBase(options, baseCommit(root));
     expect(guarded.settings.migrationRole).toBe('admin');
     expect(guarded.settings.passEnv).toEqual([]);
     expect(guarded.settings.python).toBeUndefined();
@@ -100,10 +102,7 @@ describe('settings that decide what PR code may reach come from the base branch'
       knownIds(),
       root,
     );
-    const { options: guarded, notes } = settingsFromBase(
-      options,
-      execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim(),
-    );
+    const { options: guarded, notes } = settingsFromBase(options, baseCommit(root));
     expect(guarded.settings.migrationRole).toBe('superuser');
     expect(notes).toEqual([]);
   });
@@ -118,10 +117,7 @@ describe('settings that decide what PR code may reach come from the base branch'
       knownIds(),
       root,
     );
-    const { options: guarded, notes } = settingsFromBase(
-      options,
-      execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim(),
-    );
+    const { options: guarded, notes } = settingsFromBase(options, baseCommit(root));
     expect(guarded.settings.migrationRole).toBe('superuser');
     expect(notes).toEqual([]);
   });
@@ -133,10 +129,7 @@ describe('settings that decide what PR code may reach come from the base branch'
       '/nonexistent',
     );
     const options = buildOptions({ dir: 'db/migrations', base: 'HEAD~1' }, knownIds(), root);
-    const { options: guarded, notes } = settingsFromBase(
-      options,
-      execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim(),
-    );
+    const { options: guarded, notes } = settingsFromBase(options, baseCommit(root));
     expect(guarded).toBe(options);
     expect(notes).toEqual([]);
   });

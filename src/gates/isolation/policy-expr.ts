@@ -127,15 +127,32 @@ function isSettingValue(node: Node | undefined, c: TenantComparison): boolean {
   return setting && !column;
 }
 
-function readsSetting(call: FuncCall, c: TenantComparison): boolean {
+/** The function a call names, with its schema when qualified. */
+function callee(call: FuncCall): { name: string; schema?: string } {
   const names = strings(call.funcname);
-  const name = names[names.length - 1];
-  const schema = names.length > 1 ? names[names.length - 2] : undefined;
-  if (name === 'current_setting' && (schema === undefined || schema === 'pg_catalog')) {
-    const first = call.args?.[0];
-    const literal = first && unwrap(peel(first), 'A_Const')?.sval?.sval;
-    return typeof literal === 'string' && literal.toLowerCase() === c.setting.toLowerCase();
-  }
+  return {
+    name: names[names.length - 1],
+    ...(names.length > 1 ? { schema: names[names.length - 2] } : {}),
+  };
+}
+
+/**
+ * For a call of current_setting, the setting it reads when written as a literal (lower-cased),
+ * or null when the name is not a literal; undefined for any other function.
+ */
+function settingRead(call: FuncCall): string | null | undefined {
+  const { name, schema } = callee(call);
+  if (name !== 'current_setting' || (schema !== undefined && schema !== 'pg_catalog'))
+    return undefined;
+  const first = call.args?.[0];
+  const literal = first && unwrap(peel(first), 'A_Const')?.sval?.sval;
+  return typeof literal === 'string' ? literal.toLowerCase() : null;
+}
+
+function readsSetting(call: FuncCall, c: TenantComparison): boolean {
+  const setting = settingRead(call);
+  if (setting !== undefined) return setting === c.setting.toLowerCase();
+  const { name, schema } = callee(call);
   return c.helpers.some((h) => h.name === name && (schema === undefined || h.schema === schema));
 }
 
@@ -173,17 +190,10 @@ function isCurrentUser(n: Record<string, unknown>): boolean {
 export function readsIdentity(call: FuncCall, c: TenantComparison): boolean {
   const id = c.identity;
   if (!id) return readsSetting(call, c);
-  const names = strings(call.funcname);
-  const name = names[names.length - 1];
-  const schema = names.length > 1 ? names[names.length - 2] : undefined;
-  if (name === 'current_setting' && (schema === undefined || schema === 'pg_catalog')) {
-    const first = call.args?.[0];
-    const literal = first && unwrap(peel(first), 'A_Const')?.sval?.sval;
-    return (
-      typeof literal === 'string' &&
-      id.settingPrefixes.some((p) => literal.toLowerCase().startsWith(p.toLowerCase()))
-    );
-  }
+  const setting = settingRead(call);
+  if (setting !== undefined)
+    return setting !== null && id.settingPrefixes.some((p) => setting.startsWith(p.toLowerCase()));
+  const { name, schema } = callee(call);
   const known = (f: SettingHelper) =>
     f.name === name && (schema === undefined || f.schema === schema);
   return id.functions.some(known) || c.helpers.some(known);
