@@ -128,7 +128,13 @@ describe.runIf(installed)('schemagate snapshot of a production server with drift
     expect(b).toContain('    locale text');
     expect(b).toContain('CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;');
     expect(b).not.toContain('tenant_01');
-    expect(b).not.toMatch(/^COPY /m);
+    // The only rows a snapshot carries: the migration tool's.
+    expect(b.match(/^COPY .*$/gm)).toEqual([
+      'COPY tenant_07.schema_migrations (version, dirty) FROM stdin;',
+    ]);
+    expect(b).toContain(
+      'COPY tenant_07.schema_migrations (version, dirty) FROM stdin;\n3\tf\n\\.\n',
+    );
     expect(readFileSync(join(out, 'c.sql'), 'utf8')).not.toContain('orders_user_id_idx');
     for (const f of readdirSync(out)) {
       const text = readFileSync(join(out, f), 'utf8');
@@ -175,19 +181,27 @@ describe.runIf(installed)('schemagate snapshot of a production server with drift
       `variant a (tenant_01, standing for 18 tenant(s)): loaded 32 statement(s) of ${out}/a.sql`,
       `variant b (tenant_07, standing for 1 tenant(s)): loaded 28 statement(s) of ${out}/b.sql`,
       `variant c (tenant_13, standing for 1 tenant(s)): loaded 27 statement(s) of ${out}/c.sql`,
-      'tenant_01, tenant_07, tenant_13: the baseline holds 3 of 3 merged migration(s) (up to 000003), from no version table rows and no baselineVersion: the dump is taken to hold every merged migration',
+      "tenant_01, tenant_07, tenant_13: the baseline holds 3 of 3 merged migration(s) (up to 000003), from the dump's schema_migrations (1 row(s))",
     ]);
   });
 
-  it('captures tenant databases in the database topology', async () => {
+  it('captures tenant databases in the database topology and checks each variant', async () => {
     const admin = new pg.Client({ ...prod.primary });
     await admin.connect();
-    for (const db of ['shop_a', 'shop_b', 'shop_c']) {
+    const files = readdirSync(APP).filter((f) => /^00000[123]_.*\.up\.sql$/.test(f));
+    for (const db of ['shop_a', 'shop_b', 'shop_c', 'shop_d']) {
       await admin.query(`create database ${db}`);
+      await admin.query(`grant connect on database ${db} to snapshot_reader`);
       const c = new pg.Client({ ...prod.primary, database: db });
       await c.connect();
-      await c.query('create table items (id bigint primary key, title text not null)');
-      if (db === 'shop_c') await c.query('create index items_title_idx on items (title)');
+      // shop_d's deploy stopped before 000003.
+      const ran = db === 'shop_d' ? files.sort().slice(0, 2) : files.sort();
+      for (const f of ran) await c.query(readFileSync(join(APP, f), 'utf8'));
+      await c.query('create table schema_migrations (version bigint primary key, dirty boolean)');
+      await c.query('insert into schema_migrations values ($1, false)', [ran.length]);
+      await c.query('grant pg_read_all_data to snapshot_reader');
+      // shop_c had the PR's column added by hand.
+      if (db === 'shop_c') await c.query('alter table users add column locale text');
       await c.end();
     }
     await admin.end();
@@ -205,19 +219,71 @@ describe.runIf(installed)('schemagate snapshot of a production server with drift
     expect(result.variants).toEqual([
       { name: 'a', file: 'a.sql', representative: 'shop_a', tenants: ['shop_a', 'shop_b'] },
       { name: 'b', file: 'b.sql', representative: 'shop_c', tenants: ['shop_c'] },
+      { name: 'c', file: 'c.sql', representative: 'shop_d', tenants: ['shop_d'] },
     ]);
-    expect(readFileSync(join(dir, 'b.sql'), 'utf8')).toContain(
-      'CREATE INDEX items_title_idx ON public.items USING btree (title);',
+    expect(readFileSync(join(dir, 'b.sql'), 'utf8')).toContain('    locale text');
+    // The migration tool's rows are the only ones a snapshot carries.
+    expect(readFileSync(join(dir, 'c.sql'), 'utf8')).toContain(
+      'COPY public.schema_migrations (version, dirty) FROM stdin;\n2\tf\n\\.\n',
     );
     await initSqlParser();
-    const refused = await runCheck(
-      fixtureOptions(APP, { topology: 'database', replicas: 0, settings: { baseline: dir } }),
-      silentLogger,
-    );
-    expect(refused.error).toEqual({
-      message: `baseline: ${dir} holds 2 variants of the database topology; the check replays one base database, so take one variant's file as the baseline (e.g. ${dir}/a.sql)`,
-      exitCode: 2,
+    const report = await runFixture(APP, {
+      baseCount: 3,
+      topology: 'database',
+      replicas: 0,
+      settings: { baseline: dir },
     });
+    expect(report.status).toBe('blocked');
+    expect(report.topology.tenants).toEqual(['shop_a', 'shop_c', 'shop_d']);
+    expect(report.topology.base).toEqual({ kind: 'snapshot', path: dir, variants: 3, tenants: 4 });
+    const blocker = report.findings.find((f) => f.rule === 'migration-failed')!;
+    expect(brief([blocker])).toEqual([
+      {
+        gate: 'replay',
+        rule: 'migration-failed',
+        severity: 'blocker',
+        file: `${APP}/000004_users_locale.up.sql`,
+        line: 1,
+        tenant: 'shop_c',
+      },
+    ]);
+    expect(blocker.message).toBe(
+      `${APP}/000004_users_locale.up.sql:1: fails on 1 of 4 tenants (variant b): column "locale" of relation "users" already exists (SQLSTATE 42701)`,
+    );
+    const warning = report.findings.find((f) => f.rule === 'missing-lock-timeout')!;
+    expect([warning.tenants, warning.tenantCount]).toEqual([
+      ['shop_a', 'shop_b', 'shop_c', 'shop_d'],
+      4,
+    ]);
+    expect(report.notes.slice(3)).toEqual([
+      "shop_a, shop_c: the baseline holds 3 of 3 merged migration(s) (up to 000003), from the dump's schema_migrations (1 row(s))",
+      "shop_d: the baseline holds 2 of 3 merged migration(s) (up to 000002), from the dump's schema_migrations (1 row(s)); 000003 replayed on top",
+    ]);
+  });
+
+  it('names the privilege pg_dump needs when the role has only CONNECT and USAGE', async () => {
+    const admin = new pg.Client({ ...prod.primary, database: 'prod' });
+    await admin.connect();
+    await admin.query(`create role catalog_only login password '${PASSWORD}'`);
+    await admin.query('grant connect on database prod to catalog_only');
+    for (const t of TENANTS) await admin.query(`grant usage on schema ${t} to catalog_only`);
+    await admin.end();
+    const failed = await takeSnapshot(
+      {
+        databaseUrl: `postgres://catalog_only:${PASSWORD}@127.0.0.1:${prod.primary.port}/prod`,
+        out: join(out, 'catalog-only'),
+        topology: 'schema',
+        tenants: 'tenant_*',
+        sharedSchema: 'public',
+      },
+      silentLogger,
+    ).catch((e: Error) => e);
+    expect((failed as Error).message).toBe(
+      [
+        'pg_dump of prod failed: pg_dump: error: query failed: ERROR:  permission denied for table users',
+        'pg_dump: detail: Query was: LOCK TABLE tenant_01.users IN ACCESS SHARE MODE; pg_dump takes an ACCESS SHARE lock on every table it dumps, which needs SELECT on it even with --schema-only: GRANT pg_read_all_data TO the role (it reads no row)',
+      ].join('\n'),
+    );
   });
 
   it('runs as a command that prints no secret, and exits 2 on a bad URL', () => {

@@ -159,7 +159,7 @@ class Run {
       this.notes.push(...guarded.notes);
     }
     this.baseline = readBaseline(this.options);
-    // In the schema topology the baseline's tenant schemas are the tenants simulated.
+    // The baseline may decide the simulated tenants: a dump's tenant schemas, a snapshot's variants.
     if (this.baseline?.tenantNames)
       this.topology = topologyOf(
         this.options.topology,
@@ -225,10 +225,14 @@ class Run {
 
   /** Merged migrations once into the template database (per tenant schema), then the seed. */
   async replayMerged(ws: Workspace, plan: Plan) {
-    await ws.createDatabase(ws.baseDatabase);
-    // What the server has before the first migration (preset, compose init scripts, setup:).
-    this.notes.push(...(await runBaseSetup(ws, ws.baseDatabase)));
-    const tenants = ws.tenantsIn(ws.baseDatabase);
+    const tenants = this.baseTenants(ws);
+    const databases = [...new Set(tenants.map((t) => t.database))];
+    for (const database of databases) {
+      await ws.createDatabase(database);
+      // What the server has before the first migration (preset, compose init scripts, setup:).
+      const notes = await runBaseSetup(ws, database);
+      if (database === ws.baseDatabase) this.notes.push(...notes);
+    }
     const format = this.discovery!.format;
     const fromDump =
       this.baseline &&
@@ -237,11 +241,16 @@ class Run {
       }));
     if (fromDump) this.notes.push(...fromDump.notes);
     // The migration role makes the tenant schemas, so owns them as it owns the database.
-    const admin = await ws.connectTo(ws.baseDatabase);
-    try {
-      await createTenantSchemas(admin, tenants);
-    } finally {
-      await admin.end();
+    for (const database of databases) {
+      const admin = await ws.connectTo(database);
+      try {
+        await createTenantSchemas(
+          admin,
+          tenants.filter((t) => t.database === database),
+        );
+      } finally {
+        await admin.end();
+      }
     }
     await this.replayPrelude(ws, tenants);
     await this.eachTenant(tenants, async (t) => {
@@ -288,6 +297,19 @@ class Run {
       : `${plan.merged.length} migration(s)`;
     const details = `${replayed} on ${tenants.length} tenant(s) of ${ws.baseDatabase}, ${seeded}`;
     return { value: tenants, details };
+  }
+
+  /**
+   * The tenants the merged state is built for: the template's, or with a snapshot of the database
+   * topology one database per variant, named for its representative.
+   */
+  baseTenants(ws: Workspace): TenantHandle[] {
+    const variants = this.baseline?.variants ?? [];
+    if (!this.topology.databasePerTenant || variants.length < 2) return ws.tenantsIn(ws.baseDatabase);
+    return variants.map((v, i) => {
+      const name = v.representative!;
+      return this.topology.tenantAlone(name, ws.variantBase(name, i));
+    });
   }
 
   /** The database topology for migrations that name schema public, when nothing chose one. */
@@ -408,7 +430,7 @@ class Run {
     }
     return inPool(this.topology.tenantNames, this.options.settings.parallel, async (name) => {
       const database = `${ws.prefix}${name}`;
-      await ws.createDatabase(database, ws.baseDatabase);
+      await ws.createDatabase(database, ws.baseOf(name));
       return this.topology.tenantAlone(name, database);
     });
   }

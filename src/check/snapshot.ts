@@ -4,6 +4,7 @@ import pg from 'pg';
 import { fingerprint } from '../catalog/fingerprint.js';
 import { snapshotCatalog } from '../catalog/snapshot.js';
 import { schemaFingerprints } from './snapshot-catalog.js';
+import { readVersionTables, withVersionRows, type TenantVersions } from './snapshot-versions.js';
 import { InfrastructureError, InputError, getErrorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { TopologyKind } from '../core/model.js';
@@ -23,7 +24,8 @@ import {
  * `schemagate snapshot`: production's tenants as baselines. Reads the catalog of each tenant
  * (schemas or databases matching `--tenants`, or the one database) over read-only sessions, groups
  * tenants whose catalogs are identical into variants, and writes one schema-only dump per variant
- * (of one tenant standing for the others) plus `tenants.yml`. Reads no row of any table.
+ * (of one tenant standing for the others) plus `tenants.yml`. Reads no row of any table but the
+ * migration tool's own (src/check/snapshot-versions.ts).
  */
 
 /** How every dump the command writes starts. */
@@ -60,11 +62,17 @@ export async function takeSnapshot(req: SnapshotRequest, logger: Logger): Promis
   let others: string[];
   let version: { text: string; major: string };
   const groups = new Map<string, string[]>();
+  let versions: Map<string, TenantVersions>;
   try {
     version = await serverVersion(client);
     ({ tenants, others } = await listTenants(client, server, req));
-    for (const [name, key] of await fingerprints(client, server, tenants, req, logger))
+    const prints = await fingerprints(client, server, tenants, req, logger);
+    versions = await versionTables(client, server, tenants, others);
+    // Tenants alike in catalog and in the migrations they ran share a variant.
+    for (const [name, print] of prints) {
+      const key = [print, ...versions.get(name)!.tables.map((t) => t.key)].join('\n');
       groups.set(key, [...(groups.get(key) ?? []), name]);
+    }
   } finally {
     await client.end();
   }
@@ -90,7 +98,8 @@ export async function takeSnapshot(req: SnapshotRequest, logger: Logger): Promis
             .flatMap((s) => ['--schema', literal(s)])
             .concat(extensions.flatMap((e) => ['--extension', literal(e)]))
         : [];
-    const text = await runPgDump(tool, server, database, args);
+    const dump = await runPgDump(tool, server, database, args);
+    const text = withVersionRows(dump, versions.get(v.representative)!.tables);
     const header = `${HEADER} variant ${v.name}: ${v.representative} stands for ${v.tenants.length} tenant(s) (${TENANTS_FILE})\n`;
     writeFileSync(join(req.out, v.file), header + text);
     files.push(v.file);
@@ -103,6 +112,30 @@ export async function takeSnapshot(req: SnapshotRequest, logger: Logger): Promis
   };
   writeFileSync(join(req.out, TENANTS_FILE), writeTenantsFile(index));
   return { postgres: version.text, variants, files: [...files, TENANTS_FILE] };
+}
+
+/** Each tenant's version tables, read in its database (the schema topology: with the shared ones). */
+async function versionTables(
+  client: pg.Client,
+  server: ConnectionInfo,
+  tenants: Tenant[],
+  others: string[],
+): Promise<Map<string, TenantVersions>> {
+  const inMain = tenants.filter((t) => t.database === server.database);
+  const out = await readVersionTables(
+    client,
+    new Map(inMain.map((t) => [t.name, [...t.schemas, ...others]])),
+  );
+  for (const t of tenants.filter((t) => t.database !== server.database)) {
+    const own = await readOnly(server, t.database);
+    try {
+      const read = await readVersionTables(own, new Map([[t.name, t.schemas]]));
+      out.set(t.name, read.get(t.name)!);
+    } finally {
+      await own.end();
+    }
+  }
+  return out;
 }
 
 /** A session that cannot write: every transaction it starts is read-only. */

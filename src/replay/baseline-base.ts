@@ -27,10 +27,13 @@ export async function loadBaselineBase(
   tenants: TenantHandle[],
 ): Promise<BaselineBase> {
   const notes: string[] = [];
+  const perDatabase = ws.topology.databasePerTenant;
   for (const [i, variant] of baseline.variants.entries()) {
-    // Later variants share the first one's database: only their tenant's schema is theirs.
-    const only = i > 0 && variant.representative ? ofSchema(variant.representative) : undefined;
-    const loaded = await loadDump(ws, ws.baseDatabase, variant.dump, {
+    // In one database later variants share the first one's: only their tenant's schema is theirs.
+    const only =
+      i > 0 && variant.representative && !perDatabase ? ofSchema(variant.representative) : undefined;
+    const database = perDatabase ? ws.baseOf(variant.representative ?? '') : ws.baseDatabase;
+    const loaded = await loadDump(ws, database, variant.dump, {
       file: variant.file,
       ...(only ? { only } : {}),
     });

@@ -114,6 +114,10 @@ export async function runPgDump(
   } catch (error) {
     const message = (error as Error).message;
     const hidden = server.password ? message.split(server.password).join('****') : message;
-    throw new InfrastructureError(`pg_dump of ${database} failed: ${hidden}`);
+    // pg_dump locks each table it dumps (ACCESS SHARE), which needs a privilege on it.
+    const locks = /permission denied for (?:table|relation) /.test(hidden)
+      ? '; pg_dump takes an ACCESS SHARE lock on every table it dumps, which needs SELECT on it even with --schema-only: GRANT pg_read_all_data TO the role (it reads no row)'
+      : '';
+    throw new InfrastructureError(`pg_dump of ${database} failed: ${hidden.trim()}${locks}`);
   }
 }

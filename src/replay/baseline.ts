@@ -31,8 +31,8 @@ export interface Baseline {
   path: string;
   variants: BaselineVariant[];
   /**
-   * The simulated tenants when the baseline decides them (the schema topology: the dump's
-   * tenant schemas, or the variants' representatives); else the run's own.
+   * The simulated tenants when the baseline decides them (the schema topology's dump: its tenant
+   * schemas; a snapshot: the variants' representatives); else the run's own.
    */
   tenantNames?: string[];
   /** Production's tenants a snapshot stands for. */
@@ -68,10 +68,6 @@ function readSnapshot(options: Options, abs: string, path: string): Baseline {
     throw new InputError(
       `baseline: ${path} is a snapshot of the ${index.topology} topology, and the check runs the ${options.topology} topology; run it with --topology ${index.topology}`,
     );
-  if (index.topology === 'database' && index.variants.length > 1)
-    throw new InputError(
-      `baseline: ${path} holds ${index.variants.length} variants of the database topology; the check replays one base database, so take one variant's file as the baseline (e.g. ${path}/${index.variants[0].file})`,
-    );
   const variants = index.variants.map((v) => {
     const file = `${path}/${v.file}`;
     const abs2 = join(abs, v.file);
@@ -83,7 +79,8 @@ function readSnapshot(options: Options, abs: string, path: string): Baseline {
     kind: 'snapshot',
     path,
     variants,
-    ...(index.topology === 'schema' ? { tenantNames: variants.map((v) => v.representative) } : {}),
+    // Each variant's representative is a simulated tenant (a schema, or a database of its own).
+    ...(index.topology !== 'shared' ? { tenantNames: variants.map((v) => v.representative) } : {}),
     tenantCount: variants.reduce((n, v) => n + v.tenants.length, 0),
   };
 }

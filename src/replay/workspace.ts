@@ -36,6 +36,22 @@ export class Workspace implements Databases {
     return `${this.prefix}base`;
   }
 
+  /** Tenants whose pre-PR state is a database of its own (a snapshot's variants, database topology). */
+  private readonly bases = new Map<string, string>();
+
+  /** The template the tenant `name`'s databases are copied from. */
+  baseOf(name: string): string {
+    return this.bases.get(name) ?? this.baseDatabase;
+  }
+
+  /** The database holding the pre-PR state of a variant's representative `name`. */
+  variantBase(name: string, index: number): string {
+    if (index === 0) return this.baseDatabase;
+    const database = `${this.prefix}base_${index}`;
+    this.bases.set(name, database);
+    return database;
+  }
+
   connection(database: string): ConnectionInfo {
     return { ...this.cluster.primary, database };
   }
