@@ -167,11 +167,11 @@ describe('the image a missing extension names', () => {
   it("names the compose file's image when it may have the extension", () => {
     repo({ compose: service('ghcr.io/acme/postgres:16-ext') });
     expect(remedy('sg_test_vector')).toBe(
-      'the embedded Postgres does not ship sg_test_vector: use --provider docker with `image: ghcr.io/acme/postgres:16-ext` (the image your docker-compose.yml uses).',
+      'the embedded Postgres does not ship sg_test_vector: use --provider docker, which runs ghcr.io/acme/postgres:16-ext, the image your docker-compose.yml uses.',
     );
     repo({ compose: service('supabase/postgres:15.8.1.060') });
     expect(remedy('pg_net')).toBe(
-      'the embedded Postgres does not ship pg_net: use --provider docker with `image: supabase/postgres:15.8.1.060` (the image your docker-compose.yml uses).',
+      'the embedded Postgres does not ship pg_net: use --provider docker, which runs supabase/postgres:15.8.1.060, the image your docker-compose.yml uses.',
     );
   });
 

@@ -114,7 +114,7 @@ describe('a repository whose compose file runs an image with an extension', () =
 
   it('on embedded Postgres, ends as a setup error whose remedy is the compose image', () => {
     const { status, stderr, report } = check('--provider', 'embedded', '--replicas', '0');
-    const remedy = `the embedded Postgres does not ship sg_test_vector: use --provider docker with \`image: ${EXT_IMAGE}\` (the image your docker-compose.yml uses).`;
+    const remedy = `the embedded Postgres does not ship sg_test_vector: use --provider docker, which runs ${EXT_IMAGE}, the image your docker-compose.yml uses.`;
     expect(stderr).toBe(
       `schemagate: error: could not build the base: ${MIGRATION}:1: extension "sg_test_vector" is not available (SQLSTATE 0A000) (an extension this Postgres does not have). Fix: ${remedy}\n`,
     );

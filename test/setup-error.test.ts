@@ -312,7 +312,7 @@ describe('the CLI on a base it cannot build', () => {
     );
     const file = 'db/migrations/000001_create_documents.up.sql';
     const remedy =
-      'the embedded Postgres does not ship vector: use --provider docker with `image: pgvector/pgvector:pg18` (the image your docker-compose.yml uses).';
+      'the embedded Postgres does not ship vector: use --provider docker, which runs pgvector/pgvector:pg18, the image your docker-compose.yml uses.';
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
       `schemagate: error: could not build the base: ${file}:1: extension "vector" is not available (SQLSTATE 0A000) (an extension this Postgres does not have). Fix: ${remedy}\n`,

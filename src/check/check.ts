@@ -43,7 +43,7 @@ import { Workspace } from '../replay/workspace.js';
 import { migrationRoleNotes } from '../replay/migration-role.js';
 import { runBaseSetup } from '../replay/base-setup.js';
 import { baselineSummary, readBaseline, type Baseline } from '../replay/baseline.js';
-import { loadBaselineBase } from '../replay/baseline-base.js';
+import { loadBaselineBase, type BaselineBase } from '../replay/baseline-base.js';
 import { findingsForVariants } from '../replay/baseline-findings.js';
 
 /** A set whose merged migrations are part of this set's base. */
@@ -226,7 +226,11 @@ class Run {
   /** Merged migrations once into the template database (per tenant schema), then the seed. */
   async replayMerged(ws: Workspace, plan: Plan) {
     const tenants = this.baseTenants(ws);
-    const databases = [...new Set(tenants.map((t) => t.database))];
+    // Schema tenants alike from one history: the template holds the first, which every gate that
+    // needs the pre-PR state copies; the others are built in the PR's database, a copy of it.
+    const lean = this.topology.schemaPerTenant && tenants.length > 1 && !this.baseline;
+    const first = lean ? tenants.slice(0, 1) : tenants;
+    const databases = [...new Set(first.map((t) => t.database))];
     for (const database of databases) {
       await ws.createDatabase(database);
       // What the server has before the first migration (preset, compose init scripts, setup:).
@@ -240,8 +244,46 @@ class Run {
         throw error instanceof InputError ? error : baselineFailure(error);
       }));
     if (fromDump) this.notes.push(...fromDump.notes);
+    const seedNotes = await this.buildTenants(ws, plan, first, fromDump, tenants.length);
+    let built = first;
+    if (lean) {
+      ws.baseHolds(first.map((t) => t.name));
+      const pr = `${ws.prefix}pr`;
+      await ws.createDatabase(pr, ws.baseDatabase);
+      const rest = ws.tenantsIn(pr).slice(1);
+      seedNotes.push(...(await this.buildTenants(ws, plan, rest, fromDump, tenants.length, first)));
+      built = ws.tenantsIn(pr);
+    }
+    this.notes.push(...seedNotes);
+    const seeded =
+      plan.merged.length === 0 && !fromDump
+        ? 'nothing to seed'
+        : `seeded ${this.options.settings.seedRows} rows per table${seedNotes.length ? ` (${seedNotes.length} table(s) not seeded, see the notes)` : ''}`;
+    const replayed = fromDump
+      ? `the baseline ${this.baseline!.path} and ${Math.max(0, ...[...fromDump.pending.values()].map((p) => p.length))} of ${plan.merged.length} merged migration(s) on top`
+      : `${plan.merged.length} migration(s)`;
+    const details = `${replayed} on ${built.length} tenant(s) of ${built[0].database}, ${seeded}`;
+    return { value: built, details };
+  }
+
+  /**
+   * The merged state of `tenants` (of `total`, after those `done` before): their schemas, the
+   * prelude sets, the migration tool's table, the merged migrations (a failure is a setup error)
+   * and the seed. Returns the seed's notes.
+   */
+  async buildTenants(
+    ws: Workspace,
+    plan: Plan,
+    tenants: TenantHandle[],
+    fromDump: BaselineBase | undefined,
+    total: number,
+    done: TenantHandle[] = [],
+  ): Promise<string[]> {
+    if (tenants.length === 0) return [];
+    const offset = done.length;
+    const format = this.discovery!.format;
     // The migration role makes the tenant schemas, so owns them as it owns the database.
-    for (const database of databases) {
+    for (const database of new Set(tenants.map((t) => t.database))) {
       const admin = await ws.connectTo(database);
       try {
         await createTenantSchemas(
@@ -261,7 +303,7 @@ class Run {
     const traces = await this.eachTenant(
       tenants,
       (t, i) => {
-        const at = this.tenantProgress('replay merged', i, tenants.length);
+        const at = this.tenantProgress('replay merged', offset + i, total);
         const merged = fromDump?.pending.get(t.name) ?? plan.merged;
         return replayTenant(ws, t, merged, undefined, false, at);
       },
@@ -273,30 +315,18 @@ class Run {
     if (failed !== -1)
       throw await this.setupFailure(traces[failed].statements, plan, {
         ws,
-        tenants,
-        index: failed,
+        tenants: [...done, ...tenants],
+        index: offset + failed,
       });
-    const seedNotes: string[] = [];
-    if (plan.merged.length > 0 || fromDump) {
-      const rows = this.options.settings.seedRows;
-      const notes = await this.eachTenant(tenants, (t, i) => {
-        this.tenantProgress('replay merged', i, tenants.length)({ activity: 'seeding' });
-        return seedTenant(ws, t, rows, this.logger, format).catch((error) => {
-          throw seedFailure(error);
-        });
+    if (plan.merged.length === 0 && !fromDump) return [];
+    const rows = this.options.settings.seedRows;
+    const notes = await this.eachTenant(tenants, (t, i) => {
+      this.tenantProgress('replay merged', offset + i, total)({ activity: 'seeding' });
+      return seedTenant(ws, t, rows, this.logger, format).catch((error) => {
+        throw seedFailure(error);
       });
-      seedNotes.push(...notes.flat());
-    }
-    this.notes.push(...seedNotes);
-    const seeded =
-      plan.merged.length === 0 && !fromDump
-        ? 'nothing to seed'
-        : `seeded ${this.options.settings.seedRows} rows per table${seedNotes.length ? ` (${seedNotes.length} table(s) not seeded, see the notes)` : ''}`;
-    const replayed = fromDump
-      ? `the baseline ${this.baseline!.path} and ${Math.max(0, ...[...fromDump.pending.values()].map((p) => p.length))} of ${plan.merged.length} merged migration(s) on top`
-      : `${plan.merged.length} migration(s)`;
-    const details = `${replayed} on ${tenants.length} tenant(s) of ${ws.baseDatabase}, ${seeded}`;
-    return { value: tenants, details };
+    });
+    return notes.flat();
   }
 
   /**
@@ -425,8 +455,10 @@ class Run {
 
   async prTenants(ws: Workspace): Promise<TenantHandle[]> {
     if (!this.topology.databasePerTenant) {
-      await ws.createDatabase(`${ws.prefix}pr`, ws.baseDatabase);
-      return ws.tenantsIn(`${ws.prefix}pr`);
+      const pr = `${ws.prefix}pr`;
+      // Built with the merged state when the template holds the first tenant only.
+      if (!ws.madeHere(pr)) await ws.createDatabase(pr, ws.baseDatabase);
+      return ws.tenantsIn(pr);
     }
     return inPool(this.topology.tenantNames, this.options.settings.parallel, async (name) => {
       const database = `${ws.prefix}${name}`;

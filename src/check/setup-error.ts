@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { postgresMajorOfImage } from '../config/compose-hint.js';
-import { composeImage, followsOfficialContract } from '../config/image.js';
+import { composeImage, followsOfficialContract, imageOf } from '../config/image.js';
 import { imageToRun } from '../provision/image.js';
 import type { Finding, Format, Statement } from '../core/model.js';
 import type { Options } from '../core/options.js';
@@ -11,6 +11,7 @@ import { REPLAY } from '../rules/index.js';
 import { isRecord } from '../sql/ast.js';
 import { errorLine } from '../replay/tracer.js';
 import { TOOL_TABLES } from '../replay/tool-tables.js';
+import { setupSourceOf, setupSourceRemedy } from './setup-source.js';
 import { SUPABASE_ROLES, SUPABASE_SCHEMAS } from '../replay/presets/supabase.js';
 
 /**
@@ -109,7 +110,8 @@ function classify(f: FailedSetupStatement): { cause: SetupCause; remedy: string 
   const extension = missingExtension(e.sqlstate, e.message);
   if (extension) return { cause: 'missing-extension', remedy: extensionRemedy(extension, f) };
   const role = e.sqlstate === '42704' ? /^role "(.+)" does not exist/.exec(e.message)?.[1] : '';
-  if (role) return { cause: 'missing-role', remedy: roleRemedy(role) };
+  if (role)
+    return { cause: 'missing-role', remedy: madeInRepository(f, 'role', role) ?? roleRemedy(role) };
   const missing = missingObject(e.sqlstate, e.message);
   if (missing) {
     const code = codeMigrationNaming(missing, f);
@@ -200,6 +202,12 @@ function extensionRemedy(extension: string, f: FailedSetupStatement): string {
   const image = fromCompose?.image ?? (known !== ran ? known : undefined);
   if (!image)
     return `${where}: ${use} \`image:\` set to an image that has ${extension} installed (the one production's database runs, or the one your docker-compose file uses).`;
+  // The docker provider runs the compose file's image unless a setting or the version says otherwise.
+  const dockerRuns = (
+    f.options.image ?? imageOf({ pgVersion: f.options.pgVersion }, f.options.repoRoot)
+  )?.name;
+  if (fromCompose && !ran && dockerRuns === fromCompose.image)
+    return `${where}: use --provider docker, which runs ${fromCompose.image}, the image your ${fromCompose.file} uses.`;
   const why = fromCompose
     ? ` (the image your ${fromCompose.file} uses)`
     : ` (or the image your docker-compose file uses)`;
@@ -253,8 +261,18 @@ function missingObject(sqlstate: string, message: string): MissingObject | undef
   return m ? { kind: m[1], name: m[2] } : undefined;
 }
 
+/** The remedy naming the repository's file that makes the schema or role, if one does. */
+function madeInRepository(f: FailedSetupStatement, kind: string, name: string): string | undefined {
+  const source = setupSourceOf(f.options.repoRoot, f.options.dir, kind, name);
+  return source && setupSourceRemedy(source, kind, name);
+}
+
 function objectRemedy(missing: MissingObject, f: FailedSetupStatement): string {
   const schema = missing.kind === 'schema' ? missing.name : missing.name.split('.')[0];
+  if (missing.kind === 'schema') {
+    const made = madeInRepository(f, 'schema', schema);
+    if (made) return made;
+  }
   if (missing.kind === 'relation' && !missing.name.includes('.') && f.elsewhere?.length)
     return `\`searchPath: [${f.elsewhere[0]}]\` in .schemagate.yml: ${missing.name} is in schema ${f.elsewhere.join(', ')}, which production resolves unqualified names in (a search_path set on the database, ALTER DATABASE … SET search_path, or by the migration runner) and the migrations' session here does not.`;
   if (missing.name.includes('.') || missing.kind === 'schema') {

@@ -1,8 +1,10 @@
 /**
  * The topology a project's migrations can have, when no flag or setting chose one. Migrations
- * that name schema `public` on their tables (drizzle-kit writes `"public"."users"`; some teams
- * write `public.users`) cannot be replayed once per tenant schema: every tenant's would land in
- * `public`. Such a project runs one database per tenant, and the check simulates that.
+ * that name a schema on their tables (drizzle-kit writes `"public"."users"`; some teams write
+ * `public.users`, others `CREATE SCHEMA app` and `app.users`) cannot be replayed once per tenant
+ * schema: every tenant's would land in that one schema. Nor can migrations that look a table up
+ * in the catalog by its name alone: in one database they find another tenant schema's table. Such
+ * a project runs one database per tenant, and the check simulates that.
  */
 import type { Migration } from '../core/model.js';
 import { statementTargets } from '../sql/kinds.js';
@@ -13,18 +15,37 @@ const MIN_STATEMENTS = 5;
 /** At least this share of the statements that name a table name it in `public`. */
 const SHARE = 0.5;
 
-/** How many statements name a table, and how many name every table they name in `public`. */
-export function publicQualified(migrations: Migration[]): { qualified: number; total: number } {
+/** Schemas of the catalog: reading them says nothing about where the project's tables are. */
+const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
+
+/**
+ * How many statements name a table of the project, how many name every such table with a schema,
+ * and which schemas those are.
+ */
+export function schemaQualified(migrations: Migration[]): {
+  qualified: number;
+  total: number;
+  schemas: string[];
+} {
   let qualified = 0;
   let total = 0;
+  const schemas = new Set<string>();
   for (const m of migrations)
     for (const s of m.up.statements) {
-      const targets = statementTargets(s);
+      const targets = statementTargets(s).filter((t) => !SYSTEM_SCHEMAS.has(schemaOf(t) ?? ''));
       if (targets.length === 0) continue;
       total++;
-      if (targets.every((t) => t.startsWith('public.'))) qualified++;
+      const named = targets.map(schemaOf);
+      if (named.some((n) => n === undefined)) continue;
+      qualified++;
+      for (const n of named) schemas.add(n!);
     }
-  return { qualified, total };
+  return { qualified, total, schemas: [...schemas].sort() };
+}
+
+function schemaOf(target: string): string | undefined {
+  const dot = target.indexOf('.');
+  return dot > 0 ? target.slice(0, dot) : undefined;
 }
 
 /**
@@ -50,14 +71,51 @@ export function createdThenQualified(migrations: Migration[]): string | undefine
 /** `"public"."name"` or `public.name` in SQL text: the name, quoted (as is) or bare (folded). */
 const PUBLIC_NAME = /(?:"public"|\bpublic)\s*\.\s*(?:"([^"]+)"|([A-Za-z_][\w$]*))/gi;
 
+/**
+ * A statement that looks a table up in the catalog by its name and not its schema
+ * (`information_schema.tables WHERE table_name = 'schema_version'`): in one database it finds the
+ * table a tenant before made in its own schema.
+ */
+export function catalogLookupByName(migrations: Migration[]): string | undefined {
+  for (const m of migrations)
+    for (const s of m.up.statements)
+      for (const lookup of CATALOG_LOOKUPS) {
+        const hit = lookup.byName.exec(s.sql);
+        if (hit && !lookup.bySchema.test(s.sql)) {
+          const line = s.line + (s.sql.slice(0, hit.index).match(/\n/g)?.length ?? 0);
+          return `${lookup.name} at ${s.file}:${line}`;
+        }
+      }
+  return undefined;
+}
+
+const CATALOG_LOOKUPS: Array<{ name: string; byName: RegExp; bySchema: RegExp }> = [
+  {
+    name: 'information_schema.tables by table_name',
+    byName:
+      /\binformation_schema\s*\.\s*(?:tables|columns|views)\b[\s\S]*?\btable_name\s*(?:=|in\b)/i,
+    bySchema: /\btable_schema\b/i,
+  },
+  {
+    name: 'pg_tables by tablename',
+    byName: /\bpg_(?:tables|indexes)\b[\s\S]*?\btablename\s*(?:=|in\b)/i,
+    bySchema: /\bschemaname\b/i,
+  },
+];
+
 /** The note that says the database topology was chosen and why, or undefined to keep schema. */
 export function databaseTopologyReason(migrations: Migration[]): string | undefined {
-  const { qualified, total } = publicQualified(migrations);
+  const { qualified, total, schemas } = schemaQualified(migrations);
   const why = 'so a schema per tenant cannot hold them (set topology: to choose another)';
-  if (total >= MIN_STATEMENTS && qualified >= total * SHARE)
-    return `topology: database, as the migrations name schema public on their tables (${qualified} of ${total} statements), ${why}`;
+  if (total >= MIN_STATEMENTS && qualified >= total * SHARE) {
+    const named = schemas.length === 1 ? `schema ${schemas[0]}` : `schemas ${schemas.join(', ')}`;
+    return `topology: database, as the migrations name ${named} on their tables (${qualified} of ${total} statements), ${why}`;
+  }
   const mixed = createdThenQualified(migrations);
   if (mixed)
     return `topology: database, as the migrations create tables without a schema and then name them in public (${mixed}), ${why}`;
+  const lookup = catalogLookupByName(migrations);
+  if (lookup)
+    return `topology: database, as the migrations look a table up in the catalog by its name alone (${lookup}), which in one database finds the table another tenant's schema holds, ${why.replace('hold them', 'run them')}`;
   return undefined;
 }

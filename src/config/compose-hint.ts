@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -17,6 +17,9 @@ export interface ComposeHint {
   image: string;
 }
 
+/** The names a service built from a Dockerfile of its own (usually `FROM postgres`) goes by. */
+export const POSTGRES_SERVICE_NAME = /^(postgres|postgresql|db|database)$/i;
+
 const POSTGRES_IMAGES = /^(postgres|postgresql|postgis|timescaledb|timescaledb-ha|pgvector)$/;
 
 /** `postgres:16.3-alpine` → 16; `timescale/timescaledb:2.14.2-pg16` → 16; `redis:7` → undefined. */
@@ -27,18 +30,52 @@ export function postgresMajorOfImage(image: string): string | undefined {
   return (/(?:^|-)pg(\d{2})\b/.exec(tag) ?? /^(\d{1,2})(?:[.-]|$)/.exec(tag))?.[1];
 }
 
-/** A compose file at the repository root, parsed; undefined when there is none or it is broken. */
+/**
+ * A compose file at the repository root, parsed; undefined when there is none or it is broken.
+ * The standard names first; else a variant (`docker-compose.local.yml`, `docker-compose-dev.yml`,
+ * `compose.prod.yaml`), the first by name that has a Postgres service, as repositories that keep
+ * one compose file per environment have it.
+ */
 export function loadCompose(repoRoot: string): { file: string; doc: any } | undefined {
   for (const file of COMPOSE_FILES) {
-    const path = join(repoRoot, file);
-    if (!existsSync(path)) continue;
-    try {
-      return { file, doc: parse(readFileSync(path, 'utf8')) };
-    } catch {
-      return undefined; // a broken compose file is not ours to report
-    }
+    if (existsSync(join(repoRoot, file))) return parseCompose(repoRoot, file);
+  }
+  for (const file of composeVariants(repoRoot)) {
+    const compose = parseCompose(repoRoot, file);
+    if (compose && hasPostgresService(compose.doc)) return compose;
   }
   return undefined;
+}
+
+function parseCompose(repoRoot: string, file: string): { file: string; doc: any } | undefined {
+  try {
+    return { file, doc: parse(readFileSync(join(repoRoot, file), 'utf8')) };
+  } catch {
+    return undefined; // a broken compose file is not ours to report
+  }
+}
+
+const COMPOSE_VARIANT = /^(?:docker-)?compose[.-][\w.-]+\.ya?ml$/;
+
+function composeVariants(repoRoot: string): string[] {
+  try {
+    return readdirSync(repoRoot)
+      .filter((name) => COMPOSE_VARIANT.test(name) && !COMPOSE_FILES.includes(name))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** A service of a Postgres image, or built from a Dockerfile and named for what it is. */
+function hasPostgresService(doc: any): boolean {
+  const services: Record<string, any> = doc?.services ?? {};
+  if (typeof services !== 'object') return false;
+  return Object.entries(services).some(([name, def]) =>
+    typeof def?.image === 'string'
+      ? isPostgresImage(def.image)
+      : def?.build !== undefined && POSTGRES_SERVICE_NAME.test(name),
+  );
 }
 
 /** Whether an image is a Postgres server (any tag): `postgres`, `bitnami/postgresql`, `supabase/postgres`. */

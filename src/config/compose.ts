@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { isPostgresImage, loadCompose } from './compose-hint.js';
+import { POSTGRES_SERVICE_NAME, isPostgresImage, loadCompose } from './compose-hint.js';
 
 /**
  * What the repository's compose file says about its Postgres beyond the version: the scripts the
@@ -66,7 +66,7 @@ export function composePostgres(repoRoot: string): ComposePostgres | undefined {
 function isPostgresService(name: string, def: any): boolean {
   if (typeof def?.image === 'string') return isPostgresImage(def.image);
   // A service built from a Dockerfile of its own (usually `FROM postgres`), named for what it is.
-  return def?.build !== undefined && /^(postgres|postgresql|db|database)$/i.test(name);
+  return def?.build !== undefined && POSTGRES_SERVICE_NAME.test(name);
 }
 
 /** `${VAR:-default}` → default; a bare `${VAR}` is unknown here (it comes from the shell or .env). */

@@ -36,6 +36,13 @@ export class Workspace implements Databases {
     return `${this.prefix}base`;
   }
 
+  /** The tenants the template holds, when not all of them (the others are built in the PR's). */
+  private held?: string[];
+
+  baseHolds(names: string[]): void {
+    this.held = names;
+  }
+
   /** Tenants whose pre-PR state is a database of its own (a snapshot's variants, database topology). */
   private readonly bases = new Map<string, string>();
 
@@ -202,7 +209,9 @@ export class Workspace implements Databases {
         63,
       );
     await this.createDatabase(database, this.baseDatabase);
-    return { database, tenants: this.tenantsIn(database) };
+    const tenants = this.tenantsIn(database);
+    const held = this.held;
+    return { database, tenants: held ? tenants.filter((t) => held.includes(t.name)) : tenants };
   }
 
   async applyScript(

@@ -24,8 +24,10 @@ export const replicaGate: Gate = {
     const settings = ctx.options.settings.replica;
     const details: string[] = [];
     const replicaNodes: ReplicaNode[] = [];
-    for (const replica of replicas) {
-      const { state, findings: found } = await checkReplica(ctx, replica, settings);
+    // Each replica replays the same WAL on its own: they are waited for and compared together.
+    const checked = await Promise.all(replicas.map((r) => checkReplica(ctx, r, settings)));
+    for (const [i, replica] of replicas.entries()) {
+      const { state, findings: found } = checked[i];
       findings.push(...found);
       replicaNodes.push({
         name: state.name,

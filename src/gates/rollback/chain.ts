@@ -3,7 +3,7 @@ import type { GateContext } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
 import { reapplyFailed } from './pair.js';
 import { ROLLBACK, finding } from '../../rules/index.js';
-import { Sandbox } from './sandbox.js';
+import type { Sandbox } from './sandbox.js';
 
 /**
  * The last `length` added migrations rolled back in reverse order from the fully migrated state,
@@ -11,28 +11,25 @@ import { Sandbox } from './sandbox.js';
  */
 export async function checkChain(
   ctx: GateContext,
-  tenant: string,
+  sandbox: Sandbox,
   length: number,
 ): Promise<Finding[]> {
   const chain = rollbackable(ctx.plan.added.slice(ctx.plan.added.length - length));
   if (chain.length === 0) return [];
-  const sandbox = new Sandbox(ctx, tenant, 'rollback_chain');
-  try {
-    if (!(await sandbox.at(ctx.plan.added.length))) return [];
-    const rolledBack: Migration[] = [];
-    for (const m of [...chain].reverse()) {
-      const failure = failedTrace(await sandbox.apply(m, 'down'));
-      if (failure) return [chainDownFailed(m, rolledBack, failure)];
-      rolledBack.push(m);
-    }
-    for (const m of chain) {
-      const failure = failedTrace(await sandbox.apply(m, 'up'));
-      if (failure) return [reapplyFailed(m, failure)];
-    }
-    return [];
-  } finally {
-    await sandbox.close();
+  if (!(await sandbox.at(ctx.plan.added.length))) return [];
+  // Whatever the chain finds, the copy is no longer the fully migrated state.
+  sandbox.spoil();
+  const rolledBack: Migration[] = [];
+  for (const m of [...chain].reverse()) {
+    const failure = failedTrace(await sandbox.apply(m, 'down'));
+    if (failure) return [chainDownFailed(m, rolledBack, failure)];
+    rolledBack.push(m);
   }
+  for (const m of chain) {
+    const failure = failedTrace(await sandbox.apply(m, 'up'));
+    if (failure) return [reapplyFailed(m, failure)];
+  }
+  return [];
 }
 
 /** The tail of the chain that has downs: rolling back stops at a migration without one. */

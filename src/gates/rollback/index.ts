@@ -3,6 +3,7 @@ import type { Gate, GateContext } from '../gate.js';
 import { checkChain } from './chain.js';
 import { formatHasNoDowns, missingDowns, noDownsNotice } from './missing.js';
 import { checkPairs } from './pair.js';
+import { Sandbox } from './sandbox.js';
 import type { RollbackSettings } from '../../core/settings.js';
 
 async function rollbackFindings(ctx: GateContext): Promise<Finding[]> {
@@ -14,12 +15,18 @@ async function rollbackFindings(ctx: GateContext): Promise<Finding[]> {
   const tenants = tenantsToCheck(ctx, settings);
   const perTenant: Finding[][] = [];
   for (const tenant of tenants) {
-    const pairs = await checkPairs(ctx, tenant, stopAt);
-    const chain =
-      stopAt === ctx.plan.added.length
-        ? await checkChain(ctx, tenant, chainLength(ctx, settings))
-        : [];
-    perTenant.push(withoutRepeats([...pairs, ...chain]).map((f) => ({ ...f, tenant })));
+    // One copy of the base for both: the pairs leave it fully migrated, where the chain starts.
+    const sandbox = new Sandbox(ctx, tenant, 'rollback');
+    try {
+      const pairs = await checkPairs(ctx, sandbox, stopAt);
+      const chain =
+        stopAt === ctx.plan.added.length
+          ? await checkChain(ctx, sandbox, chainLength(ctx, settings))
+          : [];
+      perTenant.push(withoutRepeats([...pairs, ...chain]).map((f) => ({ ...f, tenant })));
+    } finally {
+      await sandbox.close();
+    }
   }
   return [...out, ...foldTenants(perTenant, tenants.length, settings)];
 }

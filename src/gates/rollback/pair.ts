@@ -15,7 +15,7 @@ import {
   type TableCopy,
 } from './rows.js';
 import { ROLLBACK, finding } from '../../rules/index.js';
-import { Sandbox } from './sandbox.js';
+import type { Sandbox } from './sandbox.js';
 import { displayName, statementAbout } from './locate.js';
 
 /**
@@ -24,23 +24,18 @@ import { displayName, statementAbout } from './locate.js';
  */
 export async function checkPairs(
   ctx: GateContext,
-  tenant: string,
+  sandbox: Sandbox,
   stopAt: number,
 ): Promise<Finding[]> {
-  const sandbox = new Sandbox(ctx, tenant, 'rollback');
   const out: Finding[] = [];
-  try {
-    for (let i = 0; i < stopAt; i++) {
-      const m = ctx.plan.added[i];
-      if (!m.down) continue;
-      if (!(await sandbox.at(i))) break;
-      ctx.logger.debug(`rollback: ${m.id} up → down → up on ${sandbox.tenant.name}`);
-      const result = await checkPair(sandbox, m);
-      out.push(...result.findings);
-      if (result.upFailed) break;
-    }
-  } finally {
-    await sandbox.close();
+  for (let i = 0; i < stopAt; i++) {
+    const m = ctx.plan.added[i];
+    if (!m.down) continue;
+    if (!(await sandbox.at(i))) break;
+    ctx.logger.debug(`rollback: ${m.id} up → down → up on ${sandbox.tenant.name}`);
+    const result = await checkPair(sandbox, m);
+    out.push(...result.findings);
+    if (result.upFailed) break;
   }
   return out;
 }
