@@ -335,7 +335,8 @@ class Run {
    */
   baseTenants(ws: Workspace): TenantHandle[] {
     const variants = this.baseline?.variants ?? [];
-    if (!this.topology.databasePerTenant || variants.length < 2) return ws.tenantsIn(ws.baseDatabase);
+    if (!this.topology.databasePerTenant || variants.length < 2)
+      return ws.tenantsIn(ws.baseDatabase);
     return variants.map((v, i) => {
       const name = v.representative!;
       return this.topology.tenantAlone(name, ws.variantBase(name, i));

@@ -31,7 +31,9 @@ export async function loadBaselineBase(
   for (const [i, variant] of baseline.variants.entries()) {
     // In one database later variants share the first one's: only their tenant's schema is theirs.
     const only =
-      i > 0 && variant.representative && !perDatabase ? ofSchema(variant.representative) : undefined;
+      i > 0 && variant.representative && !perDatabase
+        ? ofSchema(variant.representative)
+        : undefined;
     const database = perDatabase ? ws.baseOf(variant.representative ?? '') : ws.baseDatabase;
     const loaded = await loadDump(ws, database, variant.dump, {
       file: variant.file,
