@@ -7,7 +7,7 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveSettings } from '../src/config/settings.js';
-import { InputError } from '../src/core/errors.js';
+import { InputError, SetupFailure } from '../src/core/errors.js';
 import { findPython, pythonEnv, resolvePython } from '../src/discover/alembic/python.js';
 import { discoverMigrations } from '../src/discover/index.js';
 import { initSqlParser } from '../src/sql/split.js';
@@ -52,14 +52,19 @@ describe.runIf(withAlembic)('Alembic at a repository root', () => {
     );
   });
 
-  it('names the missing module, the revision file and line, and what to install', async () => {
+  it('makes a missing module a setup error at the revision file and line, saying what to install', async () => {
     await initSqlParser();
     const settings = resolveSettings({ python: python() });
-    await expect(discoverMigrations(ROOT, MISSING, 'auto', settings)).rejects.toThrow(
-      new InputError(
-        `${MISSING}/migrations/versions/postgresql/c3a8f19e0b52_create_customers.py:10: ${python()} (python: in .schemagate.yml) cannot import sqlalchemy_utils (ModuleNotFoundError: No module named 'sqlalchemy_utils'). Alembic loads every revision file and env.py, so the application's requirements must be installed for that interpreter before schemagate runs (e.g. actions/setup-python, then pip install -r requirements.txt), or set python: in .schemagate.yml to the interpreter that has them.`,
-      ),
-    );
+    const failure = await discoverMigrations(ROOT, MISSING, 'auto', settings).catch((e) => e);
+    expect(failure).toBeInstanceOf(SetupFailure);
+    expect(failure.exitCode).toBe(3);
+    expect(failure.setupError).toEqual({
+      file: `${MISSING}/migrations/versions/postgresql/c3a8f19e0b52_create_customers.py`,
+      line: 10,
+      message: "ModuleNotFoundError: No module named 'sqlalchemy_utils'",
+      cause: 'import-error',
+      remedy: `install the application's requirements for ${python()} (python: in .schemagate.yml) before schemagate runs (actions/setup-python, then \`pip install -r ${MISSING}/requirements.txt\`), or set \`python:\` in .schemagate.yml to the project's interpreter that has them: Alembic loads every revision file and env.py, which import what the application imports.`,
+    });
   });
 
   it('keeps alembic.python working as the older name of python:', async () => {

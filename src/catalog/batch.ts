@@ -57,9 +57,4 @@ export class QueryBatch {
       for (const item of items) item.reject(error);
     }
   }
-
-  /** The batch where the readers take a pg.Client: they only ever call `query(sql, params)`. */
-  asClient(): pg.Client {
-    return this as unknown as pg.Client;
-  }
 }

@@ -2,9 +2,11 @@ import type pg from 'pg';
 import type { GrantInfo, PolicyInfo } from './types.js';
 import { compact } from './normalise.js';
 import { NOT_EXTENSION_RELATION } from './read-relations.js';
+import { readKind, type CatalogKind, type CatalogRow } from './kind.js';
 
 const POLICIES_SQL = `
-select p.polname as name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) as table_name,
+select n.nspname as in_schema, p.polname as name,
+  quote_ident(n.nspname) || '.' || quote_ident(c.relname) as table_name,
   p.polcmd as command, p.polpermissive as permissive,
   array(select case when r = 0 then 'PUBLIC' else pg_get_userbyid(r)::text end
     from unnest(p.polroles) r) as roles,
@@ -23,11 +25,13 @@ const DEFAULT_ACL_KIND = `case d.defaclobjtype when 'r' then 'tables' when 'S' t
  * the owner's own rights, EXECUTE to PUBLIC on functions). A NULL acl means exactly the
  * defaults, so only objects with an explicit acl are read. Column privileges and default
  * privileges (ALTER DEFAULT PRIVILEGES, database-wide or per schema) are read the same way: a
- * per-schema entry adds to the defaults, so it has none of its own.
+ * per-schema entry adds to the defaults, so it has none of its own. A database-wide one belongs
+ * to every list of schemas (its `in_schema` is NULL).
  */
 const GRANTS_SQL = `
 with objects as (
-  select case when c.relkind = 'S' then 'sequence ' else 'table ' end
+  select n.nspname as in_schema,
+    case when c.relkind = 'S' then 'sequence ' else 'table ' end
       || quote_ident(n.nspname) || '.' || quote_ident(c.relname) as object,
     c.relacl as acl,
     acldefault(case when c.relkind = 'S' then 's' else 'r' end::"char", c.relowner) as defaults
@@ -35,7 +39,7 @@ with objects as (
   where n.nspname = any($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
     and c.relacl is not null and ${NOT_EXTENSION_RELATION}
   union all
-  select 'function ' || quote_ident(n.nspname) || '.' || quote_ident(o.proname)
+  select n.nspname, 'function ' || quote_ident(n.nspname) || '.' || quote_ident(o.proname)
       || '(' || pg_get_function_identity_arguments(o.oid) || ')',
     o.proacl, acldefault('f', o.proowner)
   from pg_proc o join pg_namespace n on n.oid = o.pronamespace
@@ -43,17 +47,18 @@ with objects as (
     and not exists (select 1 from pg_depend x
       where x.classid = 'pg_proc'::regclass and x.objid = o.oid and x.deptype = 'e')
   union all
-  select 'schema ' || quote_ident(n.nspname), n.nspacl, acldefault('n', n.nspowner)
+  select n.nspname, 'schema ' || quote_ident(n.nspname), n.nspacl, acldefault('n', n.nspowner)
   from pg_namespace n where n.nspname = any($1::text[]) and n.nspacl is not null
   union all
-  select 'column ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || a.attname,
+  select n.nspname,
+    'column ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || a.attname,
     a.attacl, null::aclitem[]
   from pg_attribute a join pg_class c on c.oid = a.attrelid
   join pg_namespace n on n.oid = c.relnamespace
   where n.nspname = any($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f')
     and a.attnum > 0 and not a.attisdropped and a.attacl is not null and ${NOT_EXTENSION_RELATION}
   union all
-  select 'future ' || ${DEFAULT_ACL_KIND} || ' of ' || pg_get_userbyid(d.defaclrole)
+  select n.nspname, 'future ' || ${DEFAULT_ACL_KIND} || ' of ' || pg_get_userbyid(d.defaclrole)
       || coalesce(' in schema ' || quote_ident(n.nspname), ''),
     d.defaclacl,
     case when d.defaclnamespace = 0 then acldefault(d.defaclobjtype, d.defaclrole)
@@ -61,7 +66,7 @@ with objects as (
   from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
   where d.defaclnamespace = 0 or n.nspname = any($1::text[])
 )
-select o.object, e.source,
+select o.in_schema, o.object, e.source,
   case when e.grantee = 0 then 'PUBLIC' else pg_get_userbyid(e.grantee)::text end as grantee,
   e.privilege_type as privilege, e.is_grantable as grantable
 from objects o, lateral (
@@ -76,19 +81,22 @@ const POLICY_COMMAND: Record<string, PolicyInfo['command']> = {
   d: 'DELETE',
 };
 
-export async function readPolicies(client: pg.Client, schemas: string[]): Promise<PolicyInfo[]> {
-  const result = await client.query(POLICIES_SQL, [schemas]);
-  return result.rows.map((row) =>
-    compact({
-      name: row.name,
-      table: row.table_name,
-      command: POLICY_COMMAND[row.command],
-      permissive: row.permissive,
-      roles: [...row.roles].sort(),
-      using: row.using_expr ?? undefined,
-      withCheck: row.check_expr ?? undefined,
-    } satisfies PolicyInfo),
-  );
+/** Policies of the tables in the schemas. */
+export const POLICIES: CatalogKind<PolicyInfo> = {
+  queries: [POLICIES_SQL],
+  build: ([rows]) => rows.map(toPolicy),
+};
+
+function toPolicy(row: CatalogRow): PolicyInfo {
+  return compact({
+    name: row.name,
+    table: row.table_name,
+    command: POLICY_COMMAND[row.command],
+    permissive: row.permissive,
+    roles: [...row.roles].sort(),
+    using: row.using_expr ?? undefined,
+    withCheck: row.check_expr ?? undefined,
+  } satisfies PolicyInfo);
 }
 
 type Privileges = Map<string, { grantee: string; privilege: string; grantable: boolean }>;
@@ -117,10 +125,15 @@ function departuresFromDefaults(object: string, acl: Privileges, defaults: Privi
   return grants;
 }
 
-export async function readGrants(client: pg.Client, schemas: string[]): Promise<GrantInfo[]> {
-  const result = await client.query(GRANTS_SQL, [schemas]);
+/** Grants on the schemas and their objects, and default privileges. */
+export const GRANTS: CatalogKind<GrantInfo> = {
+  queries: [GRANTS_SQL],
+  build: ([rows]) => grantsOf(rows),
+};
+
+function grantsOf(rows: CatalogRow[]): GrantInfo[] {
   const objects = new Map<string, { acl: Privileges; defaults: Privileges }>();
-  for (const row of result.rows) {
+  for (const row of rows) {
     const entry = objects.get(row.object) ?? { acl: new Map(), defaults: new Map() };
     collect(row.source === 'acl' ? entry.acl : entry.defaults, row);
     objects.set(row.object, entry);
@@ -128,4 +141,12 @@ export async function readGrants(client: pg.Client, schemas: string[]): Promise<
   return [...objects].flatMap(([object, { acl, defaults }]) =>
     departuresFromDefaults(object, acl, defaults),
   );
+}
+
+export function readPolicies(client: pg.Client, schemas: string[]): Promise<PolicyInfo[]> {
+  return readKind(client, schemas, POLICIES);
+}
+
+export function readGrants(client: pg.Client, schemas: string[]): Promise<GrantInfo[]> {
+  return readKind(client, schemas, GRANTS);
 }

@@ -2,13 +2,15 @@ import type pg from 'pg';
 import type { ConstraintInfo, IndexInfo } from './types.js';
 import { compact } from './normalise.js';
 import { NOT_EXTENSION_RELATION } from './read-relations.js';
+import { readKind, type CatalogKind, type CatalogRow } from './kind.js';
 
 /**
  * Postgres 18 records every NOT NULL as a constraint of type `n`; a validated one says no more
  * than the column's `notNull`, so only NOT VALID ones are kept (they carry information).
  */
 const CONSTRAINTS_SQL = `
-select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as table_name,
+select n.nspname as in_schema,
+  quote_ident(n.nspname) || '.' || quote_ident(c.relname) as table_name,
   k.conname as name, k.contype as type, pg_get_constraintdef(k.oid) as definition,
   array(select a.attname::text from unnest(k.conkey) with ordinality u(num, ord)
     join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.num order by u.ord) as columns,
@@ -29,7 +31,7 @@ where n.nspname = any($1::text[]) and (k.contype <> 'n' or not k.convalidated)
   and ${NOT_EXTENSION_RELATION}`;
 
 const INDEXES_SQL = `
-select quote_ident(n.nspname) || '.' || quote_ident(ic.relname) as name,
+select n.nspname as in_schema, quote_ident(n.nspname) || '.' || quote_ident(ic.relname) as name,
   quote_ident(n.nspname) || '.' || quote_ident(c.relname) as table_name,
   pg_get_indexdef(x.indexrelid) as definition,
   -- A plain key column by its name, as pg_attribute has it (like constraint columns); an
@@ -74,26 +76,35 @@ function toConstraint(row: Record<string, any>): ConstraintInfo {
   } satisfies ConstraintInfo);
 }
 
-export async function readConstraints(
-  client: pg.Client,
-  schemas: string[],
-): Promise<ConstraintInfo[]> {
-  const result = await client.query(CONSTRAINTS_SQL, [schemas]);
-  return result.rows.map(toConstraint);
+/** Constraints of the tables in the schemas (a foreign key's table may be in any schema). */
+export const CONSTRAINTS: CatalogKind<ConstraintInfo> = {
+  queries: [CONSTRAINTS_SQL],
+  build: ([rows]) => rows.map(toConstraint),
+};
+
+/** Indexes of the tables in the schemas (an index lives in its table's schema). */
+export const INDEXES: CatalogKind<IndexInfo> = {
+  queries: [INDEXES_SQL],
+  build: ([rows]) => rows.map(toIndex),
+};
+
+function toIndex(row: CatalogRow): IndexInfo {
+  return compact({
+    name: row.name,
+    table: row.table_name,
+    definition: row.definition,
+    columns: row.columns,
+    unique: row.is_unique,
+    primary: row.is_primary,
+    valid: row.valid,
+    constraint: row.constraint_name ?? undefined,
+  } satisfies IndexInfo);
 }
 
-export async function readIndexes(client: pg.Client, schemas: string[]): Promise<IndexInfo[]> {
-  const result = await client.query(INDEXES_SQL, [schemas]);
-  return result.rows.map((row) =>
-    compact({
-      name: row.name,
-      table: row.table_name,
-      definition: row.definition,
-      columns: row.columns,
-      unique: row.is_unique,
-      primary: row.is_primary,
-      valid: row.valid,
-      constraint: row.constraint_name ?? undefined,
-    } satisfies IndexInfo),
-  );
+export function readConstraints(client: pg.Client, schemas: string[]): Promise<ConstraintInfo[]> {
+  return readKind(client, schemas, CONSTRAINTS);
+}
+
+export function readIndexes(client: pg.Client, schemas: string[]): Promise<IndexInfo[]> {
+  return readKind(client, schemas, INDEXES);
 }

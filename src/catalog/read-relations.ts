@@ -1,13 +1,15 @@
 import type pg from 'pg';
 import type { ColumnInfo, SequenceInfo, TableInfo } from './types.js';
 import { compact } from './normalise.js';
+import { readKind, type CatalogKind, type CatalogRow } from './kind.js';
 
 /** SQL condition: the pg_class row `c` is not a member of an extension (those belong to it). */
 export const NOT_EXTENSION_RELATION = `not exists (select 1 from pg_depend x
   where x.classid = 'pg_class'::regclass and x.objid = c.oid and x.deptype = 'e')`;
 
 const RELATIONS_SQL = `
-select c.oid::int8::text as oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name,
+select n.nspname as in_schema, c.oid::int8::text as oid,
+  quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name,
   c.relkind, c.relpersistence, pg_get_userbyid(c.relowner) as owner,
   c.relrowsecurity, c.relforcerowsecurity, coalesce(c.reloptions, '{}') as options,
   case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as viewdef
@@ -16,7 +18,7 @@ where n.nspname = any($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f')
   and ${NOT_EXTENSION_RELATION}`;
 
 const COLUMNS_SQL = `
-select a.attrelid::int8::text as oid, a.attname as name,
+select n.nspname as in_schema, a.attrelid::int8::text as oid, a.attname as name,
   format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
   a.attidentity as identity, a.attgenerated as generated,
   pg_get_expr(d.adbin, d.adrelid) as expr,
@@ -33,7 +35,7 @@ where n.nspname = any($1::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f')
 order by a.attrelid, a.attnum`;
 
 const SEQUENCES_SQL = `
-select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name,
+select n.nspname as in_schema, quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name,
   format_type(s.seqtypid, null) as type, s.seqstart::text as start,
   s.seqincrement::text as increment, s.seqmin::text as min, s.seqmax::text as max,
   s.seqcache::text as cache, s.seqcycle as cycle,
@@ -101,43 +103,57 @@ function toTable(row: Record<string, any>, columns: ColumnInfo[]): TableInfo {
   } satisfies TableInfo);
 }
 
+const SCHEMAS_SQL = `
+select nspname as in_schema, quote_ident(nspname) as name
+from pg_namespace where nspname = any($1::text[])`;
+
 /** The requested schemas that exist, quoted the way qualified object names quote them. */
-export async function readSchemas(client: pg.Client, schemas: string[]): Promise<string[]> {
-  const result = await client.query<{ name: string }>(
-    'select quote_ident(nspname) as name from pg_namespace where nspname = any($1::text[])',
-    [schemas],
-  );
-  return result.rows.map((row) => row.name);
-}
+export const SCHEMAS: CatalogKind<string> = {
+  queries: [SCHEMAS_SQL],
+  build: ([rows]) => rows.map((row) => row.name as string),
+};
 
 /** Tables, views, materialized views and foreign tables with their columns in attnum order. */
-export async function readTables(client: pg.Client, schemas: string[]): Promise<TableInfo[]> {
-  const [relations, columns] = await Promise.all([
-    client.query(RELATIONS_SQL, [schemas]),
-    client.query(COLUMNS_SQL, [schemas]),
-  ]);
-  const byRelation = new Map<string, ColumnInfo[]>();
-  for (const row of columns.rows) {
-    const list = byRelation.get(row.oid) ?? [];
-    list.push(toColumn(row));
-    byRelation.set(row.oid, list);
-  }
-  return relations.rows.map((row) => toTable(row, byRelation.get(row.oid) ?? []));
+export const TABLES: CatalogKind<TableInfo> = {
+  queries: [RELATIONS_SQL, COLUMNS_SQL],
+  build: ([relations, columns]) => {
+    const byRelation = new Map<string, ColumnInfo[]>();
+    for (const row of columns) {
+      const list = byRelation.get(row.oid) ?? [];
+      list.push(toColumn(row));
+      byRelation.set(row.oid, list);
+    }
+    return relations.map((row) => toTable(row, byRelation.get(row.oid) ?? []));
+  },
+};
+
+export const SEQUENCES: CatalogKind<SequenceInfo> = {
+  queries: [SEQUENCES_SQL],
+  build: ([rows]) => rows.map(toSequence),
+};
+
+function toSequence(row: CatalogRow): SequenceInfo {
+  return compact({
+    name: row.name,
+    type: row.type,
+    ownedBy: row.owned_by ?? undefined,
+    start: row.start,
+    increment: row.increment,
+    min: row.min,
+    max: row.max,
+    cache: row.cache,
+    cycle: row.cycle,
+  } satisfies SequenceInfo);
 }
 
-export async function readSequences(client: pg.Client, schemas: string[]): Promise<SequenceInfo[]> {
-  const result = await client.query(SEQUENCES_SQL, [schemas]);
-  return result.rows.map((row) =>
-    compact({
-      name: row.name,
-      type: row.type,
-      ownedBy: row.owned_by ?? undefined,
-      start: row.start,
-      increment: row.increment,
-      min: row.min,
-      max: row.max,
-      cache: row.cache,
-      cycle: row.cycle,
-    } satisfies SequenceInfo),
-  );
+export function readSchemas(client: pg.Client, schemas: string[]): Promise<string[]> {
+  return readKind(client, schemas, SCHEMAS);
+}
+
+export function readTables(client: pg.Client, schemas: string[]): Promise<TableInfo[]> {
+  return readKind(client, schemas, TABLES);
+}
+
+export function readSequences(client: pg.Client, schemas: string[]): Promise<SequenceInfo[]> {
+  return readKind(client, schemas, SEQUENCES);
 }

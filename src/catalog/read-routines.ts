@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ExtensionInfo, FunctionInfo, TriggerInfo, TypeInfo } from './types.js';
 import { NOT_EXTENSION_RELATION } from './read-relations.js';
+import { readKind, type CatalogKind, type CatalogRow } from './kind.js';
 
 /** SQL condition: the row `o` of catalog `catalog` is not a member of an extension. */
 function notExtensionMember(catalog: string): string {
@@ -10,7 +11,7 @@ function notExtensionMember(catalog: string): string {
 
 /** Functions Postgres makes for a type (range and multirange constructors) depend on it internally. */
 const FUNCTIONS_SQL = `
-select quote_ident(n.nspname) || '.' || quote_ident(o.proname)
+select n.nspname as in_schema, quote_ident(n.nspname) || '.' || quote_ident(o.proname)
     || '(' || pg_get_function_identity_arguments(o.oid) || ')' as name,
   o.prokind as kind, coalesce(pg_get_function_result(o.oid), '') as returns,
   l.lanname as language, o.prosecdef as security_definer,
@@ -25,7 +26,8 @@ where n.nspname = any($1::text[]) and ${notExtensionMember('pg_proc')}
     where x.classid = 'pg_proc'::regclass and x.objid = o.oid and x.deptype = 'i')`;
 
 const TRIGGERS_SQL = `
-select t.tgname as name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) as table_name,
+select n.nspname as in_schema, t.tgname as name,
+  quote_ident(n.nspname) || '.' || quote_ident(c.relname) as table_name,
   pg_get_triggerdef(t.oid) as definition, t.tgenabled <> 'D' as enabled
 from pg_trigger t
 join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
@@ -36,7 +38,8 @@ where n.nspname = any($1::text[]) and not t.tgisinternal and ${NOT_EXTENSION_REL
  * multiranges Postgres creates beside each range are implied by other objects.
  */
 const TYPES_SQL = `
-select quote_ident(n.nspname) || '.' || quote_ident(o.typname) as name, o.typtype as kind,
+select n.nspname as in_schema, quote_ident(n.nspname) || '.' || quote_ident(o.typname) as name,
+  o.typtype as kind,
   array(select e.enumlabel::text from pg_enum e where e.enumtypid = o.oid
     order by e.enumsortorder) as labels,
   array(select quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -56,7 +59,7 @@ where n.nspname = any($1::text[]) and o.typtype in ('e', 'c', 'd', 'r')
   and (o.typtype <> 'c' or c.relkind = 'c') and ${notExtensionMember('pg_type')}`;
 
 const EXTENSIONS_SQL = `
-select o.extname as name, o.extversion as version, n.nspname as schema
+select n.nspname as in_schema, o.extname as name, o.extversion as version, n.nspname as schema
 from pg_extension o join pg_namespace n on n.oid = o.extnamespace
 where n.nspname = any($1::text[])`;
 
@@ -78,9 +81,13 @@ const TYPE_KIND: Record<string, TypeInfo['kind']> = {
   r: 'range',
 };
 
-export async function readFunctions(client: pg.Client, schemas: string[]): Promise<FunctionInfo[]> {
-  const result = await client.query(FUNCTIONS_SQL, [schemas]);
-  return result.rows.map((row) => ({
+export const FUNCTIONS: CatalogKind<FunctionInfo> = {
+  queries: [FUNCTIONS_SQL],
+  build: ([rows]) => rows.map(toFunction),
+};
+
+function toFunction(row: CatalogRow): FunctionInfo {
+  return {
     name: row.name,
     kind: FUNCTION_KIND[row.kind],
     returns: row.returns,
@@ -90,18 +97,20 @@ export async function readFunctions(client: pg.Client, schemas: string[]): Promi
     volatility: VOLATILITY[row.volatility],
     body: row.body,
     owner: row.owner,
-  }));
+  };
 }
 
-export async function readTriggers(client: pg.Client, schemas: string[]): Promise<TriggerInfo[]> {
-  const result = await client.query(TRIGGERS_SQL, [schemas]);
-  return result.rows.map((row) => ({
-    name: row.name,
-    table: row.table_name,
-    definition: row.definition,
-    enabled: row.enabled,
-  }));
-}
+/** Triggers of the tables in the schemas (the function a trigger runs may be in any schema). */
+export const TRIGGERS: CatalogKind<TriggerInfo> = {
+  queries: [TRIGGERS_SQL],
+  build: ([rows]) =>
+    rows.map((row) => ({
+      name: row.name,
+      table: row.table_name,
+      definition: row.definition,
+      enabled: row.enabled,
+    })),
+};
 
 /** What a type is made of, as short readable lines in a meaningful order. */
 function typeElements(row: Record<string, any>): string[] {
@@ -126,19 +135,31 @@ function typeElements(row: Record<string, any>): string[] {
   }
 }
 
-export async function readTypes(client: pg.Client, schemas: string[]): Promise<TypeInfo[]> {
-  const result = await client.query(TYPES_SQL, [schemas]);
-  return result.rows.map((row) => ({
-    name: row.name,
-    kind: TYPE_KIND[row.kind],
-    elements: typeElements(row),
-  }));
+export const TYPES: CatalogKind<TypeInfo> = {
+  queries: [TYPES_SQL],
+  build: ([rows]) =>
+    rows.map((row) => ({ name: row.name, kind: TYPE_KIND[row.kind], elements: typeElements(row) })),
+};
+
+/** Extensions whose objects were created in the schemas. */
+export const EXTENSIONS: CatalogKind<ExtensionInfo> = {
+  queries: [EXTENSIONS_SQL],
+  build: ([rows]) =>
+    rows.map((row) => ({ name: row.name, version: row.version, schema: row.schema })),
+};
+
+export function readFunctions(client: pg.Client, schemas: string[]): Promise<FunctionInfo[]> {
+  return readKind(client, schemas, FUNCTIONS);
 }
 
-export async function readExtensions(
-  client: pg.Client,
-  schemas: string[],
-): Promise<ExtensionInfo[]> {
-  const result = await client.query(EXTENSIONS_SQL, [schemas]);
-  return result.rows as ExtensionInfo[];
+export function readTriggers(client: pg.Client, schemas: string[]): Promise<TriggerInfo[]> {
+  return readKind(client, schemas, TRIGGERS);
+}
+
+export function readTypes(client: pg.Client, schemas: string[]): Promise<TypeInfo[]> {
+  return readKind(client, schemas, TYPES);
+}
+
+export function readExtensions(client: pg.Client, schemas: string[]): Promise<ExtensionInfo[]> {
+  return readKind(client, schemas, EXTENSIONS);
 }

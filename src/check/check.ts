@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster } from '../provision/provider.js';
 import { startCluster } from '../provision/start.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
+import { snapshotTenants } from '../catalog/tenant-snapshots.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
 import { runGates, type GateRun } from '../gates/index.js';
 import { duplicatesOnThePr } from '../gates/graph/duplicates.js';
@@ -34,7 +35,6 @@ import {
   preexistingRelations,
   replayTenant,
   seedTenant,
-  snapshotTenant,
   type ReplayProgress,
 } from '../replay/stages.js';
 import type { ReplayTrace, StatementTrace, TenantTrace } from '../core/trace.js';
@@ -44,6 +44,7 @@ import { migrationRoleNotes } from '../replay/migration-role.js';
 import { runBaseSetup } from '../replay/base-setup.js';
 import { baselineSummary, readBaseline, type Baseline } from '../replay/baseline.js';
 import { loadBaselineBase, type BaselineBase } from '../replay/baseline-base.js';
+import { copyTenantRows, withReplicationRole } from '../replay/seed-copy.js';
 import { findingsForVariants } from '../replay/baseline-findings.js';
 
 /** A set whose merged migrations are part of this set's base. */
@@ -250,8 +251,11 @@ class Run {
       ws.baseHolds(first.map((t) => t.name));
       const pr = `${ws.prefix}pr`;
       await ws.createDatabase(pr, ws.baseDatabase);
-      const rest = ws.tenantsIn(pr).slice(1);
-      seedNotes.push(...(await this.buildTenants(ws, plan, rest, fromDump, tenants.length, first)));
+      const [copyOf, ...rest] = ws.tenantsIn(pr);
+      const seedFrom = { tenant: copyOf, notes: [...seedNotes] };
+      seedNotes.push(
+        ...(await this.buildTenants(ws, plan, rest, fromDump, tenants.length, first, seedFrom)),
+      );
       built = ws.tenantsIn(pr);
     }
     this.notes.push(...seedNotes);
@@ -278,6 +282,8 @@ class Run {
     fromDump: BaselineBase | undefined,
     total: number,
     done: TenantHandle[] = [],
+    /** A tenant of the same database built from the same history: its rows are copied. */
+    seedFrom?: { tenant: TenantHandle; notes: string[] },
   ): Promise<string[]> {
     if (tenants.length === 0) return [];
     const offset = done.length;
@@ -320,12 +326,28 @@ class Run {
       });
     if (plan.merged.length === 0 && !fromDump) return [];
     const rows = this.options.settings.seedRows;
-    const notes = await this.eachTenant(tenants, (t, i) => {
-      this.tenantProgress('replay merged', offset + i, total)({ activity: 'seeding' });
-      return seedTenant(ws, t, rows, this.logger, format).catch((error) => {
-        throw seedFailure(error);
+    const seedAll = (copies: boolean) =>
+      this.eachTenant(tenants, async (t, i) => {
+        this.tenantProgress('replay merged', offset + i, total)({ activity: 'seeding' });
+        if (
+          copies &&
+          seedFrom &&
+          (await copyTenantRows(ws, seedFrom.tenant, t, format, this.logger))
+        ) {
+          const prefix = `${seedFrom.tenant.name}: `;
+          return seedFrom.notes.map((n) =>
+            n.startsWith(prefix) ? `${t.name}: ${n.slice(prefix.length)}` : n,
+          );
+        }
+        return seedTenant(ws, t, rows, this.logger, format).catch((error) => {
+          throw seedFailure(error);
+        });
       });
-    });
+    // A server that outlives the run keeps no grant of the run's: there every tenant is seeded.
+    const notes =
+      seedFrom && ws.cluster.provider !== 'url'
+        ? await withReplicationRole(ws, seedAll)
+        : await seedAll(false);
     return notes.flat();
   }
 
@@ -469,9 +491,10 @@ class Run {
   }
 
   async snapshots(ws: Workspace, tenants: TenantHandle[]): Promise<Map<string, CatalogSnapshot>> {
-    const snapshots = await inPool(tenants, this.options.settings.parallel, (t, i) => {
-      this.tenantProgress('catalog snapshot', i, tenants.length)({});
-      return snapshotTenant(ws, t);
+    const snapshots = await snapshotTenants(tenants, {
+      connect: (t) => ws.connect(t),
+      parallel: this.options.settings.parallel,
+      onRead: (i) => this.tenantProgress('catalog snapshot', i, tenants.length)({}),
     });
     const out = new Map(tenants.map((t, i) => [t.name, snapshots[i]]));
     // The database topology's tenants all start from one template: its snapshot stands for each.

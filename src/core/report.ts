@@ -85,10 +85,10 @@ export function baseLine(base: BaseSource | undefined): string | undefined {
 
 /** Why the base could not be built, and the one setting that fixes it. */
 export interface SetupError {
-  /** The merged file and the 1-based line of the failing statement, when a statement failed. */
+  /** The merged file and 1-based line of the failing statement (of the import, for `import-error`). */
   file?: string;
   line?: number;
-  /** Postgres' message with its SQLSTATE (and detail), or what else failed. */
+  /** Postgres' message with its SQLSTATE (and detail); Python's for `import-error`. */
   message: string;
   cause: SetupCause;
   /** The setting (or flag) that makes the base build. */
@@ -104,6 +104,7 @@ export const SETUP_CAUSES = {
   'transaction-directive': 'a statement that cannot run inside a transaction block',
   'statement-failed': 'a merged statement that fails on an empty database',
   'setup-script': 'a setup script (setup:, or an init script of the compose file) that fails',
+  'import-error': "a module the migrations' Python code imports that the interpreter lacks",
 } as const;
 export type SetupCause = keyof typeof SETUP_CAUSES;
 

@@ -66,13 +66,16 @@ function headline(report: Report, rows = report.findings.length): string {
  */
 function setupErrorSection(e: SetupError, o: MarkdownOptions): string[] {
   const where = e.file ? location(e, o) : '';
+  const python = e.cause === 'import-error';
   return [
-    'A migration that is already merged fails to replay, so the pull request was not checked. Production ran it: the cause is how the check is set up, not this pull request.',
+    python
+      ? "Alembic could not load the migrations with this Python, so the pull request was not checked: the cause is how the check is set up (the application's requirements are not installed for it), not this pull request."
+      : 'A migration that is already merged fails to replay, so the pull request was not checked. Production ran it: the cause is how the check is set up, not this pull request.',
     '',
     '| | |',
     '|---|---|',
     ...(where ? [`| where | ${where} |`] : []),
-    `| Postgres said | ${escapeCell(e.message)} |`,
+    `| ${python ? 'Python' : 'Postgres'} said | ${escapeCell(e.message)} |`,
     `| cause | ${SETUP_CAUSES[e.cause]} (\`${e.cause}\`) |`,
     `| fix | ${escapeCell(e.remedy)} |`,
     '',

@@ -76,7 +76,9 @@ function setupErrorLines(e: SetupError, p: Palette): string[] {
     `        cause: ${SETUP_CAUSES[e.cause]} (${e.cause})`,
     `        → fix: ${e.remedy}`,
     p.dim(
-      '  The merged migrations are what production already ran: the PR was not checked, and nothing here is its finding.',
+      e.cause === 'import-error'
+        ? '  Alembic could not load the migrations with this Python: the PR was not checked, and nothing here is its finding.'
+        : '  The merged migrations are what production already ran: the PR was not checked, and nothing here is its finding.',
     ),
     '',
   ];
@@ -96,9 +98,11 @@ function lockLine(t: StatementTrace): string | undefined {
 /** The terminal report: findings grouped by file with line numbers, then steps and summary. */
 export function renderText(report: Report, colour = false): string {
   const p = colour ? COLOUR : PLAIN;
-  // Stopped before Postgres started (bad input): the error is all there is to say.
+  // Stopped before Postgres started (bad input, or a base Alembic could not load): the error
+  // is all there is to say.
   if (report.status === 'error' && !report.topology.postgres) {
-    return `${p.bold(`schemagate ${report.tool.version}`)}\n${summaryLine(report, p)}\n`;
+    const setup = report.setupError ? ['', ...setupErrorLines(report.setupError, p)] : [];
+    return `${[p.bold(`schemagate ${report.tool.version}`), ...setup, summaryLine(report, p)].join('\n')}\n`;
   }
   const out: string[] = [];
   const t = report.topology;

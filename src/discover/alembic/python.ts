@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from '../../core/child-env.js';
-import { InputError } from '../../core/errors.js';
+import { InputError, SetupFailure } from '../../core/errors.js';
 import { relativeToRepo } from '../../core/paths.js';
 
 /** One piece of SQL Alembic wrote while the revision file's `line`..`endLine` was executing. */
@@ -203,7 +203,7 @@ export async function renderRevisions(
     const tail = run.stderr.trim().split('\n').slice(-5).join('\n');
     throw new InputError(`running Alembic with ${python} failed (exit ${run.code}): ${tail}`);
   }
-  if (answer.importError) throw missingModule(chosen, request.repoRoot, answer.importError);
+  if (answer.importError) throw missingModule(chosen, request, answer.importError);
   if (answer.error !== undefined) {
     if (answer.error.startsWith('import alembic')) {
       throw new InputError(`${python} cannot import alembic (${answer.error}); ${INSTALL_HINT}`);
@@ -214,17 +214,48 @@ export async function renderRevisions(
 }
 
 /**
- * `migrations/versions/x.py:7: ... cannot import sqlalchemy_utils`: the file and line of the
- * import in the project (and which project file imported that one), and what to install.
+ * A base Alembic cannot load is the check's setting, not the PR's doing (exit 3, `setupError`):
+ * the import's file and line in the project (the files that imported that one follow Python's
+ * message), and the interpreter to install the application's requirements for.
  */
-function missingModule(chosen: ChosenPython, repoRoot: string, failure: ImportFailure): InputError {
-  const shown = failure.frames.map((f) => `${relativeToRepo(repoRoot, f.file)}:${f.line}`);
+function missingModule(
+  chosen: ChosenPython,
+  request: RenderRequest,
+  failure: ImportFailure,
+): SetupFailure {
+  const shown = failure.frames.map((f) => ({
+    file: relativeToRepo(request.repoRoot, f.file),
+    line: f.line,
+  }));
   const [where, ...callers] = shown.reverse();
-  const via = callers.length ? ` (imported from ${callers.join(', from ')})` : '';
-  return new InputError(
-    `${where ?? 'env.py'}: ${chosen.python} (${chosen.why}) cannot import ${failure.module} (${failure.message})${via}. ` +
-      "Alembic loads every revision file and env.py, so the application's requirements must be installed for that interpreter before schemagate runs " +
-      '(e.g. actions/setup-python, then pip install -r requirements.txt), or set python: in .schemagate.yml to the interpreter that has them.',
+  const via = callers.length
+    ? ` (imported from ${callers.map((c) => `${c.file}:${c.line}`).join(', from ')})`
+    : '';
+  return new SetupFailure({
+    ...(where ? { file: where.file, line: where.line } : {}),
+    message: `${failure.message}${via}`,
+    cause: 'import-error',
+    remedy: importRemedy(chosen, request),
+  });
+}
+
+/** The project's requirements file: beside alembic.ini (where `alembic` runs), else at the root. */
+function requirementsFile(request: RenderRequest): string | undefined {
+  const found = [request.cwd, request.repoRoot]
+    .map((dir) => join(dir, 'requirements.txt'))
+    .find((p) => existsSync(p));
+  return found && relativeToRepo(request.repoRoot, found);
+}
+
+function importRemedy(chosen: ChosenPython, request: RenderRequest): string {
+  const file = requirementsFile(request);
+  const install = file
+    ? `\`pip install -r ${file}\``
+    : "`pip install -r requirements.txt` or the project's own install command";
+  return (
+    `install the application's requirements for ${chosen.python} (${chosen.why}) before schemagate runs ` +
+    `(actions/setup-python, then ${install}), or set \`python:\` in .schemagate.yml to the project's interpreter that has them: ` +
+    'Alembic loads every revision file and env.py, which import what the application imports.'
   );
 }
 
