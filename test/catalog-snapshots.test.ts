@@ -12,6 +12,8 @@ import {
 import { diffCatalogs } from '../src/catalog/diff.js';
 import { renderChanges } from '../src/catalog/render.js';
 import type { CatalogSnapshot } from '../src/catalog/types.js';
+import { snapshotTenants, tenantRequest } from '../src/catalog/tenant-snapshots.js';
+import type { TenantHandle } from '../src/core/tenants.js';
 
 /** The shared schema: what every tenant's objects may refer to. */
 const SHARED_DDL = `
@@ -91,8 +93,27 @@ const DRIFTED = 'tenant_drifted';
 let cluster: Cluster;
 let client: pg.Client;
 
-function tenantRequest(schema: string): SnapshotOptions {
+function schemaRequest(schema: string): SnapshotOptions {
   return { schemas: [schema, 'public'], tenantSchema: schema };
+}
+
+function tenantIn(database: string, schema: string, searchPath: string[]): TenantHandle {
+  return { name: `${database}/${schema}`, database, schema, searchPath };
+}
+
+async function connectTo(database: string): Promise<pg.Client> {
+  const session = new pg.Client({ ...cluster.primary, database });
+  await session.connect();
+  return session;
+}
+
+async function inDatabase<T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const session = await connectTo(database);
+  try {
+    return await fn(session);
+  } finally {
+    await session.end();
+  }
 }
 
 /** What a read of each request alone gives. */
@@ -121,7 +142,7 @@ afterAll(async () => {
 
 describe('snapshotCatalogs', () => {
   it('gives each tenant of one read the snapshot a read of its own schemas gives', async () => {
-    const requests = TENANTS.map(tenantRequest);
+    const requests = TENANTS.map(schemaRequest);
     const query = vi.spyOn(client, 'query');
     const together = await snapshotCatalogs(client, requests);
     expect(query).toHaveBeenCalledTimes(1);
@@ -132,7 +153,7 @@ describe('snapshotCatalogs', () => {
   it('reads a catalog rich enough for that to mean something', async () => {
     const [first, second, tenth, acme, drifted] = await snapshotCatalogs(
       client,
-      TENANTS.map(tenantRequest),
+      TENANTS.map(schemaRequest),
     );
     expect(second).toEqual(first);
     expect(tenth).toEqual(first);
@@ -203,7 +224,7 @@ describe('snapshotCatalogs', () => {
   it('serves requests of any shape in one read: the shared schema alone, one schema, overlaps', async () => {
     const requests: SnapshotOptions[] = [
       { schemas: ['public'] },
-      tenantRequest('tenant_2'),
+      schemaRequest('tenant_2'),
       { schemas: ['tenant_1'], tenantSchema: 'tenant_1' },
       { schemas: ['tenant_10', 'public', 'tenant_10'], tenantSchema: 'tenant_10' },
       { schemas: ['pg_catalog', 'tenant_drifted', 'public'], tenantSchema: 'tenant_drifted' },
@@ -220,23 +241,55 @@ describe('snapshotCatalogs', () => {
   it(`reads ${SNAPSHOTS_PER_READ} requests at a time`, async () => {
     const count = 2 * SNAPSHOTS_PER_READ + 3;
     const requests = Array.from({ length: count }, (_, i) =>
-      tenantRequest(TENANTS[i % TENANTS.length]),
+      schemaRequest(TENANTS[i % TENANTS.length]),
     );
     const query = vi.spyOn(client, 'query');
     const together = await snapshotCatalogs(client, requests);
     expect(query).toHaveBeenCalledTimes(3);
     query.mockRestore();
-    const single = await oneByOne(TENANTS.map(tenantRequest));
+    const single = await oneByOne(TENANTS.map(schemaRequest));
     expect(together).toEqual(requests.map((_, i) => single[i % TENANTS.length]));
   });
 
   it("leaves the session's search_path as it was", async () => {
     await client.query(`set search_path = tenant_2, public`);
-    await snapshotCatalogs(client, TENANTS.map(tenantRequest));
+    await snapshotCatalogs(client, TENANTS.map(schemaRequest));
     const { rows } = await client.query<{ path: string }>(
       `select current_setting('search_path') as path`,
     );
     expect(rows[0].path).toBe('tenant_2, public');
     await client.query('reset search_path');
+  });
+
+  it('snapshots tenants of several databases in their order, one read per database', async () => {
+    await client.query('create database other');
+    await inDatabase('other', (c) =>
+      c.query(
+        SHARED_DDL.replace(/^create role .*$/gm, '') + TENANT_DDL.replaceAll('{s}', 'tenant_1'),
+      ),
+    );
+    const main = cluster.primary.database;
+    const tenants = [
+      tenantIn(main, 'tenant_2', ['tenant_2', 'public']),
+      tenantIn('other', 'tenant_1', ['tenant_1', 'public']),
+      tenantIn(main, DRIFTED, [DRIFTED, 'public']),
+      tenantIn('other', 'public', ['public']),
+      tenantIn(main, 'tenant_1', ['tenant_1', 'public']),
+    ];
+    const sessions: string[] = [];
+    const together = await snapshotTenants(tenants, {
+      connect: (t) => {
+        sessions.push(t.name);
+        return connectTo(t.database);
+      },
+      parallel: 2,
+    });
+    expect(sessions.sort()).toEqual([`${main}/tenant_2`, 'other/tenant_1'].sort());
+    const alone: CatalogSnapshot[] = [];
+    for (const t of tenants) {
+      alone.push(await inDatabase(t.database, (c) => snapshotCatalog(c, tenantRequest(t))));
+    }
+    expect(together).toEqual(alone);
+    expect(together[3].schemas).toEqual(['$tenant']);
   });
 });

@@ -40,7 +40,7 @@ describe('the search_path production resolves names in', () => {
     expect(report.notes).toEqual(
       expect.arrayContaining([
         'setup: ran self-host/postgres/init.sql (from docker-compose.yml service postgres, mounted at /docker-entrypoint-initdb.d/init.sql)',
-        "setup: ALTER DATABASE measure SET search_path TO measure, public (migrations run with it, after the tenant's schema in the schema topology)",
+        'setup: ALTER DATABASE measure SET search_path TO measure, public (migrations run with it)',
       ]),
     );
   });

@@ -14,8 +14,8 @@ export interface TenantSnapshotOptions {
   connect: (tenant: TenantHandle) => Promise<pg.Client>;
   /** Reads that run at the same time. */
   parallel: number;
-  /** Called as a read starts, with the index of its first tenant. */
-  onRead?: (first: number) => void;
+  /** Called for each tenant as the read of its snapshot starts, with the tenant's index. */
+  onTenant?: (index: number) => void;
 }
 
 /**
@@ -28,7 +28,7 @@ export async function snapshotTenants(
 ): Promise<CatalogSnapshot[]> {
   const groups = readGroups(tenants);
   const read = await inPool(groups, options.parallel, async (group) => {
-    options.onRead?.(tenants.indexOf(group[0]));
+    for (const t of group) options.onTenant?.(tenants.indexOf(t));
     const client = await options.connect(group[0]);
     try {
       return await snapshotCatalogs(client, group.map(tenantRequest));

@@ -494,7 +494,7 @@ class Run {
     const snapshots = await snapshotTenants(tenants, {
       connect: (t) => ws.connect(t),
       parallel: this.options.settings.parallel,
-      onRead: (i) => this.tenantProgress('catalog snapshot', i, tenants.length)({}),
+      onTenant: (i) => this.tenantProgress('catalog snapshot', i, tenants.length)({}),
     });
     const out = new Map(tenants.map((t, i) => [t.name, snapshots[i]]));
     // The database topology's tenants all start from one template: its snapshot stands for each.

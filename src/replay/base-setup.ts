@@ -157,7 +157,7 @@ async function databaseSearchPath(ws: Workspace, base: string, plan: SetupPlan):
     ? 'searchPath: wins over it'
     : 'migrations run with it';
   return [
-    `setup: ALTER DATABASE ${found.datname} SET search_path TO ${found.value} (${who}, after the tenant's schema in the schema topology)`,
+    `setup: ALTER DATABASE ${found.datname} SET search_path TO ${found.value} (${who}${ws.topology.schemaPerTenant ? ", after the tenant's schema" : ''})`,
   ];
 }
 

@@ -130,6 +130,48 @@ export class ScriptRunner {
   }
 
   /** The statements of one script in the transaction state the caller set up; rolls back on error. */
+  /**
+   * An untraced script (the merged history) in one round trip: its statements joined into one
+   * simple query between BEGIN and COMMIT, as golang-migrate sends a whole file. Undefined when a
+   * statement needs the runner's own handling, or when the script fails: the transaction rolled
+   * back, so the caller runs it statement by statement from the same state, which locates the
+   * failure and handles what needs handling.
+   */
+  async runWhole(migration: Migration, script: Script): Promise<ScriptResult | undefined> {
+    if (this.target.traced !== false || script.statements.length === 0) return undefined;
+    const wrap = toolOpensTransaction(script);
+    const shared = this.target.sharedSchema;
+    const special = script.statements.some(
+      (stmt) =>
+        stmt.kind === 'Unparsed' ||
+        transactionControl(stmt) !== undefined ||
+        cannotRunInTransaction(stmt) ||
+        mayEndTransaction(stmt) ||
+        setsTransaction(stmt) ||
+        (!wrap && /^\s*set\s+local\b/i.test(stmt.sql)) ||
+        (shared !== undefined &&
+          (extensionWithoutSchema(stmt) || createsSharedObject(stmt, this.target.schemas[0]))),
+    );
+    if (special) return undefined;
+    const bound = this.migrationBound();
+    const watchdog = this.watchdog();
+    try {
+      await this.client.query(
+        ['begin', ...script.statements.map((stmt) => stmt.sql), 'commit'].join(';\n'),
+      );
+    } catch {
+      await this.client.query('rollback').catch(() => {});
+      return undefined;
+    } finally {
+      watchdog.stop();
+      bound.stop();
+    }
+    const traces = script.statements.map((stmt, index) =>
+      this.blankTrace(migration, stmt, index, true),
+    );
+    return { traces, failed: false };
+  }
+
   private async runStatements(
     migration: Migration,
     script: Script,

@@ -61,10 +61,12 @@ export async function replayTenant(
       });
       progress(at(m.up.statements[0]));
       // The runner calls back after each statement that succeeded: the next one starts then.
-      const result = await runner.run(m, m.up, async (done) => {
-        const next = m.up.statements[done.index + 1];
-        if (next) progress(at(next));
-      });
+      const result =
+        (await runner.runWhole(m, m.up)) ??
+        (await runner.run(m, m.up, async (done) => {
+          const next = m.up.statements[done.index + 1];
+          if (next) progress(at(next));
+        }));
       trace.statements.push(...result.traces);
       if (result.failed) {
         trace.failedMigration = m.id;

@@ -1,8 +1,9 @@
-import type pg from 'pg';
 import { diffCatalogs } from '../../catalog/diff.js';
 import { fingerprint } from '../../catalog/fingerprint.js';
 import { renderChanges } from '../../catalog/render.js';
 import { snapshotCatalog } from '../../catalog/snapshot.js';
+import { snapshotTenants, tenantRequest } from '../../catalog/tenant-snapshots.js';
+import type { CatalogSnapshot } from '../../catalog/types.js';
 import type { Finding } from '../../core/model.js';
 import type { ReplicaInfo } from '../../provision/provider.js';
 import type { GateContext, TenantHandle } from '../gate.js';
@@ -10,20 +11,12 @@ import type { ReplicaSettings } from '../../core/settings.js';
 import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
 import { REPLICA, finding } from '../../rules/index.js';
 import { inPool } from '../../core/pool.js';
-import { searchPathValue } from '../../sql/ident.js';
 
 export interface ReplicaState {
   name: string;
   lagMs: number;
   caughtUp: boolean;
   fingerprints: Record<string, string>;
-}
-
-async function snapshotOn(client: pg.Client, tenant: TenantHandle) {
-  await client.query(`select set_config('search_path', $1, false)`, [
-    searchPathValue(tenant.searchPath),
-  ]);
-  return snapshotCatalog(client, { schemas: tenant.searchPath, tenantSchema: tenant.schema });
 }
 
 /** Waits for one replica to replay the PR, then compares every tenant's catalog with the primary. */
@@ -53,39 +46,41 @@ export async function checkReplica(
     );
     return { state, findings };
   }
-  const compared = await inPool(ctx.tenants, ctx.options.settings.parallel, (tenant) =>
-    compareTenant(ctx, replica, tenant, state),
+  // As on the primary: the catalog snapshot calls no user function, but nothing here needs more.
+  const onReplica = await snapshotTenants(ctx.tenants, {
+    connect: (tenant) => ctx.databases.connectNode(replica, tenant.database),
+    parallel: ctx.options.settings.parallel,
+  });
+  const prints = onReplica.map(fingerprint);
+  ctx.tenants.forEach((t, i) => (state.fingerprints[t.name] = prints[i].slice(0, 12)));
+  const compared = await inPool(ctx.tenants, ctx.options.settings.parallel, (tenant, i) =>
+    compareTenant(ctx, replica.name, tenant, onReplica[i], prints[i]),
   );
   findings.push(...compared.flat());
-  // In the tenants' order, whichever comparison ended first.
-  const prints = state.fingerprints;
-  state.fingerprints = {};
-  for (const t of ctx.tenants) if (t.name in prints) state.fingerprints[t.name] = prints[t.name];
   return { state, findings };
 }
 
+/** A tenant's catalog on the replica (`onReplica`, fingerprint `fp`) against the primary's. */
 async function compareTenant(
   ctx: GateContext,
-  replica: ReplicaInfo,
+  replicaName: string,
   tenant: TenantHandle,
-  state: ReplicaState,
+  onReplica: CatalogSnapshot,
+  fp: string,
 ): Promise<Finding[]> {
-  // As on the primary: the catalog snapshot calls no user function, but nothing here needs more.
-  const standby = await ctx.databases.connectNode(replica, tenant.database);
-  const onReplica = await snapshotOn(standby, tenant).finally(() => standby.end());
-  const fp = fingerprint(onReplica);
-  state.fingerprints[tenant.name] = fp.slice(0, 12);
   // The primary's catalog as the PR's replay left it: read again only when the replica's differs.
   const after = ctx.after.get(tenant.name);
   if (after && fp === fingerprint(after)) return [];
   const primary = await ctx.databases.connect(tenant);
-  const onPrimary = await snapshotOn(primary, tenant).finally(() => primary.end());
+  const onPrimary = await snapshotCatalog(primary, tenantRequest(tenant)).finally(() =>
+    primary.end(),
+  );
   if (fp === fingerprint(onPrimary)) return [];
   const changes = renderChanges(diffCatalogs(onPrimary, onReplica));
   return [
     finding(REPLICA.drift, {
       tenant: tenant.name,
-      message: `${replica.name}'s catalog for ${tenant.name} differs from the primary's after the PR: ${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`,
+      message: `${replicaName}'s catalog for ${tenant.name} differs from the primary's after the PR: ${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`,
       help: 'Physical replicas must match the primary; a difference means WAL was not replayed (an UNLOGGED or temporary object, or replay stopped). Check the replica log.',
     }),
   ];
