@@ -95,6 +95,17 @@ describe('rollback gate: the down must apply and keep existing rows', () => {
     );
   });
 
+  it('reports a down that empties a table only through a function it calls', async () => {
+    // Neither the up nor the down names order_events: its rows are compared once the down's
+    // locks show it was written.
+    const down = at('down-writes-through-function', '000002_add_order_notes.down.sql');
+    const f = await rollbackFindings('down-writes-through-function');
+    expect(brief(f)).toEqual([blocker('down-loses-data', down, 1)]);
+    expect(f[0].message).toBe(
+      'After 000002 up then down, table order_events (which existed before the up) has 0 rows, it had 200: the down destroys data the up did not create.',
+    );
+  });
+
   it('reports a down that re-adds a dropped column with its default instead of its values', async () => {
     const down = at('dropped-column-with-default', '000002_drop_accounts_plan.down.sql');
     const f = await rollbackFindings('dropped-column-with-default');

@@ -13,10 +13,11 @@ import {
   dropCopies,
   type RowDifference,
   type TableCopy,
+  type TableFilter,
 } from './rows.js';
 import { ROLLBACK, finding } from '../../rules/index.js';
 import type { Sandbox } from './sandbox.js';
-import { displayName, statementAbout } from './locate.js';
+import { displayName, mentions, statementAbout } from './locate.js';
 
 /**
  * Per added migration, on one tenant: apply the earlier added migrations, then snapshot → up →
@@ -33,7 +34,14 @@ export async function checkPairs(
     if (!m.down) continue;
     if (!(await sandbox.at(i))) break;
     ctx.logger.debug(`rollback: ${m.id} up → down → up on ${sandbox.tenant.name}`);
-    const result = await checkPair(sandbox, m);
+    let result = await checkPair(sandbox, m, likelyWritten(ctx, sandbox.tenant.name, m));
+    if (result.missed) {
+      // The up or down wrote a table that was not copied: again from a fresh copy, every table.
+      ctx.logger.debug(`rollback: ${m.id} also wrote ${result.missed}: checked again`);
+      sandbox.spoil();
+      if (!(await sandbox.at(i))) break;
+      result = await checkPair(sandbox, m);
+    }
     out.push(...result.findings);
     if (result.upFailed) break;
   }
@@ -44,13 +52,52 @@ interface PairResult {
   findings: Finding[];
   /** The up itself did not apply here: replay reports it, and later migrations cannot run. */
   upFailed: boolean;
+  /** A table the up or down wrote whose rows were not copied before the up. */
+  missed?: string;
 }
 
-async function checkPair(sandbox: Sandbox, m: Migration): Promise<PairResult> {
+/** Lock modes no statement that changes a table's rows takes. */
+const READS = new Set(['AccessShareLock', 'RowShareLock', 'ShareLock', 'ShareUpdateExclusiveLock']);
+
+/**
+ * Tables (as traces name them) that the statements locked in a mode that may change rows; all
+ * of them (undefined) when one ran outside a transaction, where its locks could not be read.
+ */
+function written(traces: StatementTrace[]): Set<string> | undefined {
+  if (traces.some((t) => !t.inTransaction)) return undefined;
+  return new Set(
+    traces.flatMap((t) => t.locks.filter((l) => !READS.has(l.mode)).map((l) => l.relation)),
+  );
+}
+
+/**
+ * The tables an up and its down may change the rows of: what the up wrote in the PR's replay on
+ * this tenant, and what the down names. Undefined (every table) without a trace of the up.
+ */
+function likelyWritten(ctx: GateContext, tenant: string, m: Migration): TableFilter | undefined {
+  const replayed = ctx.trace.pr.find((t) => t.tenant === tenant);
+  const up = replayed?.statements.filter((s) => s.migrationId === m.id) ?? [];
+  if (up.length === 0 || up.some((s) => s.error)) return undefined;
+  const names = written(up);
+  if (!names) return undefined;
+  const downStatements = m.down?.statements ?? [];
+  return (name, table) => names.has(name) || downStatements.some((s) => mentions(s, table));
+}
+
+async function checkPair(sandbox: Sandbox, m: Migration, only?: TableFilter): Promise<PairResult> {
   const observer = await sandbox.observer();
-  const copies = await copyTables(observer, sandbox.ownSchemas);
+  const { copies, tables } = await copyTables(
+    observer,
+    sandbox.ownSchemas,
+    sandbox.tenant.schema,
+    only,
+  );
   try {
-    return await upDownUp(sandbox, m, observer, copies);
+    const result = await upDownUp(sandbox, m, observer, copies);
+    const copied = new Set(copies.map((c) => c.name));
+    const wrote = result.written ?? tables;
+    const missed = [...wrote].find((name) => tables.has(name) && !copied.has(name));
+    return { ...result, ...(missed ? { missed } : {}) };
   } finally {
     await dropCopies(observer, copies).catch(() => undefined);
   }
@@ -61,16 +108,19 @@ async function upDownUp(
   m: Migration,
   observer: pg.Client,
   copies: TableCopy[],
-): Promise<PairResult> {
+): Promise<PairResult & { written: Set<string> | undefined }> {
   const before = await sandbox.snapshot();
-  if (failedTrace(await sandbox.apply(m, 'up'))) {
+  const up = await sandbox.apply(m, 'up');
+  if (failedTrace(up)) {
     sandbox.spoil();
-    return { findings: [], upFailed: true };
+    return { findings: [], upFailed: true, written: new Set() };
   }
-  const downFailure = failedTrace(await sandbox.apply(m, 'down'));
+  const down = await sandbox.apply(m, 'down');
+  const wrote = written([...up, ...down]);
+  const downFailure = failedTrace(down);
   if (downFailure) {
     sandbox.spoil();
-    return { findings: [downFailed(m, m.down!, downFailure)], upFailed: false };
+    return { findings: [downFailed(m, m.down!, downFailure)], upFailed: false, written: wrote };
   }
   const changes = withoutIrreversible(
     diffCatalogs(before, await sandbox.snapshot()),
@@ -87,7 +137,7 @@ async function upDownUp(
     sandbox.spoil();
     findings.push(reapplyFailed(m, reapply, changes));
   } else sandbox.advance();
-  return { findings, upFailed: false };
+  return { findings, upFailed: false, written: wrote };
 }
 
 function downFailed(m: Migration, down: Script, t: StatementTrace): Finding {

@@ -10,9 +10,14 @@ import { quoteIdent } from '../../sql/ident.js';
 export interface TableCopy {
   schema: string;
   table: string;
+  /** As traces name it: unqualified in the tenant's schema, qualified elsewhere. */
+  name: string;
   copy: string;
   columns: string[];
 }
+
+/** Which tables to copy, by their trace name and their own name. */
+export type TableFilter = (name: string, table: string) => boolean;
 
 export interface RowDifference {
   schema: string;
@@ -43,15 +48,27 @@ async function listTables(client: pg.Client, schemas: string[]): Promise<TableRo
   return (await client.query<TableRow>(TABLES_SQL, [schemas])).rows;
 }
 
-/** Copies every table of the schemas into temporary tables of `client`'s session. */
-export async function copyTables(client: pg.Client, schemas: string[]): Promise<TableCopy[]> {
+/**
+ * Copies the tables of the schemas (those `only` picks, else all) into temporary tables of
+ * `client`'s session; `tables` names every table there is, copied or not.
+ */
+export async function copyTables(
+  client: pg.Client,
+  schemas: string[],
+  tenantSchema: string,
+  only?: TableFilter,
+): Promise<{ copies: TableCopy[]; tables: Set<string> }> {
   const copies: TableCopy[] = [];
+  const tables = new Set<string>();
   for (const [i, t] of (await listTables(client, schemas)).entries()) {
+    const name = t.schema === tenantSchema ? t.table : `${t.schema}.${t.table}`;
+    tables.add(name);
+    if (only && !only(name, t.table)) continue;
     const copy = `schemagate_rows_${i}`;
     await client.query(`create temporary table ${copy} as table ${qualified(t.schema, t.table)}`);
-    copies.push({ ...t, copy });
+    copies.push({ ...t, name, copy });
   }
-  return copies;
+  return { copies, tables };
 }
 
 export async function dropCopies(client: pg.Client, copies: TableCopy[]): Promise<void> {
