@@ -86,9 +86,12 @@ export async function startBare(replicaCount: number): Promise<Bare> {
   const servers: ChildProcess[] = [];
   const start = (d: string, port: number) =>
     servers.push(spawnAs(bins.postgres, ['-D', d, '-p', String(port), '-k', dir]));
+  // The standbys start once the primary accepts connections: one that finds it down waits
+  // wal_retrieve_retry_interval (5 s) before it tries again.
   start(primaryDir, primary);
+  await connectWhenUp(primary);
   for (const [i, port] of replicas.entries()) start(join(dir, `replica_${i + 1}`), port);
-  await Promise.all([primary, ...replicas].map(connectWhenUp));
+  await Promise.all(replicas.map(connectWhenUp));
   const c = await client(primary, 'postgres');
   while (replicaCount > 0) {
     const r = await c.query<{ n: string }>(

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { getErrorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Format } from '../core/model.js';
@@ -93,7 +93,17 @@ async function copyRows(
   // The copy's row-level security must not hide rows: a role that it applies to seeds instead.
   await client.query('set local row_security = off');
   const target = (t: CopiedTable) => `${quoteIdent(to)}.${quoteIdent(t.name)}`;
-  await client.query(`truncate ${tables.map(target).join(', ')}`);
+  // Rows the merged migrations inserted here are the first tenant's too: they make way for its.
+  const filled = await client.query<{ name: string }>(
+    tables
+      .map(
+        (t) =>
+          `select ${pg.escapeLiteral(t.name)}::text as name where exists (select 1 from ${target(t)})`,
+      )
+      .join(' union all '),
+  );
+  // All at once: a table may only be truncated together with those referencing it.
+  if (filled.rows.length > 0) await client.query(`truncate ${tables.map(target).join(', ')}`);
   for (const t of tables) {
     const source = `${t.partitioned ? '' : 'only '}${quoteIdent(from)}.${quoteIdent(t.name)}`;
     await client.query(
