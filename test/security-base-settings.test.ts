@@ -133,4 +133,50 @@ describe('settings that decide what PR code may reach come from the base branch'
     expect(guarded).toBe(options);
     expect(notes).toEqual([]);
   });
+
+  it('keeps the base Postgres image when the PR changes the compose file or image:', () => {
+    const compose = (image: string) =>
+      `services:\n  db:\n    image: ${image}\n    environment:\n      POSTGRES_PASSWORD: postgres\n`;
+    const root = repo('migrations: db/migrations\n', 'migrations: db/migrations\n', '/nonexistent');
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: root });
+    // The compose file is the base's; the PR points its Postgres service at another image.
+    git('checkout', '-q', 'HEAD~1');
+    writeFileSync(join(root, 'docker-compose.yml'), compose('pgvector/pgvector:pg17'));
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base with compose');
+    const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root }).toString().trim();
+    writeFileSync(join(root, 'docker-compose.yml'), compose('attacker/postgres:17'));
+    git('add', '-A');
+    git('commit', '-q', '-m', 'pr');
+    const fromCompose = buildOptions({ dir: 'db/migrations', base }, knownIds(), root);
+    expect(fromCompose.image).toEqual({
+      name: 'attacker/postgres:17',
+      source: 'docker-compose.yml service db',
+    });
+    const guarded = settingsFromBase(fromCompose, base);
+    expect(guarded.options.image).toEqual({
+      name: 'pgvector/pgvector:pg17',
+      source: 'docker-compose.yml service db at the base',
+    });
+    expect(guarded.notes).toEqual([
+      'docker-compose.yml service db: this pull request changes the Postgres image (pgvector/pgvector:pg17 at the base, attacker/postgres:17 here); the image the docker provider runs takes effect once merged, so this run keeps pgvector/pgvector:pg17',
+    ]);
+    // image: in the PR's config file, with none at the base: the base's compose image.
+    writeFileSync(join(root, '.schemagate.yml'), 'image: attacker/postgres:17\n');
+    writeFileSync(join(root, 'docker-compose.yml'), compose('pgvector/pgvector:pg17'));
+    const fromConfig = buildOptions({ dir: 'db/migrations', base }, knownIds(), root);
+    const kept = settingsFromBase(fromConfig, base);
+    expect(kept.options.image?.name).toBe('pgvector/pgvector:pg17');
+    expect(kept.notes).toEqual([
+      '.schemagate.yml: this pull request changes the Postgres image (pgvector/pgvector:pg17 at the base, attacker/postgres:17 here); the image the docker provider runs takes effect once merged, so this run keeps pgvector/pgvector:pg17',
+    ]);
+    // The workflow's own --image is not the PR's to change, and is kept.
+    const flagged = buildOptions(
+      { dir: 'db/migrations', base, image: 'attacker/postgres:17' },
+      knownIds(),
+      root,
+    );
+    expect(settingsFromBase(flagged, base).options.image?.name).toBe('attacker/postgres:17');
+  });
 });

@@ -2,20 +2,26 @@
  * Settings that decide what PR code may reach are taken from the base branch. A pull request
  * edits `.schemagate.yml` as easily as its migrations: `migrationRole: superuser` would let its
  * SQL run programs on the runner, `passEnv:` would hand env.py the runner's variables, `python:`
- * would pick the interpreter Alembic's revision files run under. Such a change takes effect once
- * it is merged; a flag or an Action input (the workflow's own) still wins.
+ * would pick the interpreter Alembic's revision files run under, and `image:` (or the compose
+ * file's Postgres image) the program the docker provider runs with the network of the runner.
+ * Such a change takes effect once it is merged; a flag or an Action input (the workflow's own)
+ * still wins.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { gitEnv } from '../core/child-env.js';
-import type { Options } from '../core/options.js';
+import type { ImageChoice, Options } from '../core/options.js';
+import { composeImage } from '../config/image.js';
 
 /** The guarded settings as the base commit's config file has them (absent: the default). */
 interface BaseValues {
   migrationRole: 'admin' | 'superuser';
   passEnv: string[];
   python?: string;
+  image?: string;
 }
 
 /**
@@ -58,7 +64,83 @@ export function settingsFromBase(
     if (base.python === undefined) delete settings.python;
     else settings.python = base.python;
   }
-  return notes.length ? { options: { ...options, settings }, notes } : { options, notes };
+  const image = imageFromBase(options, baseCommit, file, base);
+  if (image) notes.push(image.note);
+  if (!notes.length) return { options, notes };
+  const guarded: Options = { ...options, settings };
+  if (image) {
+    if (image.choice) guarded.image = image.choice;
+    else delete guarded.image;
+  }
+  return { options: guarded, notes };
+}
+
+/**
+ * The docker provider's image as the base commit chooses it, when the PR's config file or
+ * compose file chose another; undefined when the PR changed nothing there (or a flag chose it).
+ */
+function imageFromBase(
+  options: Options,
+  baseCommit: string,
+  file: string,
+  base: BaseValues,
+): { choice?: ImageChoice; note: string } | undefined {
+  const now = options.image?.name;
+  if (!now || options.image?.source === '--image') return undefined;
+  const before = base.image
+    ? { name: base.image, source: `${file} at the base` }
+    : composeImageAt(options.repoRoot, baseCommit);
+  if (before?.name === now) return undefined;
+  const kept = before?.name ?? "the provider's default";
+  return {
+    ...(before ? { choice: before } : {}),
+    note: `${options.image!.source}: this pull request changes the Postgres image (${kept} at the base, ${now} here); the image the docker provider runs takes effect once merged, so this run keeps ${kept}`,
+  };
+}
+
+/** The compose file's Postgres image in the base commit, read from a copy of its compose file. */
+function composeImageAt(repoRoot: string, commit: string): ImageChoice | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-base-compose-'));
+  try {
+    for (const name of gitLines(repoRoot, ['ls-tree', '--name-only', commit])) {
+      if (!/^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$/.test(name)) continue;
+      const text = gitShow(repoRoot, commit, name);
+      if (text !== undefined) writeFileSync(join(dir, name), text);
+    }
+    const found = composeImage(dir);
+    return found?.image
+      ? { name: found.image, source: `${found.file} service ${found.service} at the base` }
+      : undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function gitLines(repoRoot: string, args: string[]): string[] {
+  try {
+    return execFileSync('git', args, {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: gitEnv(),
+    })
+      .toString()
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function gitShow(repoRoot: string, commit: string, file: string): string | undefined {
+  try {
+    return execFileSync('git', ['show', `${commit}:./${file}`], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: gitEnv(),
+    }).toString();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The config file's path relative to the repository root; undefined when it lies outside. */
@@ -108,5 +190,6 @@ function baseValues(repoRoot: string, commit: string, file: string): BaseValues 
     migrationRole: raw.migrationRole === 'superuser' ? 'superuser' : 'admin',
     passEnv: Array.isArray(raw.passEnv) ? raw.passEnv.map(String) : [],
     ...(typeof python === 'string' ? { python } : {}),
+    ...(typeof raw.image === 'string' ? { image: raw.image.trim() } : {}),
   };
 }
