@@ -1,7 +1,5 @@
 import type pg from 'pg';
 import type { TenantHandle } from '../core/tenants.js';
-import type { CatalogSnapshot } from '../catalog/types.js';
-import { snapshotCatalog } from '../catalog/snapshot.js';
 import type { Logger, Progress } from '../core/logger.js';
 import type { Format, Migration, Statement } from '../core/model.js';
 import type { TenantTrace } from '../core/trace.js';
@@ -119,21 +117,6 @@ export async function seedTenant(
     const exclude = new Set(versions === undefined ? [] : [versions]);
     const result = await seedTables(client, ws.topology.ownSchemas(tenant), rows, logger, exclude);
     return result.skipped.map((s) => `${tenant.name}: did not seed ${s.table}: ${s.reason}`);
-  } finally {
-    await client.end();
-  }
-}
-
-export async function snapshotTenant(
-  ws: Workspace,
-  tenant: TenantHandle,
-): Promise<CatalogSnapshot> {
-  const client = await ws.connect(tenant);
-  try {
-    return await snapshotCatalog(client, {
-      schemas: tenant.searchPath,
-      tenantSchema: tenant.schema,
-    });
   } finally {
     await client.end();
   }
