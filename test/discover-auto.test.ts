@@ -94,6 +94,21 @@ describe('bad input', () => {
     expect(message.endsWith('plain (.sql files applied in file-name order)')).toBe(true);
   });
 
+  it('names the usual folder below that holds migrations, and how to check it', async () => {
+    const repo = tempRepo({
+      'README.md': '# service\n',
+      'go.mod': 'module example.com/service\n',
+      'migrations/000001_create_users.up.sql': 'create table users (id bigint primary key);\n',
+      'migrations/000001_create_users.down.sql': 'drop table users;\n',
+      'internal/db/migrations/20240101000000_audit.sql':
+        '-- +goose Up\ncreate table audit (id bigint);\n-- +goose Down\ndrop table audit;\n',
+    });
+    dispose = repo.dispose;
+    expect(await inputError(discoverMigrations(repo.root, '.', 'auto'))).toBe(
+      'no migrations recognised in ., but migrations holds golang-migrate migrations, internal/db/migrations holds goose migrations: run schemagate check migrations (or set migrations: migrations in .schemagate.yml)',
+    );
+  });
+
   it('says when the chosen format finds nothing', async () => {
     expect(
       await inputError(discoverMigrations(root, 'fixtures/formats/golang-migrate', 'flyway')),

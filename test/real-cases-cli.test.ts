@@ -68,7 +68,8 @@ function repoInTwoCommits(fixture: string, merged: string[]): Repo {
   return { root, base, dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-const findings = (report: Report) => report.findings.map((f) => [f.rule, f.file, f.line, f.severity]);
+const findings = (report: Report) =>
+  report.findings.map((f) => [f.rule, f.file, f.line, f.severity]);
 const steps = (report: Report) => report.steps.map((s) => [s.action, s.status]);
 const states = (report: Report) => report.migrations.map((m) => [m.file, m.state]);
 
@@ -124,7 +125,7 @@ describe.runIf(withAlembic)('an Alembic project with alembic.ini at the reposito
   }, 120_000);
 });
 
-describe("a compose file whose postgres service mounts the init script the migrations need", () => {
+describe('a compose file whose postgres service mounts the init script the migrations need', () => {
   const fixture = 'fixtures/real-cases/compose-init-sql';
   const repo: Repo = makeFixtureRepo(`${fixture}/base`, `${fixture}/pr`);
   afterAll(() => repo.dispose());
