@@ -114,11 +114,15 @@ async function copyRows(
     `select relname as name from pg_class where relnamespace = $1::regnamespace and relkind = 'S'`,
     [quoteIdent(from)],
   );
-  for (const s of sequences.rows) {
-    const seq = (schema: string) => `${quoteIdent(schema)}.${quoteIdent(s.name)}`;
-    await client.query(`select setval($1::regclass, last_value, is_called) from ${seq(from)}`, [
-      seq(to),
-    ]);
+  // Every sequence where the first tenant's is, in one statement (each sequence is one row).
+  if (sequences.rows.length > 0) {
+    const seq = (schema: string, name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
+    const sets = sequences.rows.map(
+      (q, k) =>
+        `setval(${pg.escapeLiteral(seq(to, q.name))}::regclass, s${k}.last_value, s${k}.is_called)`,
+    );
+    const sources = sequences.rows.map((q, k) => `${seq(from, q.name)} s${k}`);
+    await client.query(`select ${sets.join(', ')} from ${sources.join(', ')}`);
   }
   return true;
 }
