@@ -55,9 +55,54 @@ function referrers(s: CatalogSnapshot): Referrer[] {
   ];
 }
 
-function references(s: CatalogSnapshot, others: string[]): Array<{ r: Referrer; schema: string }> {
+/**
+ * The schema names texts mention, as `mentions` matches them, found by a look-up of each word
+ * instead of a search for each name: with many tenants, every text would be searched once per
+ * tenant schema. Names with characters outside a word are searched for the old way.
+ */
+class SchemaNames {
+  private readonly plain = new Map<string, string[]>();
+  private readonly odd: string[] = [];
+  private readonly order: Map<string, number>;
+
+  constructor(readonly schemas: string[]) {
+    this.order = new Map(schemas.map((name, i) => [name, i]));
+    for (const name of schemas) {
+      if (!WORD.test(name)) this.odd.push(name);
+      else {
+        const key = name.toLowerCase();
+        this.plain.set(key, [...(this.plain.get(key) ?? []), name]);
+      }
+    }
+  }
+
+  /** The names among `others` that one of the texts mentions, in the order of `schemas`. */
+  mentionedIn(texts: string[], others: Set<string>): string[] {
+    const hits = new Set<string>();
+    for (const text of texts) {
+      for (const token of text.match(TOKENS) ?? []) {
+        const quoted = /^"([A-Za-z0-9_$]+)"$/.exec(token)?.[1];
+        for (const name of quoted
+          ? [quoted].filter((q) => this.order.has(q))
+          : (this.plain.get(token.toLowerCase()) ?? []))
+          if (others.has(name)) hits.add(name);
+      }
+      for (const name of this.odd) if (others.has(name) && mentions(text, name)) hits.add(name);
+    }
+    return [...hits].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+  }
+}
+
+const WORD = /^[A-Za-z0-9_$]+$/;
+const TOKENS = /[A-Za-z0-9_$"]+/g;
+
+function references(
+  s: CatalogSnapshot,
+  names: SchemaNames,
+  others: Set<string>,
+): Array<{ r: Referrer; schema: string }> {
   return referrers(s).flatMap((r) =>
-    others.filter((o) => r.texts.some((t) => mentions(t, o))).map((schema) => ({ r, schema })),
+    names.mentionedIn(r.texts, others).map((schema) => ({ r, schema })),
   );
 }
 
@@ -73,12 +118,17 @@ export function crossTenantReferences(
   locator: StatementLocator,
 ): Finding[] {
   const out: Finding[] = [];
+  const names = new SchemaNames([...tenantSchemas.values()]);
   for (const [tenant, snapshot] of after) {
-    const others = [...tenantSchemas].filter(([t]) => t !== tenant).map(([, schema]) => schema);
-    const old = new Set(
-      references(before.get(tenant) ?? emptyish(), others).map((x) => `${x.r.label} ${x.schema}`),
+    const others = new Set(
+      [...tenantSchemas].filter(([t]) => t !== tenant).map(([, schema]) => schema),
     );
-    for (const { r, schema } of references(snapshot, others)) {
+    const old = new Set(
+      references(before.get(tenant) ?? emptyish(), names, others).map(
+        (x) => `${x.r.label} ${x.schema}`,
+      ),
+    );
+    for (const { r, schema } of references(snapshot, names, others)) {
       if (old.has(`${r.label} ${schema}`)) continue;
       out.push(
         finding(ISOLATION.crossTenantReference, {
