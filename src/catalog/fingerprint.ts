@@ -17,7 +17,15 @@ export function canonicalJson(value: unknown): string {
   return `{${fields.join(',')}}`;
 }
 
+/** Fingerprints already taken: snapshots are not changed once read. */
+const taken = new WeakMap<CatalogSnapshot, string>();
+
 /** sha256 (hex) of the snapshot's canonical JSON: equal catalogs, equal fingerprints. */
 export function fingerprint(s: CatalogSnapshot): string {
-  return createHash('sha256').update(canonicalJson(s)).digest('hex');
+  let print = taken.get(s);
+  if (print === undefined) {
+    print = createHash('sha256').update(canonicalJson(s)).digest('hex');
+    taken.set(s, print);
+  }
+  return print;
 }

@@ -3,6 +3,7 @@ import type { Cluster } from '../provision/provider.js';
 import { startCluster } from '../provision/start.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import { snapshotTenants } from '../catalog/tenant-snapshots.js';
+import { fingerprint } from '../catalog/fingerprint.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
 import { runGates, type GateRun } from '../gates/index.js';
 import { duplicatesOnThePr } from '../gates/graph/duplicates.js';
@@ -315,7 +316,11 @@ class Run {
       },
       (trace) => trace.failedMigration !== undefined,
     );
-    this.trace.merged.push(...traces);
+    // Kept for the first tenant and a failure only: the merged history's statements are the
+    // same on every tenant, and nothing reads them but a setup error's diagnosis.
+    this.trace.merged.push(
+      ...traces.filter((t, i) => (offset === 0 && i === 0) || t.failedMigration),
+    );
     // Production ran these: a failure is this machine's setup, never the PR's finding.
     const failed = traces.findIndex((trace) => trace.failedMigration);
     if (failed !== -1)
@@ -498,7 +503,14 @@ class Run {
       parallel: this.options.settings.parallel,
       onTenant: (i) => this.tenantProgress('catalog snapshot', i, tenants.length)({}),
     });
-    const out = new Map(tenants.map((t, i) => [t.name, snapshots[i]]));
+    // Tenants alike share one snapshot object: a thousand tenants hold one catalog, not a thousand.
+    const alike = new Map<string, CatalogSnapshot>();
+    const shared = snapshots.map((s) => {
+      const print = fingerprint(s);
+      if (!alike.has(print)) alike.set(print, s);
+      return alike.get(print)!;
+    });
+    const out = new Map(tenants.map((t, i) => [t.name, shared[i]]));
     // The database topology's tenants all start from one template: its snapshot stands for each.
     if (this.topology.databasePerTenant && tenants.length === 1) {
       for (const name of this.topology.tenantNames) out.set(name, out.get(tenants[0].name)!);
