@@ -6,7 +6,7 @@ import type { Cluster } from '../src/provision/provider.js';
 import { topologyOf } from '../src/core/topology.js';
 import { Workspace } from '../src/replay/workspace.js';
 import { seedTenant } from '../src/replay/stages.js';
-import { copyTenantRows, withReplicationRole } from '../src/replay/seed-copy.js';
+import { copyTenantRows, planTenantCopy, withReplicationRole } from '../src/replay/seed-copy.js';
 import { fixtureOptions } from './helpers/run.js';
 
 /** What a tenant's merged history leaves: own types, identity, generated columns, a trigger. */
@@ -65,7 +65,11 @@ describe('copying the first tenant rows into a tenant built from the same histor
   it('holds exactly the first tenant rows and sequences, and the seed would give as many', async () => {
     const copied = await withReplicationRole(ws, async (allowed) =>
       allowed
-        ? copyTenantRows(ws, tenant('tenant_1'), tenant('tenant_2'), 'golang-migrate')
+        ? copyTenantRows(
+            ws,
+            await planTenantCopy(ws, tenant('tenant_1'), 'golang-migrate'),
+            tenant('tenant_2'),
+          )
         : false,
     );
     expect(copied).toBe(true);

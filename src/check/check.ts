@@ -45,7 +45,7 @@ import { migrationRoleNotes } from '../replay/migration-role.js';
 import { runBaseSetup } from '../replay/base-setup.js';
 import { baselineSummary, readBaseline, type Baseline } from '../replay/baseline.js';
 import { loadBaselineBase, type BaselineBase } from '../replay/baseline-base.js';
-import { copyTenantRows, withReplicationRole } from '../replay/seed-copy.js';
+import { copyTenantRows, planTenantCopy, withReplicationRole } from '../replay/seed-copy.js';
 import { findingsForVariants } from '../replay/baseline-findings.js';
 
 /** A set whose merged migrations are part of this set's base. */
@@ -331,14 +331,14 @@ class Run {
       });
     if (plan.merged.length === 0 && !fromDump) return [];
     const rows = this.options.settings.seedRows;
-    const seedAll = (copies: boolean) =>
-      this.eachTenant(tenants, async (t, i) => {
+    const seedAll = async (copies: boolean) => {
+      const plan =
+        copies && seedFrom
+          ? await planTenantCopy(ws, seedFrom.tenant, format).catch(() => undefined)
+          : undefined;
+      return this.eachTenant(tenants, async (t, i) => {
         this.tenantProgress('replay merged', offset + i, total)({ activity: 'seeding' });
-        if (
-          copies &&
-          seedFrom &&
-          (await copyTenantRows(ws, seedFrom.tenant, t, format, this.logger))
-        ) {
+        if (seedFrom && plan && (await copyTenantRows(ws, plan, t, this.logger))) {
           const prefix = `${seedFrom.tenant.name}: `;
           return seedFrom.notes.map((n) =>
             n.startsWith(prefix) ? `${t.name}: ${n.slice(prefix.length)}` : n,
@@ -348,6 +348,7 @@ class Run {
           throw seedFailure(error);
         });
       });
+    };
     // A server that outlives the run keeps no grant of the run's: there every tenant is seeded.
     const notes =
       seedFrom && ws.cluster.provider !== 'url'
