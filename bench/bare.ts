@@ -28,8 +28,13 @@ function osUser(): { uid: number; gid: number } | undefined {
 
 let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
 
-async function connectWhenUp(port: number): Promise<void> {
+/** Waits until the server accepts connections; fails once its process has exited. */
+async function connectWhenUp(port: number, server: ChildProcess): Promise<void> {
   for (;;) {
+    if (server.exitCode !== null || server.signalCode !== null)
+      throw new Error(
+        `the server on port ${port} exited (${server.exitCode ?? server.signalCode})`,
+      );
     const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
     try {
       await c.connect();
@@ -42,8 +47,19 @@ async function connectWhenUp(port: number): Promise<void> {
   }
 }
 
-/** initdb, two copies for the standbys, three servers, streaming: a bare start. */
+/** A bare start; one whose server exits at once (a port taken meanwhile) is made again. */
 export async function startBare(replicaCount: number): Promise<Bare> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBareOnce(replicaCount);
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+/** initdb, two copies for the standbys, three servers, streaming: a bare start. */
+async function startBareOnce(replicaCount: number): Promise<Bare> {
   const bins = embeddedBinaries();
   const user = osUser();
   const dir = mkdtempSync(join(tmpdir(), 'sg-bare-'));
@@ -84,14 +100,31 @@ export async function startBare(replicaCount: number): Promise<Bare> {
     );
   }
   const servers: ChildProcess[] = [];
-  const start = (d: string, port: number) =>
-    servers.push(spawnAs(bins.postgres, ['-D', d, '-p', String(port), '-k', dir]));
-  // The standbys start once the primary accepts connections: one that finds it down waits
-  // wal_retrieve_retry_interval (5 s) before it tries again.
-  start(primaryDir, primary);
-  await connectWhenUp(primary);
-  for (const [i, port] of replicas.entries()) start(join(dir, `replica_${i + 1}`), port);
-  await Promise.all(replicas.map(connectWhenUp));
+  const start = (d: string, port: number) => {
+    const server = spawnAs(bins.postgres, ['-D', d, '-p', String(port), '-k', dir]);
+    servers.push(server);
+    return server;
+  };
+  const stopAll = async () => {
+    await Promise.all(
+      servers.map((s) =>
+        s.exitCode !== null || s.signalCode !== null
+          ? undefined
+          : new Promise<void>((r) => (s.kill('SIGINT'), s.once('exit', () => r()))),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    // The standbys start once the primary accepts connections: one that finds it down waits
+    // wal_retrieve_retry_interval (5 s) before it tries again.
+    await connectWhenUp(primary, start(primaryDir, primary));
+    const standbys = replicas.map((port, i) => start(join(dir, `replica_${i + 1}`), port));
+    await Promise.all(replicas.map((port, i) => connectWhenUp(port, standbys[i])));
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   const c = await client(primary, 'postgres');
   while (replicaCount > 0) {
     const r = await c.query<{ n: string }>(
@@ -104,12 +137,7 @@ export async function startBare(replicaCount: number): Promise<Bare> {
   return {
     primary,
     replicas,
-    async stop() {
-      await Promise.all(
-        servers.map((s) => new Promise<void>((r) => (s.kill('SIGINT'), s.once('exit', () => r())))),
-      );
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: stopAll,
   };
 }
 
