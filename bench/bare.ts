@@ -28,13 +28,15 @@ function osUser(): { uid: number; gid: number } | undefined {
 
 let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
 
-/** Waits until the server accepts connections; fails once its process has exited. */
+/** Waits until the server accepts connections; fails once its process has exited, or after 60 s. */
 async function connectWhenUp(port: number, server: ChildProcess): Promise<void> {
+  const until = Date.now() + 60_000;
   for (;;) {
     if (server.exitCode !== null || server.signalCode !== null)
       throw new Error(
         `the server on port ${port} exited (${server.exitCode ?? server.signalCode})`,
       );
+    if (Date.now() > until) throw new Error(`the server on port ${port} did not start in 60 s`);
     const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
     try {
       await c.connect();
