@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { TenantHandle } from '../core/tenants.js';
 import { inPool } from '../core/pool.js';
 import type { CatalogSnapshot } from './types.js';
+import { fingerprint } from './fingerprint.js';
 import { SNAPSHOTS_PER_READ, snapshotCatalogs, type SnapshotOptions } from './snapshot.js';
 
 /** What a tenant's snapshot reads: the schemas of its search_path, its own named `$tenant`. */
@@ -27,11 +28,19 @@ export async function snapshotTenants(
   options: TenantSnapshotOptions,
 ): Promise<CatalogSnapshot[]> {
   const groups = readGroups(tenants);
+  // Tenants alike share one snapshot object: a thousand tenants hold one catalog, not a thousand.
+  const alike = new Map<string, CatalogSnapshot>();
+  const shared = (s: CatalogSnapshot) => {
+    const print = fingerprint(s);
+    if (!alike.has(print)) alike.set(print, s);
+    return alike.get(print)!;
+  };
+  const index = new Map(tenants.map((t, i) => [t, i]));
   const read = await inPool(groups, options.parallel, async (group) => {
-    for (const t of group) options.onTenant?.(tenants.indexOf(t));
+    for (const t of group) options.onTenant?.(index.get(t)!);
     const client = await options.connect(group[0]);
     try {
-      return await snapshotCatalogs(client, group.map(tenantRequest));
+      return (await snapshotCatalogs(client, group.map(tenantRequest))).map(shared);
     } finally {
       await client.end();
     }

@@ -3,7 +3,6 @@ import type { Cluster } from '../provision/provider.js';
 import { startCluster } from '../provision/start.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import { snapshotTenants } from '../catalog/tenant-snapshots.js';
-import { fingerprint } from '../catalog/fingerprint.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
 import { runGates, type GateRun } from '../gates/index.js';
 import { duplicatesOnThePr } from '../gates/graph/duplicates.js';
@@ -504,14 +503,7 @@ class Run {
       parallel: this.options.settings.parallel,
       onTenant: (i) => this.tenantProgress('catalog snapshot', i, tenants.length)({}),
     });
-    // Tenants alike share one snapshot object: a thousand tenants hold one catalog, not a thousand.
-    const alike = new Map<string, CatalogSnapshot>();
-    const shared = snapshots.map((s) => {
-      const print = fingerprint(s);
-      if (!alike.has(print)) alike.set(print, s);
-      return alike.get(print)!;
-    });
-    const out = new Map(tenants.map((t, i) => [t.name, shared[i]]));
+    const out = new Map(tenants.map((t, i) => [t.name, snapshots[i]]));
     // The database topology's tenants all start from one template: its snapshot stands for each.
     if (this.topology.databasePerTenant && tenants.length === 1) {
       for (const name of this.topology.tenantNames) out.set(name, out.get(tenants[0].name)!);

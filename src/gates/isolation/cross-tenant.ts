@@ -11,7 +11,19 @@ interface Referrer {
   texts: string[];
 }
 
+/** Referrers of a snapshot, made once: tenants alike share one snapshot object. */
+const made = new WeakMap<CatalogSnapshot, Referrer[]>();
+
 function referrers(s: CatalogSnapshot): Referrer[] {
+  let found = made.get(s);
+  if (!found) {
+    found = referrersOf(s);
+    made.set(s, found);
+  }
+  return found;
+}
+
+function referrersOf(s: CatalogSnapshot): Referrer[] {
   const table = (name: string): ObjectQuery => ({
     kind: 'table',
     name: bareName(name),
