@@ -7,13 +7,12 @@
  * Such a change takes effect once it is merged; a flag or an Action input (the workflow's own)
  * still wins.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { gitEnv } from '../core/child-env.js';
 import type { ImageChoice, Options } from '../core/options.js';
+import { git } from '../plan/plan.js';
 import { composeImage } from '../config/image.js';
 
 /** The guarded settings as the base commit's config file has them (absent: the default). */
@@ -102,9 +101,10 @@ function imageFromBase(
 function composeImageAt(repoRoot: string, commit: string): ImageChoice | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'sg-base-compose-'));
   try {
-    for (const name of gitLines(repoRoot, ['ls-tree', '--name-only', commit])) {
+    const names = tryGit(repoRoot, ['ls-tree', '--name-only', commit])?.split('\n') ?? [];
+    for (const name of names) {
       if (!/^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$/.test(name)) continue;
-      const text = gitShow(repoRoot, commit, name);
+      const text = tryGit(repoRoot, ['show', `${commit}:./${name}`]);
       if (text !== undefined) writeFileSync(join(dir, name), text);
     }
     const found = composeImage(dir);
@@ -116,28 +116,10 @@ function composeImageAt(repoRoot: string, commit: string): ImageChoice | undefin
   }
 }
 
-function gitLines(repoRoot: string, args: string[]): string[] {
+/** A git command's output in the repository; undefined when it fails. */
+function tryGit(repoRoot: string, args: string[]): string | undefined {
   try {
-    return execFileSync('git', args, {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      env: gitEnv(),
-    })
-      .toString()
-      .split('\n')
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-function gitShow(repoRoot: string, commit: string, file: string): string | undefined {
-  try {
-    return execFileSync('git', ['show', `${commit}:./${file}`], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      env: gitEnv(),
-    }).toString();
+    return git(repoRoot, args);
   } catch {
     return undefined;
   }
@@ -158,25 +140,8 @@ function configPath(options: Options): string | undefined {
  * file or it does not parse. Undefined when git cannot read the base.
  */
 function baseValues(repoRoot: string, commit: string, file: string): BaseValues | undefined {
-  let text: string;
-  try {
-    execFileSync('git', ['cat-file', '-e', `${commit}^{commit}`], {
-      cwd: repoRoot,
-      stdio: 'ignore',
-      env: gitEnv(),
-    });
-  } catch {
-    return undefined;
-  }
-  try {
-    text = execFileSync('git', ['show', `${commit}:./${file}`], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      env: gitEnv(),
-    }).toString();
-  } catch {
-    text = '';
-  }
+  if (tryGit(repoRoot, ['cat-file', '-t', `${commit}^{commit}`]) === undefined) return undefined;
+  const text = tryGit(repoRoot, ['show', `${commit}:./${file}`]) ?? '';
   let raw: Record<string, unknown> = {};
   try {
     const doc: unknown = parse(text);

@@ -331,13 +331,13 @@ class Run {
     if (plan.merged.length === 0 && !fromDump) return [];
     const rows = this.options.settings.seedRows;
     const seedAll = async (copies: boolean) => {
-      const plan =
+      const copy =
         copies && seedFrom
           ? await planTenantCopy(ws, seedFrom.tenant, format).catch(() => undefined)
           : undefined;
       return this.eachTenant(tenants, async (t, i) => {
         this.tenantProgress('replay merged', offset + i, total)({ activity: 'seeding' });
-        if (seedFrom && plan && (await copyTenantRows(ws, plan, t, this.logger))) {
+        if (seedFrom && copy && (await copyTenantRows(ws, copy, t, this.logger))) {
           const prefix = `${seedFrom.tenant.name}: `;
           return seedFrom.notes.map((n) =>
             n.startsWith(prefix) ? `${t.name}: ${n.slice(prefix.length)}` : n,
@@ -370,7 +370,7 @@ class Run {
     });
   }
 
-  /** The database topology for migrations that name schema public, when nothing chose one. */
+  /** The database topology for migrations that cannot run per tenant schema, when nothing chose one. */
   chooseTopology(discovery: Discovery): void {
     if (!this.options.topologyDefault || this.baseline || this.options.topology !== 'schema')
       return;

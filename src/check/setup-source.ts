@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { composePostgres } from '../config/compose.js';
+import { escapeRegExp } from '../core/regexp.js';
 
 /**
  * Where in the repository a schema or role that the merged history expects is made, outside the
@@ -21,15 +22,11 @@ export interface SetupSource {
 
 /** What a statement that makes the object looks like, for the kinds a script makes before migrations. */
 function makes(kind: string, name: string): RegExp | undefined {
-  const ident = `(?:"${escape(name)}"|${escape(name)}(?![\\w$]))`;
+  const ident = `(?:"${escapeRegExp(name)}"|${escapeRegExp(name)}(?![\\w$]))`;
   if (kind === 'schema')
     return new RegExp(`\\bcreate\\s+schema\\s+(?:if\\s+not\\s+exists\\s+)?${ident}`, 'i');
   if (kind === 'role') return new RegExp(`\\bcreate\\s+(?:role|user)\\s+${ident}`, 'i');
   return undefined;
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The repository's file that makes schema or role `name`, outside the migrations folder. */
@@ -43,7 +40,7 @@ export function setupSourceOf(
   if (!pattern) return undefined;
   const compose = composePostgres(repoRoot);
   // A shell script names it through a variable (`CREATE SCHEMA ${SCHEMA_NAME}`, set above).
-  const named = new RegExp(`(^|[^\\w$])${escape(name)}([^\\w$]|$)`, 'm');
+  const named = new RegExp(`(^|[^\\w$])${escapeRegExp(name)}([^\\w$]|$)`, 'm');
   const creates = kind === 'schema' ? /\bcreate\s+schema\b/i : /\bcreate\s+(?:role|user)\b/i;
   for (const e of compose?.init ?? []) {
     const text = e.kind === 'sh' ? readText(join(repoRoot, e.file)) : undefined;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { VERSION_TABLES, type VersionTable } from '../replay/baseline-versions.js';
 import { quoteIdent, quoteIdentIfNeeded } from '../sql/ident.js';
 
 /**
@@ -7,28 +8,6 @@ import { quoteIdent, quoteIdentIfNeeded } from '../sql/ident.js';
  * of taking the dump to hold them all. They are the only rows a snapshot reads; they hold
  * versions, names and checksums, no application data.
  */
-
-interface VersionTableName {
-  /** Absent: the tenant's own schema(s). */
-  schema?: string;
-  table: string;
-  /** What says which migrations are applied (not when): tenants alike in these are alike. */
-  key: string[];
-}
-
-/** Every tool's table, as `src/replay/baseline-versions.ts` reads it back. */
-const VERSION_TABLES: VersionTableName[] = [
-  { table: 'schema_migrations', key: ['version'] },
-  { table: 'goose_db_version', key: ['version_id', 'is_applied'] },
-  { table: 'flyway_schema_history', key: ['version', 'success'] },
-  {
-    table: '_prisma_migrations',
-    key: ['migration_name', 'finished_at is not null', 'rolled_back_at is null'],
-  },
-  { schema: 'drizzle', table: '__drizzle_migrations', key: ['hash'] },
-  { table: 'alembic_version', key: ['version_num'] },
-  { schema: 'supabase_migrations', table: 'schema_migrations', key: ['version'] },
-];
 
 export interface VersionRows {
   schema: string;
@@ -86,7 +65,7 @@ export async function readVersionTables(
   return out;
 }
 
-async function rowsOf(client: pg.Client, w: VersionTableName & { schema: string }, own: boolean) {
+async function rowsOf(client: pg.Client, w: VersionTable & { schema: string }, own: boolean) {
   const name = `${quoteIdent(w.schema)}.${quoteIdent(w.table)}`;
   const columns = await client.query<{ attname: string }>(
     `select attname from pg_attribute

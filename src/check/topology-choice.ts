@@ -12,7 +12,7 @@ import { statementTargets } from '../sql/kinds.js';
 /** A history this short says too little about how the project names its tables. */
 const MIN_STATEMENTS = 5;
 
-/** At least this share of the statements that name a table name it in `public`. */
+/** At least this share of the statements that name a table name it with a schema. */
 const SHARE = 0.5;
 
 /** Schemas of the catalog: reading them says nothing about where the project's tables are. */

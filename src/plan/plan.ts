@@ -29,7 +29,8 @@ export interface Plan {
   unchangedAtBase?: string[];
 }
 
-function git(repoRoot: string, args: string[]): string {
+/** A git command's output in the repository; throws when git fails. */
+export function git(repoRoot: string, args: string[]): string {
   return execFileSync('git', args, {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,9 +25,12 @@ export interface HeldVersions {
 /** What a version table's rows say: a set of applied ids, or "everything up to". */
 type Applied = { ids: Set<string> } | { upTo: (m: Migration) => boolean };
 
-interface VersionTable {
+export interface VersionTable {
+  /** Absent: the tenant's own schema (the search path's first). */
   schema?: string;
   table: string;
+  /** Expressions that say which migrations are applied (not when): tenants alike in these are alike. */
+  key: string[];
   read(rows: Array<Record<string, unknown>>, merged: Migration[]): Applied;
 }
 
@@ -42,6 +45,7 @@ const TABLES: Partial<Record<Format, VersionTable>> = {
   // golang-migrate keeps one row: the version the database is at.
   'golang-migrate': {
     table: 'schema_migrations',
+    key: ['version'],
     read: (rows) => {
       const at = Math.max(...rows.map((r) => Number(r.version)).filter(Number.isFinite));
       return { upTo: (m) => /^\d+$/.test(m.id) && Number(m.id) <= at };
@@ -49,6 +53,7 @@ const TABLES: Partial<Record<Format, VersionTable>> = {
   },
   goose: {
     table: 'goose_db_version',
+    key: ['version_id', 'is_applied'],
     read: (rows) => {
       const applied = new Map<string, boolean>();
       const ordered = [...rows].sort((a, b) => Number(a.id) - Number(b.id));
@@ -56,9 +61,10 @@ const TABLES: Partial<Record<Format, VersionTable>> = {
       return { ids: new Set([...applied].filter(([, on]) => on).map(([v]) => v)) };
     },
   },
-  dbmate: { table: 'schema_migrations', read: versionColumn },
+  dbmate: { table: 'schema_migrations', key: ['version'], read: versionColumn },
   flyway: {
     table: 'flyway_schema_history',
+    key: ['version', 'success'],
     read: (rows) => ({
       ids: idsOf(
         rows.filter((r) => yes(r.success)),
@@ -68,6 +74,7 @@ const TABLES: Partial<Record<Format, VersionTable>> = {
   },
   prisma: {
     table: '_prisma_migrations',
+    key: ['migration_name', 'finished_at is not null', 'rolled_back_at is null'],
     read: (rows) => ({
       ids: idsOf(
         rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null),
@@ -79,6 +86,7 @@ const TABLES: Partial<Record<Format, VersionTable>> = {
   drizzle: {
     schema: 'drizzle',
     table: '__drizzle_migrations',
+    key: ['hash'],
     read: (rows) => {
       const at = Math.max(...rows.map((r) => Number(r.created_at)).filter(Number.isFinite));
       return { upTo: (m) => (m.journalWhen?.millis ?? Infinity) <= at };
@@ -87,6 +95,7 @@ const TABLES: Partial<Record<Format, VersionTable>> = {
   // Alembic holds the heads; every ancestor of a head is applied.
   alembic: {
     table: 'alembic_version',
+    key: ['version_num'],
     read: (rows, merged) => {
       const parents = new Map(merged.map((m) => [m.id, m.parents ?? []]));
       const ids = new Set<string>();
@@ -103,9 +112,19 @@ const TABLES: Partial<Record<Format, VersionTable>> = {
 
 /** Tables any project may have besides its tool's: Supabase's, Rails'. */
 const OTHERS: VersionTable[] = [
-  { schema: 'supabase_migrations', table: 'schema_migrations', read: versionColumn },
-  { table: 'schema_migrations', read: versionColumn },
+  {
+    schema: 'supabase_migrations',
+    table: 'schema_migrations',
+    key: ['version'],
+    read: versionColumn,
+  },
+  { table: 'schema_migrations', key: ['version'], read: versionColumn },
 ];
+
+/** Every tool's table once (golang-migrate's, dbmate's and Rails' `schema_migrations` are one). */
+export const VERSION_TABLES: VersionTable[] = [...Object.values(TABLES), ...OTHERS].filter(
+  (t, i, all) => all.findIndex((o) => o.schema === t.schema && o.table === t.table) === i,
+);
 
 /** A row's version names a migration by its id, or by the leading part of a file stem. */
 function names(m: Migration, id: string): boolean {
