@@ -88,16 +88,19 @@ class SchemaNames {
     }
   }
 
+  /** The schemas a word names: `"Name"` exactly, a bare word in any case. */
+  private named(token: string): string[] {
+    const quoted = QUOTED.exec(token)?.[1];
+    if (quoted === undefined) return this.plain.get(token.toLowerCase()) ?? [];
+    return this.order.has(quoted) ? [quoted] : [];
+  }
+
   /** The names among `others` that one of the texts mentions, in the order of `schemas`. */
   mentionedIn(texts: string[], others: Set<string>): string[] {
     const hits = new Set<string>();
     for (const text of texts) {
       for (const token of text.match(TOKENS) ?? []) {
-        const quoted = /^"([A-Za-z0-9_$]+)"$/.exec(token)?.[1];
-        for (const name of quoted
-          ? [quoted].filter((q) => this.order.has(q))
-          : (this.plain.get(token.toLowerCase()) ?? []))
-          if (others.has(name)) hits.add(name);
+        for (const name of this.named(token)) if (others.has(name)) hits.add(name);
       }
       for (const name of this.odd) if (others.has(name) && mentions(text, name)) hits.add(name);
     }
@@ -107,6 +110,7 @@ class SchemaNames {
 
 const WORD = /^[A-Za-z0-9_$]+$/;
 const TOKENS = /[A-Za-z0-9_$"]+/g;
+const QUOTED = /^"([A-Za-z0-9_$]+)"$/;
 
 function references(
   s: CatalogSnapshot,
