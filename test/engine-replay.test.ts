@@ -42,6 +42,22 @@ describe('replay', () => {
     expect(report.summary.migrationsApplied).toBe(0);
   });
 
+  it('judges a statement on the rows every tenant would have, not on a tenant left without them', async () => {
+    // Only the first tenant holds the seed's rows; setval(…, 0) fails on an empty table. The
+    // other tenants get the rows and replay again, so that nothing is reported.
+    const dir = 'fixtures/engine/sequence-after-rows';
+    const report = await runFixture(dir, { baseCount: 2, tenantCount: 3, gates: ['replay'] });
+    expect(replayFindings(report)).toEqual([]);
+    expect(report.status).toBe('passed');
+    expect(report.summary.migrationsApplied).toBe(1);
+    expect(report.steps.find((s) => s.action === 'replay PR')?.details).toBe(
+      '1 migration(s) on 3 tenant(s)',
+    );
+    expect(report.steps.find((s) => s.action === 'replay merged')?.details).toBe(
+      '2 migration(s) on 3 tenant(s) of sg_pr, seeded 200 rows per table of tenant_1 (the other tenants hold the rows their migrations insert)',
+    );
+  });
+
   it('names the one tenant a statement fails on, with the hint, and still replays the others', async () => {
     const dir = 'fixtures/engine/fails-on-one-tenant';
     const report = await runFixture(dir, { baseCount: 2, tenantCount: 3, gates: ['replay'] });

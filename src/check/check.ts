@@ -44,7 +44,6 @@ import { migrationRoleNotes } from '../replay/migration-role.js';
 import { runBaseSetup } from '../replay/base-setup.js';
 import { baselineSummary, readBaseline, type Baseline } from '../replay/baseline.js';
 import { loadBaselineBase, type BaselineBase } from '../replay/baseline-base.js';
-import { copyTenantRows, planTenantCopy, withReplicationRole } from '../replay/seed-copy.js';
 import { findingsForVariants } from '../replay/baseline-findings.js';
 
 /** A set whose merged migrations are part of this set's base. */
@@ -113,6 +112,11 @@ class Run {
   topology: Topology;
   /** `baseline:`: the dump or snapshot the base is loaded from instead of the merged history. */
   baseline?: Baseline;
+  /**
+   * Schema tenants built without the seed's rows (all but the first of one history): they hold
+   * what the merged migrations insert. See replayAdded for when they are seeded after all.
+   */
+  unseeded = new Set<string>();
 
   constructor(
     public options: Options,
@@ -251,18 +255,19 @@ class Run {
       ws.baseHolds(first.map((t) => t.name));
       const pr = `${ws.prefix}pr`;
       await ws.createDatabase(pr, ws.baseDatabase);
-      const [copyOf, ...rest] = ws.tenantsIn(pr);
-      const seedFrom = { tenant: copyOf, notes: [...seedNotes] };
-      seedNotes.push(
-        ...(await this.buildTenants(ws, plan, rest, fromDump, tenants.length, first, seedFrom)),
-      );
+      // The seed's rows stay in the first tenant, where the gates measure with them; the others
+      // prove the PR replays on each tenant's schema after the tenants before it.
+      const rest = ws.tenantsIn(pr).slice(1);
+      await this.buildTenants(ws, plan, rest, fromDump, tenants.length, first, false);
+      if (plan.merged.length > 0) for (const t of rest) this.unseeded.add(t.name);
       built = ws.tenantsIn(pr);
     }
     this.notes.push(...seedNotes);
+    const rows = this.options.settings.seedRows;
     const seeded =
       plan.merged.length === 0 && !fromDump
         ? 'nothing to seed'
-        : `seeded ${this.options.settings.seedRows} rows per table${seedNotes.length ? ` (${seedNotes.length} table(s) not seeded, see the notes)` : ''}`;
+        : `seeded ${rows} rows per table${this.unseeded.size > 0 ? ` of ${first[0].name} (the other tenants hold the rows their migrations insert)` : ''}${seedNotes.length ? ` (${seedNotes.length} table(s) not seeded, see the notes)` : ''}`;
     const replayed = fromDump
       ? `the baseline ${this.baseline!.path} and ${Math.max(0, ...[...fromDump.pending.values()].map((p) => p.length))} of ${plan.merged.length} merged migration(s) on top`
       : `${plan.merged.length} migration(s)`;
@@ -273,7 +278,7 @@ class Run {
   /**
    * The merged state of `tenants` (of `total`, after those `done` before): their schemas, the
    * prelude sets, the migration tool's table, the merged migrations (a failure is a setup error)
-   * and the seed. Returns the seed's notes.
+   * and, with `seed`, the seed. Returns the seed's notes.
    */
   async buildTenants(
     ws: Workspace,
@@ -282,8 +287,7 @@ class Run {
     fromDump: BaselineBase | undefined,
     total: number,
     done: TenantHandle[] = [],
-    /** A tenant of the same database built from the same history: its rows are copied. */
-    seedFrom?: { tenant: TenantHandle; notes: string[] },
+    seed = true,
   ): Promise<string[]> {
     if (tenants.length === 0) return [];
     const offset = done.length;
@@ -328,31 +332,27 @@ class Run {
         tenants: [...done, ...tenants],
         index: offset + failed,
       });
-    if (plan.merged.length === 0 && !fromDump) return [];
+    if (!seed || (plan.merged.length === 0 && !fromDump)) return [];
+    return this.seed(ws, tenants, (i) =>
+      this.tenantProgress('replay merged', offset + i, total)({ activity: 'seeding' }),
+    );
+  }
+
+  /** The seed's rows in `tenants`; returns its notes. */
+  async seed(
+    ws: Workspace,
+    tenants: TenantHandle[],
+    progress: (index: number) => void = () => {},
+  ): Promise<string[]> {
     const rows = this.options.settings.seedRows;
-    const seedAll = async (copies: boolean) => {
-      const copy =
-        copies && seedFrom
-          ? await planTenantCopy(ws, seedFrom.tenant, format).catch(() => undefined)
-          : undefined;
-      return this.eachTenant(tenants, async (t, i) => {
-        this.tenantProgress('replay merged', offset + i, total)({ activity: 'seeding' });
-        if (seedFrom && copy && (await copyTenantRows(ws, copy, t, this.logger))) {
-          const prefix = `${seedFrom.tenant.name}: `;
-          return seedFrom.notes.map((n) =>
-            n.startsWith(prefix) ? `${t.name}: ${n.slice(prefix.length)}` : n,
-          );
-        }
-        return seedTenant(ws, t, rows, this.logger, format).catch((error) => {
-          throw seedFailure(error);
-        });
+    const format = this.discovery!.format;
+    const notes = await this.eachTenant(tenants, (t, i) => {
+      progress(i);
+      this.unseeded.delete(t.name);
+      return seedTenant(ws, t, rows, this.logger, format).catch((error) => {
+        throw seedFailure(error);
       });
-    };
-    // A server that outlives the run keeps no grant of the run's: there every tenant is seeded.
-    const notes =
-      seedFrom && ws.cluster.provider !== 'url'
-        ? await withReplicationRole(ws, seedAll)
-        : await seedAll(false);
+    });
     return notes.flat();
   }
 
@@ -463,9 +463,18 @@ class Run {
         // The gates read locks and rewrites off the first tenant's replay; the others' failures
         // are all they use, so those replay a file in one round trip when nothing fails.
         const preexisting = i === 0 ? await preexistingRelations(ws, t) : undefined;
-        return replayTenant(ws, t, plan.added, preexisting, oneTransaction, at);
+        const trace = await replayTenant(ws, t, plan.added, preexisting, oneTransaction, at);
+        return i > 0 && trace.failedMigration && this.unseeded.has(t.name)
+          ? this.replayedWithRows(ws, t, plan, trace, oneTransaction)
+          : trace;
       },
       timedOut,
+      // Where the first tenant failed, the others get its rows: a failure the rows cause is then
+      // reported for every tenant it happens on, as production would see it.
+      async (first) => {
+        if (first.failedMigration)
+          this.notes.push(...(await this.seed(ws, this.withoutSeed(tenants))));
+      },
     );
     this.trace.pr.push(...traces);
     const last = traces[traces.length - 1];
@@ -481,6 +490,36 @@ class Run {
     const failed = this.trace.pr.filter((t) => t.failedMigration).length;
     const details = `${plan.added.length} migration(s) on ${tenants.length} tenant(s)${failed ? `; failed on ${failed}` : ''}`;
     return { value: tenants, status: failed ? ('blocked' as const) : ('ok' as const), details };
+  }
+
+  /**
+   * A tenant without the seed's rows failed where the first tenant, with them, had not: the rows
+   * are added and the PR replayed again from the migration that failed, so that only a failure
+   * that happens with the rows too stands. A failed migration that left part of its work behind
+   * (outside a transaction) is not replayed again, and its failure stands.
+   */
+  async replayedWithRows(
+    ws: Workspace,
+    tenant: TenantHandle,
+    plan: Plan,
+    trace: TenantTrace,
+    oneTransaction: boolean,
+  ): Promise<TenantTrace> {
+    const failed = trace.statements.filter((s) => s.migrationId === trace.failedMigration);
+    const from = oneTransaction ? 0 : plan.added.findIndex((m) => m.id === trace.failedMigration);
+    if (from === -1 || failed.some((s) => !s.inTransaction)) return trace;
+    this.logger.debug(`${tenant.name}: ${trace.failedMigration} failed without the seed's rows`);
+    this.notes.push(...(await this.seed(ws, [tenant])));
+    const again = await replayTenant(ws, tenant, plan.added.slice(from), undefined, oneTransaction);
+    const kept = trace.statements.filter(
+      (s) => plan.added.findIndex((m) => m.id === s.migrationId) < from,
+    );
+    return { ...again, statements: [...kept, ...again.statements] };
+  }
+
+  /** Those of `tenants` still without the seed's rows. */
+  withoutSeed(tenants: TenantHandle[]): TenantHandle[] {
+    return tenants.filter((t) => this.unseeded.has(t.name));
   }
 
   async prTenants(ws: Workspace): Promise<TenantHandle[]> {
@@ -520,10 +559,13 @@ class Run {
     tenants: TenantHandle[],
     fn: (tenant: TenantHandle, index: number) => Promise<R>,
     stop: (result: R) => boolean = () => false,
+    /** Runs once the first tenant is done, before the others start. */
+    afterFirst?: (first: R) => Promise<void>,
   ): Promise<R[]> {
     if (tenants.length === 0) return [];
     const first = await fn(tenants[0], 0);
     if (stop(first)) return [first];
+    await afterFirst?.(first);
     let stopped = false;
     const rest = await inPool(tenants.slice(1), this.options.settings.parallel, async (t, i) => {
       if (stopped) return undefined;
