@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { inlineParams, type Param } from '../sql/literal.js';
 
 /**
  * Catalog reads sent together: every query the readers start is collected, its parameters are
@@ -7,25 +8,11 @@ import pg from 'pg';
  * extended protocol uses too, so they are parsed exactly as a parameterised query's would be.
  */
 
-type Param = string | string[];
-
 interface Pending {
   sql: string;
   params: Param[];
   resolve: (r: pg.QueryResult) => void;
   reject: (e: unknown) => void;
-}
-
-/** A parameter as a literal: a text, or an array of texts. */
-export function literal(value: Param): string {
-  if (Array.isArray(value))
-    return `array[${value.map((v) => pg.escapeLiteral(v)).join(', ')}]::text[]`;
-  return pg.escapeLiteral(value);
-}
-
-/** `$n` placeholders replaced by their values' literals. */
-export function inlineParams(sql: string, params: Param[]): string {
-  return sql.replace(/\$(\d+)(?!\d)/g, (_, n: string) => literal(params[Number(n) - 1]));
 }
 
 export class QueryBatch {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import type { Cluster } from '../provision/provider.js';
 import { startCluster } from '../provision/start.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
@@ -31,7 +32,6 @@ import { databaseTopologyReason } from './topology-choice.js';
 import { resolveBase } from '../plan/plan.js';
 import {
   createTenantSchemas,
-  createVersionTable,
   preexistingRelations,
   replayTenant,
   seedTenant,
@@ -40,6 +40,7 @@ import {
 import type { ReplayTrace, StatementTrace, TenantTrace } from '../core/trace.js';
 import { inPool } from '../core/pool.js';
 import { Workspace } from '../replay/workspace.js';
+import { createToolTable } from '../replay/tool-tables.js';
 import { migrationRoleNotes } from '../replay/migration-role.js';
 import { runBaseSetup } from '../replay/base-setup.js';
 import { baselineSummary, readBaseline, type Baseline } from '../replay/baseline.js';
@@ -305,17 +306,18 @@ class Run {
       }
     }
     await this.replayPrelude(ws, tenants);
-    await this.eachTenant(tenants, async (t) => {
-      const held = fromDump?.held.get(t.name) ?? plan.merged;
-      const table = await createVersionTable(ws, t, format, held);
-      if (table) this.logger.debug(`${t.name}: ${table} holds the merged versions`);
-    });
     const traces = await this.eachTenant(
       tenants,
       (t, i) => {
         const at = this.tenantProgress('replay merged', offset + i, total);
         const merged = fromDump?.pending.get(t.name) ?? plan.merged;
-        return replayTenant(ws, t, merged, undefined, false, at);
+        // The tool creates its table as the role migrations run as, which then owns it.
+        const versionTable = async (client: pg.Client) => {
+          const held = fromDump?.held.get(t.name) ?? plan.merged;
+          const table = await createToolTable(client, format, held);
+          if (table) this.logger.debug(`${t.name}: ${table} holds the merged versions`);
+        };
+        return replayTenant(ws, t, merged, undefined, false, at, versionTable);
       },
       (trace) => trace.failedMigration !== undefined,
     );

@@ -5,7 +5,7 @@ import type { Format, Migration, Statement } from '../core/model.js';
 import type { TenantTrace } from '../core/trace.js';
 import { ScriptRunner, relationOids } from './script-runner.js';
 import { seedTables } from './seed.js';
-import { createToolTable, toolTableOid } from './tool-tables.js';
+import { toolTableOid } from './tool-tables.js';
 import { Workspace } from './workspace.js';
 import { quoteIdent } from '../sql/ident.js';
 
@@ -25,6 +25,8 @@ export async function replayTenant(
   preexisting: Set<number> | undefined,
   oneTransaction = false,
   progress: ReplayProgress = () => {},
+  /** Runs first on the replay's session (the tool's version table, say). */
+  prepare?: (client: pg.Client) => Promise<unknown>,
 ): Promise<TenantTrace> {
   const trace: TenantTrace = {
     tenant: tenant.name,
@@ -34,6 +36,7 @@ export async function replayTenant(
   };
   const client = await ws.connect(tenant);
   try {
+    await prepare?.(client);
     const runner = new ScriptRunner(client, {
       tenant: tenant.name,
       schemas: tenant.searchPath,
@@ -85,22 +88,6 @@ export async function createTenantSchemas(
   for (const t of tenants) {
     if (t.schema !== 'public')
       await client.query(`create schema if not exists ${quoteIdent(t.schema)}`);
-  }
-}
-
-/** The production tool's version table in the tenant's schema, holding the merged versions. */
-export async function createVersionTable(
-  ws: Workspace,
-  tenant: TenantHandle,
-  format: Format,
-  merged: Migration[],
-): Promise<string | undefined> {
-  // The tool creates it as the role migrations run as, so that role owns it.
-  const client = await ws.connect(tenant);
-  try {
-    return await createToolTable(client, format, merged);
-  } finally {
-    await client.end();
   }
 }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inlineParams, type Param } from '../sql/literal.js';
 import type { Format, Migration } from '../core/model.js';
 
 /**
@@ -30,10 +31,10 @@ export const TOOL_TABLES: ToolTable[] = [
 interface Writer {
   /** The DDL, as the tool's Postgres driver sends it (src: each tool's Postgres dialect). */
   ddl: string[];
-  rows: (merged: Migration[]) => Array<{ sql: string; values: unknown[] }>;
+  rows: (merged: Migration[]) => Array<{ sql: string; values: Param[] }>;
 }
 
-const row = (sql: string, ...values: unknown[]) => ({ sql, values });
+const row = (sql: string, ...values: Param[]) => ({ sql, values });
 
 const WRITERS: Partial<Record<Format, Writer>> = {
   // golang-migrate keeps one row: the version the database is at.
@@ -78,7 +79,7 @@ const WRITERS: Partial<Record<Format, Writer>> = {
           i + 1,
           m.repeatable ? null : m.id,
           m.name.replace(/_/g, ' '),
-          m.file.split('/').pop(),
+          m.file.split('/').pop() ?? m.file,
         ),
       ),
   },
@@ -143,11 +144,10 @@ export async function createToolTable(
   if (!table || !writer) return undefined;
   const name = table.schema ? `${table.schema}.${table.table}` : table.table;
   if ((await oidOf(client, table)) !== undefined) return name;
-  await client.query('begin');
+  // One round trip: the DDL and every row in one transaction.
+  const rows = writer.rows(merged).map((r) => inlineParams(r.sql, r.values));
   try {
-    for (const ddl of writer.ddl) await client.query(ddl);
-    for (const r of writer.rows(merged)) await client.query(r.sql, r.values);
-    await client.query('commit');
+    await client.query(['begin', ...writer.ddl, ...rows, 'commit'].join(';\n'));
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;
