@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { removeTree } from '../core/remove-tree.js';
 import pg from 'pg';
 import { InfrastructureError } from '../core/errors.js';
 import type { Cluster, ConnectionInfo, Provider, StartOptions } from './provider.js';
@@ -70,7 +70,7 @@ export async function startFromBinaries(
   const stop = async () => {
     await Promise.all(servers.map((s) => s.stop(true)));
     servers.length = 0;
-    await rm(workDir, { recursive: true, force: true });
+    await removeTree(workDir);
     forgetDir();
   };
   try {
