@@ -35,9 +35,17 @@ where n.nspname = any($1::text[]) and not t.tgisinternal and ${NOT_EXTENSION_REL
 
 /**
  * Enums, stand-alone composite types, domains and ranges; array types, table row types and the
- * multiranges Postgres creates beside each range are implied by other objects.
+ * multiranges Postgres creates beside each range are implied by other objects. A domain's checks
+ * are gathered in one pass over pg_constraint: looked up per type, the planner scans it whole
+ * for each (contypid is 0 on most rows, so its index looks useless), once per tenant's type.
  */
 const TYPES_SQL = `
+with domain_checks as (
+  select k.contypid, array_agg(k.conname || ': ' || pg_get_constraintdef(k.oid)
+    order by k.conname) as checks
+  from pg_constraint k
+  where k.contypid <> 0 and k.contype <> 'n'
+  group by k.contypid)
 select n.nspname as in_schema, quote_ident(n.nspname) || '.' || quote_ident(o.typname) as name,
   o.typtype as kind,
   array(select e.enumlabel::text from pg_enum e where e.enumtypid = o.oid
@@ -47,14 +55,14 @@ select n.nspname as in_schema, quote_ident(n.nspname) || '.' || quote_ident(o.ty
     order by a.attnum) as attributes,
   format_type(o.typbasetype, o.typtypmod) as base_type, o.typnotnull as not_null,
   o.typdefault as default_value,
-  array(select k.conname || ': ' || pg_get_constraintdef(k.oid) from pg_constraint k
-    where k.contypid = o.oid and k.contype <> 'n' order by k.conname) as checks,
+  coalesce(dc.checks, '{}') as checks,
   format_type(r.rngsubtype, null) as subtype,
   case when r.rngcanonical <> 0 then r.rngcanonical::regproc::text end as canonical,
   case when r.rngsubdiff <> 0 then r.rngsubdiff::regproc::text end as subdiff
 from pg_type o join pg_namespace n on n.oid = o.typnamespace
 left join pg_class c on c.oid = o.typrelid
 left join pg_range r on r.rngtypid = o.oid
+left join domain_checks dc on dc.contypid = o.oid
 where n.nspname = any($1::text[]) and o.typtype in ('e', 'c', 'd', 'r')
   and (o.typtype <> 'c' or c.relkind = 'c') and ${notExtensionMember('pg_type')}`;
 
