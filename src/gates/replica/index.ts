@@ -2,6 +2,7 @@ import type { ReplicaNode } from '../../core/report.js';
 import type { Gate, GateContext, GateResult } from '../gate.js';
 import { conflictFindings } from './conflicts.js';
 import { checkReplica } from './consistency.js';
+import { catalogChecksum } from './catalog-checksum.js';
 import { REPLICA } from '../../rules/index.js';
 import { unloggedFindings } from './unlogged.js';
 
@@ -25,7 +26,20 @@ export const replicaGate: Gate = {
     const details: string[] = [];
     const replicaNodes: ReplicaNode[] = [];
     // Each replica replays the same WAL on its own: they are waited for and compared together.
-    const checked = await Promise.all(replicas.map((r) => checkReplica(ctx, r, settings)));
+    const sums = new Map<string, Promise<string>>();
+    const primaryChecksum = (database: string) => {
+      if (!sums.has(database))
+        sums.set(
+          database,
+          ctx.databases
+            .connectAsSuperuser(database)
+            .then((c) => catalogChecksum(c).finally(() => c.end())),
+        );
+      return sums.get(database)!;
+    };
+    const checked = await Promise.all(
+      replicas.map((r) => checkReplica(ctx, r, settings, primaryChecksum)),
+    );
     for (const [i, replica] of replicas.entries()) {
       const { state, findings: found } = checked[i];
       findings.push(...found);
