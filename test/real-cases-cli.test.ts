@@ -182,4 +182,20 @@ describe("a golang-migrate migration that alters golang-migrate's schema_migrati
       ['replica-query-conflict', `${dir}/000003_add_accounts_plan.up.sql`, 2, 'notice'],
     ]);
   }, 120_000);
+
+  it('is found from the repository root, as the Action checks without a migrations input', () => {
+    const { code, report, stderr } = cli(repo.root, '.', '--base', repo.base);
+    expect(report.error, stderr).toBeUndefined();
+    expect(code).toBe(0);
+    expect(report.status).toBe('passed');
+    expect(report.steps[0].details).toBe(
+      '3 golang-migrate migrations in migrations (found 6 files named {version}_{title}.up.sql or .down.sql)',
+    );
+    expect(report.notes).toEqual([
+      'migrations: migrations, the one folder below . that holds migrations (golang-migrate); set migrations: in .schemagate.yml to check another',
+    ]);
+    expect(findings(report)).toEqual([
+      ['replica-query-conflict', `${dir}/000003_add_accounts_plan.up.sql`, 2, 'notice'],
+    ]);
+  }, 120_000);
 });

@@ -7,7 +7,7 @@ import { snapshotTenants } from '../catalog/tenant-snapshots.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
 import { runGates, type GateRun } from '../gates/index.js';
 import { duplicatesOnThePr } from '../gates/graph/duplicates.js';
-import { discoverMigrations } from '../discover/index.js';
+import { discoverMigrations, usualMigrationFolder } from '../discover/index.js';
 import { InputError, InfrastructureError, SetupFailure, getErrorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Discovery, Finding, Migration } from '../core/model.js';
@@ -173,6 +173,16 @@ class Run {
         this.options.settings.sharedSchema,
       );
     const discovery = await this.step('discover', async () => {
+      const below =
+        this.options.format === 'auto'
+          ? await usualMigrationFolder(this.options.repoRoot, this.options.dir)
+          : undefined;
+      if (below) {
+        this.notes.push(
+          `migrations: ${below.dir}, the one folder below ${this.options.dir} that holds migrations (${below.format}); set migrations: in .schemagate.yml to check another`,
+        );
+        this.options = { ...this.options, dir: below.dir };
+      }
       const d = await discoverMigrations(
         this.options.repoRoot,
         this.options.dir,

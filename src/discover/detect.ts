@@ -69,7 +69,7 @@ const USUAL_FOLDERS = [
 ];
 
 /** The usual migration folders below `abs` whose files a format recognises. */
-async function recognisedBelow(
+export async function recognisedBelow(
   modules: FormatModule[],
   abs: string,
   rel: string,

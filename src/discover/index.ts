@@ -6,7 +6,7 @@ import { InputError } from '../core/errors.js';
 import { FORMATS, type Discovery, type Format } from '../core/model.js';
 import type { Settings } from '../core/settings.js';
 import { initSqlParser } from '../sql/split.js';
-import { SCHEMA_FORMAT_MODULES, detectFormat } from './detect.js';
+import { SCHEMA_FORMAT_MODULES, detectFormat, recognisedBelow } from './detect.js';
 import { assertDirectory, hasEntries, locateDir } from './files.js';
 import type { FormatModule } from './format.js';
 import { sqlc } from './sqlc.js';
@@ -49,4 +49,29 @@ function chosenFormat(format: string): { module: FormatModule; reason: string } 
   const module = FORMAT_MODULES.find((m) => m.format === format);
   if (!module) throw new InputError(`migration format ${format} is not supported yet`);
   return { module, reason: `given as ${format} (--format or the config file), not detected` };
+}
+
+/**
+ * The one usual migration folder below `dir` (`migrations`, `db/migrations`, …) that holds
+ * migrations, when `dir` itself holds none a format recognises: a repository checked from its
+ * root, as the Action does without a `migrations` input, finds them there. Undefined when `dir`
+ * holds migrations itself, or when no folder or several do (discovery then says which).
+ */
+export async function usualMigrationFolder(
+  repoRoot: string,
+  dir: string,
+): Promise<{ dir: string; format: string } | undefined> {
+  const at = locateDir(repoRoot, dir);
+  if (
+    !(await assertDirectory(at).then(
+      () => hasEntries(at.abs),
+      () => false,
+    ))
+  )
+    return undefined;
+  const ordered = [...FORMAT_MODULES].sort((a, b) => a.priority - b.priority);
+  for (const module of ordered)
+    if (await module.detect(at.abs).catch(() => undefined)) return undefined;
+  const found = await recognisedBelow(ordered, at.abs, at.rel);
+  return found.length === 1 ? found[0] : undefined;
 }
