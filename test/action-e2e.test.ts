@@ -161,7 +161,6 @@ describe('the Action on a pull_request event (node dist/index.js)', () => {
       'replay merged · tenant 1/2',
       'replay merged · tenant 1/2 · seeding',
       'replay merged · tenant 2/2',
-      'replay merged · tenant 2/2 · seeding',
       expect.stringMatching(/^replay merged: 4 migration\(s\) on 2 tenant\(s\) of \w+, seeded /),
       '',
     ]);

@@ -1,5 +1,4 @@
-import type pg from 'pg';
-import { inlineParams, type Param } from '../sql/literal.js';
+import pg from 'pg';
 
 /**
  * Catalog reads sent together: every query the readers start is collected, its parameters are
@@ -7,6 +6,23 @@ import { inlineParams, type Param } from '../sql/literal.js';
  * one round trip instead of one per kind of object. Results come back in the text format the
  * extended protocol uses too, so they are parsed exactly as a parameterised query's would be.
  */
+
+/** A value a query's text may hold as a literal: a text, a number, null, or an array of texts. */
+export type Param = string | number | null | string[];
+
+/** A parameter as a literal. */
+export function literal(value: Param): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value))
+    return `array[${value.map((v) => pg.escapeLiteral(v)).join(', ')}]::text[]`;
+  return pg.escapeLiteral(value);
+}
+
+/** `$n` placeholders replaced by their values' literals. */
+export function inlineParams(sql: string, params: Param[]): string {
+  return sql.replace(/\$(\d+)(?!\d)/g, (_, n: string) => literal(params[Number(n) - 1]));
+}
 
 interface Pending {
   sql: string;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { inlineParams, type Param } from '../sql/literal.js';
+import { inlineParams, type Param } from '../catalog/batch.js';
 import type { Format, Migration } from '../core/model.js';
 
 /**
