@@ -3,11 +3,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { brief, fixtureOptions, runFixture } from './helpers/run.js';
-import { runCheck } from '../src/check/check.js';
-import { memoryLogger } from '../src/core/logger.js';
-import { initSqlParser } from '../src/sql/split.js';
-import { runDir } from '../src/core/run-dir.js';
+import { brief, runFixture } from './helpers/run.js';
 import { defaultSettings } from '../src/config/settings.js';
 
 const replayFindings = (r: Awaited<ReturnType<typeof runFixture>>) =>
@@ -105,28 +101,6 @@ describe('replay', () => {
     expect(readdirSync(tmp).filter((d) => !d.startsWith('schemagate-initdb-'))).toEqual([]);
     expect(postgresUsing(tmp)).toEqual([]);
     rmSync(tmp, { recursive: true });
-  });
-});
-
-describe('a run that ends before the replay', () => {
-  it('stops the Postgres it started while the migrations were read, when they cannot be', async () => {
-    await initSqlParser();
-    // A folder without migrations: discovery fails while the cluster is starting.
-    const options = fixtureOptions('fixtures/demo', { gates: ['replay'] });
-    const logger = memoryLogger();
-    const report = await runCheck(options, logger, {});
-    expect(report.status).toBe('error');
-    expect(report.error?.exitCode).toBe(2);
-    expect(report.error?.message).toMatch(/^no migrations recognised in fixtures\/demo/);
-    // Its data directories are made in this process's run directory: none may stay, also once a
-    // start left running would have finished.
-    await new Promise((r) => setTimeout(r, 3000));
-    const dir = runDir();
-    const dataDirs = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
-      f.endsWith('PG_VERSION'),
-    );
-    expect(dataDirs).toEqual([]);
-    expect(postgresUsing(dir)).toEqual([]);
   });
 });
 

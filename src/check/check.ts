@@ -172,40 +172,6 @@ class Run {
         this.baseline.tenantNames,
         this.options.settings.sharedSchema,
       );
-    // The cluster starts while the migrations are read and planned: it depends on the settings
-    // alone. Should reading them fail, it is stopped once it is up.
-    const starting = startCluster(this.options, this.logger);
-    starting.catch(() => undefined);
-    try {
-      await this.discoverAndPlan(extras);
-    } catch (error) {
-      await starting.then(({ cluster }) => cluster.stop()).catch(() => undefined);
-      throw error;
-    }
-    const plan = this.plan!;
-    this.cluster = await this.step('provision', async () => {
-      const { cluster, reason } = await starting;
-      if (this.options.pgVersionSource) this.notes.push(this.options.pgVersionSource);
-      this.notes.push(...(this.options.inputNotes ?? []));
-      this.notes.push(...cluster.notes);
-      const details = `${cluster.provider} Postgres ${cluster.postgresVersion}, ${cluster.replicas.length} replica(s), started in ${cluster.startMs} ms${reason ? ` (${reason})` : ''}`;
-      return { value: cluster, details };
-    });
-    const ws = new Workspace(this.cluster, this.options, this.topology);
-    this.notes.push(...migrationRoleNotes(this.options, this.cluster.provider));
-    try {
-      await this.replayAndGate(ws, plan);
-    } finally {
-      this.logger.progress({ phase: 'cleanup' });
-      await ws.dropAll().catch(() => {});
-      await this.cluster
-        .stop()
-        .catch((e) => this.logger.warn(`stopping Postgres: ${getErrorMessage(e)}`));
-    }
-  }
-
-  /** Discovery, the topology, the plan, the findings on the PR's files and the prelude sets. */
-  async discoverAndPlan(extras: CheckExtras): Promise<void> {
     const discovery = await this.step('discover', async () => {
       const below =
         this.options.format === 'auto'
@@ -241,6 +207,25 @@ class Run {
     this.findings.push(...findingsOnThePr(discovery, this.plan));
     this.prelude = await this.preludeSets(extras);
     this.notes.push(...declarativeNotes(this.plan));
+    this.cluster = await this.step('provision', async () => {
+      const { cluster, reason } = await startCluster(this.options, this.logger);
+      if (this.options.pgVersionSource) this.notes.push(this.options.pgVersionSource);
+      this.notes.push(...(this.options.inputNotes ?? []));
+      this.notes.push(...cluster.notes);
+      const details = `${cluster.provider} Postgres ${cluster.postgresVersion}, ${cluster.replicas.length} replica(s), started in ${cluster.startMs} ms${reason ? ` (${reason})` : ''}`;
+      return { value: cluster, details };
+    });
+    const ws = new Workspace(this.cluster, this.options, this.topology);
+    this.notes.push(...migrationRoleNotes(this.options, this.cluster.provider));
+    try {
+      await this.replayAndGate(ws, this.plan);
+    } finally {
+      this.logger.progress({ phase: 'cleanup' });
+      await ws.dropAll().catch(() => {});
+      await this.cluster
+        .stop()
+        .catch((e) => this.logger.warn(`stopping Postgres: ${getErrorMessage(e)}`));
+    }
   }
 
   async replayAndGate(ws: Workspace, plan: Plan): Promise<void> {
