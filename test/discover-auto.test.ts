@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../src/core/errors.js';
 import type { Format } from '../src/core/model.js';
-import { discoverMigrations } from '../src/discover/index.js';
+import { discoverMigrations, usualMigrationFolder } from '../src/discover/index.js';
 import { tempRepo } from './discover-support.js';
 
 const root = process.cwd();
@@ -107,6 +107,37 @@ describe('bad input', () => {
     expect(await inputError(discoverMigrations(repo.root, '.', 'auto'))).toBe(
       'no migrations recognised in ., but migrations holds golang-migrate migrations, internal/db/migrations holds goose migrations: run schemagate check migrations (or set migrations: migrations in .schemagate.yml)',
     );
+  });
+
+  it('picks the one usual folder below that holds migrations, passing over loose .sql files', async () => {
+    const up = 'create table users (id bigint primary key);\n';
+    const repo = tempRepo({
+      'README.md': '# service\n',
+      'init.sql': 'create role app;\n',
+      'db/migrations/000001_create_users.up.sql': up,
+      'db/migrations/000001_create_users.down.sql': 'drop table users;\n',
+      'scripts/seed.sql': 'insert into users values (1);\n',
+    });
+    dispose = repo.dispose;
+    expect(await usualMigrationFolder(repo.root, '.')).toEqual({
+      dir: 'db/migrations',
+      format: 'golang-migrate',
+      loose: true,
+    });
+    // The folder itself holds migrations: nothing to pick.
+    expect(await usualMigrationFolder(repo.root, 'db/migrations')).toBeUndefined();
+  });
+
+  it('picks no folder when none or several below hold migrations', async () => {
+    const repo = tempRepo({
+      'migrations/000001_create_users.up.sql': 'create table users (id bigint primary key);\n',
+      'supabase/migrations/20240101000000_init.sql': 'create table notes (id bigint);\n',
+      'docs/README.md': '# docs\n',
+    });
+    dispose = repo.dispose;
+    expect(await usualMigrationFolder(repo.root, '.')).toBeUndefined();
+    expect(await usualMigrationFolder(repo.root, 'docs')).toBeUndefined();
+    expect(await usualMigrationFolder(repo.root, 'missing')).toBeUndefined();
   });
 
   it('says when the chosen format finds nothing', async () => {

@@ -179,7 +179,7 @@ class Run {
           : undefined;
       if (below) {
         this.notes.push(
-          `migrations: ${below.dir}, the one folder below ${this.options.dir} that holds migrations (${below.format}); set migrations: in .schemagate.yml to check another`,
+          `migrations: ${below.dir}, the one folder below ${this.options.dir} that holds migrations (${below.format})${below.loose ? `; the loose .sql files in ${this.options.dir} are not read` : ''}; set migrations: in .schemagate.yml to check another`,
         );
         this.options = { ...this.options, dir: below.dir };
       }

@@ -54,24 +54,30 @@ function chosenFormat(format: string): { module: FormatModule; reason: string } 
 /**
  * The one usual migration folder below `dir` (`migrations`, `db/migrations`, …) that holds
  * migrations, when `dir` itself holds none a format recognises: a repository checked from its
- * root, as the Action does without a `migrations` input, finds them there. Undefined when `dir`
- * holds migrations itself, or when no folder or several do (discovery then says which).
+ * root, as the Action does without a `migrations` input, finds them there. Loose .sql files in
+ * `dir` (an init script, a schema dump) do not count against a folder below holding a tool's
+ * migrations; `loose` says they were passed over. Undefined when `dir` holds migrations itself,
+ * or when no folder or several do (discovery then says which).
  */
 export async function usualMigrationFolder(
   repoRoot: string,
   dir: string,
-): Promise<{ dir: string; format: string } | undefined> {
+): Promise<{ dir: string; format: string; loose: boolean } | undefined> {
   const at = locateDir(repoRoot, dir);
-  if (
-    !(await assertDirectory(at).then(
-      () => hasEntries(at.abs),
-      () => false,
-    ))
-  )
-    return undefined;
+  const listed = await assertDirectory(at).then(
+    () => hasEntries(at.abs),
+    () => false,
+  );
+  if (!listed) return undefined;
   const ordered = [...FORMAT_MODULES].sort((a, b) => a.priority - b.priority);
+  let here: FormatModule | undefined;
   for (const module of ordered)
-    if (await module.detect(at.abs).catch(() => undefined)) return undefined;
-  const found = await recognisedBelow(ordered, at.abs, at.rel);
-  return found.length === 1 ? found[0] : undefined;
+    if (await module.detect(at.abs).catch(() => undefined)) {
+      here = module;
+      break;
+    }
+  if (here && here.format !== 'plain') return undefined;
+  const below = await recognisedBelow(ordered, at.abs, at.rel);
+  const found = here ? below.filter((f) => f.format !== 'plain') : below;
+  return found.length === 1 ? { ...found[0], loose: here !== undefined } : undefined;
 }
