@@ -4,16 +4,16 @@ import { embeddedProvider } from '../src/provision/embedded.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { Cluster } from '../src/provision/provider.js';
 import { catalogChecksum } from '../src/gates/replica/catalog-checksum.js';
-import { connectNode, primaryInsertLsn, waitForReplay } from '../src/gates/replica/lsn.js';
+import { connectNode, primaryFlushedLsn, waitForReplay } from '../src/gates/replica/lsn.js';
 
 /** The replica gate's per-database checksum: equal where the replica replayed, not where not. */
-describe('catalog checksum of a database on the primary and a streaming replica', () => {
+describe('a primary and a streaming replica: catalog checksums and the end of the WAL', () => {
   let cluster: Cluster;
   let primary: pg.Client;
   let standby: pg.Client;
 
   const caughtUp = async () => {
-    const at = await primaryInsertLsn(primary);
+    const at = await primaryFlushedLsn(primary);
     expect((await waitForReplay(standby, at, 30_000)).reached).toBe(true);
   };
   const sums = async () => [await catalogChecksum(primary), await catalogChecksum(standby)];
@@ -53,6 +53,43 @@ describe('catalog checksum of a database on the primary and a streaming replica'
     await primary.query(`insert into tenant_1.users (email) values ('late@x')`);
     await caughtUp();
     expect(await catalogChecksum(primary)).toBe(onPrimary);
+  });
+
+  it("is reached by the replica at once when the primary's last record fills its WAL page", async () => {
+    // A record that ends exactly at the end of a WAL page leaves the insert position past the
+    // next page's header, where no replica gets until more WAL comes (up to 15 s later).
+    const block = Number(
+      (await primary.query<{ b: string }>(`select current_setting('wal_block_size') as b`)).rows[0]
+        .b,
+    );
+    const offset = async () =>
+      Number(
+        (
+          await primary.query<{ o: string }>(
+            `select (pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0') % ${block}) as o`,
+          )
+        ).rows[0].o,
+      );
+    const emit = (bytes: number) =>
+      primary.query(`select pg_logical_emit_message(false, 'sg', repeat('x', ${bytes}))`);
+    // The size of a message record without content, measured within one page.
+    let fixed = 0;
+    while (fixed <= 0) {
+      const before = await offset();
+      await emit(0);
+      fixed = (await offset()) - before;
+    }
+    for (let tries = 0; tries < 20; tries++) {
+      const left = block - (await offset());
+      if (left >= fixed) await emit(left - fixed);
+      else await emit(block);
+      if ([24, 40].includes(await offset())) break;
+    }
+    expect([24, 40]).toContain(await offset());
+    const at = await primaryFlushedLsn(primary);
+    const wait = await waitForReplay(standby, at, 30_000);
+    expect(wait.reached).toBe(true);
+    expect(wait.waitedMs).toBeLessThan(3_000);
   });
 
   it('differs while the replica has not replayed a change of the catalog, and is equal after', async () => {

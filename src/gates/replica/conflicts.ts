@@ -4,7 +4,7 @@ import type { StatementTrace } from '../../core/trace.js';
 import type { ReplicaInfo } from '../../provision/provider.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 import type { ReplicaSettings } from '../../core/settings.js';
-import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
+import { connectNode, primaryFlushedLsn, waitForReplay } from './lsn.js';
 import { REPLICA, finding } from '../../rules/index.js';
 import { quoteQualified, searchPathValue } from '../../sql/ident.js';
 
@@ -74,9 +74,10 @@ async function waitAll(
   database: string,
   timeoutMs: number,
 ): Promise<void> {
-  // WAL positions only (pg_current_wal_insert_lsn, pg_last_wal_replay_lsn): no user code.
+  // WAL positions only (a synchronous commit of no change, pg_current_wal_insert_lsn,
+  // pg_last_wal_replay_lsn): no user code.
   const primary = await ctx.databases.connectAsSuperuser(database);
-  const target = await primaryInsertLsn(primary).finally(() => primary.end());
+  const target = await primaryFlushedLsn(primary).finally(() => primary.end());
   const standby = await connectNode(replica, 'postgres');
   await waitForReplay(standby, target, timeoutMs).finally(() => standby.end());
 }

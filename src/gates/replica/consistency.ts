@@ -8,7 +8,7 @@ import type { Finding } from '../../core/model.js';
 import type { ReplicaInfo } from '../../provision/provider.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 import type { ReplicaSettings } from '../../core/settings.js';
-import { connectNode, primaryInsertLsn, waitForReplay } from './lsn.js';
+import { connectNode, primaryFlushedLsn, waitForReplay } from './lsn.js';
 import { REPLICA, finding } from '../../rules/index.js';
 import { inPool } from '../../core/pool.js';
 import { catalogChecksum } from './catalog-checksum.js';
@@ -34,9 +34,10 @@ export async function checkReplica(
   const state: ReplicaState = { name: replica.name, lagMs: 0, caughtUp: false, fingerprints: {} };
   const findings: Finding[] = [];
   const first = ctx.tenants[0];
-  // WAL positions only (pg_current_wal_insert_lsn, pg_last_wal_replay_lsn): no user code.
+  // WAL positions only (a synchronous commit of no change, pg_current_wal_insert_lsn,
+  // pg_last_wal_replay_lsn): no user code.
   const primary = await ctx.databases.connectAsSuperuser(first.database);
-  const target = await primaryInsertLsn(primary).finally(() => primary.end());
+  const target = await primaryFlushedLsn(primary).finally(() => primary.end());
   const standby = await connectNode(replica, 'postgres');
   const wait = await waitForReplay(standby, target, settings.lagTimeoutMs).finally(() =>
     standby.end(),

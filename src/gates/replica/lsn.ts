@@ -14,9 +14,25 @@ export async function connectNode(node: ConnectionInfo, database: string): Promi
   return client;
 }
 
-export async function primaryInsertLsn(primary: pg.Client): Promise<string> {
-  const r = await primary.query<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn');
-  return r.rows[0].lsn;
+/**
+ * The end of the primary's WAL, once flushed: the point a replica that has replayed every change
+ * made so far reaches. Commits are asynchronous here, and the WAL writer flushes up to the last
+ * commit only, so one synchronous commit flushes everything before it. The end is taken after a
+ * record, never just after a page header: when the last record fills its page exactly, the
+ * insert position is past the next page's header, which no replica reaches until more WAL comes
+ * (a standby snapshot, up to 15 s later). Another commit then moves the end off the boundary.
+ */
+export async function primaryFlushedLsn(primary: pg.Client): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    await primary.query('begin; set local synchronous_commit = on; select txid_current(); commit');
+    const r = await primary.query<{ lsn: string; header: boolean }>(
+      `select lsn::text,
+              (pg_wal_lsn_diff(lsn, '0/0') % current_setting('wal_block_size')::numeric)
+                in (24, 40) as header
+         from pg_current_wal_insert_lsn() as lsn`,
+    );
+    if (!r.rows[0].header || attempt === 3) return r.rows[0].lsn;
+  }
 }
 
 /** Bytes the replica still has to replay to reach `target` (0 when it has). */

@@ -61,13 +61,18 @@ const READS = new Set(['AccessShareLock', 'RowShareLock', 'ShareLock', 'ShareUpd
 
 /**
  * Tables (as traces name them) that the statements locked in a mode that may change rows; all
- * of them (undefined) when one ran outside a transaction, where its locks could not be read.
+ * of them (undefined) when one ran outside a transaction, where its locks could not be read. A
+ * DROP changes no row of what stays (a dropped table or column is no longer compared): the
+ * ACCESS EXCLUSIVE lock `DROP INDEX` takes on the index's table says nothing of its rows. Rows
+ * written meanwhile (by an event trigger) still show as ROW EXCLUSIVE.
  */
 function written(traces: StatementTrace[]): Set<string> | undefined {
   if (traces.some((t) => !t.inTransaction)) return undefined;
-  return new Set(
-    traces.flatMap((t) => t.locks.filter((l) => !READS.has(l.mode)).map((l) => l.relation)),
-  );
+  const writes = (t: StatementTrace) =>
+    t.locks.filter((l) =>
+      t.kind === 'DropStmt' ? l.mode === 'RowExclusiveLock' : !READS.has(l.mode),
+    );
+  return new Set(traces.flatMap((t) => writes(t).map((l) => l.relation)));
 }
 
 /**
