@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { embeddedBinaries } from '../src/provision/embedded.js';
+import { primaryFlushedLsn } from '../src/gates/replica/lsn.js';
 import type { WorkloadMigration } from './workload.js';
 
 interface Bare {
@@ -165,9 +166,9 @@ export async function bareReplay(
     for (const m of migrations) await c.query(m.up);
     await c.end();
   }
+  // The end of the WAL as the replica gate takes it: flushed, and never just past a page header.
   const c = await client(cluster.primary, 'app');
-  const lsn = (await c.query<{ l: string }>('select pg_current_wal_insert_lsn()::text as l'))
-    .rows[0].l;
+  const lsn = await primaryFlushedLsn(c);
   await c.end();
   for (const port of cluster.replicas) {
     const r = await client(port, 'postgres');
