@@ -357,6 +357,22 @@ describe('PR code the gates set off runs as the migration role, never as the sup
     ]);
   });
 
+  it("a database search_path that puts the PR's functions before the catalog's: the superuser's catalog reads and WAL positions still call Postgres' own", async () => {
+    const touched = marker('gate-search-path');
+    const report = await runFixture(`${dir('gate-search-path')}/db/migrations`, {
+      baseCount: 1,
+      tenantCount: 2,
+      replicas: 1,
+    });
+    expect(existsSync(touched)).toBe(false);
+    // The replica gate compared both tenants and found the replica like the primary.
+    expect(report.topology.replicaNodes?.[0]).toMatchObject({
+      caughtUp: true,
+      matchesPrimary: true,
+    });
+    expect(report.findings.filter((f) => f.gate === 'replica')).toEqual([]);
+  });
+
   it('with migrationRole: superuser the gates run as the superuser, as before, and say so', async () => {
     // The opt-in of docs/security.md: the trigger's program does run (which shows that the
     // gates above did set it off).

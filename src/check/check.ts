@@ -733,7 +733,7 @@ async function relationElsewhere(
   const name =
     e?.sqlstate === '42P01' ? /^relation "([^".]+)" does not exist/.exec(e.message) : null;
   if (!name) return [];
-  const client = await ws.connectAsSuperuser(tenant.database);
+  const client = await ws.connectAsSuperuser(tenant.database, { catalogOnly: true });
   try {
     // A catalog read: no user object is involved.
     const r = await client.query<{ nspname: string }>(

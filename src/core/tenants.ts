@@ -21,6 +21,16 @@ export interface NodeAddress {
   ssl?: boolean | { rejectUnauthorized: boolean };
 }
 
+export interface SuperuserOptions {
+  /**
+   * search_path is `pg_catalog, pg_temp`, whatever the database sets: in a database PR code has
+   * run in, `ALTER DATABASE … SET search_path = public, pg_catalog` would otherwise let a function
+   * or operator the PR put in public stand in for the catalog's, and run as the superuser. For
+   * catalog reads and WAL positions after the first PR statement.
+   */
+  catalogOnly?: boolean;
+}
+
 export interface Databases {
   /**
    * Connects to the tenant's database with the tenant's search_path set, as the migration role
@@ -37,7 +47,7 @@ export interface Databases {
    * Connects to a database by name as the superuser. Only for queries that run no code a PR may
    * have defined (catalog reads, WAL positions, creating and dropping roles): say why at the call.
    */
-  connectAsSuperuser(database: string): Promise<pg.Client>;
+  connectAsSuperuser(database: string, options?: SuperuserOptions): Promise<pg.Client>;
   /**
    * A fresh copy of the state after the merged migrations and the seed (before the PR), as a new
    * database cloned from the template; returns the tenants inside it. Dropped when the run ends.

@@ -1,13 +1,13 @@
 import pg from 'pg';
 import type { Cluster, ConnectionInfo } from '../provision/provider.js';
-import type { Databases, NodeAddress, TenantHandle } from '../core/tenants.js';
+import type { Databases, NodeAddress, SuperuserOptions, TenantHandle } from '../core/tenants.js';
 import type { Topology } from '../core/topology.js';
 import type { Migration } from '../core/model.js';
 import type { Options } from '../core/options.js';
 import type { StatementTrace } from '../core/trace.js';
 import { ScriptRunner, relationOids } from './script-runner.js';
 import type { AfterStatement } from '../core/trace.js';
-import { quoteIdent, searchPathValue } from '../sql/ident.js';
+import { CATALOG_SEARCH_PATH, quoteIdent, searchPathValue } from '../sql/ident.js';
 import { createMigrationRole, type MigrationRole } from './migration-role.js';
 import { AdminRoleGuard, type PrivilegeGuard } from './privilege-guard.js';
 import { migratorRoleName } from '../provision/run-roles.js';
@@ -68,15 +68,23 @@ export class Workspace implements Databases {
    * may have defined: creating and dropping databases and roles, base setup before the first
    * migration, catalog reads and replication functions. Everything that reads or writes user
    * tables, views or functions connects with `connectTo`/`connect` instead (docs/security.md).
+   * `catalogOnly`: search_path is pg_catalog's alone (see SuperuserOptions).
    */
-  async connectAsSuperuser(database: string): Promise<pg.Client> {
-    return this.connectNodeAsSuperuser(this.cluster.primary, database);
+  async connectAsSuperuser(database: string, options: SuperuserOptions = {}): Promise<pg.Client> {
+    return this.connectNodeAsSuperuser(this.cluster.primary, database, options);
   }
 
-  private async connectNodeAsSuperuser(node: NodeAddress, database: string): Promise<pg.Client> {
+  private async connectNodeAsSuperuser(
+    node: NodeAddress,
+    database: string,
+    { catalogOnly = false }: SuperuserOptions = {},
+  ): Promise<pg.Client> {
     const client = new pg.Client({ ...node, database, application_name: 'schemagate' });
     client.on('error', () => {});
     await client.connect();
+    // The first statement, qualified: it replaces the database's own setting, which PR code may
+    // have changed (a startup option would do the same, but a connection pooler may refuse it).
+    if (catalogOnly) await client.query(CATALOG_SEARCH_PATH);
     return client;
   }
 

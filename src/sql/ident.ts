@@ -19,3 +19,9 @@ export function quoteQualified(name: string): string {
 export function searchPathValue(schemas: string[]): string {
   return schemas.map(quoteIdent).join(', ');
 }
+
+/**
+ * Sets the session's search_path to the catalog's alone, itself qualified: after it, no function
+ * or operator a PR put in another schema can stand in for one a query names unqualified.
+ */
+export const CATALOG_SEARCH_PATH = `select pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false)`;

@@ -86,7 +86,7 @@ async function leakTestOn(
   // The test writes rows (triggers, defaults) and reads views: as the migration role, never the
   // superuser. A superuser session only creates the application role and admits the test's.
   const client = await ctx.databases.connect(tenant);
-  const admin = await ctx.databases.connectAsSuperuser(tenant.database);
+  const admin = await ctx.databases.connectAsSuperuser(tenant.database, { catalogOnly: true });
   const admitted: AdmittedRole[] = [];
   const context = input.context ?? resolveContext(ctx.options);
   try {

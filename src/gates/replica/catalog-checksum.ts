@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { CATALOG_SEARCH_PATH } from '../../sql/ident.js';
 
 /**
  * One value per database that changes with any row of the catalogs a snapshot reads, in every
@@ -38,8 +39,12 @@ rows as (
 select count(*) || ':' || coalesce(sum(hashtextextended(r, 0)::numeric), 0) as checksum
 from rows`;
 
-/** The checksum of the database `client` is connected to. */
+/**
+ * The checksum of the database `client` is connected to. The session's search_path becomes
+ * pg_catalog's: a function or operator the PR named like one of the query's cannot stand in.
+ */
 export async function catalogChecksum(client: pg.Client): Promise<string> {
+  await client.query(CATALOG_SEARCH_PATH);
   const r = await client.query<{ checksum: string }>(CHECKSUM_SQL);
   return r.rows[0].checksum;
 }

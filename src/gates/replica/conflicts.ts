@@ -76,7 +76,7 @@ async function waitAll(
 ): Promise<void> {
   // WAL positions only (a synchronous commit of no change, pg_current_wal_insert_lsn,
   // pg_last_wal_replay_lsn): no user code.
-  const primary = await ctx.databases.connectAsSuperuser(database);
+  const primary = await ctx.databases.connectAsSuperuser(database, { catalogOnly: true });
   const target = await primaryFlushedLsn(primary).finally(() => primary.end());
   const standby = await connectNode(replica, 'postgres');
   await waitForReplay(standby, target, timeoutMs).finally(() => standby.end());

@@ -36,7 +36,7 @@ export async function checkReplica(
   const first = ctx.tenants[0];
   // WAL positions only (a synchronous commit of no change, pg_current_wal_insert_lsn,
   // pg_last_wal_replay_lsn): no user code.
-  const primary = await ctx.databases.connectAsSuperuser(first.database);
+  const primary = await ctx.databases.connectAsSuperuser(first.database, { catalogOnly: true });
   const target = await primaryFlushedLsn(primary).finally(() => primary.end());
   const standby = await connectNode(replica, 'postgres');
   const wait = await waitForReplay(standby, target, settings.lagTimeoutMs).finally(() =>

@@ -32,7 +32,7 @@ export const replicaGate: Gate = {
         sums.set(
           database,
           ctx.databases
-            .connectAsSuperuser(database)
+            .connectAsSuperuser(database, { catalogOnly: true })
             .then((c) => catalogChecksum(c).finally(() => c.end())),
         );
       return sums.get(database)!;
