@@ -485,7 +485,12 @@ class Run {
       // reported for every tenant it happens on, as production would see it.
       async (first) => {
         if (first.failedMigration)
-          this.notes.push(...(await this.seed(ws, this.withoutSeed(tenants))));
+          this.notes.push(
+            ...(await this.seed(
+              ws,
+              tenants.filter((t) => this.unseeded.has(t.name)),
+            )),
+          );
       },
     );
     this.trace.pr.push(...traces);
@@ -523,15 +528,9 @@ class Run {
     this.logger.debug(`${tenant.name}: ${trace.failedMigration} failed without the seed's rows`);
     this.notes.push(...(await this.seed(ws, [tenant])));
     const again = await replayTenant(ws, tenant, plan.added.slice(from), undefined, oneTransaction);
-    const kept = trace.statements.filter(
-      (s) => plan.added.findIndex((m) => m.id === s.migrationId) < from,
-    );
+    const before = new Set(plan.added.slice(0, from).map((m) => m.id));
+    const kept = trace.statements.filter((s) => before.has(s.migrationId));
     return { ...again, statements: [...kept, ...again.statements] };
-  }
-
-  /** Those of `tenants` still without the seed's rows. */
-  withoutSeed(tenants: TenantHandle[]): TenantHandle[] {
-    return tenants.filter((t) => this.unseeded.has(t.name));
   }
 
   async prTenants(ws: Workspace): Promise<TenantHandle[]> {

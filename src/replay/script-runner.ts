@@ -129,7 +129,6 @@ export class ScriptRunner {
     return { traces };
   }
 
-  /** The statements of one script in the transaction state the caller set up; rolls back on error. */
   /**
    * An untraced script (the merged history) in one round trip: its statements joined into one
    * simple query between BEGIN and COMMIT, as golang-migrate sends a whole file. Undefined when a
@@ -172,6 +171,7 @@ export class ScriptRunner {
     return { traces, failed: false };
   }
 
+  /** The statements of one script in the transaction state the caller set up; rolls back on error. */
   private async runStatements(
     migration: Migration,
     script: Script,

@@ -53,8 +53,22 @@ export async function checkReplica(
     );
     return { state, findings };
   }
-  // Databases whose catalogs hold the same rows on both nodes: their tenants' catalogs are the
-  // primary's as the PR's replay left them. The others' tenants are read and compared.
+  const compared = await compareCatalogs(ctx, replica, primaryChecksum);
+  state.fingerprints = compared.fingerprints;
+  findings.push(...compared.findings);
+  return { state, findings };
+}
+
+/**
+ * Every tenant's catalog on a replica that has caught up, against the primary's. Databases whose
+ * catalogs hold the same rows on both nodes (equal checksums) hold the primary's catalogs as the
+ * PR's replay left them; the tenants of the others are read on the replica and compared.
+ */
+async function compareCatalogs(
+  ctx: GateContext,
+  replica: ReplicaInfo,
+  primaryChecksum: (database: string) => Promise<string>,
+): Promise<{ fingerprints: Record<string, string>; findings: Finding[] }> {
   const databases = [...new Set(ctx.tenants.map((t) => t.database))];
   const alike = await inPool(databases, ctx.options.settings.parallel, async (database) => {
     // A checksum that cannot be read sends the database's tenants to the snapshots.
@@ -66,10 +80,11 @@ export async function checkReplica(
     return onReplica !== undefined && onReplica === onPrimary;
   });
   const same = new Set(databases.filter((_, i) => alike[i]));
+  const prints = new Map<string, string>();
   const toRead: TenantHandle[] = [];
   for (const t of ctx.tenants) {
     const after = ctx.after.get(t.name);
-    if (after && same.has(t.database)) state.fingerprints[t.name] = fingerprint(after).slice(0, 12);
+    if (after && same.has(t.database)) prints.set(t.name, fingerprint(after));
     else toRead.push(t);
   }
   // As on the primary: the catalog snapshot calls no user function, but nothing here needs more.
@@ -77,17 +92,15 @@ export async function checkReplica(
     connect: (tenant) => ctx.databases.connectNode(replica, tenant.database),
     parallel: ctx.options.settings.parallel,
   });
-  const prints = onReplica.map(fingerprint);
-  toRead.forEach((t, i) => (state.fingerprints[t.name] = prints[i].slice(0, 12)));
-  const compared = await inPool(toRead, ctx.options.settings.parallel, (tenant, i) =>
-    compareTenant(ctx, replica.name, tenant, onReplica[i], prints[i]),
+  toRead.forEach((t, i) => prints.set(t.name, fingerprint(onReplica[i])));
+  const findings = await inPool(toRead, ctx.options.settings.parallel, (tenant, i) =>
+    compareTenant(ctx, replica.name, tenant, onReplica[i], prints.get(tenant.name)!),
   );
   // In the tenants' order, as the report lists them.
-  state.fingerprints = Object.fromEntries(
-    ctx.tenants.map((t) => [t.name, state.fingerprints[t.name]]),
+  const fingerprints = Object.fromEntries(
+    ctx.tenants.map((t) => [t.name, prints.get(t.name)!.slice(0, 12)]),
   );
-  findings.push(...compared.flat());
-  return { state, findings };
+  return { fingerprints, findings: findings.flat() };
 }
 
 /** A tenant's catalog on the replica (`onReplica`, fingerprint `fp`) against the primary's. */
