@@ -4,10 +4,11 @@ import type { Logger } from '../core/logger.js';
 import type { Options } from '../core/options.js';
 import type { Discovery, Finding, GateId } from '../core/model.js';
 import type { Databases, TenantHandle } from '../core/tenants.js';
-import type { ReplayTrace } from '../core/trace.js';
+import type { AfterStatement, ReplayTrace, StatementTrace } from '../core/trace.js';
 import type { Topology } from '../core/topology.js';
 import type { ReplicaNode } from '../core/report.js';
 import type { Plan } from '../plan/index.js';
+import type { Sandbox } from './sandbox.js';
 
 export type { Databases, TenantHandle } from '../core/tenants.js';
 
@@ -40,8 +41,34 @@ export interface GateResult {
   replicaNodes?: ReplicaNode[];
 }
 
+/** Applies the migration's up; `afterStatement` runs after each statement while its locks are held. */
+export type ApplyUp = (afterStatement?: AfterStatement) => Promise<StatementTrace[]>;
+
+/** A gate's part in the walk (walk.ts): its work around each added migration's up. */
+export interface Walker {
+  /** Nesting order around the up: lower runs closer to it. */
+  readonly layer: number;
+  /** Added migrations before this index are walked for this walker. */
+  readonly until: number;
+  /**
+   * Applies added migration `index` through `up` (once), with the walker's work before and after
+   * it; returns the up's traces.
+   */
+  step(index: number, sandbox: Sandbox, up: ApplyUp): Promise<StatementTrace[]>;
+  /** What stopped the walker: its own error, or the walk's. */
+  error?: unknown;
+}
+
+/** What the walk gives a gate back: its walker, done, and the sandbox where the walk ended. */
+export interface Walked {
+  walker: Walker;
+  sandbox?: Sandbox;
+}
+
 export interface Gate {
   id: GateId;
   title: string;
-  run(ctx: GateContext): Promise<GateResult>;
+  /** The gate's walker, made before the first gate runs; `run` gets it back once walked. */
+  walker?(ctx: GateContext): Walker | undefined;
+  run(ctx: GateContext, walked?: Walked): Promise<GateResult>;
 }

@@ -2,7 +2,9 @@ import type { GateId } from '../core/model.js';
 import type { KnownIds } from '../config/file.js';
 import { getErrorMessage } from '../core/errors.js';
 import { ENGINE, finding } from '../rules/index.js';
-import type { Gate, GateContext, GateResult } from './gate.js';
+import type { Gate, GateContext, GateResult, Walked, Walker } from './gate.js';
+import type { Sandbox } from './sandbox.js';
+import { walk } from './walk.js';
 import { oneFindingPerTenantSet } from './tenant-findings.js';
 import { replayGate } from './replay.js';
 import { graphGate } from './graph/index.js';
@@ -36,21 +38,44 @@ export interface GateRun extends GateResult {
  */
 export async function runGates(ctx: GateContext, only?: readonly string[]): Promise<GateRun[]> {
   const runs: GateRun[] = [];
-  for (const gate of GATES.filter((g) => !only || only.includes(g.id))) {
-    const started = Date.now();
-    const before = runs.flatMap((r) => r.findings);
-    let result: GateResult;
-    try {
-      result = await ctx.logger.group(`gate ${gate.id}`, () =>
-        gate.run({ ...ctx, findings: [...ctx.findings, ...before] }),
-      );
-    } catch (error) {
-      ctx.logger.debug(error instanceof Error ? String(error.stack) : getErrorMessage(error));
-      const message = `the ${gate.id} gate failed: ${getErrorMessage(error)}`;
-      result = { findings: [finding(ENGINE.gateError, { gate: gate.id, message })] };
+  const gates = GATES.filter((g) => !only || only.includes(g.id));
+  const walkers = new Map<Gate, Walker>();
+  let walked: Promise<Sandbox | undefined> | undefined;
+  try {
+    for (const gate of gates) {
+      try {
+        const walker = gate.walker?.(ctx);
+        if (walker) walkers.set(gate, walker);
+      } catch (error) {
+        // The gate runs without its part in the walk, and says so.
+        ctx.logger.debug(`gate ${gate.id}: no walker: ${getErrorMessage(error)}`);
+      }
     }
-    const findings = oneFindingPerTenantSet(result.findings, ctx.topology.tenantNames.length);
-    runs.push({ gate: gate.id, ms: Date.now() - started, details: [], ...result, findings });
+    for (const gate of gates) {
+      const started = Date.now();
+      const before = runs.flatMap((r) => r.findings);
+      let result: GateResult;
+      try {
+        result = await ctx.logger.group(`gate ${gate.id}`, async () => {
+          const walker = walkers.get(gate);
+          let mine: Walked | undefined;
+          if (walker) {
+            // The first gate with a walker walks for all of them (its step's time includes it).
+            walked ??= walk(ctx, [...walkers.values()]);
+            mine = { walker, sandbox: await walked };
+          }
+          return gate.run({ ...ctx, findings: [...ctx.findings, ...before] }, mine);
+        });
+      } catch (error) {
+        ctx.logger.debug(error instanceof Error ? String(error.stack) : getErrorMessage(error));
+        const message = `the ${gate.id} gate failed: ${getErrorMessage(error)}`;
+        result = { findings: [finding(ENGINE.gateError, { gate: gate.id, message })] };
+      }
+      const findings = oneFindingPerTenantSet(result.findings, ctx.topology.tenantNames.length);
+      runs.push({ gate: gate.id, ms: Date.now() - started, details: [], ...result, findings });
+    }
+  } finally {
+    await (await walked?.catch(() => undefined))?.close();
   }
   return runs;
 }

@@ -1,11 +1,11 @@
 import type { Finding, Migration } from '../../core/model.js';
 import { getErrorMessage } from '../../core/errors.js';
 import type { StatementTrace } from '../../core/trace.js';
-import type { Gate, GateContext, TenantHandle } from '../gate.js';
+import type { Gate, GateContext, TenantHandle, Walked } from '../gate.js';
 import type { LocksSettings } from '../../core/settings.js';
 import { traceKey, type StatementContext, type WorkloadWaits } from './context.js';
 import { PARTITION_RULES } from './partition-rules.js';
-import { probeWorkload } from './probe.js';
+import { WorkloadProbe } from './probe.js';
 import { tableRewrite } from './rewrite-rules.js';
 import { RepeatedAlterWatch } from './repeated-alter.js';
 import { Scope } from './scope.js';
@@ -65,25 +65,43 @@ function recordWaits(ctx: GateContext, tenant: TenantHandle, workload: WorkloadW
   }
 }
 
-async function measure(
-  ctx: GateContext,
-  settings: LocksSettings,
-  tenant: TenantHandle,
-  traces: Map<string, StatementTrace>,
-): Promise<WorkloadWaits | undefined> {
-  if (!settings.workload.enabled) return undefined;
+/** The workload probe for the walk, when it can measure: every added migration replayed. */
+function workloadProbe(ctx: GateContext): WorkloadProbe | undefined {
+  const settings = ctx.options.settings.locks;
+  const tenant = ctx.tenants[0];
+  if (!settings.workload.enabled || !tenant || ctx.plan.added.length === 0) return undefined;
   // A migration that failed (or hung) in replay would only fail again under the workload.
   if (ctx.trace.pr.some((t) => t.failedMigration)) return undefined;
-  try {
-    const scope = new Scope(ctx.before.get(tenant.name), tenant);
-    const workload = await probeWorkload(ctx, settings, scope, traces);
-    recordWaits(ctx, tenant, workload);
-    return workload;
-  } catch (error) {
+  return new WorkloadProbe(
+    ctx,
+    settings,
+    new Scope(ctx.before.get(tenant.name), tenant),
+    traceMap(ctx, tenant),
+  );
+}
+
+/** What the probe measured in the walk, recorded in the trace; undefined when it did not run. */
+function measured(
+  ctx: GateContext,
+  tenant: TenantHandle,
+  walked?: Walked,
+): WorkloadWaits | undefined {
+  const probe = walked?.walker;
+  if (!(probe instanceof WorkloadProbe)) return undefined;
+  if (probe.error !== undefined) {
     // The probe measures; the rules still hold without it.
-    ctx.logger.warn(`locks: the concurrent workload probe did not run: ${getErrorMessage(error)}`);
+    ctx.logger.warn(
+      `locks: the concurrent workload probe did not run: ${getErrorMessage(probe.error)}`,
+    );
     return undefined;
   }
+  recordWaits(ctx, tenant, probe.result);
+  return probe.result;
+}
+
+function traceMap(ctx: GateContext, tenant: TenantHandle): Map<string, StatementTrace> {
+  const tenantTrace = ctx.trace.pr.find((t) => t.tenant === tenant.name);
+  return new Map((tenantTrace?.statements ?? []).map((t) => [traceKey(t.file, t.line), t]));
 }
 
 function byPlace(a: Finding, b: Finding): number {
@@ -94,13 +112,12 @@ function byPlace(a: Finding, b: Finding): number {
   );
 }
 
-async function locksFindings(ctx: GateContext): Promise<Finding[]> {
+function locksFindings(ctx: GateContext, walked?: Walked): Finding[] {
   const settings = ctx.options.settings.locks;
   const tenant = ctx.tenants[0];
   if (!tenant || ctx.plan.added.length === 0) return [];
-  const tenantTrace = ctx.trace.pr.find((t) => t.tenant === tenant.name);
-  const traces = new Map((tenantTrace?.statements ?? []).map((t) => [traceKey(t.file, t.line), t]));
-  const workload = await measure(ctx, settings, tenant, traces);
+  const traces = traceMap(ctx, tenant);
+  const workload = measured(ctx, tenant, walked);
   const scope = new Scope(ctx.before.get(tenant.name), tenant);
   const findings = ctx.plan.added.flatMap((m) =>
     analyseMigration(m, scope, traces, settings, workload),
@@ -111,7 +128,8 @@ async function locksFindings(ctx: GateContext): Promise<Finding[]> {
 export const locksGate: Gate = {
   id: 'locks',
   title: 'Locks and rewrites',
-  async run(ctx) {
-    return { findings: await locksFindings(ctx) };
+  walker: workloadProbe,
+  async run(ctx, walked) {
+    return { findings: locksFindings(ctx, walked) };
   },
 };

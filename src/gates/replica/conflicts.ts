@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { Finding, Migration } from '../../core/model.js';
 import type { StatementTrace } from '../../core/trace.js';
 import type { ReplicaInfo } from '../../provision/provider.js';
-import type { GateContext, TenantHandle } from '../gate.js';
+import type { ApplyUp, GateContext, TenantHandle, Walker } from '../gate.js';
+import type { Sandbox } from '../sandbox.js';
 import type { ReplicaSettings } from '../../core/settings.js';
 import { connectNode, primaryFlushedLsn, waitForReplay } from './lsn.js';
 import { REPLICA, finding } from '../../rules/index.js';
@@ -11,7 +12,8 @@ import { quoteQualified, searchPathValue } from '../../sql/ident.js';
 /**
  * Hot-standby query conflicts, observed: while a replica runs a read on the tables a migration
  * locks ACCESS EXCLUSIVE, the migration runs on the primary; when the standby replays that lock it
- * cancels the read ("conflict with recovery") after max_standby_streaming_delay.
+ * cancels the read ("conflict with recovery") after max_standby_streaming_delay. The migrations
+ * run in the walk (walk.ts), on its copy of the base.
  */
 
 interface Probe {
@@ -82,57 +84,82 @@ async function waitAll(
   await waitForReplay(standby, target, timeoutMs).finally(() => standby.end());
 }
 
-async function runProbe(
-  ctx: GateContext,
-  replica: ReplicaInfo,
-  tenant: TenantHandle,
-  probe: Probe,
-  settings: ReplicaSettings,
-): Promise<Finding[]> {
-  // Reads the tables on the standby as the migration role (a table's read runs no PR code today,
-  // but a policy or a future view would).
-  const reader = await ctx.databases.connectNode(replica, tenant.database);
-  const pid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
-  const outcome = await startReader(reader, tenant, [...probe.takers.keys()]);
-  try {
-    await ctx.databases.applyScript(tenant, probe.migration, 'up');
-    await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
-  } finally {
-    // pg_cancel_backend of our own reader: no user code.
-    const admin = await connectNode(replica, 'postgres');
-    await admin.query('select pg_cancel_backend($1)', [pid]).finally(() => admin.end());
+/** The replica gate's part in the walk: a read on the replica around each probed migration. */
+export class ConflictProbe implements Walker {
+  /** Around the workload, inside the rollback's down: the read sees the up's locks first. */
+  readonly layer = 1;
+  readonly until: number;
+  readonly findings: Finding[] = [];
+  error?: unknown;
+  private readonly probes: Map<number, Probe>;
+
+  constructor(
+    private readonly ctx: GateContext,
+    private readonly replica: ReplicaInfo,
+    private readonly settings: ReplicaSettings,
+  ) {
+    const probes = probesFor(ctx, settings.conflictProbes);
+    this.probes = new Map(probes.map((p) => [ctx.plan.added.indexOf(p.migration), p]));
+    this.until = Math.max(0, ...[...this.probes.keys()].map((i) => i + 1));
   }
-  const error = await outcome.finished;
-  await reader.end().catch(() => {});
-  if (!error || !/conflict with recovery/i.test(error.message)) return [];
-  const [relation, stmt] = [...probe.takers.entries()][0];
-  return [
-    finding(REPLICA.conflict, {
-      file: stmt.file,
-      line: stmt.line,
-      endLine: stmt.endLine,
-      message: `replaying this statement's ACCESS EXCLUSIVE lock on ${relation} cancelled a read of ${outcome.tables.join(', ')} running on ${replica.name} (${error.message}): in production, replica queries on ${relation} still running max_standby_streaming_delay (30 s by default) after the lock is replayed are cancelled, and shorter ones hold up replay`,
-      help: `Expect long-running replica reads of ${relation} (reports, exports) to be cancelled during the deploy: run it when they are not running, or make them retry on SQLSTATE 40001; a larger max_standby_streaming_delay trades cancellations for replication lag.`,
-    }),
-  ];
+
+  async step(index: number, sandbox: Sandbox, up: ApplyUp): Promise<StatementTrace[]> {
+    const probe = this.probes.get(index);
+    if (!probe) return up();
+    const { ctx, replica, settings } = this;
+    const tenant = sandbox.tenant;
+    // The copy, as far as it is, on the replica before the read starts there.
+    await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
+    // Reads the tables on the standby as the migration role (a table's read runs no PR code
+    // today, but a policy or a future view would).
+    const reader = await ctx.databases.connectNode(replica, tenant.database);
+    let traces: StatementTrace[];
+    let error: Error | undefined;
+    let tables: string[];
+    try {
+      const pid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]
+        .pid;
+      const outcome = await startReader(reader, tenant, [...probe.takers.keys()]);
+      tables = outcome.tables;
+      try {
+        traces = await up();
+        await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
+      } finally {
+        // pg_cancel_backend of our own reader: no user code.
+        const admin = await connectNode(replica, 'postgres');
+        await admin.query('select pg_cancel_backend($1)', [pid]).finally(() => admin.end());
+      }
+      error = await outcome.finished;
+    } finally {
+      await reader.end().catch(() => {});
+    }
+    if (error && /conflict with recovery/i.test(error.message))
+      this.findings.push(conflictFinding(probe, tables, replica, error));
+    return traces;
+  }
 }
 
-/** Replays the PR on a copy of the base, probing each migration that locks pre-existing tables. */
-export async function conflictFindings(
-  ctx: GateContext,
+function conflictFinding(
+  probe: Probe,
+  tables: string[],
   replica: ReplicaInfo,
-  settings: ReplicaSettings,
-): Promise<Finding[]> {
-  const probes = probesFor(ctx, settings.conflictProbes);
-  if (probes.length === 0) return [];
-  const copy = await ctx.databases.cloneBase('replica');
-  const tenant = copy.tenants[0];
-  await waitAll(ctx, replica, copy.database, settings.lagTimeoutMs);
-  const out: Finding[] = [];
-  for (const m of ctx.plan.added) {
-    const probe = probes.find((p) => p.migration === m);
-    if (probe) out.push(...(await runProbe(ctx, replica, tenant, probe, settings)));
-    else await ctx.databases.applyScript(tenant, m, 'up');
-  }
-  return out;
+  error: Error,
+): Finding {
+  const [relation, stmt] = [...probe.takers.entries()][0];
+  return finding(REPLICA.conflict, {
+    file: stmt.file,
+    line: stmt.line,
+    endLine: stmt.endLine,
+    message: `replaying this statement's ACCESS EXCLUSIVE lock on ${relation} cancelled a read of ${tables.join(', ')} running on ${replica.name} (${error.message}): in production, replica queries on ${relation} still running max_standby_streaming_delay (30 s by default) after the lock is replayed are cancelled, and shorter ones hold up replay`,
+    help: `Expect long-running replica reads of ${relation} (reports, exports) to be cancelled during the deploy: run it when they are not running, or make them retry on SQLSTATE 40001; a larger max_standby_streaming_delay trades cancellations for replication lag.`,
+  });
+}
+
+/** The probe for the walk, when the PR replayed and a migration locks a pre-existing table. */
+export function conflictProbe(ctx: GateContext): ConflictProbe | undefined {
+  const replica = ctx.cluster.replicas[0];
+  if (!replica || ctx.plan.added.length === 0) return undefined;
+  if (ctx.trace.pr.some((t) => t.failedMigration)) return undefined;
+  const probe = new ConflictProbe(ctx, replica, ctx.options.settings.replica);
+  return probe.until > 0 ? probe : undefined;
 }

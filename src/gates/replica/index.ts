@@ -1,6 +1,6 @@
 import type { ReplicaNode } from '../../core/report.js';
-import type { Gate, GateContext, GateResult } from '../gate.js';
-import { conflictFindings } from './conflicts.js';
+import type { Gate, GateContext, GateResult, Walked } from '../gate.js';
+import { ConflictProbe, conflictProbe } from './conflicts.js';
 import { checkReplica } from './consistency.js';
 import { catalogChecksum } from './catalog-checksum.js';
 import { REPLICA } from '../../rules/index.js';
@@ -13,7 +13,8 @@ import { unloggedFindings } from './unlogged.js';
 export const replicaGate: Gate = {
   id: 'replica',
   title: 'Replicas',
-  async run(ctx: GateContext): Promise<GateResult> {
+  walker: conflictProbe,
+  async run(ctx: GateContext, walked?: Walked): Promise<GateResult> {
     const findings = unloggedFindings(ctx.plan.added);
     const replicas = ctx.cluster.replicas;
     if (replicas.length === 0) {
@@ -57,8 +58,10 @@ export const replicaGate: Gate = {
         `${replica.name}: replayed in ${state.lagMs} ms${prints ? `, fingerprints ${prints}` : ''}`,
       );
     }
-    if (ctx.plan.added.length > 0 && !ctx.trace.pr.some((t) => t.failedMigration)) {
-      findings.push(...(await conflictFindings(ctx, replicas[0], settings)));
+    const probe = walked?.walker;
+    if (probe instanceof ConflictProbe) {
+      if (probe.error !== undefined) throw probe.error;
+      findings.push(...probe.findings);
     }
     return { findings, details, replicaNodes };
   },

@@ -3,7 +3,7 @@ import type { GateContext } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
 import { reapplyFailed } from './pair.js';
 import { ROLLBACK, finding } from '../../rules/index.js';
-import type { Sandbox } from './sandbox.js';
+import type { Sandbox } from '../sandbox.js';
 
 /**
  * The last `length` added migrations rolled back in reverse order from the fully migrated state,

@@ -1,12 +1,12 @@
 import type { Finding } from '../../core/model.js';
-import type { Gate, GateContext } from '../gate.js';
+import type { Gate, GateContext, Walked } from '../gate.js';
 import { checkChain } from './chain.js';
 import { formatHasNoDowns, missingDowns, noDownsNotice } from './missing.js';
-import { checkPairs } from './pair.js';
-import { Sandbox } from './sandbox.js';
+import { PairCheck, checkPairs } from './pair.js';
+import { Sandbox } from '../sandbox.js';
 import type { RollbackSettings } from '../../core/settings.js';
 
-async function rollbackFindings(ctx: GateContext): Promise<Finding[]> {
+async function rollbackFindings(ctx: GateContext, walked?: Walked): Promise<Finding[]> {
   const settings = ctx.options.settings.rollback;
   if (ctx.plan.added.length === 0) return [];
   if (formatHasNoDowns(ctx.discovery)) return [noDownsNotice(ctx.discovery)];
@@ -15,20 +15,31 @@ async function rollbackFindings(ctx: GateContext): Promise<Finding[]> {
   const tenants = tenantsToCheck(ctx, settings);
   const perTenant: Finding[][] = [];
   for (const tenant of tenants) {
-    // One copy of the base for both: the pairs leave it fully migrated, where the chain starts.
-    const sandbox = new Sandbox(ctx, tenant, 'rollback');
+    // The first tenant's pairs ran in the walk; the others' in a copy of the base of their own.
+    const pairCheck = walked?.walker instanceof PairCheck ? walked.walker : undefined;
+    const inWalk = pairCheck && walked?.sandbox && tenant === ctx.tenants[0]?.name;
+    if (pairCheck?.error !== undefined && inWalk) throw pairCheck.error;
+    const sandbox = inWalk ? walked!.sandbox! : new Sandbox(ctx, tenant, 'rollback');
     try {
-      const pairs = await checkPairs(ctx, sandbox, stopAt);
+      // The pairs leave the copy fully migrated, where the chain starts.
+      const pairs = inWalk ? pairCheck!.findings : await checkPairs(ctx, sandbox, stopAt);
       const chain =
         stopAt === ctx.plan.added.length
           ? await checkChain(ctx, sandbox, chainLength(ctx, settings))
           : [];
       perTenant.push(withoutRepeats([...pairs, ...chain]).map((f) => ({ ...f, tenant })));
     } finally {
-      await sandbox.close();
+      if (!inWalk) await sandbox.close();
     }
   }
   return [...out, ...foldTenants(perTenant, tenants.length, settings)];
+}
+
+/** The pair checks of the first tenant, in the walk: every added migration before a failed one. */
+function pairCheck(ctx: GateContext): PairCheck | undefined {
+  if (ctx.plan.added.length === 0 || formatHasNoDowns(ctx.discovery)) return undefined;
+  const stopAt = firstFailedUp(ctx);
+  return stopAt > 0 ? new PairCheck(ctx, stopAt) : undefined;
 }
 
 /**
@@ -39,8 +50,9 @@ async function rollbackFindings(ctx: GateContext): Promise<Finding[]> {
 export const rollbackGate: Gate = {
   id: 'rollback',
   title: 'Rollback',
-  async run(ctx) {
-    return { findings: await rollbackFindings(ctx) };
+  walker: pairCheck,
+  async run(ctx, walked) {
+    return { findings: await rollbackFindings(ctx, walked) };
   },
 };
 

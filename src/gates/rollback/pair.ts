@@ -4,7 +4,7 @@ import { withoutIrreversible } from './irreversible.js';
 import type { CatalogChange } from '../../catalog/types.js';
 import type { Finding, Migration, Script } from '../../core/model.js';
 import type { StatementTrace } from '../../core/trace.js';
-import type { GateContext } from '../gate.js';
+import type { ApplyUp, GateContext, Walker } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
 import { changeFindings } from './changes.js';
 import {
@@ -16,7 +16,7 @@ import {
   type TableFilter,
 } from './rows.js';
 import { ROLLBACK, finding } from '../../rules/index.js';
-import type { Sandbox } from './sandbox.js';
+import type { Sandbox } from '../sandbox.js';
 import { displayName, mentions, statementAbout } from './locate.js';
 
 /**
@@ -33,19 +33,60 @@ export async function checkPairs(
     const m = ctx.plan.added[i];
     if (!m.down) continue;
     if (!(await sandbox.at(i))) break;
-    ctx.logger.debug(`rollback: ${m.id} up → down → up on ${sandbox.tenant.name}`);
-    let result = await checkPair(sandbox, m, likelyWritten(ctx, sandbox.tenant.name, m));
-    if (result.missed) {
-      // The up or down wrote a table that was not copied: again from a fresh copy, every table.
-      ctx.logger.debug(`rollback: ${m.id} also wrote ${result.missed}: checked again`);
-      sandbox.spoil();
-      if (!(await sandbox.at(i))) break;
-      result = await checkPair(sandbox, m);
-    }
+    const result = await pairAt(ctx, sandbox, i);
     out.push(...result.findings);
     if (result.upFailed) break;
   }
   return out;
+}
+
+/**
+ * The pair check of added migration `index` on a sandbox at `index`, its first up through `up`.
+ * When the up or down wrote a table that was not copied, it is checked again from a fresh copy
+ * with every table.
+ */
+async function pairAt(
+  ctx: GateContext,
+  sandbox: Sandbox,
+  index: number,
+  up?: ApplyUp,
+): Promise<PairResult> {
+  const m = ctx.plan.added[index];
+  ctx.logger.debug(`rollback: ${m.id} up → down → up on ${sandbox.tenant.name}`);
+  const result = await checkPair(sandbox, m, up, likelyWritten(ctx, sandbox.tenant.name, m));
+  if (!result.missed) return result;
+  ctx.logger.debug(`rollback: ${m.id} also wrote ${result.missed}: checked again`);
+  sandbox.spoil();
+  if (!(await sandbox.at(index))) return { findings: [], upFailed: true };
+  return checkPair(sandbox, m);
+}
+
+/** The rollback gate's part in the walk: the pair check of each added migration with a down. */
+export class PairCheck implements Walker {
+  /** Outermost: the down runs once the other walkers are done with the up. */
+  readonly layer = 2;
+  readonly findings: Finding[] = [];
+  error?: unknown;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: GateContext,
+    readonly until: number,
+  ) {}
+
+  async step(index: number, sandbox: Sandbox, up: ApplyUp): Promise<StatementTrace[]> {
+    if (this.stopped || !this.ctx.plan.added[index].down) return up();
+    let traces: StatementTrace[] | undefined;
+    const result = await pairAt(
+      this.ctx,
+      sandbox,
+      index,
+      async (after) => (traces = await up(after)),
+    );
+    this.findings.push(...result.findings);
+    if (result.upFailed) this.stopped = true;
+    return traces ?? [];
+  }
 }
 
 interface PairResult {
@@ -89,7 +130,12 @@ function likelyWritten(ctx: GateContext, tenant: string, m: Migration): TableFil
   return (name, table) => names.has(name) || downStatements.some((s) => mentions(s, table));
 }
 
-async function checkPair(sandbox: Sandbox, m: Migration, only?: TableFilter): Promise<PairResult> {
+async function checkPair(
+  sandbox: Sandbox,
+  m: Migration,
+  up: ApplyUp = (after) => sandbox.apply(m, 'up', after),
+  only?: TableFilter,
+): Promise<PairResult> {
   const observer = await sandbox.observer();
   const { copies, tables } = await copyTables(
     observer,
@@ -98,7 +144,7 @@ async function checkPair(sandbox: Sandbox, m: Migration, only?: TableFilter): Pr
     only,
   );
   try {
-    const result = await upDownUp(sandbox, m, observer, copies);
+    const result = await upDownUp(sandbox, m, up, observer, copies);
     const copied = new Set(copies.map((c) => c.name));
     const wrote = result.written ?? tables;
     const missed = [...wrote].find((name) => tables.has(name) && !copied.has(name));
@@ -111,11 +157,12 @@ async function checkPair(sandbox: Sandbox, m: Migration, only?: TableFilter): Pr
 async function upDownUp(
   sandbox: Sandbox,
   m: Migration,
+  apply: ApplyUp,
   observer: pg.Client,
   copies: TableCopy[],
 ): Promise<PairResult & { written: Set<string> | undefined }> {
   const before = await sandbox.snapshot();
-  const up = await sandbox.apply(m, 'up');
+  const up = await apply();
   if (failedTrace(up)) {
     sandbox.spoil();
     return { findings: [], upFailed: true, written: new Set() };
@@ -141,7 +188,7 @@ async function upDownUp(
   if (reapply) {
     sandbox.spoil();
     findings.push(reapplyFailed(m, reapply, changes));
-  } else sandbox.advance();
+  }
   return { findings, upFailed: false, written: wrote };
 }
 

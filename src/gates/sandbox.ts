@@ -1,14 +1,28 @@
 import type pg from 'pg';
-import { snapshotCatalog } from '../../catalog/snapshot.js';
-import type { CatalogSnapshot } from '../../catalog/types.js';
-import type { Migration } from '../../core/model.js';
-import type { StatementTrace } from '../../core/trace.js';
-import type { GateContext, TenantHandle } from '../gate.js';
+import { snapshotCatalog } from '../catalog/snapshot.js';
+import type { CatalogSnapshot } from '../catalog/types.js';
+import type { Logger } from '../core/logger.js';
+import type { Migration } from '../core/model.js';
+import type { Databases, TenantHandle } from '../core/tenants.js';
+import type { Topology } from '../core/topology.js';
+import type { AfterStatement, StatementTrace } from '../core/trace.js';
+
+/** What a sandbox needs of the gates' context (GateContext has it). */
+export interface SandboxContext {
+  databases: Databases;
+  topology: Topology;
+  logger: Logger;
+  plan: { added: Migration[] };
+}
 
 /**
  * One tenant in a copy of the pre-PR state (cloneBase) with the first `applied` added migrations
- * applied. While every check leaves it as a plain replay would, it is reused for the next
+ * applied. While what runs there leaves it as a plain replay would, it is reused for the next
  * migration; once something went wrong it is replaced by a fresh copy.
+ *
+ * `applied` follows the scripts run: an up of the next added migration moves it on, a down of
+ * the last one moves it back. A script that fails, or a state that differs from what replay
+ * leaves (`spoil`), sends the next `at` to a fresh copy.
  */
 export class Sandbox {
   private handle?: TenantHandle;
@@ -18,7 +32,7 @@ export class Sandbox {
   private copies = 0;
 
   constructor(
-    private readonly ctx: GateContext,
+    private readonly ctx: SandboxContext,
     private readonly tenantName: string,
     private readonly label: string,
   ) {}
@@ -29,7 +43,7 @@ export class Sandbox {
   }
 
   get tenant(): TenantHandle {
-    if (!this.handle) throw new Error('rollback sandbox used before it was prepared');
+    if (!this.handle) throw new Error('sandbox used before it was prepared');
     return this.handle;
   }
 
@@ -41,11 +55,7 @@ export class Sandbox {
     if (!this.clean || this.applied > index) await this.fresh();
     while (this.applied < index) {
       const traces = await this.apply(this.ctx.plan.added[this.applied], 'up');
-      if (traces.some((t) => t.error)) {
-        this.clean = false;
-        return undefined;
-      }
-      this.applied++;
+      if (traces.some((t) => t.error)) return undefined;
     }
     return this.handle;
   }
@@ -55,13 +65,23 @@ export class Sandbox {
     this.clean = false;
   }
 
-  /** The migration at `applied` was applied (again) and the state is as replay would leave it. */
-  advance(): void {
-    this.applied++;
-  }
-
-  apply(migration: Migration, direction: 'up' | 'down'): Promise<StatementTrace[]> {
-    return this.ctx.databases.applyScript(this.tenant, migration, direction);
+  async apply(
+    migration: Migration,
+    direction: 'up' | 'down',
+    afterStatement?: AfterStatement,
+  ): Promise<StatementTrace[]> {
+    const traces = await this.ctx.databases.applyScript(
+      this.tenant,
+      migration,
+      direction,
+      afterStatement,
+    );
+    const added = this.ctx.plan.added;
+    if (traces.some((t) => t.error)) this.spoil();
+    else if (direction === 'up' && added[this.applied] === migration) this.applied++;
+    else if (direction === 'down' && added[this.applied - 1] === migration) this.applied--;
+    else this.spoil();
+    return traces;
   }
 
   async snapshot(): Promise<CatalogSnapshot> {
@@ -97,6 +117,9 @@ export class Sandbox {
     await this.close();
     const clone = await this.ctx.databases.cloneBase(`${this.label}_${++this.copies}`);
     this.handle = clone.tenants.find((t) => t.name === this.tenantName) ?? clone.tenants[0];
+    this.ctx.logger.debug(
+      `sandbox: ${clone.database}, copy ${this.copies} of the base for ${this.label}`,
+    );
     this.applied = 0;
     this.clean = true;
   }
