@@ -89,9 +89,10 @@ export class ConflictProbe implements Walker {
   /** Around the workload, inside the rollback's down: the read sees the up's locks first. */
   readonly layer = 1;
   readonly until: number;
-  readonly findings: Finding[] = [];
   error?: unknown;
   private readonly probes: Map<number, Probe>;
+  private readonly found = new Map<number, Finding>();
+  private readonly pending: Promise<void>[] = [];
 
   constructor(
     private readonly ctx: GateContext,
@@ -101,6 +102,13 @@ export class ConflictProbe implements Walker {
     const probes = probesFor(ctx, settings.conflictProbes);
     this.probes = new Map(probes.map((p) => [ctx.plan.added.indexOf(p.migration), p]));
     this.until = Math.max(0, ...[...this.probes.keys()].map((i) => i + 1));
+  }
+
+  /** The conflicts seen, in the order of the migrations, once every read has ended. */
+  async findings(): Promise<Finding[]> {
+    await Promise.all(this.pending);
+    if (this.error !== undefined) throw this.error;
+    return [...this.found].sort(([a], [b]) => a - b).map(([, f]) => f);
   }
 
   async step(index: number, sandbox: Sandbox, up: ApplyUp): Promise<StatementTrace[]> {
@@ -114,27 +122,41 @@ export class ConflictProbe implements Walker {
     // today, but a policy or a future view would).
     const reader = await ctx.databases.connectNode(replica, tenant.database);
     let traces: StatementTrace[];
-    let error: Error | undefined;
-    let tables: string[];
+    let read: Promise<void>;
     try {
       const pid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]
         .pid;
       const outcome = await startReader(reader, tenant, [...probe.takers.keys()]);
-      tables = outcome.tables;
-      try {
-        traces = await up();
-        await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
-      } finally {
-        // pg_cancel_backend of our own reader: no user code.
-        const admin = await connectNode(replica, 'postgres');
-        await admin.query('select pg_cancel_backend($1)', [pid]).finally(() => admin.end());
-      }
-      error = await outcome.finished;
-    } finally {
+      // The read ends once the replica has replayed the up: meanwhile the walk goes on (the
+      // locks a down takes come later in the WAL than the up's).
+      const settle = async () => {
+        try {
+          await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
+        } finally {
+          // pg_cancel_backend of our own reader: no user code.
+          const admin = await connectNode(replica, 'postgres');
+          await admin.query('select pg_cancel_backend($1)', [pid]).finally(() => admin.end());
+        }
+        const error = await outcome.finished;
+        if (error && /conflict with recovery/i.test(error.message))
+          this.found.set(index, conflictFinding(probe, outcome.tables, replica, error));
+      };
+      traces = await up().catch(async (error: unknown) => {
+        await settle().catch(() => undefined);
+        throw error;
+      });
+      read = settle();
+    } catch (error) {
       await reader.end().catch(() => {});
+      throw error;
     }
-    if (error && /conflict with recovery/i.test(error.message))
-      this.findings.push(conflictFinding(probe, tables, replica, error));
+    this.pending.push(
+      read
+        .catch((error: unknown) => {
+          this.error ??= error;
+        })
+        .finally(() => reader.end().catch(() => {})),
+    );
     return traces;
   }
 }

@@ -59,10 +59,7 @@ export const replicaGate: Gate = {
       );
     }
     const probe = walked?.walker;
-    if (probe instanceof ConflictProbe) {
-      if (probe.error !== undefined) throw probe.error;
-      findings.push(...probe.findings);
-    }
+    if (probe instanceof ConflictProbe) findings.push(...(await probe.findings()));
     return { findings, details, replicaNodes };
   },
 };
