@@ -9,7 +9,7 @@ import { transactionLayout } from '../src/gates/locks/transactions.js';
 import { lockTimeoutSetting, relationsIn, statementLabel } from '../src/gates/locks/ast.js';
 import { Scope } from '../src/gates/locks/scope.js';
 import { blocksWrites, modeName, strongestBlocking } from '../src/gates/locks/lock-modes.js';
-import { blockingStatement } from '../src/gates/locks/workload.js';
+import { MigrationPosition, blockingStatement } from '../src/gates/locks/workload.js';
 import type { StatementTrace } from '../src/core/trace.js';
 
 beforeAll(async () => {
@@ -233,5 +233,18 @@ describe('blockingStatement', () => {
     expect(
       blockingStatement(traces, { traceName: 'plans', mode: 'AccessShareLock', seenAt: 2 }),
     ).toBe(2);
+  });
+});
+
+describe('MigrationPosition', () => {
+  it('follows the statements until the migration ends, and a late reading does not revive it', () => {
+    const position = new MigrationPosition();
+    expect(position.current).toBe(0);
+    position.at(2);
+    expect([position.current, position.ended]).toEqual([2, false]);
+    position.end();
+    // The monitor's query was on its way when the migration ended: the workload stops anyway.
+    position.at(3);
+    expect([position.current, position.ended]).toEqual([undefined, true]);
   });
 });

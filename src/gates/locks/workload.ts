@@ -227,6 +227,32 @@ export function blockingStatement(
     : (conflicting.find((i) => i > q.seenAt) ?? q.seenAt);
 }
 
+/**
+ * The statement the migration runs, as the monitor last saw it; undefined once the migration
+ * has ended. A reading that arrives after the end (the monitor's query was on its way) does not
+ * bring it back: the workload's loops, which run while there is a position, would never stop.
+ */
+export class MigrationPosition {
+  private index = 0;
+  private over = false;
+
+  get current(): number | undefined {
+    return this.over ? undefined : this.index;
+  }
+
+  get ended(): boolean {
+    return this.over;
+  }
+
+  at(index: number): void {
+    if (!this.over) this.index = index;
+  }
+
+  end(): void {
+    this.over = true;
+  }
+}
+
 /** Runs `run` (the migration) under the workload; longest wait per statement index. */
 export async function withWorkload(
   ctx: GateContext,
@@ -237,7 +263,7 @@ export async function withWorkload(
   run: (afterStatement: AfterStatement) => Promise<StatementTrace[]>,
 ): Promise<{ traces: StatementTrace[]; waits: Map<number, number> }> {
   const clients: pg.Client[] = [];
-  let position: number | undefined = 0;
+  const position = new MigrationPosition();
   const blocked: BlockedQuery[] = [];
   let monitor: pg.Client | undefined;
   let queued: QueuedQueries | undefined;
@@ -247,15 +273,17 @@ export async function withWorkload(
     // sessions' query text: the monitor needs no superuser (nor pg_read_all_stats).
     monitor = await ctx.databases.connectTo(tenant.database);
     queued = await QueuedQueries.open(ctx, tenant, tables, blocked);
-    const loops = clients.map((c, i) => keepQuerying(c, tables, i, () => position, blocked));
+    const loops = clients.map((c, i) =>
+      keepQuerying(c, tables, i, () => position.current, blocked),
+    );
     const follow = followMigration(
       monitor,
       statements,
-      (i) => (position = i),
-      () => position === undefined,
+      (i) => position.at(i),
+      () => position.ended,
     );
     await new Promise((r) => setTimeout(r, 20));
-    const traces = await run(queued.afterStatement).finally(() => (position = undefined));
+    const traces = await run(queued.afterStatement).finally(() => position.end());
     await Promise.all([...loops, follow, queued.settle()]);
     const waits = new Map<number, number>();
     for (const q of blocked) {
@@ -264,7 +292,7 @@ export async function withWorkload(
     }
     return { traces, waits };
   } finally {
-    position = undefined;
+    position.end();
     await queued?.close();
     await Promise.all([...clients, monitor].map((c) => c?.end().catch(() => undefined)));
   }
