@@ -28,10 +28,13 @@ function context(added: Migration[], failing = new Set<string>()) {
         log.push(`copy ${++copies}`);
         return { database: `c${copies}`, tenants: [{ name: 'tenant_1', database: `c${copies}` }] };
       },
-      applyScript: async (_t: unknown, m: Migration, direction: string) => {
-        log.push(`${direction} ${m.id}`);
-        return [trace(m, direction === 'up' && failing.has(m.id))];
-      },
+      scriptSession: async () => ({
+        apply: async (m: Migration, direction: string) => {
+          log.push(`${direction} ${m.id}`);
+          return [trace(m, direction === 'up' && failing.has(m.id))];
+        },
+        close: async () => {},
+      }),
     },
   } as unknown as GateContext;
   return { ctx, log };

@@ -64,4 +64,18 @@ export interface Databases {
     direction: 'up' | 'down',
     afterStatement?: AfterStatement,
   ): Promise<StatementTrace[]>;
+  /**
+   * A session that runs script after script on one tenant, as `applyScript` does; its state is
+   * reset between scripts (DISCARD ALL), as a new connection's would be. The caller closes it.
+   */
+  scriptSession(tenant: TenantHandle): Promise<ScriptSession>;
+}
+
+export interface ScriptSession {
+  apply(
+    migration: Migration,
+    direction: 'up' | 'down',
+    afterStatement?: AfterStatement,
+  ): Promise<StatementTrace[]>;
+  close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { snapshotCatalog } from '../catalog/snapshot.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { Logger } from '../core/logger.js';
 import type { Migration } from '../core/model.js';
-import type { Databases, TenantHandle } from '../core/tenants.js';
+import type { Databases, ScriptSession, TenantHandle } from '../core/tenants.js';
 import type { Topology } from '../core/topology.js';
 import type { AfterStatement, StatementTrace } from '../core/trace.js';
 
@@ -27,6 +27,7 @@ export interface SandboxContext {
 export class Sandbox {
   private handle?: TenantHandle;
   private observerClient?: pg.Client;
+  private session?: ScriptSession;
   private applied = 0;
   private clean = false;
   private copies = 0;
@@ -70,30 +71,30 @@ export class Sandbox {
     direction: 'up' | 'down',
     afterStatement?: AfterStatement,
   ): Promise<StatementTrace[]> {
-    const traces = await this.ctx.databases.applyScript(
-      this.tenant,
-      migration,
-      direction,
-      afterStatement,
-    );
+    // One session for the copy's scripts, as for a tenant's replay; a new one after a failure.
+    this.session ??= await this.ctx.databases.scriptSession(this.tenant);
+    const traces = await this.session
+      .apply(migration, direction, afterStatement)
+      .catch(async (error: unknown) => {
+        await this.endSession();
+        throw error;
+      });
     const added = this.ctx.plan.added;
-    if (traces.some((t) => t.error)) this.spoil();
-    else if (direction === 'up' && added[this.applied] === migration) this.applied++;
+    if (traces.some((t) => t.error)) {
+      this.spoil();
+      await this.endSession();
+    } else if (direction === 'up' && added[this.applied] === migration) this.applied++;
     else if (direction === 'down' && added[this.applied - 1] === migration) this.applied--;
     else this.spoil();
     return traces;
   }
 
+  /** The tenant's catalog, read on the observer's session (its caches are warm after the first). */
   async snapshot(): Promise<CatalogSnapshot> {
-    const client = await this.ctx.databases.connect(this.tenant);
-    try {
-      return await snapshotCatalog(client, {
-        schemas: this.tenant.searchPath,
-        tenantSchema: this.tenant.schema,
-      });
-    } finally {
-      await client.end();
-    }
+    return snapshotCatalog(await this.observer(), {
+      schemas: this.tenant.searchPath,
+      tenantSchema: this.tenant.schema,
+    });
   }
 
   /** A session of its own that lives as long as the copy (its temporary tables too). */
@@ -111,6 +112,12 @@ export class Sandbox {
   async close(): Promise<void> {
     await this.observerClient?.end().catch(() => undefined);
     this.observerClient = undefined;
+    await this.endSession();
+  }
+
+  private async endSession(): Promise<void> {
+    await this.session?.close();
+    this.session = undefined;
   }
 
   private async fresh(): Promise<void> {

@@ -1,6 +1,12 @@
 import pg from 'pg';
 import type { Cluster, ConnectionInfo } from '../provision/provider.js';
-import type { Databases, NodeAddress, SuperuserOptions, TenantHandle } from '../core/tenants.js';
+import type {
+  Databases,
+  NodeAddress,
+  ScriptSession,
+  SuperuserOptions,
+  TenantHandle,
+} from '../core/tenants.js';
 import type { Topology } from '../core/topology.js';
 import type { Migration } from '../core/model.js';
 import type { Options } from '../core/options.js';
@@ -228,10 +234,31 @@ export class Workspace implements Databases {
     direction: 'up' | 'down',
     afterStatement?: AfterStatement,
   ): Promise<StatementTrace[]> {
-    const script = direction === 'up' ? migration.up : migration.down;
-    if (!script) return [];
-    const client = await this.connect(tenant);
+    const session = await this.scriptSession(tenant);
     try {
+      return await session.apply(migration, direction, afterStatement);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async scriptSession(tenant: TenantHandle): Promise<ScriptSession> {
+    const client = await this.connect(tenant);
+    const privileges = await this.privilegeGuard(tenant);
+    let used = false;
+    const apply = async (
+      migration: Migration,
+      direction: 'up' | 'down',
+      afterStatement?: AfterStatement,
+    ): Promise<StatementTrace[]> => {
+      const script = direction === 'up' ? migration.up : migration.down;
+      if (!script) return [];
+      // What the last script set (search_path, a role, a lock_timeout) does not carry over.
+      if (used) {
+        await client.query('discard all');
+        await this.tenantSession(client, tenant);
+      }
+      used = true;
       const runner = new ScriptRunner(client, {
         tenant: tenant.name,
         schemas: tenant.searchPath,
@@ -239,13 +266,12 @@ export class Workspace implements Databases {
         sharedSchema: this.topology.sharedSchema,
         timeoutMs: this.options.settings.replay.statementTimeoutMs,
         migrationTimeoutMs: this.options.settings.replay.migrationTimeoutMs,
-        privileges: await this.privilegeGuard(tenant),
+        privileges,
       });
       await runner.init();
       return (await runner.run(migration, script, afterStatement)).traces;
-    } finally {
-      await client.end();
-    }
+    };
+    return { apply, close: () => client.end().catch(() => undefined) };
   }
 
   /**
