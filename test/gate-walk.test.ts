@@ -28,7 +28,7 @@ describe('the walk shared by the locks, rollback and replica gates', () => {
   it('copies the base once for all three, and finds what each finds alone', async () => {
     const together = await run(['replay', 'locks', 'rollback', 'replica']);
     expect(copies(together.lines)).toEqual([
-      expect.stringMatching(/^debug: sandbox: \w+_c1_walk_1, copy 1 of the base for walk$/),
+      expect.stringMatching(/^debug: sandbox: \w+_c1_base, copy 1 of the base for walk$/),
     ]);
     const alone = [];
     for (const gate of ['locks', 'rollback', 'replica']) {

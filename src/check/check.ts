@@ -266,6 +266,8 @@ class Run {
       ws.baseHolds(first.map((t) => t.name));
       const pr = `${ws.prefix}pr`;
       await ws.createDatabase(pr, ws.baseDatabase);
+      // The base is final: the gates' copy of it is made while the other tenants are built.
+      if (this.gatesCopyBase(plan)) ws.prepareClone();
       // The seed's rows stay in the first tenant, where the gates measure with them; the others
       // prove the PR replays on each tenant's schema after the tenants before it.
       const rest = ws.tenantsIn(pr).slice(1);
@@ -463,6 +465,7 @@ class Run {
   /** The PR's migrations on every tenant, in a copy of the template (or the tenants' databases). */
   async replayAdded(ws: Workspace, plan: Plan) {
     const tenants = await this.prTenants(ws);
+    if (this.gatesCopyBase(plan)) ws.prepareClone();
     const oneTransaction = this.discovery?.oneTransaction ?? false;
     // A statement that ran into the timeout would on every tenant: one wait is enough.
     const timedOut = (trace: TenantTrace) =>
@@ -531,6 +534,13 @@ class Run {
     const before = new Set(plan.added.slice(0, from).map((m) => m.id));
     const kept = trace.statements.filter((s) => before.has(s.migrationId));
     return { ...again, statements: [...kept, ...again.statements] };
+  }
+
+  /** Whether a gate will walk the PR on a copy of the base (see src/gates/walk.ts). */
+  gatesCopyBase(plan: Plan): boolean {
+    const gates = this.options.gates;
+    const walking = ['locks', 'rollback', 'replica'];
+    return plan.added.length > 0 && (!gates || gates.some((g) => walking.includes(g)));
   }
 
   async prTenants(ws: Workspace): Promise<TenantHandle[]> {

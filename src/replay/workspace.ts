@@ -217,15 +217,35 @@ export class Workspace implements Databases {
   }
 
   async cloneBase(label: string): Promise<{ database: string; tenants: TenantHandle[] }> {
-    const database =
-      `${this.prefix}c${++this.clones}_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`.slice(
-        0,
-        63,
-      );
-    await this.createDatabase(database, this.baseDatabase);
+    const ready = await this.ready?.catch(() => undefined);
+    this.ready = undefined;
+    // A copy made while the replay went on stands for one made now: the base has not changed.
+    const database = ready ?? this.cloneName(label);
+    if (!ready) await this.createDatabase(database, this.baseDatabase);
     const tenants = this.tenantsIn(database);
     const held = this.held;
     return { database, tenants: held ? tenants.filter((t) => held.includes(t.name)) : tenants };
+  }
+
+  /**
+   * Starts the copy of the base the first `cloneBase` will return, once the base is final: it
+   * is made while the replay goes on (the gates that walk the PR need one).
+   */
+  prepareClone(): void {
+    if (this.ready || this.clones > 0) return;
+    const database = this.cloneName('base');
+    this.ready = this.createDatabase(database, this.baseDatabase).then(() => database);
+    // Waited for (or dropped with the others) when the run ends; a failure copies again later.
+    this.ready.catch(() => undefined);
+  }
+
+  private ready?: Promise<string>;
+
+  private cloneName(label: string): string {
+    return `${this.prefix}c${++this.clones}_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`.slice(
+      0,
+      63,
+    );
   }
 
   async applyScript(
@@ -279,6 +299,8 @@ export class Workspace implements Databases {
    * the other providers delete the whole cluster right after.
    */
   async dropAll(): Promise<void> {
+    // A copy still being made is dropped with the others once made.
+    await this.ready?.catch(() => undefined);
     if (this.made.length === 0 || this.cluster.provider !== 'url') return;
     // Drops databases: no user object is involved (WITH (FORCE) ends their sessions).
     const admin = await this.connectAsSuperuser(this.cluster.primary.database).catch(
