@@ -68,11 +68,18 @@ export function materializeAt(
   const dir = makeRunSubdir('base-');
   const dispose = () => rmSync(dir, { recursive: true, force: true });
   // Paths are relative to repoRoot, which may be a subdirectory of the work tree.
-  const top = git(repoRoot, ['rev-parse', '--show-toplevel']).trim();
-  const prefix = git(repoRoot, ['rev-parse', '--show-prefix']).trim();
-  const inTree = paths
-    .map((p) => join(prefix, p))
-    .filter((p) => git(top, ['ls-tree', '--name-only', commit, '--', p]).trim() !== '');
+  const [top, prefix = ''] = git(repoRoot, ['rev-parse', '--show-toplevel', '--show-prefix'])
+    .split('\n')
+    .map((l) => l.trim());
+  // One listing for every path: each one the commit has is listed under its own name.
+  const wanted = [...new Set(paths.map((p) => join(prefix, p).replace(/\/$/, '')))];
+  const listed = new Set(
+    git(top, ['ls-tree', '--name-only', commit, '--', ...wanted])
+      .split('\n')
+      .filter(Boolean),
+  );
+  // `.` is listed by its entries.
+  const inTree = wanted.filter((p) => (p === '.' ? listed.size > 0 : listed.has(p)));
   if (inTree.length === 0) return { dir, dispose };
   const archive = spawnSync('git', ['archive', '--format=tar', commit, '--', ...inTree], {
     cwd: top,
