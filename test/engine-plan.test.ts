@@ -91,15 +91,19 @@ describe('plan against a base ref', () => {
 
   it('reads the base of the checkout root, and of paths the base has and has not', async () => {
     const commit = resolveBase(repo.root, repo.base);
-    const whole = materializeAt(join(repo.root, 'db', 'migrations'), commit, ['.']);
+    const whole = materializeAt(repo.root, commit, ['.']);
+    const below = materializeAt(join(repo.root, 'db', 'migrations'), commit, ['.']);
     const some = materializeAt(repo.root, commit, ['db/migrations/', 'sqlc.yaml', 'db']);
     try {
-      const base = await discoverMigrations(whole.dir, '.', 'golang-migrate');
+      const base = await discoverMigrations(whole.dir, 'db/migrations', 'golang-migrate');
       expect(base.migrations.map((m) => m.id)).toEqual(['000001', '000002', '000003']);
+      const inside = await discoverMigrations(below.dir, '.', 'golang-migrate');
+      expect(inside.migrations.map((m) => m.id)).toEqual(['000001', '000002', '000003']);
       const again = await discoverMigrations(some.dir, 'db/migrations', 'golang-migrate');
       expect(again.migrations.map((m) => m.id)).toEqual(['000001', '000002', '000003']);
     } finally {
       whole.dispose();
+      below.dispose();
       some.dispose();
     }
   });
