@@ -72,10 +72,15 @@ export interface Databases {
 }
 
 export interface ScriptSession {
+  /**
+   * `traced: false`: only whether and where the script fails counts (no locks, no rewrites),
+   * and a script that applies runs in one round trip, as the merged history does.
+   */
   apply(
     migration: Migration,
     direction: 'up' | 'down',
     afterStatement?: AfterStatement,
+    options?: { traced?: boolean },
   ): Promise<StatementTrace[]>;
   close(): Promise<void>;
 }

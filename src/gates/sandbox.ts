@@ -55,7 +55,9 @@ export class Sandbox {
   async at(index: number): Promise<TenantHandle | undefined> {
     if (!this.clean || this.applied > index) await this.fresh();
     while (this.applied < index) {
-      const traces = await this.apply(this.ctx.plan.added[this.applied], 'up');
+      const traces = await this.apply(this.ctx.plan.added[this.applied], 'up', undefined, {
+        traced: false,
+      });
       if (traces.some((t) => t.error)) return undefined;
     }
     return this.handle;
@@ -66,15 +68,17 @@ export class Sandbox {
     this.clean = false;
   }
 
+  /** `traced: false` where only a failure counts (see ScriptSession). */
   async apply(
     migration: Migration,
     direction: 'up' | 'down',
     afterStatement?: AfterStatement,
+    options?: { traced?: boolean },
   ): Promise<StatementTrace[]> {
     // One session for the copy's scripts, as for a tenant's replay; a new one after a failure.
     this.session ??= await this.ctx.databases.scriptSession(this.tenant);
     const traces = await this.session
-      .apply(migration, direction, afterStatement)
+      .apply(migration, direction, afterStatement, options)
       .catch(async (error: unknown) => {
         await this.endSession();
         throw error;

@@ -270,6 +270,7 @@ export class Workspace implements Databases {
       migration: Migration,
       direction: 'up' | 'down',
       afterStatement?: AfterStatement,
+      { traced = true }: { traced?: boolean } = {},
     ): Promise<StatementTrace[]> => {
       const script = direction === 'up' ? migration.up : migration.down;
       if (!script) return [];
@@ -282,14 +283,16 @@ export class Workspace implements Databases {
       const runner = new ScriptRunner(client, {
         tenant: tenant.name,
         schemas: tenant.searchPath,
-        preexisting: await relationOids(client, tenant.searchPath),
+        preexisting: traced ? await relationOids(client, tenant.searchPath) : new Set(),
+        traced,
         sharedSchema: this.topology.sharedSchema,
         timeoutMs: this.options.settings.replay.statementTimeoutMs,
         migrationTimeoutMs: this.options.settings.replay.migrationTimeoutMs,
         privileges,
       });
       await runner.init();
-      return (await runner.run(migration, script, afterStatement)).traces;
+      const whole = traced ? undefined : await runner.runWhole(migration, script);
+      return (whole ?? (await runner.run(migration, script, afterStatement))).traces;
     };
     return { apply, close: () => client.end().catch(() => undefined) };
   }

@@ -5,6 +5,9 @@ import { reapplyFailed } from './pair.js';
 import { ROLLBACK, finding } from '../../rules/index.js';
 import type { Sandbox } from '../sandbox.js';
 
+/** Only where the chain fails counts. */
+const UNTRACED = { traced: false };
+
 /**
  * The last `length` added migrations rolled back in reverse order from the fully migrated state,
  * then applied again: what an operator does to back a release out and roll it forward.
@@ -21,12 +24,12 @@ export async function checkChain(
   sandbox.spoil();
   const rolledBack: Migration[] = [];
   for (const m of [...chain].reverse()) {
-    const failure = failedTrace(await sandbox.apply(m, 'down'));
+    const failure = failedTrace(await sandbox.apply(m, 'down', undefined, UNTRACED));
     if (failure) return [chainDownFailed(m, rolledBack, failure)];
     rolledBack.push(m);
   }
   for (const m of chain) {
-    const failure = failedTrace(await sandbox.apply(m, 'up'));
+    const failure = failedTrace(await sandbox.apply(m, 'up', undefined, UNTRACED));
     if (failure) return [reapplyFailed(m, failure)];
   }
   return [];

@@ -184,7 +184,7 @@ async function upDownUp(
     ...differences.map((d) => dataLoss(m, m.down!, d, sandbox.tenant.schema)),
   ];
   if (findings.length > 0) sandbox.spoil();
-  const reapply = failedTrace(await sandbox.apply(m, 'up'));
+  const reapply = failedTrace(await sandbox.apply(m, 'up', undefined, { traced: false }));
   if (reapply) {
     sandbox.spoil();
     findings.push(reapplyFailed(m, reapply, changes));
