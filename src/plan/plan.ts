@@ -71,16 +71,16 @@ export function materializeAt(
   const [top, prefix = ''] = git(repoRoot, ['rev-parse', '--show-toplevel', '--show-prefix'])
     .split('\n')
     .map((l) => l.trim());
-  // One listing for every path: each one the commit has is listed under its own name.
+  // One listing of the files under every path: a path the commit has is one of them or holds
+  // some (a directory given with a file inside it lists both).
   const wanted = [...new Set(paths.map((p) => join(prefix, p).replace(/\/$/, '')))];
-  const listed = new Set(
-    git(top, ['ls-tree', '--name-only', commit, '--', ...wanted])
-      .split('\n')
-      .filter(Boolean),
+  const files = git(top, ['ls-tree', '-r', '--name-only', commit, '--', ...wanted])
+    .split('\n')
+    .filter(Boolean);
+  const inTree = wanted.filter(
+    (p) => p === '.' || files.some((f) => f === p || f.startsWith(`${p}/`)),
   );
-  // `.` is listed by its entries.
-  const inTree = wanted.filter((p) => (p === '.' ? listed.size > 0 : listed.has(p)));
-  if (inTree.length === 0) return { dir, dispose };
+  if (files.length === 0 || inTree.length === 0) return { dir, dispose };
   const archive = spawnSync('git', ['archive', '--format=tar', commit, '--', ...inTree], {
     cwd: top,
     maxBuffer: 1 << 30,
