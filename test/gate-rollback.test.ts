@@ -89,6 +89,12 @@ describe('rollback gate: the down must apply and keep existing rows', () => {
     );
   });
 
+  it('runs a down in a session of its own: what the up left in its session does not carry over', async () => {
+    // Both the up and the down stage rows in a temporary table named staging. Production runs
+    // the down later, on a new connection, where the up's staging no longer exists.
+    expect(await rollbackFindings('temp-table-in-up-and-down')).toEqual([]);
+  });
+
   it('reports a down that truncates a table the up did not create', async () => {
     const down = at('data-losing-down', '000002_add_refunds.down.sql');
     const f = await rollbackFindings('data-losing-down');

@@ -276,6 +276,8 @@ export class Workspace implements Databases {
       if (!script) return [];
       // What the last script set (search_path, a role, a lock_timeout) does not carry over.
       if (used) {
+        // A transaction the last script left open ends as it would with its connection.
+        await client.query('rollback');
         await client.query('discard all');
         await this.tenantSession(client, tenant);
       }
