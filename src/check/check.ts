@@ -5,7 +5,7 @@ import { startCluster } from '../provision/start.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import { snapshotTenants } from '../catalog/tenant-snapshots.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
-import { runGates, type GateRun } from '../gates/index.js';
+import { runGates, walksThePr, type GateRun } from '../gates/index.js';
 import { duplicatesOnThePr } from '../gates/graph/duplicates.js';
 import { discoverMigrations, usualMigrationFolder } from '../discover/index.js';
 import { InputError, InfrastructureError, SetupFailure, getErrorMessage } from '../core/errors.js';
@@ -538,9 +538,7 @@ class Run {
 
   /** Whether a gate will walk the PR on a copy of the base (see src/gates/walk.ts). */
   gatesCopyBase(plan: Plan): boolean {
-    const gates = this.options.gates;
-    const walking = ['locks', 'rollback', 'replica'];
-    return plan.added.length > 0 && (!gates || gates.some((g) => walking.includes(g)));
+    return plan.added.length > 0 && walksThePr(this.options.gates);
   }
 
   async prTenants(ws: Workspace): Promise<TenantHandle[]> {

@@ -80,6 +80,11 @@ export async function runGates(ctx: GateContext, only?: readonly string[]): Prom
   return runs;
 }
 
+/** Whether the selected gates (all by default) include one that walks the PR on a copy of the base. */
+export function walksThePr(only?: readonly string[]): boolean {
+  return GATES.some((g) => g.walker && (!only || only.includes(g.id)));
+}
+
 /** What `.schemagate.yml` and `--gates` may name, for the config's validation. */
 export function knownIds(): KnownIds {
   return { gates: GATES.map((g) => g.id) };
