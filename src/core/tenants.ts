@@ -54,33 +54,29 @@ export interface Databases {
    */
   cloneBase(label: string): Promise<{ database: string; tenants: TenantHandle[] }>;
   /**
-   * Runs a migration script on a tenant with the format's transaction semantics and tracing, as
-   * replay does. Used by gates that re-apply ups and downs (rollback). `afterStatement` runs
-   * after each statement that succeeded, while its locks are still held.
-   */
-  applyScript(
-    tenant: TenantHandle,
-    migration: Migration,
-    direction: 'up' | 'down',
-    afterStatement?: AfterStatement,
-  ): Promise<StatementTrace[]>;
-  /**
-   * A session that runs script after script on one tenant, as `applyScript` does; its state is
-   * reset between scripts (DISCARD ALL), as a new connection's would be. The caller closes it.
+   * A session that runs migration scripts on one tenant, one after the other, with the format's
+   * transaction semantics and tracing, as replay does (the gates re-apply ups and downs so). Its
+   * state is reset between scripts (DISCARD ALL), as a new connection's would be. The caller
+   * closes it.
    */
   scriptSession(tenant: TenantHandle): Promise<ScriptSession>;
 }
 
-export interface ScriptSession {
+export interface ApplyOptions {
+  /** Runs after each statement that succeeded, while its locks are still held. */
+  afterStatement?: AfterStatement;
   /**
-   * `traced: false`: only whether and where the script fails counts (no locks, no rewrites),
-   * and a script that applies runs in one round trip, as the merged history does.
+   * `false`: only whether and where the script fails counts (no locks, no rewrites), and a
+   * script that applies runs in one round trip, as the merged history does.
    */
+  traced?: boolean;
+}
+
+export interface ScriptSession {
   apply(
     migration: Migration,
     direction: 'up' | 'down',
-    afterStatement?: AfterStatement,
-    options?: { traced?: boolean },
+    options?: ApplyOptions,
   ): Promise<StatementTrace[]>;
   close(): Promise<void>;
 }

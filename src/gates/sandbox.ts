@@ -3,9 +3,12 @@ import { snapshotCatalog } from '../catalog/snapshot.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { Logger } from '../core/logger.js';
 import type { Migration } from '../core/model.js';
-import type { Databases, ScriptSession, TenantHandle } from '../core/tenants.js';
+import type { ApplyOptions, Databases, ScriptSession, TenantHandle } from '../core/tenants.js';
 import type { Topology } from '../core/topology.js';
-import type { AfterStatement, StatementTrace } from '../core/trace.js';
+import type { StatementTrace } from '../core/trace.js';
+
+/** Where only whether and where a script fails counts (see ApplyOptions). */
+export const UNTRACED: ApplyOptions = { traced: false };
 
 /** What a sandbox needs of the gates' context (GateContext has it). */
 export interface SandboxContext {
@@ -55,9 +58,7 @@ export class Sandbox {
   async at(index: number): Promise<TenantHandle | undefined> {
     if (!this.clean || this.applied > index) await this.fresh();
     while (this.applied < index) {
-      const traces = await this.apply(this.ctx.plan.added[this.applied], 'up', undefined, {
-        traced: false,
-      });
+      const traces = await this.apply(this.ctx.plan.added[this.applied], 'up', UNTRACED);
       if (traces.some((t) => t.error)) return undefined;
     }
     return this.handle;
@@ -68,17 +69,15 @@ export class Sandbox {
     this.clean = false;
   }
 
-  /** `traced: false` where only a failure counts (see ScriptSession). */
   async apply(
     migration: Migration,
     direction: 'up' | 'down',
-    afterStatement?: AfterStatement,
-    options?: { traced?: boolean },
+    options?: ApplyOptions,
   ): Promise<StatementTrace[]> {
     // One session for the copy's scripts, as for a tenant's replay; a new one after a failure.
     this.session ??= await this.ctx.databases.scriptSession(this.tenant);
     const traces = await this.session
-      .apply(migration, direction, afterStatement, options)
+      .apply(migration, direction, options)
       .catch(async (error: unknown) => {
         await this.endSession();
         throw error;

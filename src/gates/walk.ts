@@ -63,7 +63,7 @@ export async function walk(ctx: GateContext, walkers: Walker[]): Promise<Sandbox
     for (let i = 0; i < end; i++) {
       if (!(await sandbox.at(i))) break;
       const migration = ctx.plan.added[i];
-      let up: ApplyUp = (afterStatement) => sandbox.apply(migration, 'up', afterStatement);
+      let up: ApplyUp = (afterStatement) => sandbox.apply(migration, 'up', { afterStatement });
       for (const walker of nested) up = wrap(walker, sandbox, i, up);
       const traces = await up();
       if (traces.some((t) => t.error)) break;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Cluster, ConnectionInfo } from '../provision/provider.js';
 import type {
+  ApplyOptions,
   Databases,
   NodeAddress,
   ScriptSession,
@@ -12,7 +13,6 @@ import type { Migration } from '../core/model.js';
 import type { Options } from '../core/options.js';
 import type { StatementTrace } from '../core/trace.js';
 import { ScriptRunner, relationOids } from './script-runner.js';
-import type { AfterStatement } from '../core/trace.js';
 import { CATALOG_SEARCH_PATH, quoteIdent, searchPathValue } from '../sql/ident.js';
 import { createMigrationRole, type MigrationRole } from './migration-role.js';
 import { AdminRoleGuard, type PrivilegeGuard } from './privilege-guard.js';
@@ -27,6 +27,8 @@ import { sessionSearchPath } from './search-path.js';
 export class Workspace implements Databases {
   readonly prefix: string;
   private clones = 0;
+  /** The copy of the base prepareClone started, for the first cloneBase. */
+  private ready?: Promise<string>;
   private readonly made: string[] = [];
   private role?: Promise<MigrationRole | undefined>;
 
@@ -232,34 +234,18 @@ export class Workspace implements Databases {
    * is made while the replay goes on (the gates that walk the PR need one).
    */
   prepareClone(): void {
-    if (this.ready || this.clones > 0) return;
+    if (this.clones > 0) return;
     const database = this.cloneName('base');
     this.ready = this.createDatabase(database, this.baseDatabase).then(() => database);
     // Waited for (or dropped with the others) when the run ends; a failure copies again later.
     this.ready.catch(() => undefined);
   }
 
-  private ready?: Promise<string>;
-
   private cloneName(label: string): string {
     return `${this.prefix}c${++this.clones}_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`.slice(
       0,
       63,
     );
-  }
-
-  async applyScript(
-    tenant: TenantHandle,
-    migration: Migration,
-    direction: 'up' | 'down',
-    afterStatement?: AfterStatement,
-  ): Promise<StatementTrace[]> {
-    const session = await this.scriptSession(tenant);
-    try {
-      return await session.apply(migration, direction, afterStatement);
-    } finally {
-      await session.close();
-    }
   }
 
   async scriptSession(tenant: TenantHandle): Promise<ScriptSession> {
@@ -269,8 +255,7 @@ export class Workspace implements Databases {
     const apply = async (
       migration: Migration,
       direction: 'up' | 'down',
-      afterStatement?: AfterStatement,
-      { traced = true }: { traced?: boolean } = {},
+      { afterStatement, traced = true }: ApplyOptions = {},
     ): Promise<StatementTrace[]> => {
       const script = direction === 'up' ? migration.up : migration.down;
       if (!script) return [];

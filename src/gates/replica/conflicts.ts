@@ -118,46 +118,62 @@ export class ConflictProbe implements Walker {
     const tenant = sandbox.tenant;
     // The copy, as far as it is, on the replica before the read starts there.
     await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
-    // Reads the tables on the standby as the migration role (a table's read runs no PR code
-    // today, but a policy or a future view would).
-    const reader = await ctx.databases.connectNode(replica, tenant.database);
-    let traces: StatementTrace[];
-    let read: Promise<void>;
-    try {
-      const pid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]
-        .pid;
-      const outcome = await startReader(reader, tenant, [...probe.takers.keys()]);
-      // The read ends once the replica has replayed the up: meanwhile the walk goes on (the
-      // locks a down takes come later in the WAL than the up's).
-      const settle = async () => {
-        try {
-          await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
-        } finally {
-          // pg_cancel_backend of our own reader: no user code.
-          const admin = await connectNode(replica, 'postgres');
-          await admin.query('select pg_cancel_backend($1)', [pid]).finally(() => admin.end());
-        }
-        const error = await outcome.finished;
-        if (error && /conflict with recovery/i.test(error.message))
-          this.found.set(index, conflictFinding(probe, outcome.tables, replica, error));
-      };
-      traces = await up().catch(async (error: unknown) => {
-        await settle().catch(() => undefined);
-        throw error;
-      });
-      read = settle();
-    } catch (error) {
-      await reader.end().catch(() => {});
+    const read = await readOnReplica(ctx, replica, tenant, probe, settings);
+    const traces = await up().catch(async (error: unknown) => {
+      await read.end().catch(() => undefined);
       throw error;
-    }
+    });
+    // The read ends once the replica has replayed the up: meanwhile the walk goes on (the locks
+    // a down takes come later in the WAL than the up's).
     this.pending.push(
-      read
-        .catch((error: unknown) => {
+      read.end().then(
+        (error) => {
+          if (error && /conflict with recovery/i.test(error.message))
+            this.found.set(index, conflictFinding(probe, read.tables, replica, error));
+        },
+        (error: unknown) => {
           this.error ??= error;
-        })
-        .finally(() => reader.end().catch(() => {})),
+        },
+      ),
     );
     return traces;
+  }
+}
+
+/**
+ * A read on the replica that holds the probe's tables until `end`: once the replica has replayed
+ * what the primary has, it is cancelled, and `end` returns the error it ended with.
+ */
+async function readOnReplica(
+  ctx: GateContext,
+  replica: ReplicaInfo,
+  tenant: TenantHandle,
+  probe: Probe,
+  settings: ReplicaSettings,
+): Promise<{ tables: string[]; end: () => Promise<Error | undefined> }> {
+  // Reads the tables on the standby as the migration role (a table's read runs no PR code today,
+  // but a policy or a future view would).
+  const reader = await ctx.databases.connectNode(replica, tenant.database);
+  try {
+    const pid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
+    const outcome = await startReader(reader, tenant, [...probe.takers.keys()]);
+    const end = async () => {
+      try {
+        await waitAll(ctx, replica, tenant.database, settings.lagTimeoutMs);
+      } finally {
+        // pg_cancel_backend of our own reader: no user code.
+        const admin = await connectNode(replica, 'postgres');
+        await admin.query('select pg_cancel_backend($1)', [pid]).finally(() => admin.end());
+      }
+      return outcome.finished;
+    };
+    return {
+      tables: outcome.tables,
+      end: () => end().finally(() => reader.end().catch(() => {})),
+    };
+  } catch (error) {
+    await reader.end().catch(() => {});
+    throw error;
   }
 }
 

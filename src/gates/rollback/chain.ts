@@ -3,10 +3,7 @@ import type { GateContext } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
 import { reapplyFailed } from './pair.js';
 import { ROLLBACK, finding } from '../../rules/index.js';
-import type { Sandbox } from '../sandbox.js';
-
-/** Only where the chain fails counts. */
-const UNTRACED = { traced: false };
+import { UNTRACED, type Sandbox } from '../sandbox.js';
 
 /**
  * The last `length` added migrations rolled back in reverse order from the fully migrated state,
@@ -24,12 +21,12 @@ export async function checkChain(
   sandbox.spoil();
   const rolledBack: Migration[] = [];
   for (const m of [...chain].reverse()) {
-    const failure = failedTrace(await sandbox.apply(m, 'down', undefined, UNTRACED));
+    const failure = failedTrace(await sandbox.apply(m, 'down', UNTRACED));
     if (failure) return [chainDownFailed(m, rolledBack, failure)];
     rolledBack.push(m);
   }
   for (const m of chain) {
-    const failure = failedTrace(await sandbox.apply(m, 'up', undefined, UNTRACED));
+    const failure = failedTrace(await sandbox.apply(m, 'up', UNTRACED));
     if (failure) return [reapplyFailed(m, failure)];
   }
   return [];

@@ -14,15 +14,18 @@ async function rollbackFindings(ctx: GateContext, walked?: Walked): Promise<Find
   const stopAt = firstFailedUp(ctx);
   const tenants = tenantsToCheck(ctx, settings);
   const perTenant: Finding[][] = [];
+  // The first tenant's pairs ran in the walk; the others' run in a copy of the base of their own.
+  const walkedPairs =
+    walked?.walker instanceof PairCheck && walked.sandbox
+      ? { check: walked.walker, sandbox: walked.sandbox, tenant: ctx.tenants[0]?.name }
+      : undefined;
   for (const tenant of tenants) {
-    // The first tenant's pairs ran in the walk; the others' in a copy of the base of their own.
-    const pairCheck = walked?.walker instanceof PairCheck ? walked.walker : undefined;
-    const inWalk = pairCheck && walked?.sandbox && tenant === ctx.tenants[0]?.name;
-    if (pairCheck?.error !== undefined && inWalk) throw pairCheck.error;
-    const sandbox = inWalk ? walked!.sandbox! : new Sandbox(ctx, tenant, 'rollback');
+    const inWalk = walkedPairs?.tenant === tenant ? walkedPairs : undefined;
+    if (inWalk && inWalk.check.error !== undefined) throw inWalk.check.error;
+    const sandbox = inWalk?.sandbox ?? new Sandbox(ctx, tenant, 'rollback');
     try {
       // The pairs leave the copy fully migrated, where the chain starts.
-      const pairs = inWalk ? pairCheck!.findings : await checkPairs(ctx, sandbox, stopAt);
+      const pairs = inWalk ? inWalk.check.findings : await checkPairs(ctx, sandbox, stopAt);
       const chain =
         stopAt === ctx.plan.added.length
           ? await checkChain(ctx, sandbox, chainLength(ctx, settings))

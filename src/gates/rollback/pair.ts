@@ -16,7 +16,7 @@ import {
   type TableFilter,
 } from './rows.js';
 import { ROLLBACK, finding } from '../../rules/index.js';
-import type { Sandbox } from '../sandbox.js';
+import { UNTRACED, type Sandbox } from '../sandbox.js';
 import { displayName, mentions, statementAbout } from './locate.js';
 
 /**
@@ -133,7 +133,7 @@ function likelyWritten(ctx: GateContext, tenant: string, m: Migration): TableFil
 async function checkPair(
   sandbox: Sandbox,
   m: Migration,
-  up: ApplyUp = (after) => sandbox.apply(m, 'up', after),
+  up: ApplyUp = (afterStatement) => sandbox.apply(m, 'up', { afterStatement }),
   only?: TableFilter,
 ): Promise<PairResult> {
   const observer = await sandbox.observer();
@@ -184,7 +184,7 @@ async function upDownUp(
     ...differences.map((d) => dataLoss(m, m.down!, d, sandbox.tenant.schema)),
   ];
   if (findings.length > 0) sandbox.spoil();
-  const reapply = failedTrace(await sandbox.apply(m, 'up', undefined, { traced: false }));
+  const reapply = failedTrace(await sandbox.apply(m, 'up', UNTRACED));
   if (reapply) {
     sandbox.spoil();
     findings.push(reapplyFailed(m, reapply, changes));
