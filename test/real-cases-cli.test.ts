@@ -199,3 +199,60 @@ describe("a golang-migrate migration that alters golang-migrate's schema_migrati
     ]);
   }, 120_000);
 });
+
+describe('a compose file whose postgres service is built from a Dockerfile that copies its init SQL', () => {
+  const fixture = 'fixtures/real-cases/compose-build-dockerfile';
+  const repo: Repo = makeFixtureRepo(`${fixture}/base`, `${fixture}/pr`);
+  afterAll(() => repo.dispose());
+
+  it('runs the SQL the Dockerfile copies into /docker-entrypoint-initdb.d, on the version it starts FROM', () => {
+    const { code, report, stderr } = cli(repo.root, '--base', repo.base);
+    expect(report.error, stderr).toBeUndefined();
+    expect(code).toBe(0);
+    expect(report.status).toBe('passed');
+    expect(states(report)).toEqual([
+      ['db/migrations/000001_create_customers.up.sql', 'merged'],
+      ['db/migrations/000002_create_orders.up.sql', 'new'],
+    ]);
+    expect(report.notes).toEqual([
+      'migrations: db/migrations, the one folder below . that holds migrations (golang-migrate); set migrations: in .schemagate.yml to check another',
+      // The build arg PG_MAJOR: "16" wins over the Dockerfile's ARG default 17.
+      'Postgres 16 from docker-compose.yml (service db, built FROM postgres:16-bookworm in docker/postgres/Dockerfile)',
+      `requested Postgres 16, but the embedded provider has ${report.topology.postgres}`,
+      'docker-compose.yml: created role app (POSTGRES_USER of service db); its init scripts run as it and the migrations as a member of it',
+      'setup: ran docker/postgres/initdb/01-roles.sql (from docker-compose.yml service db, copied to /docker-entrypoint-initdb.d/01-roles.sql at docker/postgres/Dockerfile:6)',
+      "setup: ALTER DATABASE app SET search_path TO shop, public (migrations run with it, after the tenant's schema)",
+      'docker-compose.yml: docker/postgres/initdb/02-test-database.sh not run (shell scripts are not run; put the SQL in a .sql file or list it in setup:)',
+    ]);
+    expect(steps(report)).toEqual(allSteps({ locks: 'warning' }));
+    // The GRANT to reporting (a role the init SQL makes) replays; the PR's own hazards remain.
+    expect(findings(report)).toEqual([
+      ['missing-lock-timeout', 'db/migrations/000002_create_orders.up.sql', 1, 'warning'],
+      ['serial-column', 'db/migrations/000002_create_orders.up.sql', 1, 'warning'],
+    ]);
+  }, 120_000);
+});
+
+describe('a compose file whose postgres service installs an extension in its Dockerfile', () => {
+  const fixture = 'fixtures/real-cases/compose-dockerfile-extension';
+  const repo: Repo = makeFixtureRepo(`${fixture}/base`, `${fixture}/pr`);
+  afterAll(() => repo.dispose());
+
+  it('cannot build the base on the embedded Postgres, and names the Dockerfile line to build', () => {
+    const { code, report, stderr } = cli(repo.root, '--base', repo.base);
+    expect(code).toBe(3);
+    expect(report.status).toBe('error');
+    expect(report.findings).toEqual([]);
+    expect(report.setupError).toEqual({
+      file: 'db/migrations/20240611093000_create_documents.sql',
+      line: 2,
+      message: 'extension "vector" is not available (SQLSTATE 0A000)',
+      cause: 'missing-extension',
+      remedy:
+        'the embedded Postgres does not ship vector: docker-compose.yml builds service postgres from docker/db.Dockerfile, whose RUN step at line 2 installs vector; build that image (`docker compose -f docker-compose.yml build postgres`) before schemagate runs and set `image:` in .schemagate.yml to its tag, with --provider docker.',
+    });
+    expect(stderr).toContain(
+      'could not build the base: db/migrations/20240611093000_create_documents.sql:2',
+    );
+  }, 120_000);
+});

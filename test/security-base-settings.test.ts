@@ -179,4 +179,36 @@ describe('settings that decide what PR code may reach come from the base branch'
     );
     expect(settingsFromBase(flagged, base).options.image?.name).toBe('attacker/postgres:17');
   });
+
+  it('keeps the image the base Dockerfile starts FROM when the PR changes that Dockerfile', () => {
+    const root = repo('migrations: db/migrations\n', 'migrations: db/migrations\n', '/nonexistent');
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: root });
+    git('checkout', '-q', 'HEAD~1');
+    writeFileSync(
+      join(root, 'docker-compose.yml'),
+      'services:\n  postgres:\n    build: ./docker/db\n',
+    );
+    mkdirSync(join(root, 'docker/db'), { recursive: true });
+    writeFileSync(join(root, 'docker/db/Dockerfile'), 'FROM pgvector/pgvector:pg17\n');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base with a built postgres');
+    const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root }).toString().trim();
+    writeFileSync(join(root, 'docker/db/Dockerfile'), 'FROM attacker/postgres:17\n');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'pr');
+    const options = buildOptions({ dir: 'db/migrations', base }, knownIds(), root);
+    expect(options.image).toEqual({
+      name: 'attacker/postgres:17',
+      source: 'docker-compose.yml service postgres, built FROM it in docker/db/Dockerfile',
+    });
+    const guarded = settingsFromBase(options, base);
+    expect(guarded.options.image).toEqual({
+      name: 'pgvector/pgvector:pg17',
+      source: 'docker-compose.yml service postgres at the base',
+    });
+    expect(guarded.notes).toEqual([
+      'docker-compose.yml service postgres, built FROM it in docker/db/Dockerfile: this pull request changes the Postgres image (pgvector/pgvector:pg17 at the base, attacker/postgres:17 here); the image the docker provider runs takes effect once merged, so this run keeps pgvector/pgvector:pg17',
+    ]);
+  });
 });

@@ -7,12 +7,13 @@
  * Such a change takes effect once it is merged; a flag or an Action input (the workflow's own)
  * still wins.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { ImageChoice, Options } from '../core/options.js';
 import { git } from '../plan/plan.js';
+import { dockerfilePathOf } from '../config/dockerfile.js';
 import { composeImage } from '../config/image.js';
 
 /** The guarded settings as the base commit's config file has them (absent: the default). */
@@ -105,7 +106,15 @@ function composeImageAt(repoRoot: string, commit: string): ImageChoice | undefin
     for (const name of names) {
       if (!/^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$/.test(name)) continue;
       const text = tryGit(repoRoot, ['show', `${commit}:./${name}`]);
-      if (text !== undefined) writeFileSync(join(dir, name), text);
+      if (text === undefined) continue;
+      writeFileSync(join(dir, name), text);
+      // A service built from a Dockerfile runs the image the Dockerfile starts FROM.
+      for (const path of dockerfilesOf(text)) {
+        const dockerfile = tryGit(repoRoot, ['show', `${commit}:./${path}`]);
+        if (dockerfile === undefined) continue;
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), dockerfile);
+      }
     }
     const found = composeImage(dir);
     return found?.image
@@ -113,6 +122,16 @@ function composeImageAt(repoRoot: string, commit: string): ImageChoice | undefin
       : undefined;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The Dockerfiles a compose file's services are built from, relative to the repository root. */
+function dockerfilesOf(composeText: string): string[] {
+  try {
+    const services = Object.values<any>(parse(composeText)?.services ?? {});
+    return services.flatMap((def) => dockerfilePathOf(def?.build) ?? []);
+  } catch {
+    return [];
   }
 }
 

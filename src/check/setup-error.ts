@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { postgresMajorOfImage } from '../config/compose-hint.js';
+import { escapeRegExp } from '../core/regexp.js';
 import { composeImage, followsOfficialContract, imageOf } from '../config/image.js';
 import { imageToRun } from '../provision/image.js';
 import type { Finding, Format, Statement } from '../core/model.js';
@@ -192,6 +193,9 @@ function extensionRemedy(extension: string, f: FailedSetupStatement): string {
         : `the ${f.provider} Postgres does not have ${extension} installed`;
   const use = ran ? 'use' : 'use --provider docker with';
   const compose = composeImage(f.options.repoRoot);
+  const installs = compose?.built?.runs.find((run) => installsExtension(run.text, extension));
+  if (compose?.built && installs)
+    return `${where}: ${compose.file} builds service ${compose.service} from ${compose.built.dockerfile}, whose RUN step at line ${installs.line} installs ${extension}; build that image (\`docker compose -f ${compose.file} build ${compose.service}\`) before schemagate runs and set \`image:\` in .schemagate.yml to its tag, with --provider docker.`;
   const major =
     (compose?.image && postgresMajorOfImage(compose.image)) || f.postgresVersion.split('.')[0];
   const known = EXTENSION_IMAGES[extension]?.replace('{major}', major);
@@ -212,6 +216,16 @@ function extensionRemedy(extension: string, f: FailedSetupStatement): string {
     ? ` (the image your ${fromCompose.file} uses)`
     : ` (or the image your docker-compose file uses)`;
   return `${where}: ${use} \`image: ${image}\`${why}.`;
+}
+
+/** Whether a Dockerfile's RUN step installs the extension (`postgresql-16-pgvector`, `pgxn install vector`). */
+function installsExtension(run: string, extension: string): boolean {
+  const names = [extension, extension.replace(/^pg_?/, ''), `pg${extension}`]
+    .filter((n) => n.length >= 3)
+    .map(escapeRegExp);
+  return new RegExp(`(^|[^\\w])(${names.join('|')})([^\\w]|$)`, 'i').test(
+    run.replace(/postgresql-\$?\{?\w*\}?-/g, ' '),
+  );
 }
 
 /** Images known to lack an extension: the official one, and those built for another extension. */

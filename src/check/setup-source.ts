@@ -18,6 +18,8 @@ export interface SetupSource {
   how: 'compose-shell' | 'sql';
   /** The compose file that mounts it (compose-shell only). */
   compose?: string;
+  /** The Dockerfile line that copies it in instead (compose-shell only). */
+  copiedBy?: string;
 }
 
 /** What a statement that makes the object looks like, for the kinds a script makes before migrations. */
@@ -45,7 +47,12 @@ export function setupSourceOf(
   for (const e of compose?.init ?? []) {
     const text = e.kind === 'sh' ? readText(join(repoRoot, e.file)) : undefined;
     if (text && (pattern.test(text) || (creates.test(text) && named.test(text))))
-      return { file: e.file, how: 'compose-shell', compose: compose!.file };
+      return {
+        file: e.file,
+        how: 'compose-shell',
+        compose: compose!.file,
+        ...(e.copiedBy ? { copiedBy: e.copiedBy } : {}),
+      };
   }
   const inMigrations = (file: string) =>
     migrationsDir !== '.' && (file === migrationsDir || file.startsWith(`${migrationsDir}/`));
@@ -59,7 +66,10 @@ export function setupSourceOf(
 export function setupSourceRemedy(source: SetupSource, kind: string, name: string): string {
   if (source.how === 'sql')
     return `\`setup: [${source.file}]\` in .schemagate.yml: ${source.file} creates ${kind} ${name}, and production's server ran it before the migrations (setup runs it before the merged history).`;
-  return `${source.compose} mounts ${source.file} into /docker-entrypoint-initdb.d, a shell script schemagate does not run, and it creates ${kind} ${name}: put its SQL in a .sql file and list that in \`setup:\` in .schemagate.yml (an ALTER DATABASE … SET search_path there is followed: name the database as POSTGRES_DB does, or with current_database() in a DO block).`;
+  const brings = source.copiedBy
+    ? `${source.copiedBy} (the Dockerfile ${source.compose} builds Postgres from) copies ${source.file}`
+    : `${source.compose} mounts ${source.file}`;
+  return `${brings} into /docker-entrypoint-initdb.d, a shell script schemagate does not run, and it creates ${kind} ${name}: put its SQL in a .sql file and list that in \`setup:\` in .schemagate.yml (an ALTER DATABASE … SET search_path there is followed: name the database as POSTGRES_DB does, or with current_database() in a DO block).`;
 }
 
 /** Folders whose SQL is not what prepares a server: dependencies, outputs, tests, other migrations. */

@@ -304,6 +304,6 @@ function pgVersionOf(
   if (!hint) return {};
   return {
     pgVersion: hint.major,
-    pgVersionSource: `Postgres ${hint.major} from ${hint.file} (service ${hint.service}, image ${hint.image})`,
+    pgVersionSource: `Postgres ${hint.major} from ${hint.file} (service ${hint.service}, ${hint.dockerfile ? `built FROM ${hint.image} in ${hint.dockerfile}` : `image ${hint.image}`})`,
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { postgresDockerfile } from './dockerfile.js';
 
 /**
  * The Postgres major version a repository already runs locally: the image tag of a `postgres`
@@ -15,6 +16,8 @@ export interface ComposeHint {
   file: string;
   service: string;
   image: string;
+  /** The Dockerfile the service is built from, whose FROM names the image. */
+  dockerfile?: string;
 }
 
 /** The names a service built from a Dockerfile of its own (usually `FROM postgres`) goes by. */
@@ -42,7 +45,7 @@ export function loadCompose(repoRoot: string): { file: string; doc: any } | unde
   }
   for (const file of composeVariants(repoRoot)) {
     const compose = parseCompose(repoRoot, file);
-    if (compose && hasPostgresService(compose.doc)) return compose;
+    if (compose && hasPostgresService(repoRoot, compose.doc)) return compose;
   }
   return undefined;
 }
@@ -68,14 +71,37 @@ function composeVariants(repoRoot: string): string[] {
 }
 
 /** A service of a Postgres image, or built from a Dockerfile and named for what it is. */
-function hasPostgresService(doc: any): boolean {
+function hasPostgresService(repoRoot: string, doc: any): boolean {
   const services: Record<string, any> = doc?.services ?? {};
   if (typeof services !== 'object') return false;
-  return Object.entries(services).some(([name, def]) =>
-    typeof def?.image === 'string'
-      ? isPostgresImage(def.image)
-      : def?.build !== undefined && POSTGRES_SERVICE_NAME.test(name),
+  return Object.entries(services).some(([name, def]) => isPostgresService(repoRoot, name, def));
+}
+
+/**
+ * A Postgres service: one of a Postgres image, or built FROM one, or built from a Dockerfile
+ * that cannot be read and named for what it is.
+ */
+export function isPostgresService(repoRoot: string, name: string, def: any): boolean {
+  const image = serviceImage(repoRoot, def);
+  if (image && isPostgresImage(image)) return true;
+  return def?.build !== undefined && POSTGRES_SERVICE_NAME.test(name);
+}
+
+/**
+ * The image a service runs as the compose file writes it: for one built from a Dockerfile, the
+ * image its final stage starts FROM (an `image:` beside `build:` only names the result).
+ */
+export function serviceImage(repoRoot: string, def: any): string | undefined {
+  return (
+    builtImage(repoRoot, def)?.image ?? (typeof def?.image === 'string' ? def.image : undefined)
   );
+}
+
+function builtImage(repoRoot: string, def: any): { image: string; dockerfile: string } | undefined {
+  if (def?.build === undefined) return undefined;
+  const dockerfile = postgresDockerfile(repoRoot, def.build);
+  const image = dockerfile?.from ?? dockerfile?.fromDeclared;
+  return image ? { image, dockerfile: dockerfile!.file } : undefined;
 }
 
 /** Whether an image is a Postgres server (any tag): `postgres`, `bitnami/postgresql`, `supabase/postgres`. */
@@ -88,9 +114,17 @@ export function composeHint(repoRoot: string): ComposeHint | undefined {
   const compose = loadCompose(repoRoot);
   if (!compose) return undefined;
   for (const [service, def] of Object.entries<any>(compose.doc?.services ?? {})) {
-    const image = typeof def?.image === 'string' ? def.image : undefined;
+    const built = builtImage(repoRoot, def);
+    const image = built?.image ?? (typeof def?.image === 'string' ? def.image : undefined);
     const major = image ? postgresMajorOfImage(image) : undefined;
-    if (image && major) return { major, file: compose.file, service, image };
+    if (image && major)
+      return {
+        major,
+        file: compose.file,
+        service,
+        image,
+        ...(built ? { dockerfile: built.dockerfile } : {}),
+      };
   }
   return undefined;
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { POSTGRES_SERVICE_NAME, isPostgresImage, loadCompose } from './compose-hint.js';
+import { isPostgresService, loadCompose } from './compose-hint.js';
+import { INIT_DIR, postgresDockerfile, type PostgresDockerfile } from './dockerfile.js';
 
 /**
  * What the repository's compose file says about its Postgres beyond the version: the scripts the
@@ -10,8 +11,6 @@ import { POSTGRES_SERVICE_NAME, isPostgresImage, loadCompose } from './compose-h
  * server before it replays the merged history (src/replay/base-setup.ts).
  */
 
-const INIT_DIR = '/docker-entrypoint-initdb.d';
-
 export interface InitEntry {
   /** Path relative to the repository root. */
   file: string;
@@ -19,6 +18,8 @@ export interface InitEntry {
   target: string;
   /** The mount that brings it in: /docker-entrypoint-initdb.d (a folder) or …/<name> (a file). */
   mount: string;
+  /** For a file the service's Dockerfile copies in: that Dockerfile and the COPY's line. */
+  copiedBy?: string;
   /** `sql` runs through psql, `sh` is a shell script, `other` the entrypoint ignores or we cannot run. */
   kind: 'sql' | 'sh' | 'other';
 }
@@ -27,6 +28,8 @@ export interface ComposePostgres {
   file: string;
   service: string;
   image?: string;
+  /** For a service built from a Dockerfile: that Dockerfile, whose FROM gives `image`. */
+  dockerfile?: PostgresDockerfile;
   /** The init scripts in the order the entrypoint runs them (sorted by their name in the container). */
   init: InitEntry[];
   /** Mounts that name something missing or outside the repository: said in the report. */
@@ -44,7 +47,9 @@ export function composePostgres(repoRoot: string): ComposePostgres | undefined {
   const compose = loadCompose(repoRoot);
   const services: Record<string, any> = compose?.doc?.services ?? {};
   if (!compose || typeof services !== 'object') return undefined;
-  const postgres = Object.entries(services).filter(([name, def]) => isPostgresService(name, def));
+  const postgres = Object.entries(services).filter(([name, def]) =>
+    isPostgresService(repoRoot, name, def),
+  );
   const replicaOf = (name: string, def: any) =>
     postgres.find(([primary]) => primary !== name && streamsFrom(def, primary))?.[0];
   const primary = postgres.find(([name, def]) => !replicaOf(name, def));
@@ -52,21 +57,27 @@ export function composePostgres(repoRoot: string): ComposePostgres | undefined {
   const [service, def] = primary;
   const env = environmentOf(def);
   const { init, unreadable } = initEntries(repoRoot, def);
+  // `image:` with `build:` names the image the build makes; the Dockerfile says what is in it.
+  const dockerfile = def?.build !== undefined ? postgresDockerfile(repoRoot, def.build) : undefined;
+  if (dockerfile) {
+    for (const copy of dockerfile.copies) {
+      const copiedBy = `${dockerfile.file}:${copy.line}`;
+      if (copy.file) init.push({ ...entry(copy.file, copy.target, INIT_DIR), copiedBy });
+      else unreadable.push(`${copy.source} (COPY at ${copiedBy})`);
+    }
+    init.sort(byTarget);
+  }
+  const image = dockerfile ? dockerfile.fromDeclared : def?.image;
   return {
     file: compose.file,
     service,
-    ...(typeof def?.image === 'string' ? { image: def.image } : {}),
+    ...(typeof image === 'string' && image ? { image } : {}),
+    ...(dockerfile ? { dockerfile } : {}),
     init,
     unreadable,
     ...userOf(env),
     replicas: postgres.filter(([n, d]) => replicaOf(n, d) === service).map(([n]) => n),
   };
-}
-
-function isPostgresService(name: string, def: any): boolean {
-  if (typeof def?.image === 'string') return isPostgresImage(def.image);
-  // A service built from a Dockerfile of its own (usually `FROM postgres`), named for what it is.
-  return def?.build !== undefined && POSTGRES_SERVICE_NAME.test(name);
 }
 
 /** `${VAR:-default}` → default; a bare `${VAR}` is unknown here (it comes from the shell or .env). */
@@ -170,8 +181,13 @@ function initEntries(repoRoot: string, def: any): Pick<ComposePostgres, 'init' |
       }
     else entries.push({ file, target: t, mount: t, kind: 'other' }); // the entrypoint does not descend
   }
-  entries.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+  entries.sort(byTarget);
   return { init: entries, unreadable };
+}
+
+/** The order the entrypoint runs its scripts in: by their name in the container. */
+function byTarget(a: InitEntry, b: InitEntry): number {
+  return a.target < b.target ? -1 : a.target > b.target ? 1 : 0;
 }
 
 function entry(file: string, target: string, mount: string): InitEntry {

@@ -29,14 +29,31 @@ export interface ComposeImage {
   declared: string;
   /** With `${VAR:-default}` resolved; undefined when a variable has no default. */
   image?: string;
+  /** For a service built from a Dockerfile: where its FROM is, and the RUN steps it adds. */
+  built?: { dockerfile: string; runs: Array<{ line: number; text: string }> };
 }
 
 /** The image of the compose file's primary Postgres service, if it names one. */
 export function composeImage(repoRoot: string): ComposeImage | undefined {
   const pg = composePostgres(repoRoot);
   if (!pg?.image) return undefined;
-  const image = interpolated(pg.image);
-  return { file: pg.file, service: pg.service, declared: pg.image, ...(image ? { image } : {}) };
+  const built = pg.dockerfile && { dockerfile: pg.dockerfile.file, runs: pg.dockerfile.runs };
+  const image = pg.dockerfile ? pg.dockerfile.from : interpolated(pg.image);
+  return {
+    file: pg.file,
+    service: pg.service,
+    declared: pg.image,
+    ...(image ? { image } : {}),
+    ...(built ? { built } : {}),
+  };
+}
+
+/** `, built FROM it in docker/Dockerfile (its 2 RUN steps are not in that image)` */
+function builtFrom(built: ComposeImage['built']): string {
+  if (!built) return '';
+  const n = built.runs.length;
+  const runs = n ? ` (its ${n} RUN step${n === 1 ? ' is' : 's are'} not in that image)` : '';
+  return `, built FROM it in ${built.dockerfile}${runs}`;
 }
 
 /** bitnami/postgresql and its kin: other variables, another user, a start script of their own. */
@@ -61,7 +78,7 @@ export function imageOf(
 function composeDefault(repoRoot: string, pgVersion: string | undefined): ImageChoice | undefined {
   const compose = composeImage(repoRoot);
   if (!compose) return undefined;
-  const where = `${compose.file} service ${compose.service}`;
+  const where = `${compose.file} service ${compose.service}${builtFrom(compose.built)}`;
   if (!compose.image)
     return { skipped: `${where}'s image ${compose.declared} names a variable without a default` };
   if (!followsOfficialContract(compose.image))

@@ -36,13 +36,15 @@ export function planSetup(options: Options): SetupPlan {
   if (compose) {
     for (const u of compose.unreadable)
       notes.push(
-        `${compose.file}: ${u} (mounted into /docker-entrypoint-initdb.d of service ${compose.service}) is not in the repository; not run`,
+        `${compose.file}: ${u} (${u.includes('(COPY at ') ? 'copied' : 'mounted'} into /docker-entrypoint-initdb.d of service ${compose.service}) is not in the repository; not run`,
       );
     for (const e of compose.init) {
       if (e.kind === 'sql')
         files.push({
           file: e.file,
-          from: `${compose.file} service ${compose.service}, mounted at ${e.mount}`,
+          from: e.copiedBy
+            ? `${compose.file} service ${compose.service}, copied to ${e.target} at ${e.copiedBy}`
+            : `${compose.file} service ${compose.service}, mounted at ${e.mount}`,
         });
       else notes.push(`${compose.file}: ${e.file} not run (${whyNotRun(e.kind, e.target)})`);
     }
