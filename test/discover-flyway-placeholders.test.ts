@@ -128,4 +128,61 @@ describe('Flyway placeholders', () => {
       delete process.env.ORDERS_APP_ROLE;
     }
   });
+
+  it('binds a Spring YAML placeholder written with no value as the empty string, as Spring does', async () => {
+    const root = 'fixtures/formats/flyway-spring-empty-placeholder';
+    const d = await discoverMigrations(root, 'src/main/resources/db/migration', 'flyway');
+    expect(d.findings).toEqual([]);
+    expect(d.migrations[1].up.statements.map((s) => [s.line, s.kind, s.sql])).toEqual([
+      [1, 'AlterSeqStmt', 'ALTER SEQUENCE fagsak_ekstern_id_seq RESTART with 200000000'],
+    ]);
+  });
+
+  it('replays a merged script whose placeholder Spring binds as empty, with no setup error', async () => {
+    const dir = 'fixtures/formats/flyway-spring-empty-placeholder/src/main/resources/db/migration';
+    const report = await runFixture(dir, { baseCount: 2, tenantCount: 1, gates: ['replay'] });
+    expect(report.status).toBe('passed');
+    expect(report.setupError).toBeUndefined();
+    expect(brief(report.findings)).toEqual([]);
+    expect(report.migrations.map((m) => [m.id, m.state])).toEqual([
+      ['1', 'merged'],
+      ['2', 'merged'],
+      ['3', 'new'],
+    ]);
+  });
+
+  it('binds an empty spring.flyway.placeholders property as the empty string too', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'schemagate-spring-props-'));
+    try {
+      const resources = join(repo, 'src', 'main', 'resources');
+      mkdirSync(join(resources, 'db', 'migration'), { recursive: true });
+      writeFileSync(
+        join(resources, 'application.properties'),
+        'spring.flyway.placeholders.ignoreIfProd=\n',
+      );
+      writeFileSync(
+        join(resources, 'db', 'migration', 'V1__seq.sql'),
+        '${ignoreIfProd} ALTER SEQUENCE s RESTART WITH 100;\n',
+      );
+      const d = await discoverMigrations(repo, 'src/main/resources/db/migration', 'flyway');
+      expect(d.findings).toEqual([]);
+      expect(d.migrations[0].up.statements[0].sql).toBe('ALTER SEQUENCE s RESTART WITH 100');
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  it('names the Spring profile file that defines a placeholder the run has no value for', async () => {
+    const root = 'fixtures/setup/flyway-profile-placeholder';
+    const d = await discoverMigrations(root, 'src/main/resources/db/migration', 'flyway');
+    expect(d.findings.map((f) => [f.rule, f.file, f.line, f.message, f.help])).toEqual([
+      [
+        'flyway-placeholder',
+        'src/main/resources/db/migration/V2__fagsak_test_ekstern_id.sql',
+        1,
+        'no value for Flyway placeholder ${ignoreIfProd}: Flyway refuses to run V2__fagsak_test_ekstern_id.sql without one (src/main/resources/application-prod.yml defines it for the Spring profile prod, which the check does not activate)',
+        "Give it the value production runs with (src/main/resources/application-prod.yml defines it for the Spring profile prod, which the check does not activate): flyway: { placeholders: { ignoreIfProd: ... } } in .schemagate.yml, or FLYWAY_PLACEHOLDERS_IGNOREIFPROD in the check's environment.",
+      ],
+    ]);
+  });
 });

@@ -81,6 +81,21 @@ describe('a merged migration that fails is a setup error', () => {
     expect(report.findings).toEqual([]);
   }, 60_000);
 
+  it("names the Spring profile that defines a merged script's Flyway placeholder, not flyway.conf", async () => {
+    const dir = 'fixtures/setup/flyway-profile-placeholder/src/main/resources/db/migration';
+    const report = await check(dir, { baseCount: 2, tenantCount: 1, gates: ['replay'] });
+    expect(report.status).toBe('error');
+    expect(report.setupError).toEqual({
+      file: `${dir}/V2__fagsak_test_ekstern_id.sql`,
+      line: 1,
+      message: 'syntax error at or near "$" (SQLSTATE 42601)',
+      cause: 'template-placeholder',
+      remedy:
+        "Give it the value production runs with (fixtures/setup/flyway-profile-placeholder/src/main/resources/application-prod.yml defines it for the Spring profile prod, which the check does not activate): flyway: { placeholders: { ignoreIfProd: ... } } in .schemagate.yml, or FLYWAY_PLACEHOLDERS_IGNOREIFPROD in the check's environment.",
+    });
+    expect(report.findings).toEqual([]);
+  }, 60_000);
+
   it('names a missing schema-qualified table in the schema topology as a topology setting', async () => {
     const dir = 'fixtures/formats/drizzle/public-qualified/drizzle';
     const report = await check(dir, { baseCount: 1, tenantCount: 1, gates: ['replay'] });

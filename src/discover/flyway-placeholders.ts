@@ -8,6 +8,11 @@ import type { FlywaySettings } from '../core/settings.js';
 import { REPLAY, finding } from '../rules/index.js';
 import { escapeRegExp } from '../core/regexp.js';
 import { relativeToRepo } from '../core/paths.js';
+import {
+  placeholderSources,
+  springProfileOf,
+  type PlaceholderSource,
+} from './flyway-placeholder-sources.js';
 import { renderByLine } from './placeholders.js';
 
 /**
@@ -31,6 +36,8 @@ export interface Placeholders {
   replace: boolean;
   /** Names whose configured value needs an environment variable that is not set here. */
   unresolved: Map<string, { file: string; variable: string }>;
+  /** Where the repository defines a name outside what the run reads (a Spring profile's file). */
+  definedElsewhere?: (name: string) => PlaceholderSource | undefined;
 }
 
 /** Placeholders plus the settings that decide transactions and ordering. */
@@ -93,8 +100,11 @@ function fromObject(flyway: unknown): Layer {
   if (!flyway || typeof flyway !== 'object') return layer;
   for (const [key, value] of Object.entries(flyway as Record<string, unknown>)) {
     if (key === 'placeholders' && value && typeof value === 'object') {
-      for (const [name, v] of Object.entries(value as Record<string, unknown>))
+      for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+        // `name:` with nothing after it is YAML's null, which Spring binds as the empty string.
+        if (v === null) layer.values.push([name.toLowerCase(), '']);
         if (isScalar(v)) layer.values.push([name.toLowerCase(), String(v)]);
+      }
     }
     const setting = settingOf(key);
     if (setting && isScalar(value)) layer.settings[setting] = String(value);
@@ -138,7 +148,7 @@ function fromSpringYaml(text: string): Layer {
     parseAllDocuments(text)
       .filter((d) => !('errors' in d) || d.errors.length === 0)
       .map((d) => d.toJS() as Record<string, any> | null)
-      .filter((d) => d && !d.spring?.config?.activate?.['on-profile'])
+      .filter((d) => d && !springProfileOf(d))
       .map((d) => fromObject(d?.spring?.flyway)),
   );
 }
@@ -240,8 +250,14 @@ export function loadFlywayConfig(
   configured: FlywaySettings | undefined,
 ): FlywayConfig {
   const root = resolve(repoRoot);
+  const folders = foldersDown(root, resolve(dirAbs));
+  const read = folders.flatMap((dir) =>
+    CONFIG_FILES.filter((name) => existsSync(join(dir, name))).map((name) =>
+      relativeToRepo(root, join(dir, name)),
+    ),
+  );
   const layers = [
-    ...foldersDown(root, resolve(dirAbs)).flatMap((dir) => fileLayers(dir, root)),
+    ...folders.flatMap((dir) => fileLayers(dir, root)),
     envLayer(),
     fromObject(configured),
   ];
@@ -251,6 +267,7 @@ export function loadFlywayConfig(
     suffix: '}',
     replace: true,
     unresolved: new Map(),
+    definedElsewhere: placeholderSources(root, folders, new Set(read)),
     mixed: false,
     outOfOrder: false,
     executeInTransaction: true,
@@ -344,13 +361,27 @@ function unknownPlaceholder(
   config: Placeholders,
 ): Finding {
   const from = config.unresolved.get(name.toLowerCase());
+  const elsewhere = from ? undefined : config.definedElsewhere?.(name);
+  const why = from
+    ? ` (${from.file} sets it from \${${from.variable}}, which is not set here)`
+    : elsewhere
+      ? ` (${definedWhere(elsewhere)})`
+      : '';
   return finding(REPLAY.flywayPlaceholder, {
     file,
     line,
     endLine: line,
-    message: `no value for Flyway placeholder ${config.prefix}${name}${config.suffix}: Flyway refuses to run ${basename(file)} without one${from ? ` (${from.file} sets it from \${${from.variable}}, which is not set here)` : ''}`,
+    message: `no value for Flyway placeholder ${config.prefix}${name}${config.suffix}: Flyway refuses to run ${basename(file)} without one${why}`,
     help: from
       ? `Set ${from.variable} in the check's environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`
-      : `Set flyway.placeholders.${name} in flyway.conf, FLYWAY_PLACEHOLDERS_${name.toUpperCase()} in the environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`,
+      : elsewhere
+        ? `Give it the value production runs with (${definedWhere(elsewhere)}): flyway: { placeholders: { ${name}: ... } } in .schemagate.yml, or FLYWAY_PLACEHOLDERS_${name.toUpperCase()} in the check's environment.`
+        : `Set flyway.placeholders.${name} in flyway.conf, FLYWAY_PLACEHOLDERS_${name.toUpperCase()} in the environment, or flyway: { placeholders: { ${name}: ... } } in .schemagate.yml.`,
   });
+}
+
+function definedWhere(source: PlaceholderSource): string {
+  if (source.profile)
+    return `${source.file} defines it for the ${source.file.endsWith('.toml') ? 'Flyway environment' : 'Spring profile'} ${source.profile}, which the check does not activate`;
+  return `${source.file} defines it, but that file does not configure these scripts`;
 }
