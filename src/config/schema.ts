@@ -167,6 +167,8 @@ const alembic = section({
   python: text('the path of a Python interpreter').optional(),
 }).prefault({});
 
+const LOCATIONS = 'a list of folders below the migration folder, e.g. [common, prod]';
+
 const flyway = section({
   placeholders: z
     .record(
@@ -181,6 +183,10 @@ const flyway = section({
   mixed: flag().optional(),
   outOfOrder: flag().optional(),
   executeInTransaction: flag().optional(),
+  locations: z
+    .union([text(LOCATIONS), z.array(text(LOCATIONS), expected(LOCATIONS))], expected(LOCATIONS))
+    .transform((l) => (typeof l === 'string' ? l.split(',').map((x) => x.trim()) : l))
+    .optional(),
 }).prefault({});
 
 const ENV_NAME = 'an environment variable name, e.g. DATABASE_URL';

@@ -181,4 +181,10 @@ export interface FlywaySettings {
   mixed?: boolean;
   outOfOrder?: boolean;
   executeInTransaction?: boolean;
+  /**
+   * Folders below the migration folder production's Flyway scans (`[common, prod]`; Flyway's
+   * `classpath:db/migration/prod` form too). Unset: all of them but those named after a
+   * non-production environment (dev, development, local, test, testdata) or another database.
+   */
+  locations?: string[];
 }

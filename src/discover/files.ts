@@ -42,6 +42,27 @@ export async function listFileNames(abs: string): Promise<string[]> {
     .sort();
 }
 
+/** Folders a migration tool never scans for scripts: hidden ones and installed packages. */
+const PASSED_OVER = (name: string) => name.startsWith('.') || name === 'node_modules';
+
+/**
+ * `.sql` files in `abs` and its subfolders, relative to `abs` with `/` separators, sorted; files
+ * more than `depth` folders down are not listed. [] when `abs` is not a folder.
+ */
+export async function listSqlFilesBelow(abs: string, depth = Infinity): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string, level: number): Promise<void> => {
+    const entries = await readdir(join(abs, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && !PASSED_OVER(e.name) && level < depth) await walk(path, level + 1);
+      else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.sql')) out.push(path);
+    }
+  };
+  await walk('', 0);
+  return out.sort();
+}
+
 export async function hasEntries(abs: string): Promise<boolean> {
   return (await readdir(abs).catch(() => [])).length > 0;
 }

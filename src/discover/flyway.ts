@@ -5,8 +5,9 @@
  * Each script runs in a transaction unless its `.sql.conf` says `executeInTransaction=false`.
  * A baseline migration `B{version}__...` starts a new database when no versioned migration up to
  * its version is here (the squashed history's replacement), as Flyway starts one from the latest.
+ * Scripts in subfolders count too, as Flyway scans its locations recursively (flyway-locations.ts).
  */
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import {
   compareSortKeys,
   type Discovery,
@@ -17,7 +18,7 @@ import {
 import {
   assertDirectory,
   checksumOf,
-  listFileNames,
+  listSqlFilesBelow,
   locateDir,
   peekText,
   readMigrationFile,
@@ -31,10 +32,17 @@ import {
   scriptOf,
   type FormatModule,
 } from './format.js';
+import { InputError } from '../core/errors.js';
 import { orphanDownFinding } from '../rules/graph-findings.js';
 import { loadFlywayConfig, substitute, type FlywayConfig } from './flyway-placeholders.js';
 import { flywayTransaction, sqlConfTransaction } from './flyway-transactions.js';
 import type { Settings } from '../core/settings.js';
+import {
+  assertNoClashAcrossFolders,
+  flywayScripts,
+  skippedNotes,
+  type FlywayScripts,
+} from './flyway-locations.js';
 
 const VERSIONED = /^([VUB])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__(.+)\.sql$/;
@@ -91,6 +99,8 @@ const CALLBACK = new RegExp(`^(${CALLBACK_EVENTS.join('|')})(?:__.*)?\\.sql$`);
 const AFTER_VERSIONS = Number.MAX_SAFE_INTEGER;
 
 interface FlywayFile {
+  /** Relative to the migration folder, `/`-separated (`common/V1__a.sql`). */
+  path: string;
   name: string;
   prefix: 'V' | 'U' | 'B' | 'R';
   version: string;
@@ -98,14 +108,15 @@ interface FlywayFile {
   description: string;
 }
 
-function parseName(name: string): FlywayFile | undefined {
+function parseName(path: string): FlywayFile | undefined {
+  const name = posix.basename(path);
   const r = REPEATABLE.exec(name);
-  if (r) return { name, prefix: 'R', version: '', parts: [], description: r[1] };
+  if (r) return { path, name, prefix: 'R', version: '', parts: [], description: r[1] };
   const v = VERSIONED.exec(name);
   if (!v) return undefined;
   const version = v[2].replace(/_/g, '.');
   const parts = version.split('.').map(Number);
-  return { name, prefix: v[1] as 'V' | 'U' | 'B', version, parts, description: v[3] };
+  return { path, name, prefix: v[1] as 'V' | 'U' | 'B', version, parts, description: v[3] };
 }
 
 /** Flyway ignores trailing zero parts: 1.0 and 1 are one version. */
@@ -115,11 +126,19 @@ function flywayVersionKey(parts: number[]): number[] {
   return key;
 }
 
+/** Folders below the migration folder that detection looks into (Flyway itself scans all). */
+const DETECT_DEPTH = 2;
+
 async function detect(dir: string): Promise<string | undefined> {
-  const files = (await listFileNames(dir)).flatMap((n) => parseName(n) ?? []);
+  const files = (await listSqlFilesBelow(dir, DETECT_DEPTH)).flatMap((n) => parseName(n) ?? []);
   const runnable = files.filter((f) => f.prefix === 'V' || f.prefix === 'R');
   if (runnable.length === 0) return undefined;
-  return `found ${files.length} files named V{version}__{description}.sql or R__{description}.sql`;
+  const found = `found ${files.length} files named V{version}__{description}.sql or R__{description}.sql`;
+  const all = [...new Set(files.map((f) => posix.dirname(f.path)))];
+  const folders = all.filter((f) => f !== '.').map((f) => `${f}/`);
+  if (folders.length === 0) return found;
+  const itself = folders.length < all.length ? ' and the folder itself' : '';
+  return `${found} in ${folders.join(', ')}${itself}, as Flyway scans subfolders`;
 }
 
 /** The script as Flyway sends it: placeholders replaced, in a transaction or not. */
@@ -147,17 +166,17 @@ async function toMigration(
   config: FlywayConfig,
   findings: Finding[],
 ): Promise<Migration> {
-  const file = repoPath(dir, f.name);
-  const downFile = undo ? repoPath(dir, undo.name) : undefined;
+  const file = repoPath(dir, f.path);
+  const downFile = undo ? repoPath(dir, undo.path) : undefined;
   const source = await readMigrationFile(repoRoot, file);
   const downSource = downFile ? await readMigrationFile(repoRoot, downFile) : undefined;
   const down =
     undo && downFile && downSource !== undefined
       ? downOrNothing(
-          await flywayScript(join(dir.abs, undo.name), downFile, downSource, config, findings),
+          await flywayScript(join(dir.abs, undo.path), downFile, downSource, config, findings),
         )
       : undefined;
-  const up = await flywayScript(join(dir.abs, f.name), file, source, config, findings);
+  const up = await flywayScript(join(dir.abs, f.path), file, source, config, findings);
   return {
     id: f.prefix === 'R' ? `R__${f.description}` : f.version,
     name: f.description,
@@ -182,11 +201,18 @@ async function discover(
   await assertDirectory(dir);
   const config = loadFlywayConfig(repoRoot, dir.abs, settings?.flyway);
   const scriptFindings: Finding[] = [];
-  const names = await listFileNames(dir.abs);
+  const scripts = await flywayScripts(dir, settings?.flyway?.locations);
+  const names = scripts.paths;
   const files = names.flatMap((n) => parseName(n) ?? []);
   const key = (f: FlywayFile) => flywayVersionKey(f.parts).join('.');
   const start = startingBaseline(files);
   const runnable = files.filter((f) => f.prefix === 'V' || f.prefix === 'R' || f === start);
+  assertRunnable(dir, runnable, scripts);
+  if (!scripts.chosen) {
+    assertNoClashAcrossFolders(dir, runnable, (f) =>
+      f.prefix === 'R' ? `R__${f.description}` : key(f),
+    );
+  }
   const undos = new Map(files.filter((f) => f.prefix === 'U').map((u) => [key(u), u]));
   const migrations: Migration[] = [];
   for (const f of runnable) {
@@ -198,7 +224,7 @@ async function discover(
   const findings: Finding[] = [
     ...scriptFindings,
     ...[...undos.values()].map((u) =>
-      orphanDownFinding({ file: repoPath(dir, u.name), version: u.version }, 'Flyway'),
+      orphanDownFinding({ file: repoPath(dir, u.path), version: u.version }, 'Flyway'),
     ),
     ...duplicateVersionFindings(migrations, (m) => m.sortKey.join('.'), 'Flyway'),
   ];
@@ -207,7 +233,7 @@ async function discover(
     reason: '',
     migrations,
     findings,
-    notes: notesFor(dir, names, files, start),
+    notes: [...skippedNotes(dir, scripts), ...notesFor(dir, names, files, start)],
     ...(config.outOfOrder ? { outOfOrder: true } : {}),
   };
 }
@@ -217,6 +243,18 @@ async function discover(
  * migration at or below its version. Where the versioned migrations it stands for are still here,
  * replaying them from an empty database builds the same schema, and the baseline is not replayed.
  */
+/**
+ * Every script Flyway would run is in a folder passed over (only `dev/` holds them, say): an
+ * input error naming the folders, rather than "no migrations".
+ */
+function assertRunnable(dir: MigrationDir, runnable: FlywayFile[], scripts: FlywayScripts): void {
+  if (runnable.length > 0 || scripts.skipped.length === 0) return;
+  const folders = scripts.skipped.map((s) => `${repoPath(dir, s.folder)}/`).join(', ');
+  throw new InputError(
+    `the Flyway migrations in ${dir.rel} are all in ${folders}, folders for a non-production environment or another database, which this check passes over: set flyway.locations in .schemagate.yml to the folders production's Flyway scans (e.g. flyway: { locations: [${scripts.skipped[0].folder}] }), or check that folder itself`,
+  );
+}
+
 function startingBaseline(files: FlywayFile[]): FlywayFile | undefined {
   const versioned = files.filter((f) => f.prefix === 'V').map((f) => flywayVersionKey(f.parts));
   const eligible = files.filter(
@@ -236,22 +274,22 @@ function notesFor(
   start: FlywayFile | undefined,
 ): string[] {
   const baselines = files.filter((f) => f.prefix === 'B' && f !== start);
-  const recognised = new Set(files.map((f) => f.name));
+  const recognised = new Set(files.map((f) => f.path));
   const unnamed = names.filter((n) => n.endsWith('.sql') && !recognised.has(n));
   const callbacks = unnamed.flatMap((n) => {
-    const m = CALLBACK.exec(n);
+    const m = CALLBACK.exec(posix.basename(n));
     return m ? [{ name: n, event: m[1] }] : [];
   });
-  const stray = unnamed.filter((n) => !CALLBACK.test(n));
+  const stray = unnamed.filter((n) => !CALLBACK.test(posix.basename(n)));
   return [
     ...(start
       ? [
-          `${repoPath(dir, start.name)} is a baseline migration and no versioned migration up to version ${start.version} is here: Flyway starts a new database from it, and so does this check`,
+          `${repoPath(dir, start.path)} is a baseline migration and no versioned migration up to version ${start.version} is here: Flyway starts a new database from it, and so does this check`,
         ]
       : []),
     ...baselines.map(
       (b) =>
-        `${repoPath(dir, b.name)} is a baseline migration: it is not replayed; the versioned migrations are replayed from an empty database instead`,
+        `${repoPath(dir, b.path)} is a baseline migration: it is not replayed; the versioned migrations are replayed from an empty database instead`,
     ),
     ...callbacks.map(
       (c) =>
