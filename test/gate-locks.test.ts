@@ -77,6 +77,23 @@ describe('held and stacked locks', () => {
     );
   });
 
+  it('names every table the transaction goes on to lock, keywords such as user among them', async () => {
+    const { findings } = await runLocks(cluster, 'multiple-exclusive-locks-keyword-names');
+    const file = 'multiple-exclusive-locks-keyword-names/000002_add_notes.up.sql';
+    expect(placed(findings)).toEqual([
+      `exclusive-lock-held warning ${file}:3-3`,
+      `multiple-exclusive-locks warning ${file}:5-5`,
+    ]);
+    expect(splitWait(findings[0].message).text).toBe(
+      'ALTER TABLE user takes ACCESS EXCLUSIVE on pre-existing table user and keeps it while 2 more statements of the same transaction run (to line 7). Meanwhile line 5 requests ACCESS EXCLUSIVE on order, which first waits for every running query on order; line 7 requests ACCESS EXCLUSIVE on invoice, which first waits for every running query on invoice, so the lock is held for that whole time.',
+    );
+    // Before Postgres' quoting of keywords was followed, the statements on user and order were
+    // not seen as locking pre-existing tables.
+    expect(splitWait(findings[1].message).text).toBe(
+      'One transaction holds ACCESS EXCLUSIVE on several pre-existing tables: user (line 3), order (line 5), invoice (line 7). Queries on all of them wait until it commits, and other sessions locking them in another order deadlock.',
+    );
+  });
+
   it('names every kind of long work done under the lock, and not a single-row INSERT', async () => {
     const { findings } = await runLocks(cluster, 'exclusive-lock-held-long-work');
     expect(placed(findings)).toEqual([

@@ -34,7 +34,8 @@ export class TransactionWatch {
   private readonly local = new Map<number, Timeout>();
   private timeoutReported = false;
   private readonly exclusive = new Map<number, Array<{ table: string; line: number }>>();
-  private readonly multipleReported = new Set<number>();
+  /** The finding of each transaction that holds several: its list grows with each table. */
+  private readonly multipleReported = new Map<number, Finding>();
   private held?: HeldLock;
   private readonly out: Finding[] = [];
 
@@ -111,18 +112,23 @@ export class TransactionWatch {
       if (!held.some((h) => h.table === table)) held.push({ table, line: sc.stmt.line });
     this.exclusive.set(group, held);
     // Tables locked by one statement (a partition and its parent) are that statement's rule.
-    if (new Set(held.map((h) => h.line)).size < 2 || this.multipleReported.has(group)) return;
-    this.multipleReported.add(group);
+    if (new Set(held.map((h) => h.line)).size < 2) return;
     const list = held.map((h) => `${h.table} (line ${h.line})`).join(', ');
     const message = `One transaction holds ACCESS EXCLUSIVE on several pre-existing tables: ${list}. Queries on all of them wait until it commits, and other sessions locking them in another order deadlock.`;
-    this.out.push(
-      at(
-        sc,
-        R.multipleExclusiveLocks,
-        message,
-        'Change one table per migration (per transaction).',
-      ),
+    // Reported where the second table is locked, naming every table the transaction goes on to lock.
+    const reported = this.multipleReported.get(group);
+    if (reported) {
+      reported.message = message;
+      return;
+    }
+    const finding = at(
+      sc,
+      R.multipleExclusiveLocks,
+      message,
+      'Change one table per migration (per transaction).',
     );
+    this.multipleReported.set(group, finding);
+    this.out.push(finding);
   }
 
   /** Reported only when a later statement does long work or waits: catalog-only DDL does not. */
