@@ -287,7 +287,9 @@ describe('snapshotCatalogs', () => {
     expect(sessions.sort()).toEqual([`${main}/tenant_2`, 'other/tenant_1'].sort());
     const alone: CatalogSnapshot[] = [];
     for (const t of tenants) {
-      alone.push(await inDatabase(t.database, (c) => snapshotCatalog(c, tenantRequest(t))));
+      alone.push(
+        await inDatabase(t.database, async (c) => snapshotCatalog(c, await tenantRequest(c, t))),
+      );
     }
     expect(together).toEqual(alone);
     expect(together[3].schemas).toEqual(['$tenant']);

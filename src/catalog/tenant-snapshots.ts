@@ -3,11 +3,15 @@ import type { TenantHandle } from '../core/tenants.js';
 import { inPool } from '../core/pool.js';
 import type { CatalogSnapshot } from './types.js';
 import { fingerprint } from './fingerprint.js';
+import { tenantSchemas } from './schemas.js';
 import { SNAPSHOTS_PER_READ, snapshotCatalogs, type SnapshotOptions } from './snapshot.js';
 
-/** What a tenant's snapshot reads: the schemas of its search_path, its own named `$tenant`. */
-export function tenantRequest(tenant: TenantHandle): SnapshotOptions {
-  return { schemas: tenant.searchPath, tenantSchema: tenant.schema };
+/** What a tenant's snapshot reads: its schemas (tenantSchemas), its own named `$tenant`. */
+export async function tenantRequest(
+  client: pg.Client,
+  tenant: TenantHandle,
+): Promise<SnapshotOptions> {
+  return { schemas: await tenantSchemas(client, tenant), tenantSchema: tenant.schema };
 }
 
 export interface TenantSnapshotOptions {
@@ -40,7 +44,8 @@ export async function snapshotTenants(
     for (const t of group) options.onTenant?.(index.get(t)!);
     const client = await options.connect(group[0]);
     try {
-      return (await snapshotCatalogs(client, group.map(tenantRequest))).map(shared);
+      const requests = await Promise.all(group.map((t) => tenantRequest(client, t)));
+      return (await snapshotCatalogs(client, requests)).map(shared);
     } finally {
       await client.end();
     }

@@ -10,6 +10,11 @@ export interface TenantHandle {
   schema: string;
   /** search_path the tenant's migrations run with. */
   searchPath: string[];
+  /**
+   * The tenant owns its whole database (the database and shared topologies): its objects are in
+   * every schema of it, not only its search_path's (src/catalog/schemas.ts).
+   */
+  wholeDatabase?: boolean;
 }
 
 /** Where a node of the cluster listens (a replica's ConnectionInfo is one). */

@@ -34,6 +34,7 @@ const alone = (name: string, database: string): TenantHandle => ({
   database,
   schema: 'public',
   searchPath: ['public'],
+  wholeDatabase: true,
 });
 
 export function topologyOf(

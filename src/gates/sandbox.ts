@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { snapshotCatalog } from '../catalog/snapshot.js';
+import { ownSchemas, tenantSchemas } from '../catalog/schemas.js';
 import type { CatalogSnapshot } from '../catalog/types.js';
 import type { Logger } from '../core/logger.js';
 import type { Migration } from '../core/model.js';
@@ -94,8 +95,9 @@ export class Sandbox {
 
   /** The tenant's catalog, read on the observer's session (its caches are warm after the first). */
   async snapshot(): Promise<CatalogSnapshot> {
-    return snapshotCatalog(await this.observer(), {
-      schemas: this.tenant.searchPath,
+    const observer = await this.observer();
+    return snapshotCatalog(observer, {
+      schemas: await tenantSchemas(observer, this.tenant),
       tenantSchema: this.tenant.schema,
     });
   }
@@ -107,9 +109,8 @@ export class Sandbox {
   }
 
   /** Schemas the tenant owns: the shared schema of the schema topology belongs to no tenant. */
-  get ownSchemas(): string[] {
-    const t = this.tenant;
-    return this.ctx.topology.ownSchemas(t);
+  async ownSchemas(): Promise<string[]> {
+    return ownSchemas(await this.observer(), this.tenant);
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { ownSchemas, tenantSchemas } from '../catalog/schemas.js';
 import type pg from 'pg';
 import type { TenantHandle } from '../core/tenants.js';
 import type { Logger, Progress } from '../core/logger.js';
@@ -39,7 +40,7 @@ export async function replayTenant(
     await prepare?.(client);
     const runner = new ScriptRunner(client, {
       tenant: tenant.name,
-      schemas: tenant.searchPath,
+      schemas: await tenantSchemas(client, tenant),
       preexisting: preexisting ?? new Set(),
       traced: preexisting !== undefined,
       sharedSchema: ws.topology.sharedSchema,
@@ -102,7 +103,8 @@ export async function seedTenant(
   try {
     const versions = await toolTableOid(client, format);
     const exclude = new Set(versions === undefined ? [] : [versions]);
-    const result = await seedTables(client, ws.topology.ownSchemas(tenant), rows, logger, exclude);
+    const schemas = await ownSchemas(client, tenant);
+    const result = await seedTables(client, schemas, rows, logger, exclude);
     return result.skipped.map((s) => `${tenant.name}: did not seed ${s.table}: ${s.reason}`);
   } finally {
     await client.end();
@@ -115,7 +117,7 @@ export async function preexistingRelations(
 ): Promise<Set<number>> {
   const client = await ws.connect(tenant);
   try {
-    return await relationOids(client, tenant.searchPath);
+    return await relationOids(client, await tenantSchemas(client, tenant));
   } finally {
     await client.end();
   }

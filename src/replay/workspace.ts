@@ -1,3 +1,4 @@
+import { tenantSchemas } from '../catalog/schemas.js';
 import pg from 'pg';
 import type { Cluster, ConnectionInfo } from '../provision/provider.js';
 import type {
@@ -267,10 +268,11 @@ export class Workspace implements Databases {
         await this.tenantSession(client, tenant);
       }
       used = true;
+      const schemas = await tenantSchemas(client, tenant);
       const runner = new ScriptRunner(client, {
         tenant: tenant.name,
-        schemas: tenant.searchPath,
-        preexisting: traced ? await relationOids(client, tenant.searchPath) : new Set(),
+        schemas,
+        preexisting: traced ? await relationOids(client, schemas) : new Set(),
         traced,
         sharedSchema: this.topology.sharedSchema,
         timeoutMs: this.options.settings.replay.statementTimeoutMs,

@@ -115,8 +115,8 @@ async function compareTenant(
   const after = ctx.after.get(tenant.name);
   if (after && fp === fingerprint(after)) return [];
   const primary = await ctx.databases.connect(tenant);
-  const onPrimary = await snapshotCatalog(primary, tenantRequest(tenant)).finally(() =>
-    primary.end(),
+  const onPrimary = await snapshotCatalog(primary, await tenantRequest(primary, tenant)).finally(
+    () => primary.end(),
   );
   if (fp === fingerprint(onPrimary)) return [];
   const changes = renderChanges(diffCatalogs(onPrimary, onReplica));

@@ -139,7 +139,7 @@ async function checkPair(
   const observer = await sandbox.observer();
   const { copies, tables } = await copyTables(
     observer,
-    sandbox.ownSchemas,
+    await sandbox.ownSchemas(),
     sandbox.tenant.schema,
     only,
   );
