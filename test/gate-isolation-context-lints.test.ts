@@ -65,3 +65,32 @@ describe('isolation lints under the jwt tenant context (preset supabase)', () =>
     );
   }, 90_000);
 });
+
+describe('a per-user Supabase project, with no tenant column', () => {
+  const name = 'context-supabase-profiles-trigger';
+  const file = `fixtures/isolation/${name}/supabase/migrations/20240315143000_handle_new_user.sql`;
+
+  it('still reports a SECURITY DEFINER trigger function without a fixed search_path', async () => {
+    const r = await shared(`${name}/supabase/migrations`);
+    const found = isolation(r);
+    expect(brief(found)).toEqual([
+      {
+        gate: 'isolation',
+        rule: 'security-definer-search-path',
+        severity: 'blocker',
+        file,
+        line: 2,
+      },
+      {
+        gate: 'isolation',
+        rule: 'tenant-column-missing',
+        severity: 'warning',
+        file: undefined,
+        line: undefined,
+      },
+    ]);
+    expect(found[0].message).toBe(
+      "SECURITY DEFINER function handle_new_user() has no fixed search_path: a caller can put objects of its own in front of the ones it means and run them with the owner's rights",
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { definerSearchPathFindings } from './rules/security-definer-tenant-access.js';
 import type { Finding } from '../../core/model.js';
 import type { GateContext, TenantHandle } from '../gate.js';
 import { quoteIdentIfNeeded } from '../../sql/ident.js';
@@ -42,6 +43,13 @@ function staticFindings(ctx: GateContext, input: StaticInput, tenant: TenantHand
     (k) => !(k.table && weakTables.has(k.table) && STATE_RULES.has(k.finding.rule)),
   );
   return [...weakened, ...state].map((k) => k.finding);
+}
+
+/** The PR's SECURITY DEFINER functions with no fixed search_path (those the base had are not its). */
+function definerSearchPath(ctx: GateContext, input: StaticInput, tenant: TenantHandle): Finding[] {
+  const before = ctx.before.get(tenant.name);
+  const was = before ? definerSearchPathFindings(before, input) : [];
+  return newOnly(definerSearchPathFindings(input.snapshot, input), was).map((k) => k.finding);
 }
 
 /**
@@ -227,7 +235,11 @@ export async function sharedFindings(
   };
   const configured = (settings.tenantTables ?? []).length > 0;
   if (!configured && tenantScope(snapshot, input).tables.length === 0 && snapshot.tables.length > 0)
-    return [nothingToCheck(input), ...(await lintsOn(ctx, input, tenant))];
+    return [
+      nothingToCheck(input),
+      ...definerSearchPath(ctx, input, tenant),
+      ...(await lintsOn(ctx, input, tenant)),
+    ];
   const found = staticFindings(ctx, input, tenant);
   found.push(...(await lintsOn(ctx, input, tenant)));
   if (settings.leakTest) found.push(...(await liveFindings(ctx, input, settings, tenant)));
