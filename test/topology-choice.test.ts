@@ -84,3 +84,41 @@ describe('migrations that create a table without a schema and then name it in pu
     );
   });
 });
+
+describe('migrations that look an object up in the catalog by name', () => {
+  async function reason(
+    fixture: string,
+    dir: string,
+    format: 'golang-migrate' | 'flyway' | 'plain',
+  ) {
+    await initSqlParser();
+    const root = resolve('fixtures/topology/catalog-lookups', fixture);
+    const d = await discoverMigrations(root, dir, format);
+    return databaseTopologyReason(d.migrations);
+  }
+  const why = (lookup: string) =>
+    `topology: database, as the migrations look a table up in the catalog by its name alone (${lookup}), which in one database finds the table another tenant's schema holds, so a schema per tenant cannot run them (set topology: to choose another)`;
+
+  it('are checked in the database topology, whichever catalog view or table they read', async () => {
+    expect(await reason('constraint-usage', 'migrations', 'golang-migrate')).toBe(
+      why(
+        'information_schema.constraint_column_usage by table_name at migrations/000002_table_uploads_unique.up.sql:8',
+      ),
+    );
+    expect(await reason('enum-guard', 'migrations', 'plain')).toBe(
+      why('pg_type by typname at migrations/0001_orders.sql:3'),
+    );
+  });
+
+  it('are checked in the database topology when they look in schema public by name', async () => {
+    expect(await reason('public-columns', 'db/migration', 'flyway')).toBe(
+      why(
+        'information_schema.columns by table_name in schema public at db/migration/V2__rename_tilstand.sql:5',
+      ),
+    );
+  });
+
+  it('stay in the schema topology when they look in the current schema', async () => {
+    expect(await reason('current-schema', 'migrations', 'plain')).toBeUndefined();
+  });
+});

@@ -72,35 +72,55 @@ export function createdThenQualified(migrations: Migration[]): string | undefine
 const PUBLIC_NAME = /(?:"public"|\bpublic)\s*\.\s*(?:"([^"]+)"|([A-Za-z_][\w$]*))/gi;
 
 /**
- * A statement that looks a table up in the catalog by its name and not its schema
- * (`information_schema.tables WHERE table_name = 'schema_version'`): in one database it finds the
- * table a tenant before made in its own schema.
+ * A statement that looks an object up in the catalog by its name and not its schema
+ * (`information_schema.tables WHERE table_name = 'schema_version'`), or in schema public by name
+ * (`table_schema = 'public'`): in one database it finds what a tenant before made in its own
+ * schema, or never finds the tenant's own.
  */
 export function catalogLookupByName(migrations: Migration[]): string | undefined {
   for (const m of migrations)
     for (const s of m.up.statements)
       for (const lookup of CATALOG_LOOKUPS) {
         const hit = lookup.byName.exec(s.sql);
-        if (hit && !lookup.bySchema.test(s.sql)) {
-          const line = s.line + (s.sql.slice(0, hit.index).match(/\n/g)?.length ?? 0);
-          return `${lookup.name} at ${s.file}:${line}`;
-        }
+        if (!hit) continue;
+        const filters = [...s.sql.matchAll(lookup.bySchema)];
+        const inPublic = filters.length > 0 && filters.every((f) => /^'public'$/i.test(f[1]));
+        if (filters.length > 0 && !inPublic) continue;
+        const line = s.line + (s.sql.slice(0, hit.index).match(/\n/g)?.length ?? 0);
+        const name = `${hit[1].replace(/\s+/g, '').toLowerCase()} by ${hit[2].toLowerCase()}`;
+        const by = inPublic ? `${name} in schema public` : name;
+        return `${by} at ${s.file}:${line}`;
       }
   return undefined;
 }
 
-const CATALOG_LOOKUPS: Array<{ name: string; byName: RegExp; bySchema: RegExp }> = [
-  {
-    name: 'information_schema.tables by table_name',
-    byName:
-      /\binformation_schema\s*\.\s*(?:tables|columns|views)\b[\s\S]*?\btable_name\s*(?:=|in\b)/i,
-    bySchema: /\btable_schema\b/i,
-  },
-  {
-    name: 'pg_tables by tablename',
-    byName: /\bpg_(?:tables|indexes)\b[\s\S]*?\btablename\s*(?:=|in\b)/i,
-    bySchema: /\bschemaname\b/i,
-  },
+/** What a schema filter compares with: a literal, a function call, a column. */
+const COMPARED = String.raw`\s*(?:=|in\s*\(?)\s*('[^']*'|[\w.$]+(?:\(\))?)`;
+
+/** The lookup's name filter, and its schema filter (whose compared value is captured). */
+function lookup(from: string, byName: string, bySchema: string) {
+  return {
+    byName: new RegExp(String.raw`\b(${from})\b[\s\S]*?\b(${byName})\s*(?:=|in\b)`, 'i'),
+    bySchema: new RegExp(String.raw`\b(?:${bySchema})${COMPARED}`, 'gi'),
+  };
+}
+
+const CATALOG_LOOKUPS = [
+  lookup(
+    String.raw`information_schema\s*\.\s*(?:tables|columns|views|table_constraints|key_column_usage|constraint_column_usage|constraint_table_usage|triggers|sequences)`,
+    'table_name|constraint_name|event_object_table|sequence_name|column_name',
+    'table_schema|constraint_schema|event_object_schema|sequence_schema',
+  ),
+  lookup(
+    String.raw`pg_(?:catalog\s*\.\s*)?(?:tables|indexes|views|matviews)`,
+    'tablename|indexname|viewname|matviewname',
+    'schemaname',
+  ),
+  lookup(
+    String.raw`pg_(?:catalog\s*\.\s*)?(?:class|constraint|type)`,
+    'relname|conname|typname',
+    'relnamespace|connamespace|typnamespace|conrelid|nspname',
+  ),
 ];
 
 /** The note that says the database topology was chosen and why, or undefined to keep schema. */
