@@ -153,3 +153,104 @@ describe('Flyway migrations in subfolders', () => {
     );
   });
 });
+
+const PLAIN = 'fixtures/discover-subfolders/plain-release-folders';
+const MEMOS = 'store/migration/postgres';
+
+describe('plain SQL in release folders', () => {
+  it("replays the version folders in version order and judges the PR's new folder", async () => {
+    const report = await checkAgainstBase(PLAIN, MEMOS);
+    expect(report.migrations.map((m) => [m.id, m.file, m.state])).toEqual([
+      ['0.1/00__init', `${MEMOS}/0.1/00__init.sql`, 'merged'],
+      ['0.2/00__memo_visibility', `${MEMOS}/0.2/00__memo_visibility.sql`, 'merged'],
+      ['0.10/00__reaction', `${MEMOS}/0.10/00__reaction.sql`, 'merged'],
+      ['0.10/01__memo_visibility_index', `${MEMOS}/0.10/01__memo_visibility_index.sql`, 'merged'],
+      ['0.11/00__reaction_memo_id', `${MEMOS}/0.11/00__reaction_memo_id.sql`, 'new'],
+    ]);
+    expect(report.steps[0].details).toBe(
+      `5 plain migrations in ${MEMOS} (found 5 .sql files in 4 version folder(s), 0.1/ to 0.11/, applied in version order, then by file name within each; LATEST.sql beside them is a snapshot, not replayed; 1 .sql file(s) in other subfolders not read)`,
+    );
+    // LATEST.sql changed too, and is no migration: not a merged migration edited.
+    expect(report.steps[1].details).toMatch(/^4 merged, 1 new, 0 changed, 0 removed against /);
+    expect(report.notes).toEqual([
+      `${MEMOS}/LATEST.sql is beside version folders and has no version in its name: taken as a snapshot of the whole schema (what a fresh install creates), not a migration, and not replayed`,
+      `1 .sql file(s) in subfolders of ${MEMOS} are not read: ${MEMOS}/seed/demo.sql. Only the folder's own files, down/ and version folders (0.1/, 2/, v3/) hold migrations here; check a subfolder on its own to replay it`,
+    ]);
+    const pr = `${MEMOS}/0.11/00__reaction_memo_id.sql`;
+    expect(brief(report.findings)).toEqual([
+      { gate: 'locks', rule: 'exclusive-lock-held', severity: 'blocker', file: pr, line: 4 },
+      { gate: 'locks', rule: 'missing-lock-timeout', severity: 'warning', file: pr, line: 4 },
+      { gate: 'locks', rule: 'constraint-index-in-place', severity: 'warning', file: pr, line: 13 },
+      { gate: 'locks', rule: 'drop-existing-object', severity: 'warning', file: pr, line: 13 },
+      {
+        gate: 'rollback',
+        rule: 'no-down-migrations',
+        severity: 'notice',
+        file: undefined,
+        line: undefined,
+      },
+    ]);
+  });
+
+  const folder = (files: Record<string, string>) => {
+    const repo = tempRepo(
+      Object.fromEntries(Object.entries(files).map(([f, t]) => [`db/${f}`, t])),
+    );
+    disposers.push(repo.dispose);
+    return repo.root;
+  };
+
+  it('orders release folders by their numbers and pairs downs inside them', async () => {
+    const root = folder({
+      '0.10/00__c.sql': 'SELECT 3;',
+      '0.2.1/00__b.sql': 'SELECT 2;',
+      '0.2/01__a2.sql': 'SELECT 12;',
+      '0.2/00__a.sql': 'SELECT 1;',
+      '0.2/00__a.down.sql': 'SELECT -1;',
+      'v1/00__d.sql': 'SELECT 4;',
+      '1_loose.sql': 'SELECT 0;',
+      'schema.sql': 'SELECT 9;',
+    });
+    const d = await discoverMigrations(root, 'db', 'auto');
+    expect(d.migrations.map((m) => [m.id, m.name, m.downFile])).toEqual([
+      ['1_loose', 'loose', undefined],
+      ['0.2/00__a', 'a', 'db/0.2/00__a.down.sql'],
+      ['0.2/01__a2', 'a2', undefined],
+      ['0.2.1/00__b', 'b', undefined],
+      ['0.10/00__c', 'c', undefined],
+      ['v1/00__d', 'd', undefined],
+    ]);
+    expect(d.reason).toBe(
+      'found 6 .sql files in 4 version folder(s), 0.2/ to v1/, applied in version order, then by file name within each; schema.sql beside them is a snapshot, not replayed',
+    );
+    // Only release folders: still recognised as plain SQL.
+    const only = folder({ '1/00__a.sql': 'SELECT 1;', '2/00__b.sql': 'SELECT 2;' });
+    expect(ids(await discoverMigrations(only, 'db', 'auto'))).toEqual(['1/00__a', '2/00__b']);
+  });
+
+  it('names the .sql files of other subfolders it does not read, and keeps the order it had', async () => {
+    const root = folder({
+      '2_users.sql': 'SELECT 2;',
+      '10_index.sql': 'SELECT 10;',
+      'schema.sql': 'SELECT 0;',
+      ...Object.fromEntries(
+        ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => [`seeds/${n}.sql`, 'SELECT 1;']),
+      ),
+      'down/2_users.sql': 'SELECT -2;',
+      '.hidden/x.sql': 'SELECT 1;',
+    });
+    const d = await discoverMigrations(root, 'db', 'plain');
+    expect(d.migrations.map((m) => [m.file, m.downFile])).toEqual([
+      ['db/2_users.sql', 'db/down/2_users.sql'],
+      ['db/10_index.sql', undefined],
+      ['db/schema.sql', undefined],
+    ]);
+    expect(d.notes).toEqual([
+      "7 .sql file(s) in subfolders of db are not read: db/seeds/a.sql, db/seeds/b.sql, db/seeds/c.sql, db/seeds/d.sql, db/seeds/e.sql and 2 more. Only the folder's own files, down/ and version folders (0.1/, 2/, v3/) hold migrations here; check a subfolder on its own to replay it",
+    ]);
+    const auto = await discoverMigrations(root, 'db', 'auto');
+    expect(auto.reason).toBe(
+      'found 3 .sql files, applied in file-name order; 7 .sql file(s) in other subfolders not read',
+    );
+  });
+});

@@ -6,6 +6,7 @@
  * A file with sql-migrate's `-- +migrate Up` / `-- +migrate Down` sections holds its own down:
  * the Up sections are the migration (`-- +migrate Up notransaction` on any of them: each statement
  * on its own), the Down sections its down.
+ * Release folders (`0.1/`, `0.2/`, …) are read too, in version order (plain-layout.ts).
  */
 import {
   compareSortKeys,
@@ -19,7 +20,6 @@ import { journalListsNone } from './drizzle.js';
 import {
   assertDirectory,
   checksumOf,
-  listFileNames,
   locateDir,
   peekText,
   readMigrationFile,
@@ -35,7 +35,14 @@ import {
 } from './format.js';
 import { splitOnMarkers } from '../sql/sections.js';
 import { orphanDownFinding } from '../rules/graph-findings.js';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import {
+  layoutNotes,
+  layoutReason,
+  plainLayout,
+  versionedKey,
+  type PlainLayout,
+} from './plain-layout.js';
 
 const DOWN_SUFFIX = /[._]down$/i;
 const UP_SUFFIX = /[._]up$/i;
@@ -54,21 +61,24 @@ export function naturalKey(name: string): Array<number | string> {
 async function sqlFiles(abs: string) {
   const ups: SqlFile[] = [];
   const downs: SqlFile[] = [];
-  for (const name of (await listFileNames(abs)).filter((n) => n.endsWith('.sql'))) {
-    const base = name.slice(0, -'.sql'.length);
-    if (DOWN_SUFFIX.test(base)) downs.push({ path: name, stem: base.replace(DOWN_SUFFIX, '') });
-    else ups.push({ path: name, stem: base.replace(UP_SUFFIX, '') });
+  const layout = await plainLayout(abs);
+  for (const path of layout.files) {
+    const base = path.slice(0, -'.sql'.length);
+    if (path.startsWith('down/')) {
+      downs.push({ path, stem: base.slice('down/'.length).replace(DOWN_SUFFIX, '') });
+    } else if (DOWN_SUFFIX.test(base)) {
+      downs.push({ path, stem: base.replace(DOWN_SUFFIX, '') });
+    } else ups.push({ path, stem: base.replace(UP_SUFFIX, '') });
   }
-  for (const name of (await listFileNames(join(abs, 'down'))).filter((n) => n.endsWith('.sql'))) {
-    const base = name.slice(0, -'.sql'.length);
-    downs.push({ path: `down/${name}`, stem: base.replace(DOWN_SUFFIX, '') });
-  }
-  return { ups, downs };
+  return { ups, downs, layout };
 }
 
 async function detect(dir: string): Promise<string | undefined> {
-  const { ups } = await sqlFiles(dir);
+  const { ups, layout } = await sqlFiles(dir);
   if (ups.length === 0) return undefined;
+  if (layout.versionFolders.length > 0 || layout.ignored.length > 0) {
+    return layoutReason(layout, ups.length);
+  }
   const unlisted = await journalListsNone(dir);
   if (unlisted !== undefined) {
     return `meta/_journal.json lists none of the ${unlisted} .sql files: read as plain SQL`;
@@ -144,6 +154,7 @@ async function toMigration(
   repoRoot: string,
   dir: MigrationDir,
   setting: Settings['transaction'],
+  layout: PlainLayout,
   up: SqlFile,
   down?: SqlFile,
 ) {
@@ -159,9 +170,10 @@ async function toMigration(
       : undefined;
   const migration: Migration = {
     id: up.stem,
-    name: up.stem.replace(/^\d+[._-]*/, '') || up.stem,
+    name: posix.basename(up.stem).replace(/^\d+[._-]*/, '') || posix.basename(up.stem),
     format: 'plain',
-    sortKey: naturalKey(up.stem),
+    sortKey:
+      layout.versionFolders.length > 0 ? versionedKey(up.stem, naturalKey) : naturalKey(up.stem),
     file,
     ...(downFile ? { downFile } : {}),
     up: sections?.up ?? scriptOf(file, source, transactionOf(source, setting)),
@@ -180,14 +192,20 @@ async function discover(
   const setting = settings?.transaction ?? 'file';
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);
-  const { ups, downs } = await sqlFiles(dir.abs);
+  const { ups, downs, layout } = await sqlFiles(dir.abs);
   const { pairs, findings, notes } = pairDowns(dir, ups, downs);
   const migrations: Migration[] = [];
   for (const up of ups) {
-    migrations.push(await toMigration(repoRoot, dir, setting, up, pairs.get(up)));
+    migrations.push(await toMigration(repoRoot, dir, setting, layout, up, pairs.get(up)));
   }
   migrations.sort(byVersion(compareSortKeys));
-  return { format: 'plain', reason: '', migrations, findings, notes };
+  return {
+    format: 'plain',
+    reason: '',
+    migrations,
+    findings,
+    notes: [...layoutNotes(dir, layout), ...notes],
+  };
 }
 
 export const plain: FormatModule = {
