@@ -10,6 +10,7 @@ import { SCHEMA_FORMAT_MODULES, detectFormat, recognisedBelow } from './detect.j
 import { assertDirectory, hasEntries, locateDir } from './files.js';
 import type { FormatModule } from './format.js';
 import { sqlc } from './sqlc.js';
+import { readGraphileConfig } from './gmrc.js';
 import { renderTemplates } from './templates.js';
 
 /**
@@ -33,6 +34,7 @@ export async function discoverMigrations(
   const discovery = renderTemplates(
     await module.discover(repoRoot, dir, settings),
     settings?.placeholders ?? {},
+    readGraphileConfig(repoRoot, at.abs),
   );
   if (discovery.migrations.length === 0) {
     throw new InputError(`no ${module.format} migrations in ${at.rel}: expected ${module.expects}`);
