@@ -59,7 +59,7 @@ export const REPLAY = defineRules('replay', {
     id: 'template-placeholder',
     severity: 'blocker',
     title:
-      'A `{{ … }}` template expression in SQL has no value in `placeholders:`, so the statement cannot be replayed.',
+      'A `{{ … }}` template expression or a `:NAME` placeholder (graphile-migrate, psql) in SQL has no value, so the statement cannot be replayed.',
   },
   flywayMixedTransaction: {
     id: 'flyway-mixed-transaction',
