@@ -1,9 +1,12 @@
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/check/check.js';
 import { defaultSettings } from '../src/config/settings.js';
 import { memoryLogger } from '../src/core/logger.js';
 import { discoverMigrations } from '../src/discover/index.js';
+import { readGraphileConfig } from '../src/discover/gmrc.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { brief, fixtureOptions, runFixture } from './helpers/run.js';
 
@@ -101,6 +104,50 @@ describe('graphile-migrate placeholders from .gmrc', () => {
     expect(d.findings).toEqual([]);
     expect(sql[0][5]).toEqual([28, 'grant select on users to bi']);
     expect(sql[1][0]).toEqual([5, 'grant select on users to web_visitor']);
+  });
+});
+
+describe('.gmrc as graphile-migrate reads it (JSON5)', () => {
+  const withGmrc = (text: string, check: (repo: string) => void) => {
+    const repo = mkdtempSync(join(tmpdir(), 'schemagate-gmrc-'));
+    try {
+      mkdirSync(join(repo, 'migrations', 'committed'), { recursive: true });
+      writeFileSync(join(repo, '.gmrc'), text);
+      check(repo);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  };
+
+  it('reads bare keys, single quotes, trailing commas and comments, keeping // inside strings', () => {
+    const text = `// root config
+{
+  connectionString: 'postgres://localhost/app', /* not a placeholder */
+  placeholders: {
+    ':APP_SCHEMA': 'app_public', // a literal
+    ":SITE_URL": "https://example.com/x", 
+    ":NOT_A_STRING": 3,
+  },
+}`;
+    withGmrc(text, (repo) => {
+      const config = readGraphileConfig(repo, join(repo, 'migrations', 'committed'));
+      expect(config?.file).toBe('.gmrc');
+      expect(Object.fromEntries(config!.values)).toEqual({
+        ':DATABASE_OWNER': 'CURRENT_USER',
+        ':DATABASE_NAME': 'postgres',
+        ':APP_SCHEMA': 'app_public',
+        ':SITE_URL': 'https://example.com/x',
+      });
+      expect(config?.unsetEnv.size).toBe(0);
+    });
+  });
+
+  it('refuses a .gmrc graphile-migrate could not read, naming it', () => {
+    withGmrc('{ "placeholders": { ":A": "x" ', (repo) => {
+      expect(() => readGraphileConfig(repo, join(repo, 'migrations'))).toThrow(
+        /^\.gmrc: not valid JSON5 as graphile-migrate reads it \(/,
+      );
+    });
   });
 });
 

@@ -185,4 +185,28 @@ describe('Flyway placeholders', () => {
       ],
     ]);
   });
+
+  it("names the test resources' application.yml that defines a placeholder main does not", async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'schemagate-spring-test-res-'));
+    try {
+      const main = join(repo, 'src', 'main', 'resources');
+      mkdirSync(join(main, 'db', 'migration'), { recursive: true });
+      mkdirSync(join(repo, 'src', 'test', 'resources'), { recursive: true });
+      writeFileSync(join(main, 'application.yml'), 'spring:\n  flyway:\n    enabled: true\n');
+      writeFileSync(
+        join(repo, 'src', 'test', 'resources', 'application.yml'),
+        'spring:\n  flyway:\n    placeholders:\n      ignoreIfProd:\n',
+      );
+      writeFileSync(join(main, 'db', 'migration', 'V1__seq.sql'), '${ignoreIfProd} SELECT 1;\n');
+      const d = await discoverMigrations(repo, 'src/main/resources/db/migration', 'flyway');
+      expect(d.findings.map((f) => [f.message, f.help])).toEqual([
+        [
+          'no value for Flyway placeholder ${ignoreIfProd}: Flyway refuses to run V1__seq.sql without one (src/test/resources/application.yml defines it, a file the check does not read)',
+          "Give it the value production runs with (src/test/resources/application.yml defines it, a file the check does not read): flyway: { placeholders: { ignoreIfProd: ... } } in .schemagate.yml, or FLYWAY_PLACEHOLDERS_IGNOREIFPROD in the check's environment.",
+        ],
+      ]);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
 });

@@ -383,5 +383,5 @@ function unknownPlaceholder(
 function definedWhere(source: PlaceholderSource): string {
   if (source.profile)
     return `${source.file} defines it for the ${source.file.endsWith('.toml') ? 'Flyway environment' : 'Spring profile'} ${source.profile}, which the check does not activate`;
-  return `${source.file} defines it, but that file does not configure these scripts`;
+  return `${source.file} defines it, a file the check does not read`;
 }
