@@ -128,12 +128,13 @@ describe('rollback gate: the down must apply and keep existing rows', () => {
     expect(rollback).toEqual(['debug: rollback: 000002 up → down → up on tenant_1']);
   });
 
-  it('reports a down that re-adds a dropped column with its default instead of its values', async () => {
-    const down = at('dropped-column-with-default', '000002_drop_accounts_plan.down.sql');
+  it('warns, at the up, that a rollback cannot bring back the values of a column the up drops', async () => {
+    const up = at('dropped-column-with-default', '000002_drop_accounts_plan.up.sql');
     const f = await rollbackFindings('dropped-column-with-default');
-    expect(brief(f)).toEqual([blocker('down-loses-data', down, 1)]);
+    // The down re-adds the column as it was: the loss is the up's, which no down can undo.
+    expect(brief(f)).toEqual([{ ...blocker('down-loses-data', up, 1), severity: 'warning' }]);
     expect(f[0].message).toBe(
-      'After 000002 up then down, table accounts (which existed before the up) has changed values in column(s) plan: the down destroys data the up did not create.',
+      'After 000002 up then down, table accounts (which existed before the up) has column plan back without its values: the up drops column plan at line 1 and no down can bring that data back, so a rollback restores the schema, not the data.',
     );
   });
 

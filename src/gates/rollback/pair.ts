@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { diffCatalogs } from '../../catalog/diff.js';
 import { withoutIrreversible } from './irreversible.js';
 import type { CatalogChange } from '../../catalog/types.js';
-import type { Finding, Migration, Script } from '../../core/model.js';
+import type { Finding, Migration, Script, Statement } from '../../core/model.js';
+import { alterCommandsOf, astOf, relationOf, unwrapAll } from '../../sql/ast.js';
 import type { StatementTrace } from '../../core/trace.js';
 import type { ApplyUp, GateContext, Walker } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
@@ -222,6 +223,18 @@ export function reapplyFailed(
 
 function dataLoss(m: Migration, down: Script, d: RowDifference, tenantSchema: string): Finding {
   const table = d.schema === tenantSchema ? d.table : `${d.schema}.${d.table}`;
+  const destroyed = upDestroys(m.up, d);
+  // The up's own DROP COLUMN or TRUNCATE: no down brings the data back, and the up's rules
+  // (drop-existing-object) already say it; the rollback restores the schema only.
+  if (destroyed)
+    return finding(ROLLBACK.dataLoss, {
+      severity: 'warning',
+      file: destroyed.statement.file,
+      line: destroyed.statement.line,
+      endLine: destroyed.statement.endLine,
+      message: `After ${m.id} up then down, table ${table} (which existed before the up) ${destroyed.what}: the up ${destroyed.how} at line ${destroyed.statement.line} and no down can bring that data back, so a rollback restores the schema, not the data.`,
+      help: 'Drop data only once the code that reads it is gone and no rollback needs it (expand, then contract in a later release), or copy it aside before the drop if a rollback must restore it.',
+    });
   const stmt = statementAbout(down.statements, [d.table]) ?? down.statements[0];
   const what =
     d.rowsBefore !== d.rowsAfter
@@ -234,4 +247,35 @@ function dataLoss(m: Migration, down: Script, d: RowDifference, tenantSchema: st
     message: `After ${m.id} up then down, table ${table} (which existed before the up) ${what}: the down destroys data the up did not create.`,
     help: 'A down must only remove what its up added. Do not drop, truncate or rewrite tables and columns that existed before; if the up moves data, make the down move it back.',
   });
+}
+
+/** The up's statement that destroys what the comparison found changed: a dropped column, emptied rows. */
+function upDestroys(
+  up: Script,
+  d: RowDifference,
+): { statement: Statement; how: string; what: string } | undefined {
+  const truncated = (s: Statement) =>
+    unwrapAll(astOf(s, 'TruncateStmt')?.relations, 'RangeVar').some((r) => r.relname === d.table);
+  const onTable = (s: Statement) => relationOf(s)?.relname === d.table || truncated(s);
+  for (const statement of up.statements.filter(onTable)) {
+    const dropped = alterCommandsOf(astOf(statement, 'AlterTableStmt'))
+      .filter((c) => c.subtype === 'AT_DropColumn' && c.name && d.columns.includes(c.name))
+      .map((c) => c.name!);
+    if (dropped.length > 0 && d.rowsBefore === d.rowsAfter)
+      return {
+        statement,
+        how: `drops column ${dropped.join(', ')}`,
+        what: `has ${dropped.length > 1 ? 'columns' : 'column'} ${dropped.join(', ')} back without ${dropped.length > 1 ? 'their' : 'its'} values`,
+      };
+    if (
+      statement.kind === 'TruncateStmt' ||
+      (statement.kind === 'DeleteStmt' && d.rowsAfter < d.rowsBefore)
+    )
+      return {
+        statement,
+        how: statement.kind === 'TruncateStmt' ? 'truncates it' : 'deletes rows of it',
+        what: `has ${d.rowsAfter} rows, it had ${d.rowsBefore}`,
+      };
+  }
+  return undefined;
 }
