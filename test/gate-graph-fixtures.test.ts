@@ -59,6 +59,17 @@ describe('fk-cycle', () => {
     expect(found[0].message).toContain('every foreign key in it is DEFERRABLE');
   });
 
+  it('only warns when a nullable foreign key with ON DELETE SET NULL closes the cycle', async () => {
+    const found = await graph('fk-cycle-nullable-set-null', 1);
+    const file = `${F}/fk-cycle-nullable-set-null/000002_default_variant.up.sql`;
+    expect(brief(found)).toEqual([
+      { gate: 'graph', rule: 'fk-cycle', severity: 'warning', file, line: 1 },
+    ]);
+    expect(found[0].message).toBe(
+      'foreign keys form a cycle flags → variants → flags; flags.flags_default_variant_id_fkey may be NULL and has ON DELETE SET NULL, so rows are written with it NULL first and deletes go through, but data-only restores (pg_dump --data-only) need --disable-triggers',
+    );
+  });
+
   it('does not count a self-reference as a cycle', async () => {
     expect(await graph('fk-self-reference', 1)).toEqual([]);
   });

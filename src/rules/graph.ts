@@ -8,7 +8,10 @@ export const GRAPH = defineRules('graph', {
   fkCycle: {
     id: 'fk-cycle',
     severity: 'blocker',
-    otherSeverities: { warning: 'when every foreign key of the cycle is `DEFERRABLE`' },
+    otherSeverities: {
+      warning:
+        'when every foreign key of the cycle is `DEFERRABLE`, or one is nullable with ON DELETE SET NULL or CASCADE',
+    },
     title: 'Foreign keys form a cycle between tables',
   },
   usedBeforeCreated: {

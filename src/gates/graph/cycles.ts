@@ -27,7 +27,7 @@ export function fkCycleFindings(ctx: GateContext): Finding[] {
   const statements = prStatements(ctx);
   return findCycles(foreignKeyEdges(snap.after))
     .filter((c) => !existing.has(cycleKey(c.nodes)))
-    .map((c) => cycleFinding(ctx, c, closingStatement(c, beforeEdges, statements)));
+    .map((c) => cycleFinding(ctx, snap.after, c, closingStatement(c, beforeEdges, statements)));
 }
 
 const hopKey = (from: string, to: string) => `${bareName(from)}→${bareName(to)}`;
@@ -57,8 +57,19 @@ function startAtClosingTable(nodes: string[], closer: PlacedStatement | undefine
   return start <= 0 ? nodes : [...nodes.slice(start), ...nodes.slice(0, start)];
 }
 
+/**
+ * A foreign key that lets the cycle be written and emptied: its columns may be NULL (the row is
+ * written first without it) and deleting the row it references clears or removes its own.
+ */
+function yields(snapshot: CatalogSnapshot, fk: ConstraintInfo): boolean {
+  const columns = snapshot.tables.find((t) => t.name === fk.table)?.columns ?? [];
+  const nullable = fk.columns.every((name) => columns.some((c) => c.name === name && !c.notNull));
+  return nullable && (fk.onDelete === 'SET NULL' || fk.onDelete === 'CASCADE');
+}
+
 function cycleFinding(
   ctx: GateContext,
+  after: CatalogSnapshot,
   cycle: FkCycle,
   closer: PlacedStatement | undefined,
 ): Finding {
@@ -80,6 +91,15 @@ function cycleFinding(
       severity: 'warning',
       message: `foreign keys form a cycle ${path}; every foreign key in it is DEFERRABLE (${names(constraints)}), so rows that reference each other can be written in one transaction`,
       help: 'Write the rows of the cycle in one transaction (SET CONSTRAINTS ALL DEFERRED when they are INITIALLY IMMEDIATE), or break the cycle.',
+    });
+  }
+  const yielding = strict.filter((c) => yields(after, c));
+  if (yielding.length > 0) {
+    return finding(GRAPH.fkCycle, {
+      ...where,
+      severity: 'warning',
+      message: `foreign keys form a cycle ${path}; ${names(yielding)} may be NULL and has ON DELETE ${yielding[0].onDelete}, so rows are written with it NULL first and deletes go through, but data-only restores (pg_dump --data-only) need --disable-triggers`,
+      help: 'Keep the nullable foreign key of the cycle nullable with its ON DELETE action, and write its rows before setting it; or break the cycle with a link table.',
     });
   }
   return finding(GRAPH.fkCycle, {
