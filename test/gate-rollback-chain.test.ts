@@ -82,6 +82,10 @@ describe('rollback gate: missing downs', () => {
     );
   });
 
+  it('says nothing of a migration whose up and down hold no statement (its work is in code)', async () => {
+    expect(await rollbackFindings('empty-up-and-down')).toEqual([]);
+  });
+
   it('makes a missing down a blocker when configured', async () => {
     const f = await rollbackFindings('missing-down', {
       settings: withRollback({ missingDown: 'blocker' }),

@@ -39,6 +39,8 @@ export function missingDowns(added: Migration[], severity: 'warning' | 'blocker'
     added
       // Flyway has no undo for repeatable migrations: they are re-run, never rolled back.
       .filter((m) => !m.down && !m.repeatable)
+      // An up with no statement (its work is done in code) has nothing to roll back.
+      .filter((m) => m.up.statements.length > 0)
       .map((m) =>
         finding(ROLLBACK.missingDown, {
           severity,
@@ -47,12 +49,17 @@ export function missingDowns(added: Migration[], severity: 'warning' | 'blocker'
           line: m.up.statements[0]?.line ?? 1,
           message:
             m.emptyDown || m.downFile
-              ? `${m.id}${m.name ? ` (${m.name})` : ''} has a down that does nothing (${m.downFile ?? `its ${downSectionName(m)} section`} holds no statement): rolling it back leaves every change of the up in place.`
-              : `${m.id}${m.name ? ` (${m.name})` : ''} has no down migration${expectedDown(m)}: it cannot be rolled back.`,
+              ? `${label(m)} has a down that does nothing (${m.downFile ?? `its ${downSectionName(m)} section`} holds no statement): rolling it back leaves every change of the up in place.`
+              : `${label(m)} has no down migration${expectedDown(m)}: it cannot be rolled back.`,
           help: 'Add a down that undoes the up exactly (drop what it creates, restore what it changes). If the change is not reversible, say so in the down by raising an error, and plan a forward fix.',
         }),
       )
   );
+}
+
+/** `000002 (add_users)`; the id alone when the name says nothing more. */
+function label(m: Migration): string {
+  return m.name && m.name !== m.id ? `${m.id} (${m.name})` : m.id;
 }
 
 function downSectionName(m: Migration): string {
