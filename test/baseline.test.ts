@@ -109,6 +109,24 @@ describe('baseline: a schema dump instead of the merged history', () => {
     ]);
   });
 
+  it("checks a one-application dump (dbmate's db/schema.sql) in the database topology when nothing chose one", async () => {
+    const dir = 'fixtures/baseline/dbmate-app/db/migrations';
+    const dump = 'fixtures/baseline/dbmate-app/db/schema.sql';
+    const report = await runFixture(dir, {
+      baseCount: 2,
+      topologyDefault: true,
+      settings: { baseline: dump },
+    });
+    expect(report.topology.kind).toBe('database');
+    expect(report.notes.slice(0, 3)).toEqual([
+      `topology: database, as the baseline ${dump} holds no schema besides public, so it is checked as production runs it, one database (set topology: to choose another)`,
+      `baseline: loaded 24 statement(s) of ${dump}`,
+      "the baseline holds 2 of 2 merged migration(s) (up to 20240201000000), from the dump's schema_migrations (2 row(s))",
+    ]);
+    expect(report.status).toBe('passed');
+    expect(brief(report.findings)).toEqual([]);
+  });
+
   it('ends with exit 2 on a missing or unparseable dump and an unknown baselineVersion', async () => {
     const missing = await failing({ baseline: 'fixtures/baseline/app/nope.sql' });
     expect(missing.error).toEqual({

@@ -43,7 +43,12 @@ import { Workspace } from '../replay/workspace.js';
 import { createToolTable } from '../replay/tool-tables.js';
 import { migrationRoleNotes } from '../replay/migration-role.js';
 import { runBaseSetup } from '../replay/base-setup.js';
-import { baselineSummary, readBaseline, type Baseline } from '../replay/baseline.js';
+import {
+  baselineSummary,
+  dumpTenantChoice,
+  readBaseline,
+  type Baseline,
+} from '../replay/baseline.js';
 import { loadBaselineBase, type BaselineBase } from '../replay/baseline-base.js';
 import { findingsForVariants } from '../replay/baseline-findings.js';
 
@@ -386,9 +391,21 @@ class Run {
 
   /** The database topology for migrations that cannot run per tenant schema, when nothing chose one. */
   chooseTopology(discovery: Discovery): void {
-    if (!this.options.topologyDefault || this.baseline || this.options.topology !== 'schema')
-      return;
-    const why = databaseTopologyReason(discovery.migrations);
+    if (!this.options.topologyDefault || this.options.topology !== 'schema') return;
+    if (this.baseline?.kind === 'snapshot') return;
+    const fromDump = () => {
+      const choice = this.baseline && dumpTenantChoice(this.baseline, this.options);
+      if (choice && 'tenantNames' in choice) {
+        this.baseline = { ...this.baseline!, tenantNames: choice.tenantNames };
+        this.topology = topologyOf(
+          'schema',
+          choice.tenantNames,
+          this.options.settings.sharedSchema,
+        );
+      }
+      return choice && 'databaseReason' in choice ? choice.databaseReason : undefined;
+    };
+    const why = databaseTopologyReason(discovery.migrations) ?? fromDump();
     if (!why) return;
     this.options = { ...this.options, topology: 'database' };
     this.topology = topologyOf(

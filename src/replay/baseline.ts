@@ -53,8 +53,60 @@ export function readBaseline(options: Options): Baseline | undefined {
   if (statSync(abs).isDirectory()) return readSnapshot(options, abs, path);
   const variant = { name: 'dump', file: path, dump: readDump(abs, path), tenants: [] };
   const baseline: Baseline = { kind: 'dump', path, variants: [variant] };
-  if (options.topology !== 'schema') return baseline;
+  // Without a topology setting the migrations may still choose the database topology: the
+  // dump's tenants are decided after they are read (dumpTenantChoice).
+  if (options.topology !== 'schema' || options.topologyDefault) return baseline;
   return { ...baseline, tenantNames: dumpTenants(variant.dump, path, options) };
+}
+
+/**
+ * With no topology setting and a dump for the base: its tenant schemas when it has alike ones,
+ * else the database topology and why (a production dump of one application's schemas).
+ */
+export function dumpTenantChoice(
+  baseline: Baseline,
+  options: Options,
+): { tenantNames: string[] } | { databaseReason: string } | undefined {
+  if (baseline.kind !== 'dump' || options.topology !== 'schema') return undefined;
+  const { dump, file } = baseline.variants[0];
+  const created = createdSchemas(dump);
+  if (options.tenants.every((t) => created.includes(t))) return { tenantNames: options.tenants };
+  const candidates = created.filter(
+    (s) => s !== options.settings.sharedSchema && !NOT_TENANTS.test(s),
+  );
+  const why =
+    'so it is checked as production runs it, one database (set topology: to choose another)';
+  if (candidates.length === 0)
+    return {
+      databaseReason: `topology: database, as the baseline ${file} holds no schema besides ${options.settings.sharedSchema}, ${why}`,
+    };
+  const tables = tablesBySchema(dump);
+  const shape = (schema: string) => [...(tables.get(schema) ?? [])].sort().join(',');
+  if (candidates.length < 2 || candidates.some((s) => shape(s) !== shape(candidates[0])))
+    return {
+      databaseReason: `topology: database, as the schemas of the baseline ${file} (${candidates.join(', ')}) are not ${candidates.length < 2 ? 'several tenants' : 'alike, as tenant schemas are'}, ${why}`,
+    };
+  return { tenantNames: candidates };
+}
+
+function createdSchemas(dump: PgDump): string[] {
+  return dump.statements
+    .filter((s) => s.statement.kind === 'CreateSchemaStmt')
+    .map((s) => astOf(s.statement, 'CreateSchemaStmt')?.schemaname ?? '')
+    .filter(Boolean);
+}
+
+/** The tables the dump creates, by schema. */
+function tablesBySchema(dump: PgDump): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const s of dump.statements) {
+    const relation = astOf(s.statement, 'CreateStmt')?.relation;
+    if (!relation?.relname) continue;
+    const schema = relation.schemaname ?? 'public';
+    if (!out.has(schema)) out.set(schema, new Set());
+    out.get(schema)!.add(relation.relname);
+  }
+  return out;
 }
 
 function readSnapshot(options: Options, abs: string, path: string): Baseline {
@@ -114,10 +166,7 @@ function readDump(abs: string, file: string): PgDump {
  * else every schema it creates besides the shared one and the tools' and platforms'.
  */
 function dumpTenants(dump: PgDump, file: string, options: Options): string[] {
-  const created = dump.statements
-    .filter((s) => s.statement.kind === 'CreateSchemaStmt')
-    .map((s) => astOf(s.statement, 'CreateSchemaStmt')?.schemaname ?? '')
-    .filter(Boolean);
+  const created = createdSchemas(dump);
   if (options.tenants.every((t) => created.includes(t))) return options.tenants;
   const shared = options.settings.sharedSchema;
   const tenants = created.filter((s) => s !== shared && !NOT_TENANTS.test(s));
