@@ -161,15 +161,16 @@ class Run {
 
   async execute(extras: CheckExtras): Promise<void> {
     // What PR code may reach is the base branch's to decide (src/check/base-settings.ts).
-    if (this.options.base && extras.mergedCount === undefined) {
-      const guarded = settingsFromBase(
-        this.options,
-        resolveBase(this.options.repoRoot, this.options.base),
-      );
+    const baseCommit =
+      this.options.base && extras.mergedCount === undefined
+        ? resolveBase(this.options.repoRoot, this.options.base)
+        : undefined;
+    if (baseCommit) {
+      const guarded = settingsFromBase(this.options, baseCommit);
       this.options = guarded.options;
       this.notes.push(...guarded.notes);
     }
-    this.baseline = readBaseline(this.options);
+    this.baseline = readBaseline(this.options, baseCommit, this.notes);
     // The baseline may decide the simulated tenants: a dump's tenant schemas, a snapshot's variants.
     if (this.baseline?.tenantNames)
       this.topology = topologyOf(

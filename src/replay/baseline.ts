@@ -6,6 +6,7 @@ import type { BaseSource } from '../core/report.js';
 import { relativeToRepo } from '../core/paths.js';
 import { astOf } from '../sql/ast.js';
 import { readPgDump, type PgDump } from '../sql/pg-dump.js';
+import { git } from '../plan/plan.js';
 import { TENANTS_FILE, readTenantsFile } from './baseline-snapshot.js';
 
 /**
@@ -43,7 +44,16 @@ export interface Baseline {
 export const NOT_TENANTS =
   /^(drizzle|supabase_migrations|auth|storage|extensions|graphql|graphql_public|realtime|vault|pgsodium|pgsodium_masks|net|supabase_functions|pgbouncer|cron|topology|tiger|_realtime|pg_.*)$/;
 
-export function readBaseline(options: Options): Baseline | undefined {
+/**
+ * The baseline, read as the base commit has it when one is given: a dump kept in the repository
+ * (dbmate's `db/schema.sql`, Rails' `structure.sql`) is rewritten by the pull request that adds a
+ * migration, and production is what the base holds. `notes` gets what was read from where.
+ */
+export function readBaseline(
+  options: Options,
+  baseCommit?: string,
+  notes: string[] = [],
+): Baseline | undefined {
   const given = options.settings.baseline;
   if (given === undefined) return undefined;
   const abs = isAbsolute(given) ? given : resolve(options.repoRoot, given);
@@ -51,7 +61,17 @@ export function readBaseline(options: Options): Baseline | undefined {
   const path = inRepo.startsWith('../') ? abs : inRepo || '.';
   if (!existsSync(abs)) throw new InputError(`baseline: ${given} does not exist`);
   if (statSync(abs).isDirectory()) return readSnapshot(options, abs, path);
-  const variant = { name: 'dump', file: path, dump: readDump(abs, path), tenants: [] };
+  const text = readDumpText(abs, path);
+  const atBase =
+    baseCommit && path === inRepo ? showAt(options.repoRoot, baseCommit, path) : undefined;
+  if (baseCommit && path === inRepo && atBase === undefined)
+    notes.push(`baseline: ${path} is not in the base commit; read as this checkout has it`);
+  else if (atBase !== undefined && atBase !== text)
+    notes.push(
+      `baseline: ${path} read as the base commit has it (this pull request changes it; production has the base's)`,
+    );
+  const dump = parseDump(atBase ?? text, path);
+  const variant = { name: 'dump', file: path, dump, tenants: [] };
   const baseline: Baseline = { kind: 'dump', path, variants: [variant] };
   // Without a topology setting the migrations may still choose the database topology: the
   // dump's tenants are decided after they are read (dumpTenantChoice).
@@ -125,7 +145,7 @@ function readSnapshot(options: Options, abs: string, path: string): Baseline {
     const abs2 = join(abs, v.file);
     if (!existsSync(abs2))
       throw new InputError(`baseline: ${file} (variant ${v.name} of ${TENANTS_FILE}) is missing`);
-    return { ...v, file, dump: readDump(abs2, file) };
+    return { ...v, file, dump: parseDump(readDumpText(abs2, file), file) };
   });
   return {
     kind: 'snapshot',
@@ -138,9 +158,22 @@ function readSnapshot(options: Options, abs: string, path: string): Baseline {
 }
 
 /** Reads and parses a dump; a statement the parser refuses is bad input, named by its line. */
-function readDump(abs: string, file: string): PgDump {
+/** A file's text at a commit; undefined when the commit does not have it. */
+function showAt(repoRoot: string, commit: string, path: string): string | undefined {
+  try {
+    return git(repoRoot, ['show', `${commit}:./${path}`]);
+  } catch {
+    return undefined;
+  }
+}
+
+function readDumpText(abs: string, file: string): string {
   if (statSync(abs).size === 0) throw new InputError(`baseline: ${file} is empty`);
-  const text = readFileSync(abs, 'utf8');
+  return readFileSync(abs, 'utf8');
+}
+
+function parseDump(text: string, file: string): PgDump {
+  if (text.trim() === '') throw new InputError(`baseline: ${file} is empty`);
   if (text.startsWith('PGDMP'))
     throw new InputError(
       `baseline: ${file} is a pg_dump archive (-Fc/-Ft); the baseline is plain SQL: pg_dump --schema-only -f ${file.replace(/\.\w+$/, '')}.sql, or pg_restore -f out.sql ${file}`,
