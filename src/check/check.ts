@@ -476,6 +476,9 @@ class Run {
             }
           : {}),
         elsewhere: await relationElsewhere(at.ws, tenant, trace).catch(() => []),
+        ...(migration && plan.merged[0] === migration
+          ? { historyStart: { snapshots: this.discovery?.snapshots ?? [] } }
+          : {}),
       }),
     );
   }

@@ -38,6 +38,12 @@ export interface FailedSetupStatement {
   tenant?: { name: string; passedOn: string; schemas: string[] };
   /** Schemas off the session's search_path with a table named as the missing unqualified relation. */
   elsewhere?: string[];
+  /**
+   * The failing migration is the first the repository has: what it expects was made by
+   * migrations removed since (a trimmed or squashed history). `snapshots` are files beside them
+   * that hold the whole schema.
+   */
+  historyStart?: { snapshots: string[] };
 }
 
 /** What `preset: supabase` creates: a missing one of these is the preset's to provide. */
@@ -117,7 +123,10 @@ function classify(f: FailedSetupStatement): { cause: SetupCause; remedy: string 
   if (missing) {
     const code = codeMigrationNaming(missing, f);
     if (code) return { cause: 'missing-object', remedy: codeMigrationRemedy(missing, code) };
-    return { cause: 'missing-object', remedy: objectRemedy(missing, f) };
+    const remedy = objectRemedy(missing, f);
+    if (f.historyStart && remedy.startsWith(SETUP))
+      return { cause: 'missing-object', remedy: trimmedHistoryRemedy(missing, f) };
+    return { cause: 'missing-object', remedy };
   }
   return { cause: 'statement-failed', remedy: fallbackRemedy(e.sqlstate) };
 }
@@ -295,6 +304,18 @@ function objectRemedy(missing: MissingObject, f: FailedSetupStatement): string {
       return publicInSchemaTopology(missing.name, f.format);
   }
   return `${SETUP}: create ${missing.kind} ${missing.name} there, as the script that prepares production's database does.`;
+}
+
+/**
+ * The history's first migration expects an object nothing in the repository makes: the
+ * migrations that made it are gone, and production's schema is the place to start from.
+ */
+function trimmedHistoryRemedy(missing: MissingObject, f: FailedSetupStatement): string {
+  const first = `${f.trace.file} is the first migration in the repository and expects ${missing.kind} ${missing.name}, which no file here creates: the migrations that made it were removed (a trimmed or squashed history).`;
+  const snapshot = f.historyStart?.snapshots[0];
+  if (snapshot)
+    return `${first} Start from the schema snapshot beside them with \`baseline: ${snapshot}\` in .schemagate.yml (the merged migrations are taken as applied to it, and the PR's replay on top).`;
+  return `${first} Start from production's schema with \`baseline: path/to/schema.sql\` in .schemagate.yml (\`pg_dump --schema-only\` of a database migrated to the base branch), or create it with ${SETUP}.`;
 }
 
 /** Migrations written in a programming language beside the SQL ones, by the runner that runs them. */

@@ -174,6 +174,11 @@ export interface Discovery {
   queries?: string[];
   /** Flyway `outOfOrder=true`: a new version below the newest applied one runs, after it. */
   outOfOrder?: boolean;
+  /**
+   * Files beside the migrations that hold the whole schema (a plain folder's `LATEST.sql` beside
+   * its release folders), repository-relative: what `baseline:` can start from.
+   */
+  snapshots?: string[];
 }
 
 export function compareSortKeys(a: Array<number | string>, b: Array<number | string>): number {

@@ -205,6 +205,9 @@ async function discover(
     migrations,
     findings,
     notes: [...layoutNotes(dir, layout), ...notes],
+    ...(layout.snapshots.length > 0
+      ? { snapshots: layout.snapshots.map((s) => posix.join(dir.rel, s)) }
+      : {}),
   };
 }
 
