@@ -98,7 +98,7 @@ function program(): Command {
     )
     .option(
       '--setup <files>',
-      'comma-separated SQL files or globs run as superuser before the merged migrations',
+      'comma-separated SQL files or globs run before the merged migrations (as the migration role, or the superuser where it must)',
     )
     .addOption(
       new Option(

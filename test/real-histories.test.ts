@@ -86,7 +86,7 @@ describe('a goose Go migration that a later SQL migration depends on', () => {
       line: 4,
       message: 'relation "v1_dags_olap_new" does not exist (SQLSTATE 42P01)',
       cause: 'missing-object',
-      remedy: `${dir}/20260424190713_v1_0_99.go, a Go migration goose ran before this file, names relation v1_dags_olap_new: it runs compiled into the application and cannot be replayed from files, so what it makes is missing here. Start from production's schema with \`baseline: path/to/schema.sql\` in .schemagate.yml (\`pg_dump --schema-only\` of a database migrated to the base branch; the merged migrations its version table lacks replay on top), or create it with \`setup: [path/to/init.sql]\` in .schemagate.yml (SQL run as superuser before the merged history).`,
+      remedy: `${dir}/20260424190713_v1_0_99.go, a Go migration goose ran before this file, names relation v1_dags_olap_new: it runs compiled into the application and cannot be replayed from files, so what it makes is missing here. Start from production's schema with \`baseline: path/to/schema.sql\` in .schemagate.yml (\`pg_dump --schema-only\` of a database migrated to the base branch; the merged migrations its version table lacks replay on top), or create it with \`setup: [path/to/init.sql]\` in .schemagate.yml (SQL run before the merged history, as the migration role or, where it must, the superuser).`,
     });
   });
 });

@@ -165,7 +165,7 @@ describe('the cause of a merged failure, and its remedy', () => {
       diagnose('42704', 'role "reporting" does not exist', 'grant select on t to reporting'),
     ).toEqual([
       'missing-role',
-      "`setup: [path/to/init.sql]` in .schemagate.yml (SQL run as superuser before the merged history): create role reporting there, as the script that prepares production's database does.",
+      "`setup: [path/to/init.sql]` in .schemagate.yml (SQL run before the merged history, as the migration role or, where it must, the superuser): create role reporting there, as the script that prepares production's database does.",
     ]);
     expect(
       diagnose(

@@ -72,6 +72,26 @@ describe('setup: files', () => {
     });
   });
 
+  it('takes an absolute path inside the repository, and refuses one outside it (exit 2)', async () => {
+    await initSqlParser();
+    const inside = fixtureOptions('migrations', {
+      repoRoot: ROOT,
+      settings: { setup: [`${ROOT}/db/nothing/*.sql`] },
+    });
+    const report = await runCheck(inside, memoryLogger(), { mergedCount: 1 });
+    expect(report.error?.message).toBe(
+      `setup: db/nothing/*.sql matches no .sql or .sql.gz file under ${ROOT}`,
+    );
+    const outside = fixtureOptions('migrations', {
+      repoRoot: ROOT,
+      settings: { setup: ['/etc/init.sql'] },
+    });
+    expect((await runCheck(outside, memoryLogger(), { mergedCount: 1 })).error).toEqual({
+      exitCode: 2,
+      message: `setup: /etc/init.sql is outside the repository ${ROOT}; setup files are read from the repository: commit the file and name it relative to the repository root`,
+    });
+  });
+
   it('never runs what reaches the host as the superuser, even where the role was refused', async () => {
     await initSqlParser();
     const marker = '/tmp/schemagate-setup-program-marker';

@@ -175,7 +175,7 @@ function transactionRemedy(format: Format): string {
 }
 
 function toolTableRemedy(table: string, tool: string): string {
-  return `schemagate creates ${table} as ${tool} does, holding a row per merged migration, and this statement expects it otherwise (made by another tool or version): create it as production has it with \`setup: [path/to/init.sql]\` in .schemagate.yml (SQL run as superuser before the merged history).`;
+  return `schemagate creates ${table} as ${tool} does, holding a row per merged migration, and this statement expects it otherwise (made by another tool or version): create it as production has it with \`setup: [path/to/init.sql]\` in .schemagate.yml (SQL run before the merged history, as the migration role or, where it must, the superuser).`;
 }
 
 function missingExtension(sqlstate: string, message: string): string | undefined {
@@ -261,7 +261,7 @@ function mayHave(image: string, extension: string): boolean {
 }
 
 const SETUP =
-  '`setup: [path/to/init.sql]` in .schemagate.yml (SQL run as superuser before the merged history)';
+  '`setup: [path/to/init.sql]` in .schemagate.yml (SQL run before the merged history, as the migration role or, where it must, the superuser)';
 const PRESET =
   '`preset: supabase` in .schemagate.yml: it creates what Supabase provides (the roles anon, authenticated, service_role, the auth, storage and extensions schemas, auth.users, auth.uid()) before the merged history';
 

@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, isAbsolute, relative } from 'node:path';
 import { composePostgres, type ComposePostgres } from '../config/compose.js';
 import { presetOf, type ChosenPreset } from '../config/preset.js';
 import { InputError } from '../core/errors.js';
@@ -49,7 +49,8 @@ export function planSetup(options: Options): SetupPlan {
       else notes.push(`${compose.file}: ${e.file} not run (${whyNotRun(e.kind, e.target)})`);
     }
   }
-  for (const glob of options.settings.setup) {
+  for (const given of options.settings.setup) {
+    const glob = inRepository(options.repoRoot, given);
     const matches = expandGlobs(options.repoRoot, [glob]);
     const sql = matches.filter((f) => SQL.test(f));
     if (sql.length === 0)
@@ -63,6 +64,17 @@ export function planSetup(options: Options): SetupPlan {
   }
   const preset = presetOf(options.repoRoot, options.dir, options.settings.preset);
   return { ...(preset ? { preset } : {}), ...(compose ? { compose } : {}), files, notes };
+}
+
+/** A setup path relative to the repository root; an absolute one must be inside it. */
+function inRepository(repoRoot: string, given: string): string {
+  if (!isAbsolute(given)) return given;
+  const rel = relative(repoRoot, given);
+  if (rel.startsWith('..') || isAbsolute(rel))
+    throw new InputError(
+      `setup: ${given} is outside the repository ${repoRoot}; setup files are read from the repository: commit the file and name it relative to the repository root`,
+    );
+  return rel;
 }
 
 function whyNotRun(kind: 'sh' | 'other', target: string): string {
