@@ -50,6 +50,28 @@ describe('rewrites', () => {
   });
 });
 
+describe('indexes of a partitioned table', () => {
+  it('give the recipe Postgres allows: ON ONLY, then each partition CONCURRENTLY, then ATTACH', async () => {
+    const { findings } = await runLocks(cluster, 'partitioned-index');
+    const file = 'partitioned-index/20240415000000_events_tenant_index.sql';
+    // ON ONLY (line 6) builds nothing and is not reported.
+    expect(placed(findings).filter((p) => p.startsWith('non-concurrent-index'))).toEqual([
+      `non-concurrent-index warning ${file}:4-4`,
+      `non-concurrent-index warning ${file}:8-8`,
+    ]);
+    const [create, drop] = findings.filter((f) => f.rule === 'non-concurrent-index');
+    expect(splitWait(create.message).text).toBe(
+      "CREATE INDEX events_tenant_id_idx on pre-existing partitioned table events holds a SHARE lock on events and each of its partitions while every partition's index is built: every INSERT, UPDATE and DELETE on them waits.",
+    );
+    expect(create.help).toBe(
+      "A partitioned table's index cannot be built CONCURRENTLY: create it with CREATE INDEX events_tenant_id_idx ON ONLY events (instant, invalid until its partitions' indexes are attached), build each partition's index with CREATE INDEX CONCURRENTLY (add `-- +goose NO TRANSACTION` to that migration and keep it free of other statements), then ALTER INDEX events_tenant_id_idx ATTACH PARTITION <partition index> for each.",
+    );
+    expect(drop.help).toBe(
+      'Postgres cannot drop the index of a partitioned table CONCURRENTLY: run it on its own with SET lock_timeout (so that it gives up instead of queueing every query on events and its partitions behind it), at a quiet time.',
+    );
+  });
+});
+
 describe('held and stacked locks', () => {
   it('blocks when a later statement of the transaction scans a pre-existing table', async () => {
     const { findings } = await runLocks(cluster, 'exclusive-lock-held-during-backfill');

@@ -41,6 +41,7 @@ export class Scope {
   private readonly types = new Map<string, TypeInfo>();
   private readonly createdSchemas = new Set<string>();
   private readonly matviews = new Set<string>();
+  private readonly partitioned = new Set<string>();
 
   constructor(
     before: CatalogSnapshot | undefined,
@@ -49,6 +50,7 @@ export class Scope {
     for (const t of before?.tables ?? []) {
       if (t.kind === 'materialized view') this.matviews.add(t.name);
       if (t.kind !== 'table' && t.kind !== 'partitioned') continue;
+      if (t.kind === 'partitioned') this.partitioned.add(t.name);
       this.tables.set(t.name, new Set(t.columns.map((c) => c.name)));
       t.columns
         .filter((c) => c.notNull)
@@ -126,6 +128,11 @@ export class Scope {
 
   isTable(key: string): boolean {
     return this.tables.has(key);
+  }
+
+  /** A partitioned table (its indexes cannot be built or dropped CONCURRENTLY). */
+  isPartitioned(key: string): boolean {
+    return this.partitioned.has(key);
   }
 
   isIndex(key: string): boolean {

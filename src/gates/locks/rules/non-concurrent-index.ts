@@ -15,6 +15,14 @@ export function nonConcurrentIndex(sc: StatementContext): Finding[] {
     if (!table) return [];
     const name = index.idxname ? `${index.idxname} ` : '';
     const unique = index.unique ? 'UNIQUE ' : '';
+    if (scope.isPartitioned(table)) {
+      // ON ONLY makes the parent's index alone, invalid and empty: it locks for no build.
+      if (index.relation && index.relation.inh !== true) return [];
+      const shown = plainName(table);
+      const message = `CREATE ${unique}INDEX ${name}on pre-existing partitioned table ${shown} holds a SHARE lock on ${shown} and each of its partitions while every partition's index is built: every INSERT, UPDATE and DELETE on them waits.`;
+      const recipe = `A partitioned table's index cannot be built CONCURRENTLY: create it with CREATE INDEX ${name}ON ONLY ${shown} (instant, invalid until its partitions' indexes are attached), build each partition's index with CREATE INDEX CONCURRENTLY (${outsideTransactionHint(sc.migration.format)}), then ALTER INDEX ${index.idxname ?? '<index>'} ATTACH PARTITION <partition index> for each.`;
+      return [at(sc, R.nonConcurrentIndex, message, recipe, { severity })];
+    }
     const message = `CREATE ${unique}INDEX ${name}on pre-existing table ${plainName(table)} without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on ${plainName(table)} waits.`;
     return [at(sc, R.nonConcurrentIndex, message, help, { severity })];
   }
@@ -23,9 +31,15 @@ export function nonConcurrentIndex(sc: StatementContext): Finding[] {
     return (drop.objects ?? []).flatMap((o) => {
       const index = scope.index(listName(o));
       if (!index) return [];
-      const table = plainName(scope.tableOfIndex(index) ?? '');
+      const key = scope.tableOfIndex(index) ?? '';
+      const table = plainName(key);
       const message = `DROP INDEX ${plainName(index)} without CONCURRENTLY takes ACCESS EXCLUSIVE on pre-existing table ${table}: every read and write of ${table} waits.`;
-      return [at(sc, R.nonConcurrentIndex, message, help, { severity })];
+      const partitioned = `Postgres cannot drop the index of a partitioned table CONCURRENTLY: run it on its own with SET lock_timeout (so that it gives up instead of queueing every query on ${table} and its partitions behind it), at a quiet time.`;
+      return [
+        at(sc, R.nonConcurrentIndex, message, scope.isPartitioned(key) ? partitioned : help, {
+          severity,
+        }),
+      ];
     });
   }
   const a = astOf(stmt, 'ReindexStmt');
