@@ -50,6 +50,17 @@ describe('rewrites', () => {
   });
 });
 
+describe('backfills', () => {
+  it('counts WHERE new_column IS NULL as every row, and not a test of a column that existed', async () => {
+    const { findings } = await runLocks(cluster, 'backfill-where-new-column-null');
+    const file = 'backfill-where-new-column-null/000002_users_handle.up.sql';
+    expect(placed(findings)).toEqual([`unbatched-backfill warning ${file}:7-7`]);
+    expect(findings[0].message).toBe(
+      "UPDATE users WHERE handle IS NULL, which every existing row matches (the PR adds handle), changes every row of a pre-existing table in one statement (200 seeded rows here): each row stays locked against concurrent writes until the transaction commits, and the table's size in dead rows and WAL is written at once, which replicas must replay.",
+    );
+  });
+});
+
 describe('indexes of a partitioned table', () => {
   it('give the recipe Postgres allows: ON ONLY, then each partition CONCURRENTLY, then ATTACH', async () => {
     const { findings } = await runLocks(cluster, 'partitioned-index');

@@ -1,21 +1,49 @@
 import type { Finding } from '../../../core/model.js';
-import { astOf, rangeVar } from '../../../sql/ast.js';
+import type { Node } from '@pgsql/types';
+import { astOf, rangeVar, stringList, unwrap } from '../../../sql/ast.js';
 import { plainName } from '../../../sql/names.js';
 import { at, type StatementContext } from '../context.js';
 import { LOCKS as R } from '../../../rules/index.js';
 
-/** UPDATE or DELETE without WHERE on a table that existed before the PR. */
+/**
+ * UPDATE or DELETE of every row of a table that existed before the PR: without WHERE, or with a
+ * WHERE that only asks for columns the PR adds to be NULL (`WHERE slug IS NULL` right after
+ * `ADD COLUMN slug`), which every existing row matches.
+ */
 export function unbatchedBackfill(sc: StatementContext): Finding[] {
   const update = astOf(sc.stmt, 'UpdateStmt');
   const del = astOf(sc.stmt, 'DeleteStmt');
   const a = update ?? del;
-  if (!a || a.whereClause || !sc.trace || sc.trace.error) return [];
+  if (!a || !sc.trace || sc.trace.error) return [];
   const table = sc.scope.table(rangeVar(a.relation));
   if (!table) return [];
+  const added = a.whereClause
+    ? newColumnsTestedNull(a.whereClause, (c) => sc.scope.hasColumn(table, c))
+    : [];
+  if (a.whereClause && added.length === 0) return [];
   const t = plainName(table);
   const verb = update ? 'UPDATE' : 'DELETE FROM';
   const rows = sc.trace.rowCount !== null ? ` (${sc.trace.rowCount} seeded rows here)` : '';
-  const message = `${verb} ${t} without WHERE changes every row of a pre-existing table in one statement${rows}: each row stays locked against concurrent writes until the transaction commits, and the table's size in dead rows and WAL is written at once, which replicas must replay.`;
+  const which = a.whereClause
+    ? `WHERE ${added.map((c) => `${c} IS NULL`).join(' AND ')}, which every existing row matches (the PR adds ${added.join(', ')}),`
+    : 'without WHERE';
+  const message = `${verb} ${t} ${which} changes every row of a pre-existing table in one statement${rows}: each row stays locked against concurrent writes until the transaction commits, and the table's size in dead rows and WAL is written at once, which replicas must replay.`;
   const help = `Backfill in batches outside the migration (or in a migration of its own without a transaction): \`${verb} ${t} ... WHERE id BETWEEN $1 AND $2\`, committing after each batch.`;
   return [at(sc, R.unbatchedBackfill, message, help)];
+}
+
+/**
+ * The columns a WHERE tests for NULL when it is nothing but such tests (joined by AND or OR) on
+ * columns that did not exist before the PR; none when it tests anything else.
+ */
+function newColumnsTestedNull(where: Node, existed: (column: string) => boolean): string[] {
+  const test = unwrap(where, 'NullTest');
+  if (test) {
+    const column = stringList(unwrap(test.arg, 'ColumnRef')?.fields).pop();
+    return test.nulltesttype === 'IS_NULL' && column && !existed(column) ? [column] : [];
+  }
+  const bool = unwrap(where, 'BoolExpr');
+  if (!bool || bool.boolop === 'NOT_EXPR') return [];
+  const parts = (bool.args ?? []).map((arg) => newColumnsTestedNull(arg, existed));
+  return parts.some((p) => p.length === 0) ? [] : [...new Set(parts.flat())];
 }
