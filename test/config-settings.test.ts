@@ -38,6 +38,7 @@ describe('settings of .schemagate.yml', () => {
       transaction: 'file',
       placeholders: {},
       setup: [],
+      composeInit: true,
       migrationRole: 'admin',
     });
     expect(optionsFromYaml('').settings).toEqual(defaultSettings());
@@ -64,6 +65,7 @@ describe('settings of .schemagate.yml', () => {
         'transaction: none',
         'placeholders: { Namespace: jobs, Shards: 4 }',
         'setup: db/init/*.sql',
+        'composeInit: false',
         'preset: supabase',
         'migrationRole: superuser',
         '',
@@ -92,6 +94,7 @@ describe('settings of .schemagate.yml', () => {
       transaction: 'none',
       placeholders: { Namespace: 'jobs', Shards: 4 },
       setup: ['db/init/*.sql'],
+      composeInit: false,
       preset: 'supabase',
       migrationRole: 'superuser',
     });

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { postgresMajorOfImage } from '../config/compose-hint.js';
+import { composePostgres, readSqlFile } from '../config/compose.js';
+import { expandGlobs } from '../core/globs.js';
 import { escapeRegExp } from '../core/regexp.js';
 import { composeImage, followsOfficialContract, imageOf } from '../config/image.js';
 import { imageToRun } from '../provision/image.js';
@@ -112,6 +114,8 @@ function classify(f: FailedSetupStatement): { cause: SetupCause; remedy: string 
   if (e.sqlstate === '25001' || /cannot run inside a transaction block/.test(e.message)) {
     return { cause: 'transaction-directive', remedy: transactionRemedy(f.format) };
   }
+  const duplicate = DUPLICATE_OBJECT.has(e.sqlstate) ? madeBeforeHistory(f, e.message) : undefined;
+  if (duplicate) return { cause: 'statement-failed', remedy: duplicate };
   const table = TOOL_TABLES.find((t) => new RegExp(`\\b${t.table}\\b`, 'i').test(sql));
   if (table) return { cause: 'tool-table', remedy: toolTableRemedy(table.table, table.tool) };
   const extension = missingExtension(e.sqlstate, e.message);
@@ -129,6 +133,45 @@ function classify(f: FailedSetupStatement): { cause: SetupCause; remedy: string 
     return { cause: 'missing-object', remedy };
   }
   return { cause: 'statement-failed', remedy: fallbackRemedy(e.sqlstate) };
+}
+
+/** duplicate_table, duplicate_object, duplicate_function, duplicate_schema. */
+const DUPLICATE_OBJECT = new Set(['42P07', '42710', '42723', '42P06']);
+
+/**
+ * A merged statement creates what a file run before the history already made: the compose
+ * file's init scripts (often a development dump) or a `setup:` file. Production runs the
+ * migrations without it; the remedy names the file and how to leave it out.
+ */
+function madeBeforeHistory(f: FailedSetupStatement, message: string): string | undefined {
+  const name =
+    /^(?:relation|type|schema|function|constraint|index|sequence|role) "?([^"\s(]+)/.exec(
+      message,
+    )?.[1];
+  if (!name) return undefined;
+  const bare = name.split('.').pop()!;
+  const creates = new RegExp(
+    `\\bcreate\\s+(?:or\\s+replace\\s+)?(?:unlogged\\s+)?(?:table|type|schema|function|index|sequence|view|materialized\\s+view)\\s+(?:if\\s+not\\s+exists\\s+)?(?:[\\w"]+\\s*\\.\\s*)?"?${escapeRegExp(bare)}"?(?![\\w$])`,
+    'i',
+  );
+  const compose = f.options.settings.composeInit ? composePostgres(f.options.repoRoot) : undefined;
+  for (const e of compose?.init.filter((i) => i.kind === 'sql') ?? []) {
+    if (!creates.test(readSetupText(f.options.repoRoot, e.file))) continue;
+    return `${e.file}, an init script of ${compose!.file}'s service ${compose!.service} run before the merged history, already creates ${name}, which the migrations create themselves: production runs them on a server without it (a development dump or seed in /docker-entrypoint-initdb.d). Leave the compose file's init scripts out with \`composeInit: false\` in .schemagate.yml, and list in \`setup:\` those the migrations do need.`;
+  }
+  for (const file of expandGlobs(f.options.repoRoot, f.options.settings.setup)) {
+    if (!creates.test(readSetupText(f.options.repoRoot, file))) continue;
+    return `${file}, a setup: file run before the merged history, already creates ${name}, which the migrations create themselves: take that statement out of the setup file (production runs the migrations on a server without it).`;
+  }
+  return undefined;
+}
+
+function readSetupText(repoRoot: string, file: string): string {
+  try {
+    return readSqlFile(join(repoRoot, file));
+  } catch {
+    return '';
+  }
 }
 
 /** A discovery finding (a placeholder without a value) inside the failing statement. */

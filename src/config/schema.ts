@@ -231,6 +231,7 @@ const settingsShape = {
     .union([text(SETUP), z.array(text(SETUP), expected(SETUP))], expected(SETUP))
     .transform((q) => (typeof q === 'string' ? [q] : q))
     .default([]),
+  composeInit: flag().default(true),
   preset: oneOf(PRESETS).optional(),
   migrationRole: oneOf(MIGRATION_ROLES).default('admin'),
   searchPath: z
@@ -316,10 +317,11 @@ const inStep: [
   Same<z.output<typeof settingsShape.transaction>, Settings['transaction']>,
   Same<z.output<typeof settingsShape.placeholders>, Settings['placeholders']>,
   Same<z.output<typeof settingsShape.setup>, Settings['setup']>,
+  Same<z.output<typeof settingsShape.composeInit>, Settings['composeInit']>,
   Same<z.output<typeof settingsShape.preset>, Settings['preset']>,
   Same<z.output<typeof settingsShape.migrationRole>, Settings['migrationRole']>,
   Same<z.output<typeof settingsShape.searchPath>, Settings['searchPath']>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void inStep;
 const baselineInStep: [
   Same<z.output<typeof settingsShape.baseline>, Settings['baseline']>,

@@ -27,6 +27,7 @@ export function settingsOf(config: SettingsConfig): Settings {
     transaction: config.transaction,
     placeholders: config.placeholders,
     setup: config.setup,
+    composeInit: config.composeInit,
     ...(config.preset === undefined ? {} : { preset: config.preset }),
     migrationRole: config.migrationRole,
     ...(config.searchPath === undefined ? {} : { searchPath: config.searchPath }),

@@ -39,6 +39,12 @@ export interface Settings {
    */
   setup: string[];
   /**
+   * `composeInit:` run the compose file's Postgres init scripts (/docker-entrypoint-initdb.d)
+   * before the history; false when they hold a development dump or seed data the migrations do
+   * not need.
+   */
+  composeInit: boolean;
+  /**
    * `preset:` what a platform provides before any migration runs (`supabase`: its roles, the
    * auth and storage schemas, …). Unset: `supabase` when `supabase/config.toml` exists; `none`
    * turns that off.

@@ -85,13 +85,29 @@ export async function runBaseSetup(
     // back to the superuser. With `migrationRole: superuser`: as the superuser (init scripts as
     // POSTGRES_USER).
     const as = f.from === 'setup:' || migrator ? setupRole : plan.compose?.user?.name;
-    notes.push(...(await runSetupFile(ws, database, f, plan, as)));
+    notes.push(...(await runSetupFile(ws, database, f, plan, as).catch(withComposeHint(f))));
   }
   if (migrator) await assertNoHostRoute(ws, database, migrator);
   // Supabase's `postgres` role resolves `extensions` after `public` (gen_random_bytes() unqualified).
   if (plan.preset) ws.searchPathFromSetup.platform.push('extensions');
   notes.push(...(await databaseSearchPath(ws, database, plan)));
   return [...notes, ...plan.notes];
+}
+
+/**
+ * A compose init script that fails may be one the migrations never needed (seed data, a
+ * development dump): the remedy also says how to leave the compose file's scripts out.
+ */
+function withComposeHint(f: SetupFile): (error: unknown) => never {
+  return (error) => {
+    if (!(error instanceof SetupScriptError) || f.from === 'setup:') throw error;
+    throw new SetupScriptError(
+      error.file,
+      error.line,
+      error.problem,
+      `${error.setupError.remedy}; or, when the migrations do not need the compose file's init scripts (seed data, a development dump), \`composeInit: false\` in .schemagate.yml`,
+    );
+  };
 }
 
 /** Roles whose members reach the server's host. */

@@ -33,7 +33,13 @@ export function planSetup(options: Options): SetupPlan {
   const compose = composePostgres(options.repoRoot);
   const files: SetupFile[] = [];
   const notes: string[] = [];
-  if (compose) {
+  if (compose && !options.settings.composeInit) {
+    const skipped = compose.init.map((e) => e.file);
+    if (skipped.length > 0)
+      notes.push(
+        `${compose.file}: the init scripts of service ${compose.service} not run (composeInit: false): ${skipped.join(', ')}`,
+      );
+  } else if (compose) {
     for (const u of compose.unreadable)
       notes.push(
         `${compose.file}: ${u} (${u.includes('(COPY at ') ? 'copied' : 'mounted'} into /docker-entrypoint-initdb.d of service ${compose.service}) is not in the repository; not run`,
