@@ -29,6 +29,16 @@ describe('rewrites', () => {
     expect(findings[0].docs).toBe('docs/rules/table-rewrite.md');
   });
 
+  it('names the index rebuilt on the retyped column (the primary key) with the ones rewritten', async () => {
+    const { findings } = await runLocks(cluster, 'table-rewrite-key-type-change');
+    expect(placed(findings)).toEqual([
+      'table-rewrite blocker table-rewrite-key-type-change/0190_robot_bigint_ids.up.sql:3-3',
+    ]);
+    expect(splitWait(findings[0].message).text).toMatch(
+      /^ALTER TABLE robot rewrites pre-existing table robot and rebuilds its indexes robot_creator_idx, robot_name_project_id_key, robot_pkey because column id changes type/,
+    );
+  });
+
   it('blocks a volatile default and explains it', async () => {
     const { findings } = await runLocks(cluster, 'table-rewrite-volatile-default');
     expect(placed(findings)).toEqual([

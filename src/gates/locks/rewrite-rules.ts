@@ -87,8 +87,16 @@ const NOT_REWRITES = new Set(['TruncateStmt', 'ReindexStmt', 'RefreshMatViewStmt
 export function tableRewrite(sc: StatementContext): Finding[] {
   if (!sc.trace?.rewritten.length || NOT_REWRITES.has(sc.stmt.kind)) return vacuumFull(sc);
   const keys = sc.trace.rewritten.map((r) => sc.scope.traceKey(r));
-  const tables = keys.filter((k) => sc.scope.isTable(k)).map(plainName);
-  const indexes = keys.filter((k) => sc.scope.isIndex(k)).map(plainName);
+  const tableKeys = keys.filter((k) => sc.scope.isTable(k));
+  const tables = tableKeys.map(plainName);
+  // An index on a column whose type changes is dropped and built anew (a new oid), not rewritten.
+  const retyped = alterCmds(sc.stmt)
+    .filter((c) => c.subtype === 'AT_AlterColumnType' && c.name)
+    .map((c) => c.name!);
+  const rebuilt = tableKeys.flatMap((t) => sc.scope.indexesOn(t, retyped));
+  const indexes = [...new Set([...keys.filter((k) => sc.scope.isIndex(k)), ...rebuilt])]
+    .map(plainName)
+    .sort();
   if (tables.length + indexes.length === 0) return [];
   const what = tables.length
     ? `rewrites pre-existing table ${tables.join(', ')}${indexes.length ? ` and rebuilds its indexes ${indexes.join(', ')}` : ''}`

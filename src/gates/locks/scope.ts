@@ -114,6 +114,14 @@ export class Scope {
     return this.indexColumns.get(`${schema}.${quoteIdent(index)}`);
   }
 
+  /** The pre-existing indexes of a table that cover any of `columns`. */
+  indexesOn(tableKey: string, columns: string[]): string[] {
+    return [...this.indexes]
+      .filter(([, table]) => table === tableKey)
+      .filter(([index]) => (this.indexColumns.get(index) ?? []).some((c) => columns.includes(c)))
+      .map(([index]) => index);
+  }
+
   tableOfIndex(indexKey: string): string | undefined {
     return this.indexes.get(indexKey);
   }
