@@ -103,6 +103,14 @@ describe('the docker image: flag, setting, compose file, default', () => {
     });
   });
 
+  it("runs a team's own image named postgresql, which is not bitnami's", () => {
+    repo({ compose: service('openremote/postgresql:${POSTGRESQL_VERSION:-latest-slim}') });
+    expect(options().image).toEqual({
+      name: 'openremote/postgresql:latest-slim',
+      source: 'docker-compose.yml service db',
+    });
+  });
+
   it('lets an explicit Postgres version that disagrees with the compose image win', () => {
     repo({ compose: service('postgres:16-alpine') });
     expect(options({ pgVersion: '16' }).image).toEqual({

@@ -56,10 +56,13 @@ function builtFrom(built: ComposeImage['built']): string {
   return `, built FROM it in ${built.dockerfile}${runs}`;
 }
 
-/** bitnami/postgresql and its kin: other variables, another user, a start script of their own. */
+/**
+ * bitnami/postgresql and its kin have other variables, another user and a start script of their
+ * own; other images named postgresql (a team's own, built FROM the official one) follow it.
+ */
 export function followsOfficialContract(image: string): boolean {
   const path = image.split('@')[0].split(/:(?=[^/]*$)/)[0];
-  return path.split('/').pop() !== 'postgresql';
+  return !/(^|\/)bitnami\/postgresql(-repmgr)?$/.test(path);
 }
 
 /** `--image` > `image:` > the compose file's Postgres service; undefined: the provider's default. */
