@@ -138,6 +138,15 @@ describe('rollback gate: the down must apply and keep existing rows', () => {
     );
   });
 
+  it('warns once, at the up, about every table a TRUNCATE … CASCADE empties', async () => {
+    const up = at('truncate-cascade', '000002_reset.up.sql');
+    const f = await rollbackFindings('truncate-cascade');
+    expect(brief(f)).toEqual([{ ...blocker('down-loses-data', up, 2), severity: 'warning' }]);
+    expect(f[0].message).toBe(
+      'After 000002 up then down, table orders (which existed before the up) has 0 rows, it had 200; table users (which existed before the up) has 0 rows, it had 200: the up truncates users with CASCADE at line 2 and no down can bring that data back, so a rollback restores the schema, not the data.',
+    );
+  });
+
   it('reports a down that recreates a column instead of renaming it back', async () => {
     const down = at('down-recreates-column', '000002_rename_note.down.sql');
     const f = await rollbackFindings('down-recreates-column');

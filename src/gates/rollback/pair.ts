@@ -182,7 +182,7 @@ async function upDownUp(
   const differences = await compareWithCopies(observer, copies);
   const findings = [
     ...changeFindings(m, changes),
-    ...differences.map((d) => dataLoss(m, m.down!, d, sandbox.tenant.schema)),
+    ...dataLosses(m, differences, sandbox.tenant.schema),
   ];
   if (findings.length > 0) sandbox.spoil();
   const reapply = failedTrace(await sandbox.apply(m, 'up', UNTRACED));
@@ -221,20 +221,41 @@ export function reapplyFailed(
   });
 }
 
-function dataLoss(m: Migration, down: Script, d: RowDifference, tenantSchema: string): Finding {
-  const table = d.schema === tenantSchema ? d.table : `${d.schema}.${d.table}`;
-  const destroyed = upDestroys(m.up, d);
-  // The up's own DROP COLUMN or TRUNCATE: no down brings the data back, and the up's rules
-  // (drop-existing-object) already say it; the rollback restores the schema only.
-  if (destroyed)
-    return finding(ROLLBACK.dataLoss, {
-      severity: 'warning',
-      file: destroyed.statement.file,
-      line: destroyed.statement.line,
-      endLine: destroyed.statement.endLine,
-      message: `After ${m.id} up then down, table ${table} (which existed before the up) ${destroyed.what}: the up ${destroyed.how} at line ${destroyed.statement.line} and no down can bring that data back, so a rollback restores the schema, not the data.`,
-      help: 'Drop data only once the code that reads it is gone and no rollback needs it (expand, then contract in a later release), or copy it aside before the drop if a rollback must restore it.',
-    });
+/**
+ * The tables whose rows changed after up → down. What the up's own DROP COLUMN, TRUNCATE or
+ * DELETE destroyed no down brings back, and the up's rules (drop-existing-object) already say
+ * it: one warning per such statement, naming its tables; the rest is the down's doing.
+ */
+function dataLosses(m: Migration, differences: RowDifference[], tenantSchema: string): Finding[] {
+  const name = (d: RowDifference) =>
+    d.schema === tenantSchema ? d.table : `${d.schema}.${d.table}`;
+  const byStatement = new Map<Statement, { how: string; parts: string[] }>();
+  const out: Finding[] = [];
+  for (const d of differences) {
+    const destroyed = upDestroys(m.up, d);
+    if (!destroyed) {
+      out.push(dataLoss(m, m.down!, d, name(d)));
+      continue;
+    }
+    const entry = byStatement.get(destroyed.statement) ?? { how: destroyed.how, parts: [] };
+    entry.parts.push(`table ${name(d)} (which existed before the up) ${destroyed.what}`);
+    byStatement.set(destroyed.statement, entry);
+  }
+  for (const [statement, { how, parts }] of byStatement)
+    out.push(
+      finding(ROLLBACK.dataLoss, {
+        severity: 'warning',
+        file: statement.file,
+        line: statement.line,
+        endLine: statement.endLine,
+        message: `After ${m.id} up then down, ${parts.join('; ')}: the up ${how} at line ${statement.line} and no down can bring that data back, so a rollback restores the schema, not the data.`,
+        help: 'Drop data only once the code that reads it is gone and no rollback needs it (expand, then contract in a later release), or copy it aside before the drop if a rollback must restore it.',
+      }),
+    );
+  return out;
+}
+
+function dataLoss(m: Migration, down: Script, d: RowDifference, table: string): Finding {
   const stmt = statementAbout(down.statements, [d.table]) ?? down.statements[0];
   const what =
     d.rowsBefore !== d.rowsAfter
@@ -254,8 +275,14 @@ function upDestroys(
   up: Script,
   d: RowDifference,
 ): { statement: Statement; how: string; what: string } | undefined {
-  const truncated = (s: Statement) =>
-    unwrapAll(astOf(s, 'TruncateStmt')?.relations, 'RangeVar').some((r) => r.relname === d.table);
+  // TRUNCATE … CASCADE also empties the tables whose foreign keys reference those it names.
+  const truncated = (s: Statement) => {
+    const t = astOf(s, 'TruncateStmt');
+    return (
+      t?.behavior === 'DROP_CASCADE' ||
+      unwrapAll(t?.relations, 'RangeVar').some((r) => r.relname === d.table)
+    );
+  };
   const onTable = (s: Statement) => relationOf(s)?.relname === d.table || truncated(s);
   for (const statement of up.statements.filter(onTable)) {
     const dropped = alterCommandsOf(astOf(statement, 'AlterTableStmt'))
@@ -273,9 +300,17 @@ function upDestroys(
     )
       return {
         statement,
-        how: statement.kind === 'TruncateStmt' ? 'truncates it' : 'deletes rows of it',
+        how:
+          statement.kind === 'TruncateStmt' ? truncation(statement) : `deletes rows of ${d.table}`,
         what: `has ${d.rowsAfter} rows, it had ${d.rowsBefore}`,
       };
   }
   return undefined;
+}
+
+/** `truncates users with CASCADE` */
+function truncation(statement: Statement): string {
+  const t = astOf(statement, 'TruncateStmt');
+  const names = unwrapAll(t?.relations, 'RangeVar').map((r) => r.relname);
+  return `truncates ${names.join(', ')}${t?.behavior === 'DROP_CASCADE' ? ' with CASCADE' : ''}`;
 }
