@@ -466,5 +466,8 @@ function topologyRemedy(
 function fallbackRemedy(sqlstate: string): string {
   if (sqlstate === '42501')
     return '`migrationRole: superuser` in .schemagate.yml: the migrations run here as a managed-platform-like admin, and production ran this one as a superuser.';
+  // A syntax error no server setting explains: the file is not what production ran.
+  if (sqlstate === '42601')
+    return "production cannot have run this file as it reads now (it was edited after it ran, or its runner reads it otherwise): start from production's schema with `baseline: path/to/schema.sql` in .schemagate.yml (`pg_dump --schema-only` of a database migrated to the base branch), which leaves the merged files it holds unreplayed.";
   return `production ran this file on a database that held something no merged migration here creates: create it with ${SETUP}, or start from production's schema with \`baseline:\`.`;
 }
