@@ -69,6 +69,25 @@ describe('replica gate', () => {
     );
   });
 
+  it('reads only the tables a standby can: an unlogged table locked first is not read', async () => {
+    const unlogged = 'fixtures/replica/alter-unlogged-table';
+    const report = await runFixture(unlogged, { baseCount: 1, replicas: 1, gates: ['replica'] });
+    // Reading river_leader on the standby fails ("cannot access temporary or unlogged
+    // relations during recovery"): that was a gate error; river_job is read instead.
+    expect(brief(report.findings)).toEqual([
+      {
+        gate: 'replica',
+        rule: 'replica-query-conflict',
+        severity: 'notice',
+        file: `${unlogged}/000002_leader_and_job_notes.up.sql`,
+        line: 3,
+      },
+    ]);
+    expect(report.findings[0].message).toMatch(
+      /^replaying this statement's ACCESS EXCLUSIVE lock on river_job cancelled a read of river_job running on replica_1/,
+    );
+  });
+
   it('says so when the cluster has no replicas', async () => {
     const report = await runFixture(dir, { baseCount: 3, replicas: 0, gates: ['replica'] });
     expect(brief(report.findings).map((f) => f.rule)).toEqual(['unlogged-table']);

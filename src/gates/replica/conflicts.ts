@@ -59,11 +59,12 @@ async function startReader(
   return { finished, tables };
 }
 
+/** The relations a standby can read: tables, not unlogged or temporary ones (no WAL, no copy). */
 async function tablesAmong(reader: pg.Client, relations: string[]): Promise<string[]> {
   const kinds = await reader.query<{ name: string }>(
     `select r.name from unnest($1::text[]) as r(name)
       join pg_class c on c.oid = to_regclass(r.name)
-     where c.relkind in ('r', 'p', 'm')`,
+     where c.relkind in ('r', 'p', 'm') and c.relpersistence = 'p'`,
     [relations.map(quoteQualified)],
   );
   const tables = new Set(kinds.rows.map((k) => k.name));
@@ -183,7 +184,9 @@ function conflictFinding(
   replica: ReplicaInfo,
   error: Error,
 ): Finding {
-  const [relation, stmt] = [...probe.takers.entries()][0];
+  // The first lock on a table the read held (an unlogged table is not read on a standby).
+  const takers = [...probe.takers.entries()];
+  const [relation, stmt] = takers.find(([r]) => tables.includes(r)) ?? takers[0];
   return finding(REPLICA.conflict, {
     file: stmt.file,
     line: stmt.line,
