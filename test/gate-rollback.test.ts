@@ -147,6 +147,15 @@ describe('rollback gate: the down must apply and keep existing rows', () => {
     );
   });
 
+  it('warns, at the up, that a down recreating a table the up drops brings it back empty', async () => {
+    const up = at('drop-table-recreated-by-down', '000002_drop_orders.up.sql');
+    const f = await rollbackFindings('drop-table-recreated-by-down');
+    expect(brief(f)).toEqual([{ ...blocker('down-loses-data', up, 1), severity: 'warning' }]);
+    expect(f[0].message).toBe(
+      'After 000002 up then down, table orders (which existed before the up) is back with 0 rows, it had 200: the up drops table orders at line 1 and no down can bring that data back, so a rollback restores the schema, not the data.',
+    );
+  });
+
   it('reports a down that recreates a column instead of renaming it back', async () => {
     const down = at('down-recreates-column', '000002_rename_note.down.sql');
     const f = await rollbackFindings('down-recreates-column');

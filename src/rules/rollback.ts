@@ -22,7 +22,9 @@ export const ROLLBACK = defineRules('rollback', {
   dataLoss: {
     id: 'down-loses-data',
     severity: 'blocker',
-    otherSeverities: { warning: "when the up's own DROP COLUMN, TRUNCATE or DELETE lost the data" },
+    otherSeverities: {
+      warning: "when the up's own DROP TABLE, DROP COLUMN, TRUNCATE or DELETE lost the data",
+    },
     title: 'Rows of tables that existed before the up are lost or changed after up then down.',
   },
   missingDown: {

@@ -3,7 +3,14 @@ import { diffCatalogs } from '../../catalog/diff.js';
 import { withoutIrreversible } from './irreversible.js';
 import type { CatalogChange } from '../../catalog/types.js';
 import type { Finding, Migration, Script, Statement } from '../../core/model.js';
-import { alterCommandsOf, astOf, relationOf, unwrapAll } from '../../sql/ast.js';
+import {
+  alterCommandsOf,
+  astOf,
+  relationOf,
+  stringList,
+  unwrap,
+  unwrapAll,
+} from '../../sql/ast.js';
 import type { StatementTrace } from '../../core/trace.js';
 import type { ApplyUp, GateContext, Walker } from '../gate.js';
 import { failedTrace, pgErrorText, stateAfterFailure } from './describe.js';
@@ -283,7 +290,15 @@ function upDestroys(
       unwrapAll(t?.relations, 'RangeVar').some((r) => r.relname === d.table)
     );
   };
-  const onTable = (s: Statement) => relationOf(s)?.relname === d.table || truncated(s);
+  const droppedTable = (s: Statement) => {
+    const drop = astOf(s, 'DropStmt');
+    return (
+      drop?.removeType === 'OBJECT_TABLE' &&
+      (drop.objects ?? []).some((o) => stringList(unwrap(o, 'List')?.items).pop() === d.table)
+    );
+  };
+  const onTable = (s: Statement) =>
+    relationOf(s)?.relname === d.table || truncated(s) || droppedTable(s);
   for (const statement of up.statements.filter(onTable)) {
     const dropped = alterCommandsOf(astOf(statement, 'AlterTableStmt'))
       .filter((c) => c.subtype === 'AT_DropColumn' && c.name && d.columns.includes(c.name))
@@ -293,6 +308,12 @@ function upDestroys(
         statement,
         how: `drops column ${dropped.join(', ')}`,
         what: `has ${dropped.length > 1 ? 'columns' : 'column'} ${dropped.join(', ')} back without ${dropped.length > 1 ? 'their' : 'its'} values`,
+      };
+    if (droppedTable(statement))
+      return {
+        statement,
+        how: `drops table ${d.table}`,
+        what: `is back with ${d.rowsAfter} rows, it had ${d.rowsBefore}`,
       };
     if (
       statement.kind === 'TruncateStmt' ||
