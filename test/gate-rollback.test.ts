@@ -156,6 +156,10 @@ describe('rollback gate: the down must apply and keep existing rows', () => {
     );
   });
 
+  it('takes a function the down restores without its comments for the same function', async () => {
+    expect(await rollbackFindings('down-restores-function-without-comments')).toEqual([]);
+  });
+
   it('reports a down that recreates a column instead of renaming it back', async () => {
     const down = at('down-recreates-column', '000002_rename_note.down.sql');
     const f = await rollbackFindings('down-recreates-column');

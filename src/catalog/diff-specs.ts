@@ -13,6 +13,7 @@ import type {
   TriggerInfo,
   TypeInfo,
 } from './types.js';
+import { comparableBody } from './normalise.js';
 
 export interface PropertySpec<T> {
   name: (item: T) => string;
@@ -150,16 +151,23 @@ const FUNCTION_SPEC: ObjectSpec<FunctionInfo> = {
   key: (f) => f.name,
   name: (f) => f.name,
   label: (f) => (f.kind === 'function' ? undefined : f.kind),
-  properties: fields<FunctionInfo>([
-    'kind',
-    'returns',
-    'language',
-    'securityDefiner',
-    'config',
-    'volatility',
-    'body',
-    'owner',
-  ]),
+  properties: [
+    ...fields<FunctionInfo>([
+      'kind',
+      'returns',
+      'language',
+      'securityDefiner',
+      'config',
+      'volatility',
+    ]),
+    // Comments and layout are not what a function does (normalise.ts).
+    {
+      name: () => 'body',
+      value: (f: FunctionInfo) => f.body,
+      compare: (f: FunctionInfo) => comparableBody(f.body),
+    },
+    ...fields<FunctionInfo>(['owner']),
+  ],
 };
 
 const TRIGGER_SPEC: ObjectSpec<TriggerInfo> = {

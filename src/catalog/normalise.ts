@@ -1,3 +1,4 @@
+import { scanSync } from 'libpg-query';
 import { escapeRegExp } from '../core/regexp.js';
 
 /**
@@ -60,4 +61,31 @@ export function compact<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = item;
   return out as T;
+}
+
+/**
+ * A routine's body as compared between two states: without its comments and with whitespace
+ * collapsed, so that a down restoring a function without the comments the up's version had is
+ * the same function. Left as it is (whitespace collapsed) when the scanner cannot read it.
+ */
+export function comparableBody(body: string | undefined): string | undefined {
+  if (body === undefined) return undefined;
+  let text = body;
+  try {
+    const bytes = Buffer.from(body, 'utf8');
+    const comments = scanSync(body).tokens.filter(
+      (t) => t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT',
+    );
+    const kept: Buffer[] = [];
+    let at = 0;
+    for (const c of comments) {
+      kept.push(bytes.subarray(at, c.start), Buffer.from(' '));
+      at = c.end;
+    }
+    kept.push(bytes.subarray(at));
+    text = Buffer.concat(kept).toString('utf8');
+  } catch {
+    // An unterminated quote or comment: compare the text itself.
+  }
+  return text.replace(/\s+/g, ' ').trim();
 }
