@@ -1,7 +1,8 @@
 /**
  * golang-migrate: `{version}_{title}.up.sql` and optional `{version}_{title}.down.sql`, ordered
  * by the unsigned integer version. Its Postgres driver sends a whole file as one multi-statement
- * string: one implicit transaction.
+ * string: one implicit transaction. A folder whose names carry a dialect or `.autocommit.`
+ * (`1_x.postgres.up.sql`) is ory/pop's, read as pop runs it on Postgres (pop.ts).
  */
 import { compareSortKeys, type Discovery, type Finding, type Migration } from '../core/model.js';
 import {
@@ -21,6 +22,14 @@ import {
   type FormatModule,
 } from './format.js';
 import { orphanDownFinding } from '../rules/graph-findings.js';
+import {
+  isPopLayout,
+  parsePopName,
+  popNotes,
+  popReason,
+  selectForPostgres,
+  type PopFile,
+} from './pop.js';
 
 const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
 
@@ -41,6 +50,8 @@ async function namedFiles(abs: string): Promise<NamedFile[]> {
 }
 
 async function detect(dir: string): Promise<string | undefined> {
+  const names = await listFileNames(dir);
+  if (isPopLayout(names)) return popReason(names.flatMap((n) => parsePopName(n) ?? []));
   const files = await namedFiles(dir);
   // `.down.sql` companions alone are plain ordered SQL with downs, not golang-migrate.
   if (!files.some((f) => f.direction === 'up')) return undefined;
@@ -89,6 +100,8 @@ async function toMigration(
 async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);
+  const names = await listFileNames(dir.abs);
+  if (isPopLayout(names)) return discoverPop(repoRoot, dir, names);
   const files = await namedFiles(dir.abs);
   const ups = files.filter((f) => f.direction === 'up');
   const { pairs, orphans } = pairDowns(
@@ -105,6 +118,67 @@ async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
     ...duplicateVersionFindings(migrations, (m) => String(m.sortKey[0]), 'golang-migrate'),
   ];
   return { format: 'golang-migrate', reason: '', migrations, findings, notes: [] };
+}
+
+/** pop's files on Postgres: per version the most specific up and down, ordered as text. */
+async function discoverPop(
+  repoRoot: string,
+  dir: MigrationDir,
+  names: string[],
+): Promise<Discovery> {
+  const { chosen, shadowed, otherDialects } = selectForPostgres(
+    names.flatMap((n) => parsePopName(n) ?? []),
+  );
+  const ups = chosen.filter((f) => f.direction === 'up');
+  const downs = chosen.filter((f) => f.direction === 'down');
+  const migrations: Migration[] = [];
+  const paired = new Set<PopFile>();
+  for (const up of ups) {
+    const down = downs.find((d) => d.version === up.version && !paired.has(d));
+    if (down) paired.add(down);
+    migrations.push(await popMigration(repoRoot, dir, up, down));
+  }
+  migrations.sort(byVersion(compareSortKeys));
+  const findings: Finding[] = [
+    ...downs
+      .filter((d) => !paired.has(d))
+      .map((d) =>
+        orphanDownFinding({ file: repoPath(dir, d.name), version: d.version }, 'ory/pop'),
+      ),
+    ...duplicateVersionFindings(migrations, (m) => m.id, 'ory/pop'),
+  ];
+  const autocommit = ups.filter((u) => u.autocommit).length;
+  const notes = popNotes(dir.rel, otherDialects, shadowed, autocommit);
+  // pop runs every version its table does not hold, a lower one too.
+  return { format: 'golang-migrate', reason: '', migrations, findings, notes, outOfOrder: true };
+}
+
+/** A pop file runs in a transaction; an `.autocommit.` one is sent as one query string. */
+async function popMigration(
+  repoRoot: string,
+  dir: MigrationDir,
+  up: PopFile,
+  down: PopFile | undefined,
+): Promise<Migration> {
+  const file = repoPath(dir, up.name);
+  const downFile = down ? repoPath(dir, down.name) : undefined;
+  const upSource = await readMigrationFile(repoRoot, file);
+  const downSource = downFile ? await readMigrationFile(repoRoot, downFile) : undefined;
+  const mode = (f: PopFile) => (f.autocommit ? 'implicit' : 'transaction');
+  return {
+    id: up.version,
+    name: up.title,
+    format: 'golang-migrate',
+    sortKey: [up.version],
+    file,
+    ...(downFile ? { downFile } : {}),
+    up: scriptOf(file, upSource, mode(up)),
+    ...(down && downFile && downSource !== undefined
+      ? { down: downOrNothing(scriptOf(downFile, downSource, mode(down))) }
+      : {}),
+    checksum: checksumOf(upSource, downSource),
+    state: 'new',
+  };
 }
 
 export const golangMigrate: FormatModule = {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { inlineParams, type Param } from '../catalog/batch.js';
 import type { Format, Migration } from '../core/model.js';
+import { isPopMigration } from '../discover/pop.js';
 
 /**
  * The production tool's own version table, created before the merged history as the tool
@@ -20,6 +21,7 @@ export interface ToolTable {
 
 export const TOOL_TABLES: ToolTable[] = [
   { format: 'golang-migrate', tool: 'golang-migrate', table: 'schema_migrations' },
+  { format: 'golang-migrate', tool: 'ory/pop', table: 'schema_migration' },
   { format: 'goose', tool: 'goose', table: 'goose_db_version' },
   { format: 'dbmate', tool: 'dbmate', table: 'schema_migrations' },
   { format: 'flyway', tool: 'Flyway', table: 'flyway_schema_history' },
@@ -36,6 +38,21 @@ interface Writer {
 
 const row = (sql: string, ...values: Param[]) => ({ sql, values });
 
+/** golang-migrate's column is bigint: a longer version is not one it could have recorded. */
+const BIGINT_MAX = 9223372036854775807n;
+const fitsBigint = (v: string) => /^\d+$/.test(v) && BigInt(v) <= BIGINT_MAX;
+
+/** ory/pop (popx): one row per applied version, compared as text. */
+const POP: Writer = {
+  ddl: [
+    'create table schema_migration (version varchar(48) not null, version_self int not null default 0)',
+    'create unique index schema_migration_version_idx on schema_migration (version)',
+    'create index schema_migration_version_self_idx on schema_migration (version_self)',
+  ],
+  rows: (merged) =>
+    merged.map((m) => row('insert into schema_migration (version) values ($1)', m.id)),
+};
+
 const WRITERS: Partial<Record<Format, Writer>> = {
   // golang-migrate keeps one row: the version the database is at.
   'golang-migrate': {
@@ -44,7 +61,7 @@ const WRITERS: Partial<Record<Format, Writer>> = {
     ],
     rows: (merged) => {
       const last = merged.at(-1);
-      return last && /^\d+$/.test(last.id)
+      return last && fitsBigint(last.id)
         ? [row('insert into schema_migrations (version, dirty) values ($1, false)', last.id)]
         : [];
     },
@@ -128,6 +145,20 @@ export function toolTableOf(format: Format): ToolTable | undefined {
   return TOOL_TABLES.find((t) => t.format === format);
 }
 
+/** The table and writer of the tool that runs these migrations (pop reads golang-migrate-like names). */
+function toolOf(
+  format: Format,
+  merged: Migration[],
+): { table: ToolTable; writer: Writer } | undefined {
+  if (merged.some(isPopMigration)) {
+    const table = TOOL_TABLES.find((t) => t.tool === 'ory/pop');
+    return table && { table, writer: POP };
+  }
+  const table = toolTableOf(format);
+  const writer = WRITERS[format];
+  return table && writer ? { table, writer } : undefined;
+}
+
 /**
  * Creates the format's version table with the merged versions, on a connection whose search
  * path starts with the tenant's schema. A table in a schema of its own (drizzle) is made once per
@@ -139,9 +170,9 @@ export async function createToolTable(
   format: Format,
   merged: Migration[],
 ): Promise<string | undefined> {
-  const table = toolTableOf(format);
-  const writer = WRITERS[format];
-  if (!table || !writer) return undefined;
+  const tool = toolOf(format, merged);
+  if (!tool) return undefined;
+  const { table, writer } = tool;
   const name = table.schema ? `${table.schema}.${table.table}` : table.table;
   if ((await oidOf(client, table)) !== undefined) return name;
   // One round trip: the DDL and every row in one transaction.
@@ -157,8 +188,11 @@ export async function createToolTable(
 
 /** The oid of the format's version table as the search path resolves it, if there is one. */
 export async function toolTableOid(client: pg.Client, format: Format): Promise<number | undefined> {
-  const table = toolTableOf(format);
-  return table ? oidOf(client, table) : undefined;
+  for (const table of TOOL_TABLES.filter((t) => t.format === format)) {
+    const oid = await oidOf(client, table);
+    if (oid !== undefined) return oid;
+  }
+  return undefined;
 }
 
 /** Looked up where the tool puts it: its own schema, else the search path's first (current_schema). */

@@ -95,8 +95,8 @@ export function outOfOrderFindings(ctx: GateContext): Finding[] {
   return versioned(ctx.plan.added)
     .filter((m) => compareSortKeys(m.sortKey, newest.sortKey) < 0)
     .map((m) =>
-      ctx.discovery.format === 'flyway' && ctx.discovery.outOfOrder
-        ? flywayOutOfOrderAllowed(m, ctx.plan.merged, newest)
+      ctx.discovery.outOfOrder && ['flyway', 'golang-migrate'].includes(ctx.discovery.format)
+        ? outOfOrderAllowed(m, ctx.plan.merged, newest, ctx.discovery.format)
         : finding(GRAPH.outOfOrder, {
             file: m.file,
             line: 1,
@@ -107,10 +107,19 @@ export function outOfOrderFindings(ctx: GateContext): Finding[] {
 }
 
 /**
- * With outOfOrder=true Flyway applies it: production runs it after the merged versions above it,
- * fresh databases run it before them.
+ * With outOfOrder=true Flyway applies it, as ory/pop (read as golang-migrate) always does:
+ * production runs it after the merged versions above it, fresh databases run it before them.
  */
-function flywayOutOfOrderAllowed(m: Migration, merged: Migration[], newest: Migration): Finding {
+function outOfOrderAllowed(
+  m: Migration,
+  merged: Migration[],
+  newest: Migration,
+  format: Format,
+): Finding {
+  const tool =
+    format === 'flyway'
+      ? 'Flyway is configured with outOfOrder=true'
+      : 'ory/pop runs every version its schema_migration table does not hold';
   const later = versioned(merged).filter((x) => compareSortKeys(x.sortKey, m.sortKey) > 0);
   const shown =
     later.length > 4
@@ -120,7 +129,7 @@ function flywayOutOfOrderAllowed(m: Migration, merged: Migration[], newest: Migr
     severity: 'warning',
     file: m.file,
     line: 1,
-    message: `new migration ${m.id} sorts before ${newest.id} (${newest.file}), the newest merged one; Flyway is configured with outOfOrder=true, so databases already at ${newest.id} (production) run ${m.id} after ${newest.id}, while fresh databases (CI, new tenants, restores) run it before ${shown.join(', ')}`,
+    message: `new migration ${m.id} sorts before ${newest.id} (${newest.file}), the newest merged one; ${tool}, so databases already at ${newest.id} (production) run ${m.id} after ${newest.id}, while fresh databases (CI, new tenants, restores) run it before ${shown.join(', ')}`,
     help: `Make sure ${m.id} and the merged versions after it (${shown.join(', ')}) touch different objects, so that both orders give the same schema, or renumber it after ${newest.id} so that every database applies it last.`,
   });
 }

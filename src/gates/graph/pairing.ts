@@ -9,6 +9,7 @@ import type { Finding, Migration } from '../../core/model.js';
 import type { GateContext } from '../gate.js';
 import { GRAPH, finding } from '../../rules/index.js';
 import { orphanDownFinding } from '../../rules/graph-findings.js';
+import { isPopMigration } from '../../discover/pop.js';
 
 interface DownFile {
   file: string;
@@ -42,6 +43,8 @@ function orphanDowns(ctx: GateContext): DownFile[] {
 
 export function pairingFindings(ctx: GateContext): Finding[] {
   if (ctx.discovery.format !== 'golang-migrate') return [];
+  // ory/pop's downs of other dialects pair with nothing here; discovery paired its own.
+  if (ctx.discovery.migrations.some(isPopMigration)) return [];
   const orphans = orphanDowns(ctx);
   const reported = new Set(
     ctx.discovery.findings.filter((f) => f.rule === GRAPH.orphanDown.id).map((f) => f.file),
