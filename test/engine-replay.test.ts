@@ -42,6 +42,20 @@ describe('replay', () => {
     expect(report.summary.migrationsApplied).toBe(0);
   });
 
+  it('names the PR migrations that a failure before them left unchecked', async () => {
+    const dir = 'fixtures/engine/fails-before-later-migrations';
+    const report = await runFixture(dir, { baseCount: 2, gates: ['replay', 'locks'] });
+    expect(brief(report.findings).map((f) => [f.rule, f.file, f.line])).toEqual([
+      ['add-not-null-column-without-default', `${dir}/000003_require_user_plan.up.sql`, 2],
+      ['migration-failed', `${dir}/000003_require_user_plan.up.sql`, 2],
+      // Read from its SQL: 000004 itself never ran.
+      ['non-concurrent-index', `${dir}/000004_index_users_email.up.sql`, 1],
+    ]);
+    expect(report.notes).toContain(
+      `replay PR: ${dir}/000003_require_user_plan.up.sql failed, so the 1 migration(s) after it were not replayed, and only the checks that read their SQL saw them: ${dir}/000004_index_users_email.up.sql; fix the failure to check them on Postgres`,
+    );
+  });
+
   it('judges a statement on the rows every tenant would have, not on a tenant left without them', async () => {
     // Only the first tenant holds the seed's rows; setval(…, 0) fails on an empty table. The
     // other tenants get the rows and replay again, so that nothing is reported.

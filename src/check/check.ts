@@ -7,7 +7,7 @@ import { snapshotTenants } from '../catalog/tenant-snapshots.js';
 import type { GateContext, TenantHandle } from '../gates/gate.js';
 import { runGates, walksThePr, type GateRun } from '../gates/index.js';
 import { duplicatesOnThePr } from '../gates/graph/duplicates.js';
-import { discoverMigrations, usualMigrationFolder } from '../discover/index.js';
+import { discoverMigrations, migrationFolderBelow } from '../discover/index.js';
 import { InputError, InfrastructureError, SetupFailure, getErrorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Discovery, Finding, Migration } from '../core/model.js';
@@ -181,12 +181,10 @@ class Run {
     const discovery = await this.step('discover', async () => {
       const below =
         this.options.format === 'auto'
-          ? await usualMigrationFolder(this.options.repoRoot, this.options.dir)
+          ? await migrationFolderBelow(this.options.repoRoot, this.options.dir)
           : undefined;
       if (below) {
-        this.notes.push(
-          `migrations: ${below.dir}, the one folder below ${this.options.dir} that holds migrations (${below.format})${below.loose ? `; the loose .sql files in ${this.options.dir} are not read` : ''}; set migrations: in .schemagate.yml to check another`,
-        );
+        this.notes.push(below.note);
         this.options = { ...this.options, dir: below.dir };
       }
       const d = await discoverMigrations(
@@ -527,6 +525,13 @@ class Run {
     const failedOn = new Set(this.trace.pr.map((t) => t.failedMigration).filter(Boolean));
     const firstFailed = plan.added.findIndex((m) => failedOn.has(m.id));
     this.applied = firstFailed === -1 ? plan.added.length : firstFailed;
+    // The gates read the first tenant's replay: what follows its failure, none of them saw.
+    const stopped = plan.added.findIndex((m) => m.id === this.trace.pr[0]?.failedMigration);
+    const unchecked = stopped === -1 ? [] : plan.added.slice(stopped + 1);
+    if (unchecked.length > 0)
+      this.notes.push(
+        `replay PR: ${plan.added[stopped].file} failed, so the ${unchecked.length} migration(s) after it were not replayed, and only the checks that read their SQL saw them: ${unchecked.map((m) => m.file).join(', ')}; fix the failure to check them on Postgres`,
+      );
     this.tenantsValidated = tenants.length;
     const failed = this.trace.pr.filter((t) => t.failedMigration).length;
     const details = `${plan.added.length} migration(s) on ${tenants.length} tenant(s)${failed ? `; failed on ${failed}` : ''}`;
