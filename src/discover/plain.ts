@@ -3,18 +3,12 @@
  * each in a transaction (`transaction: none`: each statement on its own), except a file with a
  * runner's no-transaction directive. Downs are `X.down.sql`, `X_down.sql` or `down/X.sql`, paired with the
  * up `X.sql` (or `X.up.sql`, `X_up.sql`) when exactly one up and one down share the name.
- * A file with sql-migrate's `-- +migrate Up` / `-- +migrate Down` sections holds its own down:
- * the Up sections are the migration (`-- +migrate Up notransaction` on any of them: each statement
- * on its own), the Down sections its down.
+ * A file with sql-migrate's `-- +migrate Up` / `-- +migrate Down` sections, or tern's
+ * `---- create above / drop below ----`, holds its own down; Atlas' `-- atlas:txmode none`
+ * sends a file without a transaction (plain-runners.ts).
  * Release folders (`0.1/`, `0.2/`, …) are read too, in version order (plain-layout.ts).
  */
-import {
-  compareSortKeys,
-  type Discovery,
-  type Finding,
-  type Migration,
-  type TransactionMode,
-} from '../core/model.js';
+import { compareSortKeys, type Discovery, type Finding, type Migration } from '../core/model.js';
 import type { Settings } from '../core/settings.js';
 import { journalListsNone } from './drizzle.js';
 import {
@@ -26,15 +20,16 @@ import {
   repoPath,
   type MigrationDir,
 } from './files.js';
+import { byVersion, downOrNothing, scriptOf, type FormatModule } from './format.js';
 import {
-  byVersion,
-  downOrNothing,
-  scriptFromStatements,
-  scriptOf,
-  type FormatModule,
-} from './format.js';
-import { splitOnMarkers } from '../sql/sections.js';
+  SQL_MIGRATE_UP,
+  TERN_SPLIT,
+  atlasTxMode,
+  runnerSections,
+  transactionOf,
+} from './plain-runners.js';
 import { orphanDownFinding } from '../rules/graph-findings.js';
+import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import {
   layoutNotes,
@@ -84,48 +79,34 @@ async function detect(dir: string): Promise<string | undefined> {
     return `meta/_journal.json lists none of the ${unlisted} .sql files: read as plain SQL`;
   }
   const texts = await Promise.all(ups.map((u) => peekText(join(dir, u.path))));
-  const sectioned = texts.filter((t) => SQL_MIGRATE_UP.test(t ?? '')).length;
-  if (sectioned > 0)
-    return `found ${ups.length} .sql files, applied in file-name order (${sectioned} with sql-migrate's "-- +migrate Up" section)`;
-  return `found ${ups.length} .sql files, applied in file-name order`;
+  const count = (test: (t: string) => boolean) => texts.filter((t) => t && test(t)).length;
+  const sqlMigrate = count((t) => SQL_MIGRATE_UP.test(t));
+  const found = `found ${ups.length} .sql files, applied in file-name order`;
+  return [
+    sqlMigrate > 0 ? `${found} (${sqlMigrate} with sql-migrate's "-- +migrate Up" section)` : found,
+    ...runnerReasons(dir, count),
+  ].join('; ');
 }
 
-const SQL_MIGRATE_UP = /^\s*--\s*\+migrate\s+up\b/im;
-
-/**
- * Directives of plain SQL runners that send a file without a transaction. postgres-migrations
- * (npm) looks for its comment anywhere in the file and then sends the file as one query string.
- */
-const NO_TRANSACTION: Array<{ pattern: RegExp; mode: TransactionMode }> = [
-  { pattern: /--\s*postgres-migrations disable-transaction/, mode: 'implicit' },
-];
-
-/** How a file is sent: a runner's directive in it, else the `transaction:` setting. */
-function transactionOf(source: string, setting: Settings['transaction']): TransactionMode {
-  const directive = NO_TRANSACTION.find((d) => d.pattern.test(source));
-  if (directive) return directive.mode;
-  return setting === 'none' ? 'none' : 'transaction';
-}
-
-/** sql-migrate (rubenv/sql-migrate): `-- +migrate Up` / `-- +migrate Down [notransaction]`. */
-const SQL_MIGRATE = /^\s*--\s*\+migrate\s+(up|down)\b\s*(notransaction)?\s*$/i;
-
-/** The Up and Down sections of a sql-migrate file, or undefined when it has none. */
-function sqlMigrateSections(source: string, file: string) {
-  const sections = splitOnMarkers(source, file, SQL_MIGRATE);
-  if (sections.length === 0) return undefined;
-  // A direction may have several sections; `notransaction` on any of them applies to all.
-  const of = (which: string) => {
-    const mine = sections.filter((x) => x.marker.match[1].toLowerCase() === which);
-    if (mine.length === 0) return undefined;
-    const mode: TransactionMode = mine.some((x) => x.marker.match[2]) ? 'none' : 'transaction';
-    return scriptFromStatements(
-      file,
-      mine.flatMap((x) => x.statements),
-      mode,
-    );
-  };
-  return { up: of('up') ?? scriptFromStatements(file, [], 'transaction'), down: of('down') };
+/** What the format line says about tern and Atlas folders. */
+function runnerReasons(dir: string, count: (test: (t: string) => boolean) => number): string[] {
+  const tern = count((t) => t.includes(TERN_SPLIT));
+  const atlasNone = count((t) => atlasTxMode(t) === 'none');
+  const ternConf = existsSync(join(dir, 'tern.conf'));
+  const atlasSum = existsSync(join(dir, 'atlas.sum'));
+  const none = `${atlasNone} with "-- atlas:txmode none" run each statement on its own`;
+  return [
+    ...(tern > 0
+      ? [
+          `tern${ternConf ? ' (tern.conf)' : ''}: ${tern} split at "${TERN_SPLIT}", the up above and the down below`,
+        ]
+      : []),
+    ...(atlasSum
+      ? [`Atlas (atlas.sum): each file in a transaction${atlasNone > 0 ? `, ${none}` : ''}`]
+      : atlasNone > 0
+        ? [none]
+        : []),
+  ];
 }
 
 function pairDowns(dir: MigrationDir, ups: SqlFile[], downs: SqlFile[]) {
@@ -162,7 +143,7 @@ async function toMigration(
   const downFile = down ? repoPath(dir, down.path) : undefined;
   const source = await readMigrationFile(repoRoot, file);
   const downSource = downFile ? await readMigrationFile(repoRoot, downFile) : undefined;
-  const sections = sqlMigrateSections(source, file);
+  const sections = runnerSections(source, file, setting);
   const downScript = sections
     ? downOrNothing(sections.down)
     : downFile && downSource !== undefined
