@@ -71,6 +71,19 @@ describe('backfills', () => {
   });
 });
 
+describe('a table renamed by the PR', () => {
+  it('holds the lock of the rename, which the trace names by the new name', async () => {
+    const { findings } = await runLocks(cluster, 'rename-then-alter');
+    const file = 'rename-then-alter/0002_rename_venues.sql';
+    expect(placed(findings)).toEqual([
+      `exclusive-lock-held blocker ${file}:2-2`,
+      `missing-lock-timeout warning ${file}:2-2`,
+      `rename-existing-object warning ${file}:2-2`,
+      `non-concurrent-index warning ${file}:4-4`,
+    ]);
+  });
+});
+
 describe('indexes of a partitioned table', () => {
   it('give the recipe Postgres allows: ON ONLY, then each partition CONCURRENTLY, then ATTACH', async () => {
     const { findings } = await runLocks(cluster, 'partitioned-index');

@@ -1,4 +1,5 @@
 import type { StatementContext } from './context.js';
+import { astOf, rangeVar } from '../../sql/ast.js';
 
 /** Postgres' table lock modes, weakest first, and what the traced ones mean for other sessions. */
 
@@ -37,12 +38,23 @@ export function tableLocks(sc: StatementContext): TableLock[] {
   const strongest = new Map<string, string>();
   for (const l of sc.trace?.locks ?? []) {
     if (!l.preexisting) continue;
-    const table = sc.scope.traceKey(l.relation);
+    const table = renamedFrom(sc, l.relation) ?? sc.scope.traceKey(l.relation);
     if (!sc.scope.isTable(table)) continue;
     const had = strongest.get(table);
     if (!had || strength(l.mode) > strength(had)) strongest.set(table, l.mode);
   }
   return [...strongest].map(([table, mode]) => ({ table, mode }));
+}
+
+/**
+ * The trace names a relation as it is after the statement: `ALTER TABLE venues RENAME TO venue`
+ * locked `venue`, which the scope still knows as `venues` until the statement is applied.
+ */
+function renamedFrom(sc: StatementContext, relation: string): string | undefined {
+  const rename = astOf(sc.stmt, 'RenameStmt');
+  if (rename?.renameType !== 'OBJECT_TABLE' || rename.newname !== relation.split('.').pop())
+    return undefined;
+  return sc.scope.table(rangeVar(rename.relation));
 }
 
 /** Pre-existing tables the statement newly took ACCESS EXCLUSIVE on, per the trace. */
