@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { discoverMigrations } from '../src/discover/index.js';
+import { InputError } from '../src/core/errors.js';
 import { brief, runFixture } from './helpers/run.js';
 import { ids, outline, tempRepo } from './discover-support.js';
 
@@ -115,4 +116,29 @@ describe('Atlas versioned migrations (atlas.sum)', () => {
     ]);
     expect(report.status).toBe('passed');
   }, 120_000);
+});
+
+describe('a folder whose only .sql file is a schema snapshot', () => {
+  const repoDir = 'fixtures/real-shapes/schema-snapshot-root';
+
+  it('is no history: the error names the snapshot, baseline: and where migrations are kept', async () => {
+    const error = await discoverMigrations(root, repoDir, 'auto').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(
+      `no migrations in ${repoDir}: ${repoDir}/schema.sql is a schema snapshot by its name (the whole schema a fresh install creates), not a history of migrations to replay. Check the folder that holds the SQL migrations (schemagate check DIR, or migrations: DIR in .schemagate.yml; projects keep them in migrations/, db/migrations/, sql/migrations/ or internal/db/migrations/); to start that replay from this schema, set baseline: ${repoDir}/schema.sql`,
+    );
+  });
+
+  it('says so with --format plain too, and keeps a schema.sql beside real migrations', async () => {
+    await expect(discoverMigrations(root, repoDir, 'plain')).rejects.toThrow(
+      /schema\.sql is a schema snapshot by its name/,
+    );
+    const repo = tempRepo({
+      'm/schema.sql': 'CREATE TABLE a (id int);',
+      'm/001_b.sql': 'CREATE TABLE b (id int);',
+    });
+    dispose = repo.dispose;
+    const d = await discoverMigrations(repo.root, 'm', 'auto');
+    expect(ids(d)).toEqual(['001_b', 'schema']);
+  });
 });

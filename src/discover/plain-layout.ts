@@ -5,6 +5,7 @@
  * (`LATEST.sql`, `schema.sql`) is the schema of a fresh install, not a step. Files in any other
  * subfolder are not read, and the notes name them: nothing below the folder is passed over silently.
  */
+import { InputError } from '../core/errors.js';
 import { listSqlFilesBelow, repoPath, type MigrationDir } from './files.js';
 
 /** `0.1`, `0.31`, `1.2.3`, `v2`, `2024-01`, `007`: a folder named as a release. */
@@ -108,4 +109,28 @@ export function layoutNotes(dir: MigrationDir, layout: PlainLayout): string[] {
         ]
       : []),
   ];
+}
+
+/** Names projects give a dump of the whole schema (Rails' structure.sql, memos' LATEST.sql). */
+const SNAPSHOT_NAME = /^(?:schema|structure|latest|dump|db[_-]?schema|schema[_-]dump)\.sql$/i;
+
+/**
+ * The folder's `.sql` files when every one is named as a whole-schema snapshot (a lone
+ * `schema.sql` at a repository's root): such a folder holds no migrations. Undefined otherwise.
+ */
+export function snapshotsOnly(layout: PlainLayout): string[] | undefined {
+  const own = layout.files.filter((p) => !p.includes('/'));
+  if (layout.versionFolders.length > 0 || own.length === 0 || own.length < layout.files.length)
+    return undefined;
+  return own.every((p) => SNAPSHOT_NAME.test(p)) ? own : undefined;
+}
+
+/** The input error for a folder whose only .sql files are schema snapshots. */
+export function snapshotsOnlyError(rel: string, snapshots: string[]): InputError {
+  const files = snapshots.map((s) => (rel === '.' ? s : `${rel}/${s}`));
+  const named = files.join(', ');
+  const what = files.length === 1 ? 'is a schema snapshot' : 'are schema snapshots';
+  return new InputError(
+    `no migrations in ${rel}: ${named} ${what} by its name (the whole schema a fresh install creates), not a history of migrations to replay. Check the folder that holds the SQL migrations (schemagate check DIR, or migrations: DIR in .schemagate.yml; projects keep them in migrations/, db/migrations/, sql/migrations/ or internal/db/migrations/); to start that replay from this schema, set baseline: ${files[0]}`,
+  );
 }

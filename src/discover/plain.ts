@@ -35,6 +35,8 @@ import {
   layoutNotes,
   layoutReason,
   plainLayout,
+  snapshotsOnly,
+  snapshotsOnlyError,
   versionedKey,
   type PlainLayout,
 } from './plain-layout.js';
@@ -174,6 +176,9 @@ async function discover(
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);
   const { ups, downs, layout } = await sqlFiles(dir.abs);
+  // A lone schema.sql is no history: say so rather than replay it as one migration.
+  const snapshots = snapshotsOnly(layout);
+  if (snapshots) throw snapshotsOnlyError(dir.rel, snapshots);
   const { pairs, findings, notes } = pairDowns(dir, ups, downs);
   const migrations: Migration[] = [];
   for (const up of ups) {
