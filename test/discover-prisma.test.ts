@@ -1,14 +1,18 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { discoverMigrations } from '../src/discover/index.js';
 import { InputError } from '../src/core/errors.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { brief, runFixture } from './helpers/run.js';
+import { tempRepo } from './discover-support.js';
 
 const ROOT = resolve('.');
 const SAAS = 'fixtures/formats/prisma/saas/prisma/migrations';
 
 beforeAll(initSqlParser);
+const disposers: Array<() => void> = [];
+afterAll(() => disposers.forEach((d) => d()));
 
 describe('Prisma discovery', () => {
   it('recognises prisma/migrations and orders folders by timestamp', async () => {
@@ -94,5 +98,51 @@ describe('Prisma discovery', () => {
         line: undefined,
       },
     ]);
+  });
+
+  describe('a folder without migration.sql', () => {
+    const INIT = 'CREATE TABLE "Survey" ("id" TEXT NOT NULL);\n';
+    const repoWith = (files: Record<string, string>) => {
+      const repo = tempRepo({
+        'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n',
+        'prisma/migrations/20240101000000_init/migration.sql': INIT,
+        ...files,
+      });
+      disposers.push(repo.dispose);
+      return repo.root;
+    };
+
+    it('passes over a data migration in code (migration.ts, or the built migration.js) with a note', async () => {
+      const root = repoWith({
+        'prisma/migrations/20240102000000_backfill/migration.js': 'module.exports = {};\n',
+        'prisma/migrations/20240103000000_add_name/migration.sql':
+          'ALTER TABLE "Survey" ADD COLUMN "name" TEXT;\n',
+      });
+      const d = await discoverMigrations(root, 'prisma/migrations', 'auto');
+      expect(d.migrations.map((m) => m.id)).toEqual([
+        '20240101000000_init',
+        '20240103000000_add_name',
+      ]);
+      expect(d.notes).toEqual([
+        'Prisma migrations have no down migrations: rollback is not replayed',
+        "prisma/migrations: 1 migration folder(s) hold a migration.ts or .js and no migration.sql (20240102000000_backfill): data migrations the project's own runner runs in code (prisma migrate deploy fails on a folder without migration.sql); they are not replayed, so what they change is not checked",
+      ]);
+    });
+
+    it.each([
+      [
+        'holds only other files',
+        { 'prisma/migrations/20240102000000_draft/README.md': '# draft\n' },
+      ],
+      ['is empty', {}],
+    ])('refuses a folder that %s, as prisma migrate deploy does', async (_, files) => {
+      const root = repoWith(files);
+      mkdirSync(join(root, 'prisma/migrations/20240102000000_draft'), { recursive: true });
+      await expect(discoverMigrations(root, 'prisma/migrations', 'auto')).rejects.toThrow(
+        new InputError(
+          'prisma/migrations/20240102000000_draft: Prisma migration folder without migration.sql; prisma migrate deploy fails on it',
+        ),
+      );
+    });
   });
 });

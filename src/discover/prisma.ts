@@ -2,7 +2,9 @@
  * Prisma Migrate: `prisma/migrations/<timestamp>_<name>/migration.sql`, applied in folder-name
  * order, with `migration_lock.toml` naming the provider. Prisma sends a whole migration.sql as
  * one multi-statement string: one implicit transaction, as golang-migrate does. Prisma has no
- * down migrations.
+ * down migrations. A folder holding `migration.ts` (or `.js`) instead of `migration.sql` is a
+ * data migration the project's own runner runs in code, handing prisma only the SQL folders
+ * (formbricks): prisma itself fails on it, as on any folder without migration.sql.
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -23,6 +25,7 @@ import { byVersion, scriptOf, type FormatModule } from './format.js';
 const FOLDER = /^(\d+)_(.+)$/;
 const LOCK_FILE = 'migration_lock.toml';
 const PROVIDER = /^\s*provider\s*=\s*"([^"]*)"/;
+const CODE_STEP = /^migration\.(ts|js|mjs|cjs|mts|cts)$/;
 
 async function migrationFolders(abs: string): Promise<string[]> {
   const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
@@ -58,6 +61,12 @@ async function checkProvider(dir: MigrationDir): Promise<string | undefined> {
   return undefined;
 }
 
+/** A data migration in code: no migration.sql, a migration.ts or .js the project runs itself. */
+async function isCodeStep(abs: string): Promise<boolean> {
+  const names = await readdir(abs).catch(() => [] as string[]);
+  return !names.includes('migration.sql') && names.some((n) => CODE_STEP.test(n));
+}
+
 async function toMigration(repoRoot: string, dir: MigrationDir, folder: string) {
   const file = repoPath(dir, folder, 'migration.sql');
   if (!existsSync(join(repoRoot, file))) {
@@ -80,18 +89,26 @@ async function toMigration(repoRoot: string, dir: MigrationDir, folder: string) 
   return migration;
 }
 
+function codeStepsNote(dir: MigrationDir, folders: string[]): string {
+  const named = folders.slice(0, 3).join(', ') + (folders.length > 3 ? ', …' : '');
+  return `${dir.rel}: ${folders.length} migration folder(s) hold a migration.ts or .js and no migration.sql (${named}): data migrations the project's own runner runs in code (prisma migrate deploy fails on a folder without migration.sql); they are not replayed, so what they change is not checked`;
+}
+
 async function discover(repoRoot: string, dirPath: string): Promise<Discovery> {
   const dir = locateDir(repoRoot, dirPath);
   await assertDirectory(dir);
   const lockNote = await checkProvider(dir);
   const migrations: Migration[] = [];
+  const codeSteps: string[] = [];
   for (const folder of await migrationFolders(dir.abs)) {
-    migrations.push(await toMigration(repoRoot, dir, folder));
+    if (await isCodeStep(join(dir.abs, folder))) codeSteps.push(folder);
+    else migrations.push(await toMigration(repoRoot, dir, folder));
   }
   migrations.sort(byVersion(compareSortKeys));
   const notes = [
     'Prisma migrations have no down migrations: rollback is not replayed',
     ...(lockNote ? [lockNote] : []),
+    ...(codeSteps.length > 0 ? [codeStepsNote(dir, codeSteps)] : []),
   ];
   return { format: 'prisma', reason: '', migrations, findings: [], notes };
 }
