@@ -44,7 +44,7 @@ function cli(...args: string[]): { code: number | null; report: Report; stderr: 
 }
 
 const PRESET_NOTE =
-  'preset supabase (supabase/config.toml exists): created roles anon, authenticated, service_role, authenticator, supabase_admin, supabase_auth_admin, supabase_storage_admin, supabase_realtime_admin, dashboard_user, pgbouncer; schemas auth, storage, extensions, graphql, graphql_public, realtime; auth.users, auth.identities, auth.uid(), auth.role(), auth.email(), auth.jwt(), storage.buckets, storage.objects, realtime.messages, realtime.topic(), realtime.send(), realtime.broadcast_changes(); extensions pgcrypto, uuid-ossp in schema extensions; publication supabase_realtime';
+  'preset supabase (supabase/config.toml exists): created roles anon, authenticated, service_role, authenticator, supabase_admin, supabase_auth_admin, supabase_storage_admin, supabase_realtime_admin, dashboard_user, pgbouncer; schemas auth, storage, extensions, graphql, graphql_public, realtime; auth.users, auth.identities, auth.sessions, auth.refresh_tokens, auth.mfa_factors, auth.mfa_challenges, auth.uid(), auth.role(), auth.email(), auth.jwt(), storage.buckets, storage.objects, realtime.messages, realtime.topic(), realtime.send(), realtime.broadcast_changes(); extensions pgcrypto, uuid-ossp in schema extensions; publication supabase_realtime';
 
 describe('a Supabase project', () => {
   cpSync(FIXTURE, root, { recursive: true });

@@ -65,7 +65,7 @@ export async function runBaseSetup(
       await client.query(SUPABASE_PRESET_SQL);
       if (migrator) await client.query(supabaseMigratorGrants(migrator));
       notes.push(
-        `preset supabase (${plan.preset.reason}): created roles ${SUPABASE_ROLES.join(', ')}; schemas ${SUPABASE_SCHEMAS.join(', ')}; auth.users, auth.identities, auth.uid(), auth.role(), auth.email(), auth.jwt(), storage.buckets, storage.objects, realtime.messages, realtime.topic(), realtime.send(), realtime.broadcast_changes(); extensions pgcrypto, uuid-ossp in schema extensions; publication supabase_realtime`,
+        `preset supabase (${plan.preset.reason}): created roles ${SUPABASE_ROLES.join(', ')}; schemas ${SUPABASE_SCHEMAS.join(', ')}; auth.users, auth.identities, auth.sessions, auth.refresh_tokens, auth.mfa_factors, auth.mfa_challenges, auth.uid(), auth.role(), auth.email(), auth.jwt(), storage.buckets, storage.objects, realtime.messages, realtime.topic(), realtime.send(), realtime.broadcast_changes(); extensions pgcrypto, uuid-ossp in schema extensions; publication supabase_realtime`,
       );
     }
     if (plan.compose) {

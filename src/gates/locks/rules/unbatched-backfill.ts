@@ -1,14 +1,15 @@
 import type { Finding } from '../../../core/model.js';
 import type { Node } from '@pgsql/types';
-import { astOf, rangeVar, stringList, unwrap } from '../../../sql/ast.js';
+import { astOf, rangeVar, stringList, unwrap, unwrapAll } from '../../../sql/ast.js';
 import { plainName } from '../../../sql/names.js';
 import { at, type StatementContext } from '../context.js';
 import { LOCKS as R } from '../../../rules/index.js';
 
 /**
- * UPDATE or DELETE of every row of a table that existed before the PR: without WHERE, or with a
- * WHERE that only asks for columns the PR adds to be NULL (`WHERE slug IS NULL` right after
- * `ADD COLUMN slug`), which every existing row matches.
+ * UPDATE or DELETE of every row of a table that existed before the PR: without WHERE, or the
+ * first backfill of a column the PR adds (`UPDATE … SET slug = … WHERE slug IS NULL` after
+ * `ADD COLUMN slug`, with no statement writing slug between them), which every existing row
+ * matches.
  */
 export function unbatchedBackfill(sc: StatementContext): Finding[] {
   const update = astOf(sc.stmt, 'UpdateStmt');
@@ -17,10 +18,11 @@ export function unbatchedBackfill(sc: StatementContext): Finding[] {
   if (!a || !sc.trace || sc.trace.error) return [];
   const table = sc.scope.table(rangeVar(a.relation));
   if (!table) return [];
-  const added = a.whereClause
-    ? newColumnsTestedNull(a.whereClause, (c) => sc.scope.hasColumn(table, c))
-    : [];
-  if (a.whereClause && added.length === 0) return [];
+  const added =
+    update && a.whereClause
+      ? newColumnsTestedNull(a.whereClause, (c) => sc.scope.hasColumn(table, c))
+      : [];
+  if (a.whereClause && !(added.length > 0 && firstFill(sc, added))) return [];
   const t = plainName(table);
   const verb = update ? 'UPDATE' : 'DELETE FROM';
   const rows = sc.trace.rowCount !== null ? ` (${sc.trace.rowCount} seeded rows here)` : '';
@@ -46,4 +48,18 @@ function newColumnsTestedNull(where: Node, existed: (column: string) => boolean)
   if (!bool || bool.boolop === 'NOT_EXPR') return [];
   const parts = (bool.args ?? []).map((arg) => newColumnsTestedNull(arg, existed));
   return parts.some((p) => p.length === 0) ? [] : [...new Set(parts.flat())];
+}
+
+/** This UPDATE sets the columns it tests, and no statement before it in the script set them. */
+function firstFill(sc: StatementContext, columns: string[]): boolean {
+  const sets = (stmt: StatementContext['stmt']) =>
+    unwrapAll(astOf(stmt, 'UpdateStmt')?.targetList, 'ResTarget')
+      .map((t) => t.name)
+      .filter((n): n is string => !!n);
+  if (!columns.every((c) => sets(sc.stmt).includes(c))) return false;
+  const relname = (stmt: StatementContext['stmt']) => astOf(stmt, 'UpdateStmt')?.relation?.relname;
+  const mine = relname(sc.stmt);
+  return !sc.script.statements
+    .slice(0, sc.index)
+    .some((s) => relname(s) === mine && sets(s).some((n) => columns.includes(n)));
 }
