@@ -127,6 +127,40 @@ describe('the cause of a merged failure, and its remedy', () => {
     return [cause, remedy];
   };
 
+  it("tells an object the Supabase preset lacks from one of another tool's auth schema", () => {
+    // Not a Supabase project: auth.migrations is @djgrant/postgres-migrations' table (nhost).
+    expect(
+      diagnose(
+        '42P01',
+        'relation "auth.migrations" does not exist',
+        "comment on table auth.migrations is 'Internal table for tracking migrations'",
+      ),
+    ).toEqual([
+      'missing-object',
+      '`preset: supabase` in .schemagate.yml: it creates what Supabase provides (the roles anon, authenticated, service_role, the auth, storage and extensions schemas, auth.users, auth.uid()) before the merged history, if this is a Supabase project; otherwise create relation auth.migrations with `setup: [path/to/init.sql]` in .schemagate.yml (SQL run before the merged history, as the migration role or, where it must, the superuser), as the tool that owns schema auth makes it.',
+    ]);
+    // The preset is on: it made schema auth, not this table.
+    const trace = {
+      file: 'supabase/migrations/1_x.sql',
+      line: 2,
+      endLine: 2,
+      migrationId: '1',
+      error: { sqlstate: '42P01', message: 'relation "auth.flow_state" does not exist' },
+    } as StatementTrace;
+    const { cause, remedy } = diagnoseSetupFailure({
+      trace,
+      findings: [],
+      format: 'plain',
+      options: fixtureOptions('supabase/migrations', { settings: { preset: 'supabase' } }),
+      provider: 'embedded',
+      postgresVersion: '18.4',
+    });
+    expect([cause, remedy]).toEqual([
+      'missing-object',
+      "preset: supabase is on (preset: supabase) and creates what Supabase projects' migrations usually reference (auth.users, auth.identities, auth.sessions, auth.mfa_factors, storage.objects, …), not relation auth.flow_state: create relation auth.flow_state with `setup: [path/to/init.sql]` in .schemagate.yml (SQL run before the merged history, as the migration role or, where it must, the superuser), as Supabase's services make it.",
+    ]);
+  });
+
   it('tells each cause apart', () => {
     expect(
       diagnose(

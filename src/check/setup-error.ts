@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { postgresMajorOfImage } from '../config/compose-hint.js';
 import { composePostgres, readSqlFile } from '../config/compose.js';
+import { presetOf } from '../config/preset.js';
 import { expandGlobs } from '../core/globs.js';
 import { escapeRegExp } from '../core/regexp.js';
 import { composeImage, followsOfficialContract, imageOf } from '../config/image.js';
@@ -342,7 +343,7 @@ function objectRemedy(missing: MissingObject, f: FailedSetupStatement): string {
   if (missing.kind === 'relation' && !missing.name.includes('.') && f.elsewhere?.length)
     return `\`searchPath: [${f.elsewhere[0]}]\` in .schemagate.yml: ${missing.name} is in schema ${f.elsewhere.join(', ')}, which production resolves unqualified names in (a search_path set on the database, ALTER DATABASE … SET search_path, or by the migration runner) and the migrations' session here does not.`;
   if (missing.name.includes('.') || missing.kind === 'schema') {
-    if (SUPABASE_SCHEMA_SET.has(schema)) return `${PRESET}.`;
+    if (SUPABASE_SCHEMA_SET.has(schema)) return platformRemedy(missing, f);
     if (schema === 'public' && missing.kind === 'relation' && f.options.topology === 'schema')
       return publicInSchemaTopology(missing.name, f.format);
   }
@@ -359,6 +360,41 @@ function trimmedHistoryRemedy(missing: MissingObject, f: FailedSetupStatement): 
   if (snapshot)
     return `${first} Start from the schema snapshot beside them with \`baseline: ${snapshot}\` in .schemagate.yml (the merged migrations are taken as applied to it, and the PR's replay on top).`;
   return `${first} Start from production's schema with \`baseline: path/to/schema.sql\` in .schemagate.yml (\`pg_dump --schema-only\` of a database migrated to the base branch), or create it with ${SETUP}.`;
+}
+
+/** What the preset creates in Supabase's schemas (src/replay/presets/supabase.ts). */
+const PRESET_OBJECTS = new Set([
+  'auth.users',
+  'auth.identities',
+  'auth.sessions',
+  'auth.refresh_tokens',
+  'auth.mfa_factors',
+  'auth.mfa_challenges',
+  'auth.uid',
+  'auth.role',
+  'auth.email',
+  'auth.jwt',
+  'storage.buckets',
+  'storage.objects',
+  'realtime.messages',
+  'realtime.topic',
+  'realtime.send',
+  'realtime.broadcast_changes',
+]);
+
+/**
+ * An object in a schema Supabase provides (auth, storage, …). Without the preset: the preset,
+ * or `setup:` when the project is not a Supabase one (another tool's `auth.migrations`). With
+ * it on, the preset made the schema but not this object: `setup:`.
+ */
+function platformRemedy(missing: MissingObject, f: FailedSetupStatement): string {
+  const on = presetOf(f.options.repoRoot, f.options.dir, f.options.settings.preset);
+  const create = `create ${missing.kind} ${missing.name} with ${SETUP}`;
+  if (on)
+    return `preset: supabase is on (${on.reason}) and creates what Supabase projects' migrations usually reference (auth.users, auth.identities, auth.sessions, auth.mfa_factors, storage.objects, …), not ${missing.kind} ${missing.name}: ${create}, as Supabase's services make it.`;
+  if (missing.kind === 'schema' || PRESET_OBJECTS.has(missing.name.replace(/\(.*$/, '')))
+    return `${PRESET}.`;
+  return `${PRESET}, if this is a Supabase project; otherwise ${create}, as the tool that owns schema ${missing.name.split('.')[0]} makes it.`;
 }
 
 /** Migrations written in a programming language beside the SQL ones, by the runner that runs them. */
