@@ -6,10 +6,7 @@ import { runCheck } from '../src/check/check.js';
 import { memoryLogger } from '../src/core/logger.js';
 import { initSqlParser } from '../src/sql/split.js';
 import { brief, fixtureOptions, runFixture, type FixtureOverrides } from './helpers/run.js';
-import { buildOptions } from '../src/config/build-options.js';
-import { knownIds } from '../src/gates/index.js';
-// @ts-expect-error plain ESM helper shared with the demo
-import { makeFixtureRepo } from '../scripts/fixture-repo.mjs';
+import { checkTwoCommits } from './helpers/two-commits.js';
 
 const APP = 'fixtures/baseline/app/migrations';
 const PG15 = 'fixtures/baseline/app/pg15-tenants.sql';
@@ -114,34 +111,23 @@ describe('baseline: a schema dump instead of the merged history', () => {
   });
 
   it("reads dbmate's db/schema.sql as the base has it, and checks that one-application dump in the database topology", async () => {
-    const fixture = 'fixtures/baseline/dbmate-app';
-    const repo = makeFixtureRepo(`${fixture}/base`, `${fixture}/pr`);
-    try {
-      await initSqlParser();
-      // As a user runs it: no topology setting; the PR updates db/schema.sql as dbmate does.
-      const options = buildOptions(
-        { dir: 'db/migrations', base: repo.base, provider: 'embedded', replicas: '0' },
-        knownIds(),
-        repo.root,
-      );
-      const report = await runCheck(
-        { ...options, settings: { ...options.settings, baseline: 'db/schema.sql' } },
-        memoryLogger(),
-      );
-      expect(report.error).toBeUndefined();
-      expect(report.topology.kind).toBe('database');
-      expect(report.notes.slice(0, 4)).toEqual([
-        "baseline: db/schema.sql read as the base commit has it (this pull request changes it; production has the base's)",
-        'topology: database, as the baseline db/schema.sql holds no schema besides public, so it is checked as production runs it, one database (set topology: to choose another)',
-        'baseline: loaded 24 statement(s) of db/schema.sql',
-        "the baseline holds 2 of 2 merged migration(s) (up to 20240201000000), from the dump's schema_migrations (2 row(s))",
-      ]);
-      expect(report.summary.migrationsApplied).toBe(1);
-      expect(report.status).toBe('passed');
-      expect(brief(report.findings)).toEqual([]);
-    } finally {
-      repo.dispose();
-    }
+    // As a user runs it: no topology setting; the PR updates db/schema.sql as dbmate does.
+    const report = await checkTwoCommits(
+      'fixtures/baseline/dbmate-app',
+      { dir: 'db/migrations' },
+      { baseline: 'db/schema.sql' },
+    );
+    expect(report.error).toBeUndefined();
+    expect(report.topology.kind).toBe('database');
+    expect(report.notes.slice(0, 4)).toEqual([
+      "baseline: db/schema.sql read as the base commit has it (this pull request changes it; production has the base's)",
+      'topology: database, as the baseline db/schema.sql holds no schema besides public, so it is checked as production runs it, one database (set topology: to choose another)',
+      'baseline: loaded 24 statement(s) of db/schema.sql',
+      "the baseline holds 2 of 2 merged migration(s) (up to 20240201000000), from the dump's schema_migrations (2 row(s))",
+    ]);
+    expect(report.summary.migrationsApplied).toBe(1);
+    expect(report.status).toBe('passed');
+    expect(brief(report.findings)).toEqual([]);
   });
 
   it('ends with exit 2 on a missing or unparseable dump and an unknown baselineVersion', async () => {

@@ -6,40 +6,18 @@
  * the init script and `composeInit: false`, and with it the PR reaches the gates.
  */
 import { describe, expect, it } from 'vitest';
-import { buildOptions } from '../src/config/build-options.js';
-import { runCheck } from '../src/check/check.js';
-import { memoryLogger } from '../src/core/logger.js';
-import { knownIds } from '../src/gates/index.js';
-import { initSqlParser } from '../src/sql/split.js';
 import { brief } from './helpers/run.js';
-// @ts-expect-error plain ESM helper shared with the demo
-import { makeFixtureRepo } from '../scripts/fixture-repo.mjs';
+import { checkTwoCommits } from './helpers/two-commits.js';
 
 const FIXTURE = 'fixtures/real-cases/compose-init-dump';
 const MIGRATION = 'db/migrations/20240110093000_create_students.sql';
 
-async function check(composeInit?: boolean) {
-  await initSqlParser();
-  const repo = makeFixtureRepo(`${FIXTURE}/base`, `${FIXTURE}/pr`);
-  try {
-    const options = buildOptions(
-      {
-        dir: 'db/migrations',
-        base: repo.base,
-        provider: 'embedded',
-        replicas: '0',
-        topology: 'database',
-      },
-      knownIds(),
-      repo.root,
-    );
-    const settings =
-      composeInit === undefined ? options.settings : { ...options.settings, composeInit };
-    return await runCheck({ ...options, settings }, memoryLogger());
-  } finally {
-    repo.dispose();
-  }
-}
+const check = (composeInit?: boolean) =>
+  checkTwoCommits(
+    FIXTURE,
+    { dir: 'db/migrations', topology: 'database' },
+    composeInit === undefined ? {} : { composeInit },
+  );
 
 describe("a compose file's init scripts that load a development dump", () => {
   it('are named, with composeInit: false, when the merged history creates what they made', async () => {

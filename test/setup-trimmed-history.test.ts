@@ -4,33 +4,14 @@
  * setup error says so and names the snapshot as the baseline, and with it the PR reaches the gates.
  */
 import { describe, expect, it } from 'vitest';
-import { buildOptions } from '../src/config/build-options.js';
-import { runCheck } from '../src/check/check.js';
-import { memoryLogger } from '../src/core/logger.js';
-import { knownIds } from '../src/gates/index.js';
-import { initSqlParser } from '../src/sql/split.js';
 import { brief } from './helpers/run.js';
-// @ts-expect-error plain ESM helper shared with the demo
-import { makeFixtureRepo } from '../scripts/fixture-repo.mjs';
+import { checkTwoCommits } from './helpers/two-commits.js';
 
 const FIXTURE = 'fixtures/setup/trimmed-history';
 const DIR = 'store/migration/postgres';
 
-async function check(baseline?: string) {
-  await initSqlParser();
-  const repo = makeFixtureRepo(`${FIXTURE}/base`, `${FIXTURE}/pr`);
-  try {
-    const options = buildOptions(
-      { dir: DIR, base: repo.base, provider: 'embedded', replicas: '0' },
-      knownIds(),
-      repo.root,
-    );
-    const settings = baseline ? { ...options.settings, baseline } : options.settings;
-    return await runCheck({ ...options, settings }, memoryLogger());
-  } finally {
-    repo.dispose();
-  }
-}
+const check = (baseline?: string) =>
+  checkTwoCommits(FIXTURE, { dir: DIR }, baseline ? { baseline } : {});
 
 describe('a history whose oldest migrations were removed', () => {
   it('is a setup error that names the snapshot beside the migrations as the baseline', async () => {
