@@ -16,7 +16,7 @@ export const ACTION_IO = {
   inputs: {
     migrations: {
       description:
-        'Migration directory, relative to the repository root. Empty: `migrations` from the config file, else the repository root, or the one usual folder below it that holds migrations (`db/migrations`, `supabase/migrations`, …; see docs/formats.md).',
+        "Migration directory, relative to the repository root. Empty: `migrations` from the config file, else the repository root, or the one usual folder below it that holds migrations (`db/migrations`, `supabase/migrations`, …), else the one folder a search below it finds by a format's markers (a monorepo's `packages/prisma/migrations`; see docs/formats.md).",
     },
     base: {
       description:
