@@ -210,6 +210,28 @@ describe('the bounded search', () => {
     expect(found.truncated).toBe(false);
   });
 
+  it("knows plain runners' folders by their names, files and annotations", async () => {
+    const found = await search({
+      // authelia: one folder per database below migrations/
+      'internal/storage/migrations/postgres/V0001.Initial_Schema.up.sql': TABLE,
+      'internal/storage/migrations/postgres/V0001.Initial_Schema.down.sql': 'drop table t;\n',
+      // convoy: sql-migrate sections in a folder named sql
+      'sql/1677078479.sql':
+        '-- +migrate Up\ncreate table events (id text);\n-- +migrate Down\ndrop table events;\n',
+      // tern, with its config
+      'db/tern/tern.conf': '[database]\nhost = localhost\n',
+      'db/tern/001_create_users.sql':
+        'create table users (id bigint);\n---- create above / drop below ----\ndrop table users;\n',
+      // queries, not migrations
+      'internal/queries/users.sql': 'select 1;\n',
+    });
+    expect(found.found).toEqual([
+      { dir: 'sql', format: 'plain' },
+      { dir: 'db/tern', format: 'plain' },
+      { dir: 'internal/storage/migrations/postgres', format: 'plain' },
+    ]);
+  });
+
   it('drops a sqlc config’s schema folder found outside it, and stops at its file budget', async () => {
     const files = {
       'sqlc/sqlc.yaml':

@@ -10,7 +10,7 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import type { FormatModule } from './format.js';
 import { peekText } from './files.js';
 import { readSqlcConfig } from './sqlc.js';
@@ -55,8 +55,19 @@ const SQLC_CONFIGS = ['sqlc.yaml', 'sqlc.yml', 'sqlc.json'];
 const SQL_FORMATS = ['golang-migrate', 'flyway', 'goose', 'dbmate'];
 const MIGRATIONS_NAMES = ['migrations', 'migration'];
 
+/** A migrations folder's subfolder for one database (`store/migration/postgres`). */
+const POSTGRES_NAMES = ['postgres', 'postgresql', 'pg'];
+
+/** Plain runners' own files beside their .sql files: Atlas' checksum, tern's config. */
+const PLAIN_RUNNER_FILES = ['atlas.sum', 'tern.conf'];
+
+/** Plain runners' own markers in a file: sql-migrate's sections, tern's split line. */
+const PLAIN_RUNNER_TEXT = /^--\s*\+migrate\s+up\b|^----\s*create above\s*\/\s*drop below\s*----/im;
+
 /** The formats whose markers a folder's own entries show, in the order to try them. */
-function candidateFormats(name: string, entries: Dirent[]): string[] {
+function candidateFormats(abs: string, entries: Dirent[]): string[] {
+  const name = basename(abs).toLowerCase();
+  const parent = basename(dirname(abs)).toLowerCase();
   const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
   const out: string[] = [];
@@ -68,7 +79,12 @@ function candidateFormats(name: string, entries: Dirent[]): string[] {
   if (dirs.includes('meta')) out.push('drizzle');
   if ([...files].some((f) => SQL_FILE.test(f))) {
     out.push(...SQL_FORMATS);
-    if (MIGRATIONS_NAMES.includes(name.toLowerCase())) out.push('plain');
+    if (
+      MIGRATIONS_NAMES.includes(name) ||
+      (POSTGRES_NAMES.includes(name) && /migrat/.test(parent)) ||
+      PLAIN_RUNNER_FILES.some((f) => files.has(f))
+    )
+      out.push('plain');
   }
   return out;
 }
@@ -93,12 +109,20 @@ async function recognise(
   abs: string,
   entries: Dirent[],
 ): Promise<FormatModule | undefined> {
-  const candidates = candidateFormats(basename(abs), entries);
+  const candidates = candidateFormats(abs, entries);
   for (const format of candidates) {
     const module = modules.find((m) => m.format === format);
     if (module && (await module.detect(abs).catch(() => undefined))) return module;
   }
-  return undefined;
+  // A plain runner's annotations in the folder's first .sql file (convoy's sql/, nakama's migrate/sql).
+  const first = entries
+    .filter((e) => e.isFile() && SQL_FILE.test(e.name))
+    .map((e) => e.name)
+    .sort()[0];
+  const plain = modules.find((m) => m.format === 'plain');
+  if (!first || !plain || candidates.includes('plain')) return undefined;
+  if (!PLAIN_RUNNER_TEXT.test((await peekText(join(abs, first))) ?? '')) return undefined;
+  return (await plain.detect(abs).catch(() => undefined)) ? plain : undefined;
 }
 
 /** sqlc's schema folders are read through its config: not a second set of their own. */
