@@ -137,7 +137,7 @@ describe('several or no migration folders below the repository root', () => {
     expect(report.status).toBe('error');
     expect(report.error).toEqual({
       exitCode: 2,
-      message: `no migrations recognised in ., and 3 folders below it hold migrations: packages/analytics/migrations (drizzle), packages/database/prisma/migrations (prisma), services/worker/sql/schema (goose). Check one with schemagate check packages/analytics/migrations or migrations: packages/analytics/migrations in .schemagate.yml, or all of them as several migration sets with migrations: [{dir: packages/analytics/migrations, format: drizzle}, {dir: packages/database/prisma/migrations, format: prisma}, {dir: services/worker/sql/schema, format: goose}] (searched 11 folders below . to depth 6, ${SKIPPED})`,
+      message: `no migrations recognised in ., and 3 folders below it hold migrations: packages/analytics/migrations (drizzle), packages/database/prisma/migrations (prisma), services/worker/sql/schema (goose). Check one with schemagate check packages/analytics/migrations or migrations: packages/analytics/migrations in .schemagate.yml, or all of them as several migration sets with migrations: [{dir: packages/analytics/migrations, format: drizzle}, {dir: packages/database/prisma/migrations, format: prisma}, {dir: services/worker/sql/schema, format: goose}] (searched 11 folders below . to depth 8, ${SKIPPED})`,
     });
   });
 
@@ -157,7 +157,7 @@ describe('several or no migration folders below the repository root', () => {
     const message = report.error!.message;
     expect(message.startsWith('no migrations recognised in .; expected one of: sqlc (')).toBe(true);
     expect(message.slice(message.indexOf('. No folder below'))).toBe(
-      `. No folder below it holds migrations either: searched 8 folders below . to depth 6, ${SKIPPED}, looking for sqlc.yaml; alembic.ini or env.py beside versions/; migration_lock.toml or {timestamp}_{name}/migration.sql folders (Prisma); meta/_journal.json (drizzle); .sql files named or annotated for golang-migrate, Flyway, goose or dbmate; .sql files in a folder named migrations; packages/legacy/prisma/migrations holds prisma migrations for mysql, passed over (schemagate replays PostgreSQL migrations only). Name the folder: schemagate check DIR, or migrations: DIR in .schemagate.yml`,
+      `. No folder below it holds migrations either: searched 8 folders below . to depth 8, ${SKIPPED}, looking for sqlc.yaml; alembic.ini or env.py beside versions/; migration_lock.toml or {timestamp}_{name}/migration.sql folders (Prisma); meta/_journal.json (drizzle); .sql files named or annotated for golang-migrate, Flyway, goose or dbmate; .sql files in a folder named migrations; packages/legacy/prisma/migrations holds prisma migrations for mysql, passed over (schemagate replays PostgreSQL migrations only). Name the folder: schemagate check DIR, or migrations: DIR in .schemagate.yml`,
     );
   });
 
@@ -200,7 +200,7 @@ describe('the bounded search', () => {
       'backend/db/schema/000001_init.up.sql': 'create table a (id bigint);\n',
       'backend/db/queries/a.sql': '-- name: ListA :many\nselect * from a;\n',
       'go/app/sql/queries/list.sql': 'select 1;\n',
-      'a/b/c/d/e/f/migrations/000001_deep.up.sql': TABLE,
+      'a/b/c/d/e/f/g/h/migrations/000001_deep.up.sql': TABLE,
     });
     expect(found.found).toEqual([
       { dir: 'backend', format: 'sqlc' },
@@ -224,11 +224,15 @@ describe('the bounded search', () => {
         'create table users (id bigint);\n---- create above / drop below ----\ndrop table users;\n',
       // queries, not migrations
       'internal/queries/users.sql': 'select 1;\n',
+      // Spring Boot: Flyway scans db/migration's subfolders
+      'service/src/main/resources/db/migration/common/V1__init.sql': TABLE,
+      'service/src/main/resources/db/migration/prod/V2__grants.sql': 'grant select on t to app;\n',
     });
     expect(found.found).toEqual([
       { dir: 'sql', format: 'plain' },
       { dir: 'db/tern', format: 'plain' },
       { dir: 'internal/storage/migrations/postgres', format: 'plain' },
+      { dir: 'service/src/main/resources/db/migration', format: 'flyway' },
     ]);
   });
 

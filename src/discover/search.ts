@@ -15,7 +15,7 @@ import type { FormatModule } from './format.js';
 import { peekText } from './files.js';
 import { readSqlcConfig } from './sqlc.js';
 
-export const SEARCH_DEPTH = 6;
+export const SEARCH_DEPTH = 8;
 /** Files and folders listed before the search gives up: a checkout, not a disk, is searched. */
 export const SEARCH_BUDGET = 20_000;
 /** Folders that hold dependencies, build output or test data, never a deployed history. */
@@ -85,6 +85,9 @@ function candidateFormats(abs: string, entries: Dirent[]): string[] {
       PLAIN_RUNNER_FILES.some((f) => files.has(f))
     )
       out.push('plain');
+  } else if (MIGRATIONS_NAMES.includes(name) && dirs.length > 0) {
+    // Flyway's db/migration with its scripts in subfolders (common/, prod/), which it scans.
+    out.push('flyway');
   }
   return out;
 }
