@@ -14,6 +14,17 @@ describe('isolation gate, shared topology, static rules', () => {
     expect(r.status).toBe('passed');
   }, 30_000);
 
+  it('does not take a table no tenant can read (its policy fails) for one that does not leak', async () => {
+    const name = 'shared-policy-reads-missing-table';
+    const found = isolation(await shared(name));
+    expect(brief(found)).toEqual([
+      { ...at(name, '001_invoices.up.sql', 1, 'leak-test-incomplete'), severity: 'notice' },
+    ]);
+    expect(found[0].message).toBe(
+      'the live leak test could not read table invoices as a tenant: relation "tenant_sessions" does not exist (SQLSTATE 42P01); only the static rules cover it',
+    );
+  }, 30_000);
+
   it('reports a tenant table without row-level security (and the leak it causes)', async () => {
     const name = 'shared-rls-not-enabled';
     const found = isolation(await shared(name));

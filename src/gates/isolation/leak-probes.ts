@@ -28,19 +28,25 @@ export interface ReadTarget {
   only?: string[];
 }
 
+const INSUFFICIENT_PRIVILEGE = '42501';
+
 export interface ReadLeak {
   actingAs: SyntheticTenant;
   /** Rows per owning tenant label (`other tenants` for rows of no synthetic tenant). */
   rows: Map<string, number>;
 }
 
-/** Rows of other tenants a relation returns to `tenant`; undefined when the role may not read it. */
+/**
+ * Rows of other tenants a relation returns to `tenant`; undefined when it returns none or the
+ * role may not read it; the error when the read fails otherwise (a policy calling what does
+ * not exist), so that the test is not taken for passed.
+ */
 export async function readAsTenant(
   p: ProbeSetup,
   target: ReadTarget,
   tenant: SyntheticTenant,
   labels: Map<string, string>,
-): Promise<ReadLeak | undefined> {
+): Promise<ReadLeak | { error: string } | undefined> {
   const col = quoteIdent(target.column ?? p.column);
   const only = target.only ? ` and t.${col}::text = any($2::text[])` : '';
   const sql = `select t.${col}::text as owner, count(*)::int as n from ${target.sql} t where t.${col}::text is distinct from $1${only} group by 1`;
@@ -50,6 +56,8 @@ export async function readAsTenant(
     p.client.query<{ owner: string | null; n: number }>(sql, params),
   );
   await actAsOwner(p.client);
+  if (r.error && r.error.code !== INSUFFICIENT_PRIVILEGE)
+    return { error: `${r.error.message}${r.error.code ? ` (SQLSTATE ${r.error.code})` : ''}` };
   if (!r.value) return undefined;
   const rows = new Map<string, number>();
   // Sorted by owner label, so that messages do not depend on the order of a hash aggregate.

@@ -232,6 +232,22 @@ function keyedIncomplete(input: LeakTestInput, table: SeedTable, reason: string)
   };
 }
 
+function unreadable(input: LeakTestInput, target: ReadTarget, error: string): Keyed {
+  const name = target.name.slice(target.name.indexOf('.') + 1);
+  return {
+    key: `${ISOLATION.leakTestIncomplete.id} ${name}`,
+    finding: finding(ISOLATION.leakTestIncomplete, {
+      ...(input.locator.find({
+        kind: target.kind === 'table' ? 'table' : 'view',
+        name,
+        actions: ['create'],
+      }) ?? {}),
+      message: `the live leak test could not read ${target.kind} ${name} as a tenant: ${error}; only the static rules cover it`,
+      help: 'Every tenant query on it fails: fix what its policies or its view call (a function or table the migrations do not create), and the leak test reads it.',
+    }),
+  };
+}
+
 function incomplete(input: LeakTestInput, name: string, reason: string): Finding {
   return finding(ISOLATION.leakTestIncomplete, {
     ...(input.locator.find({ kind: 'table', name, actions: ['create'] }) ?? {}),
@@ -295,9 +311,16 @@ async function readChecks(s: State, targets: ReadTarget[]): Promise<void> {
     let message: string | undefined;
     if (target.hasTenantColumn) {
       const leaks: ReadLeak[] = [];
+      const errors: string[] = [];
       for (const t of s.tenants) {
         const leak = await readAsTenant(s.probe, target, t, labels);
-        if (leak) leaks.push(leak);
+        if (leak && 'error' in leak) errors.push(leak.error);
+        else if (leak) leaks.push(leak);
+      }
+      // No tenant could read it: nothing was tested, which is not a pass.
+      if (errors.length === s.tenants.length) {
+        s.findings.push(unreadable(s.input, target, errors[0]));
+        continue;
       }
       if (leaks.length)
         message = `acting as a tenant (${s.session.reader}), ${command(s)}${target.kind} ${target.name} returns other tenants' rows: ${describeLeaks(leaks)}${causeText(s, target)}`;
