@@ -25,8 +25,6 @@ export interface Topology {
   tenantsIn(database: string): TenantHandle[];
   /** The tenant `name` in a database of its own (the database topology's PR replay). */
   tenantAlone(name: string, database: string): TenantHandle;
-  /** The schemas a tenant's own objects live in (the shared schema belongs to no tenant). */
-  ownSchemas(tenant: TenantHandle): string[];
 }
 
 const alone = (name: string, database: string): TenantHandle => ({
@@ -58,7 +56,6 @@ export function topologyOf(
             searchPath: [name, sharedSchema],
           })),
         tenantAlone: alone,
-        ownSchemas: (tenant) => [tenant.schema],
       };
     case 'database':
       return {
@@ -68,7 +65,6 @@ export function topologyOf(
         databasePerTenant: true,
         tenantsIn: (database) => [alone(tenantNames[0], database)],
         tenantAlone: alone,
-        ownSchemas: (tenant) => tenant.searchPath,
       };
     case 'shared':
       return {
@@ -78,7 +74,6 @@ export function topologyOf(
         databasePerTenant: false,
         tenantsIn: (database) => [alone('shared', database)],
         tenantAlone: alone,
-        ownSchemas: (tenant) => tenant.searchPath,
       };
   }
 }
