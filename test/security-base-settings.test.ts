@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildOptions } from '../src/config/build-options.js';
 import { runCheck } from '../src/check/check.js';
@@ -49,6 +49,34 @@ function repo(baseConfig: string | undefined, prConfig: string, marker: string):
 /** The base commit of a repository made by `repo`. */
 function baseCommit(root: string): string {
   return execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: root }).toString().trim();
+}
+
+/**
+ * The repository of `repo`, whose base commit also holds `baseFiles`, then a PR commit that
+ * writes `prFiles` on top of it: what a PR changing files outside the migrations looks like.
+ */
+function baseThenPr(
+  baseFiles: Record<string, string>,
+  prFiles: Record<string, string>,
+): { root: string; base: string } {
+  const root = repo('migrations: db/migrations\n', 'migrations: db/migrations\n', '/nonexistent');
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: root })
+      .toString()
+      .trim();
+  const write = (files: Record<string, string>, message: string) => {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    git('add', '-A');
+    git('commit', '-q', '-m', message);
+    return git('rev-parse', 'HEAD');
+  };
+  git('checkout', '-q', 'HEAD~1');
+  const base = write(baseFiles, 'base');
+  write(prFiles, 'pr');
+  return { root, base };
 }
 
 describe('settings that decide what PR code may reach come from the base branch', () => {
@@ -137,18 +165,11 @@ describe('settings that decide what PR code may reach come from the base branch'
   it('keeps the base Postgres image when the PR changes the compose file or image:', () => {
     const compose = (image: string) =>
       `services:\n  db:\n    image: ${image}\n    environment:\n      POSTGRES_PASSWORD: postgres\n`;
-    const root = repo('migrations: db/migrations\n', 'migrations: db/migrations\n', '/nonexistent');
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: root });
     // The compose file is the base's; the PR points its Postgres service at another image.
-    git('checkout', '-q', 'HEAD~1');
-    writeFileSync(join(root, 'docker-compose.yml'), compose('pgvector/pgvector:pg17'));
-    git('add', '-A');
-    git('commit', '-q', '-m', 'base with compose');
-    const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root }).toString().trim();
-    writeFileSync(join(root, 'docker-compose.yml'), compose('attacker/postgres:17'));
-    git('add', '-A');
-    git('commit', '-q', '-m', 'pr');
+    const { root, base } = baseThenPr(
+      { 'docker-compose.yml': compose('pgvector/pgvector:pg17') },
+      { 'docker-compose.yml': compose('attacker/postgres:17') },
+    );
     const fromCompose = buildOptions({ dir: 'db/migrations', base }, knownIds(), root);
     expect(fromCompose.image).toEqual({
       name: 'attacker/postgres:17',
@@ -181,22 +202,13 @@ describe('settings that decide what PR code may reach come from the base branch'
   });
 
   it('keeps the image the base Dockerfile starts FROM when the PR changes that Dockerfile', () => {
-    const root = repo('migrations: db/migrations\n', 'migrations: db/migrations\n', '/nonexistent');
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: root });
-    git('checkout', '-q', 'HEAD~1');
-    writeFileSync(
-      join(root, 'docker-compose.yml'),
-      'services:\n  postgres:\n    build: ./docker/db\n',
+    const { root, base } = baseThenPr(
+      {
+        'docker-compose.yml': 'services:\n  postgres:\n    build: ./docker/db\n',
+        'docker/db/Dockerfile': 'FROM pgvector/pgvector:pg17\n',
+      },
+      { 'docker/db/Dockerfile': 'FROM attacker/postgres:17\n' },
     );
-    mkdirSync(join(root, 'docker/db'), { recursive: true });
-    writeFileSync(join(root, 'docker/db/Dockerfile'), 'FROM pgvector/pgvector:pg17\n');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'base with a built postgres');
-    const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root }).toString().trim();
-    writeFileSync(join(root, 'docker/db/Dockerfile'), 'FROM attacker/postgres:17\n');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'pr');
     const options = buildOptions({ dir: 'db/migrations', base }, knownIds(), root);
     expect(options.image).toEqual({
       name: 'attacker/postgres:17',

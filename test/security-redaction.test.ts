@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../src/core/report.js';
-import { childEnv, gitEnv } from '../src/core/child-env.js';
+import { childEnv, gitEnv, placeholderEnv } from '../src/core/child-env.js';
+import { expandEnvsub } from '../src/discover/goose-envsub.js';
 import { memoryLogger } from '../src/core/logger.js';
 import { redact, redactDeep, redactingLogger, secretValues } from '../src/core/secrets.js';
 import { toAnnotations } from '../src/report/annotations.js';
@@ -179,6 +180,30 @@ describe('the environment of child processes (core/child-env.ts)', () => {
       GITHUB_REPOSITORY: 'acme/shop',
     });
     expect(childEnv({}, ['NOT_SET'], RUNNER_ENV)).not.toHaveProperty('NOT_SET');
+  });
+
+  it("gives a migration's placeholders neither the runner's variables nor secrets", () => {
+    const env = placeholderEnv(RUNNER_ENV);
+    expect(Object.keys(env).sort()).toEqual(
+      [
+        'DB_PASSWORD',
+        'HOME',
+        'LANG',
+        'LC_ALL',
+        'NODE_OPTIONS',
+        'PATH',
+        'PGDATA',
+        'POSTGRES_PASSWORD',
+        'SSH_KEY_PATH',
+        'TMPDIR',
+        'TZ',
+      ].sort(),
+    );
+    // goose ENVSUB in a PR's migration: the token is not rendered into its SQL.
+    const sql = "-- +goose ENVSUB ON\nINSERT INTO leak VALUES ('${GITHUB_TOKEN}', '${PGDATA}');";
+    expect(expandEnvsub(sql, 'x.sql', env).source).toBe(
+      "-- +goose ENVSUB ON\nINSERT INTO leak VALUES ('', '/var/lib/postgresql/data');",
+    );
   });
 
   it('drops an allowlisted variable whose value holds a secret', () => {

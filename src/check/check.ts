@@ -392,19 +392,16 @@ class Run {
   chooseTopology(discovery: Discovery): void {
     if (!this.options.topologyDefault || this.options.topology !== 'schema') return;
     if (this.baseline?.kind === 'snapshot') return;
-    const fromDump = () => {
-      const choice = this.baseline && dumpTenantChoice(this.baseline, this.options);
-      if (choice && 'tenantNames' in choice) {
-        this.baseline = { ...this.baseline!, tenantNames: choice.tenantNames };
-        this.topology = topologyOf(
-          'schema',
-          choice.tenantNames,
-          this.options.settings.sharedSchema,
-        );
-      }
-      return choice && 'databaseReason' in choice ? choice.databaseReason : undefined;
-    };
-    const why = databaseTopologyReason(discovery.migrations) ?? fromDump();
+    const fromMigrations = databaseTopologyReason(discovery.migrations);
+    // Else a dump for the base decides: its schemas as the tenants when alike, or one database.
+    const choice =
+      fromMigrations || !this.baseline ? undefined : dumpTenantChoice(this.baseline, this.options);
+    if (choice && 'tenantNames' in choice) {
+      this.baseline = { ...this.baseline!, tenantNames: choice.tenantNames };
+      this.topology = topologyOf('schema', choice.tenantNames, this.options.settings.sharedSchema);
+      return;
+    }
+    const why = fromMigrations ?? choice?.databaseReason;
     if (!why) return;
     this.options = { ...this.options, topology: 'database' };
     this.topology = topologyOf(

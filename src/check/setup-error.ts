@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { postgresMajorOfImage } from '../config/compose-hint.js';
-import { composePostgres, readSqlFile } from '../config/compose.js';
+import { readSqlFile } from '../config/compose.js';
+import { planSetup } from '../replay/setup-plan.js';
 import { presetOf } from '../config/preset.js';
-import { expandGlobs } from '../core/globs.js';
 import { escapeRegExp } from '../core/regexp.js';
 import { composeImage, followsOfficialContract, imageOf } from '../config/image.js';
 import { imageToRun } from '../provision/image.js';
@@ -16,7 +16,7 @@ import { isRecord } from '../sql/ast.js';
 import { errorLine } from '../replay/tracer.js';
 import { TOOL_TABLES } from '../replay/tool-tables.js';
 import { setupSourceOf, setupSourceRemedy } from './setup-source.js';
-import { SUPABASE_ROLES, SUPABASE_SCHEMAS } from '../replay/presets/supabase.js';
+import { SUPABASE_OBJECTS, SUPABASE_ROLES, SUPABASE_SCHEMAS } from '../replay/presets/supabase.js';
 
 /**
  * A merged statement that fails is the check's setting, not the PR's doing: production ran it.
@@ -155,16 +155,15 @@ function madeBeforeHistory(f: FailedSetupStatement, message: string): string | u
     `\\bcreate\\s+(?:or\\s+replace\\s+)?(?:unlogged\\s+)?(?:table|type|schema|function|index|sequence|view|materialized\\s+view)\\s+(?:if\\s+not\\s+exists\\s+)?(?:[\\w"]+\\s*\\.\\s*)?"?${escapeRegExp(bare)}"?(?![\\w$])`,
     'i',
   );
-  const compose = f.options.settings.composeInit ? composePostgres(f.options.repoRoot) : undefined;
-  for (const e of compose?.init.filter((i) => i.kind === 'sql') ?? []) {
-    if (!creates.test(readSetupText(f.options.repoRoot, e.file))) continue;
-    return `${e.file}, an init script of ${compose!.file}'s service ${compose!.service} run before the merged history, already creates ${name}, which the migrations create themselves: production runs them on a server without it (a development dump or seed in /docker-entrypoint-initdb.d). Leave the compose file's init scripts out with \`composeInit: false\` in .schemagate.yml, and list in \`setup:\` those the migrations do need.`;
-  }
-  for (const file of expandGlobs(f.options.repoRoot, f.options.settings.setup)) {
-    if (!creates.test(readSetupText(f.options.repoRoot, file))) continue;
-    return `${file}, a setup: file run before the merged history, already creates ${name}, which the migrations create themselves: take that statement out of the setup file (production runs the migrations on a server without it).`;
-  }
-  return undefined;
+  // The files run before the history, as the run ran them (the compose file's, then setup:).
+  const plan = planSetup(f.options);
+  const made = plan.files.find((file) =>
+    creates.test(readSetupText(f.options.repoRoot, file.file)),
+  );
+  if (!made) return undefined;
+  if (made.from === 'setup:')
+    return `${made.file}, a setup: file run before the merged history, already creates ${name}, which the migrations create themselves: take that statement out of the setup file (production runs the migrations on a server without it).`;
+  return `${made.file}, an init script of ${plan.compose!.file}'s service ${plan.compose!.service} run before the merged history, already creates ${name}, which the migrations create themselves: production runs them on a server without it (a development dump or seed in /docker-entrypoint-initdb.d). Leave the compose file's init scripts out with \`composeInit: false\` in .schemagate.yml, and list in \`setup:\` those the migrations do need.`;
 }
 
 function readSetupText(repoRoot: string, file: string): string {
@@ -362,25 +361,8 @@ function trimmedHistoryRemedy(missing: MissingObject, f: FailedSetupStatement): 
   return `${first} Start from production's schema with \`baseline: path/to/schema.sql\` in .schemagate.yml (\`pg_dump --schema-only\` of a database migrated to the base branch), or create it with ${SETUP}.`;
 }
 
-/** What the preset creates in Supabase's schemas (src/replay/presets/supabase.ts). */
-const PRESET_OBJECTS = new Set([
-  'auth.users',
-  'auth.identities',
-  'auth.sessions',
-  'auth.refresh_tokens',
-  'auth.mfa_factors',
-  'auth.mfa_challenges',
-  'auth.uid',
-  'auth.role',
-  'auth.email',
-  'auth.jwt',
-  'storage.buckets',
-  'storage.objects',
-  'realtime.messages',
-  'realtime.topic',
-  'realtime.send',
-  'realtime.broadcast_changes',
-]);
+/** What the preset creates in Supabase's schemas, by name without parentheses. */
+const PRESET_OBJECTS = new Set(SUPABASE_OBJECTS.map((o) => o.replace(/\(\)$/, '')));
 
 /**
  * An object in a schema Supabase provides (auth, storage, …). Without the preset: the preset,

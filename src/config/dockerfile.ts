@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, normalize, posix, relative } from 'node:path';
+import { basename, join, normalize, posix } from 'node:path';
 import { DockerfileParser, type Dockerfile, type Instruction } from 'dockerfile-ast';
+import { expandGlobs } from '../core/globs.js';
 
 /**
  * What a compose service built from a Dockerfile of its own runs: the image its final stage
@@ -243,20 +244,6 @@ function jsonArguments(instruction: Instruction): string[] | undefined {
 function contextFiles(repoRoot: string, context: string, source: string): string[] {
   const path = normalize(join(context, source.replace(/^\/+/, '')));
   if (path.startsWith('..')) return [];
-  if (!/[*?[]/.test(basename(path))) return existsSync(join(repoRoot, path)) ? [path] : [];
-  const dir = posix.dirname(path);
-  const pattern = new RegExp(
-    `^${basename(path)
-      .replace(/[.+^${}()|\\]/g, '\\$&')
-      .replace(/\*/g, '[^/]*')
-      .replace(/\?/g, '[^/]')}$`,
-  );
-  try {
-    return readdirSync(join(repoRoot, dir))
-      .filter((name) => pattern.test(name))
-      .sort()
-      .map((name) => relative('.', join(dir, name)));
-  } catch {
-    return [];
-  }
+  if (/[*?]/.test(basename(path))) return expandGlobs(repoRoot, [path]);
+  return existsSync(join(repoRoot, path)) ? [path] : [];
 }

@@ -54,6 +54,20 @@ export function childEnv(
   return { ...out, ...extra };
 }
 
+/**
+ * An environment variable a migration's placeholders may read (graphile-migrate's `!ENV`,
+ * goose's ENVSUB, Spring's `${VAR}`): not the runner's own (INPUT_*, GITHUB_*, …) and not one
+ * holding a secret. The PR writes both the placeholder and the SQL it lands in.
+ */
+export function placeholderEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const secrets = secretValues(env);
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      ([name, value]) => value !== undefined && !RUNNER.test(name) && !holdsSecret(value, secrets),
+    ),
+  );
+}
+
 function isBase(name: string): boolean {
   return BASE.includes(name) || name.startsWith('LC_');
 }

@@ -1,3 +1,4 @@
+import { placeholderEnv } from '../core/child-env.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -159,10 +160,11 @@ function fromSpringYaml(text: string): Layer {
  */
 function springValues(layer: Layer, file: string): Layer {
   let missing = '';
+  const env = placeholderEnv();
   const resolveValue = (v: string): string | undefined => {
     missing = '';
     const out = v.replace(/\$\{([^}:]+)(?::([^}]*))?\}/g, (_, name: string, fallback?: string) => {
-      const value = process.env[name] ?? fallback;
+      const value = env[name] ?? fallback;
       if (value === undefined) missing ||= name;
       return value ?? '';
     });

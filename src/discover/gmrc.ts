@@ -6,6 +6,7 @@
  * from the migration folder up to the repository root is the project's (graphile/starter keeps
  * it in `@app/db/`, beside `migrations/`).
  */
+import { placeholderEnv } from '../core/child-env.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
@@ -37,6 +38,7 @@ export function readGraphileConfig(repoRoot: string, dirAbs: string): GraphileCo
   const placeholders = parseJson5(readFileSync(path, 'utf8'), file).placeholders;
   const values = new Map(BUILT_INS);
   const unsetEnv = new Map<string, string>();
+  const env = placeholderEnv();
   if (placeholders && typeof placeholders === 'object') {
     for (const [key, value] of Object.entries(placeholders as Record<string, unknown>)) {
       if (value !== '!ENV') {
@@ -44,7 +46,7 @@ export function readGraphileConfig(repoRoot: string, dirAbs: string): GraphileCo
         continue;
       }
       const variable = key.replace(/^:/, '');
-      const set = process.env[variable];
+      const set = env[variable];
       if (set === undefined) unsetEnv.set(key, variable);
       else values.set(key, set);
     }

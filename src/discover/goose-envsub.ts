@@ -4,6 +4,7 @@
  * `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`, and `$$` for a literal `$`. An unset
  * variable expands to nothing, which production may not intend, so each one is a finding.
  */
+import { placeholderEnv } from '../core/child-env.js';
 import type { Finding } from '../core/model.js';
 import { REPLAY, finding } from '../rules/index.js';
 
@@ -33,7 +34,7 @@ function unsetFinding(file: string, line: number, name: string, required: boolea
 export function expandEnvsub(
   source: string,
   file: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = placeholderEnv(),
 ): Expanded {
   const findings: Finding[] = [];
   let on = false;

@@ -9,6 +9,7 @@ import { quoteIdent } from '../sql/ident.js';
 import { splitStatements } from '../sql/split.js';
 import {
   SUPABASE_PRESET_SQL,
+  SUPABASE_OBJECTS,
   SUPABASE_ROLES,
   SUPABASE_SCHEMAS,
   supabaseMigratorGrants,
@@ -65,7 +66,7 @@ export async function runBaseSetup(
       await client.query(SUPABASE_PRESET_SQL);
       if (migrator) await client.query(supabaseMigratorGrants(migrator));
       notes.push(
-        `preset supabase (${plan.preset.reason}): created roles ${SUPABASE_ROLES.join(', ')}; schemas ${SUPABASE_SCHEMAS.join(', ')}; auth.users, auth.identities, auth.sessions, auth.refresh_tokens, auth.mfa_factors, auth.mfa_challenges, auth.uid(), auth.role(), auth.email(), auth.jwt(), storage.buckets, storage.objects, realtime.messages, realtime.topic(), realtime.send(), realtime.broadcast_changes(); extensions pgcrypto, uuid-ossp in schema extensions; publication supabase_realtime`,
+        `preset supabase (${plan.preset.reason}): created roles ${SUPABASE_ROLES.join(', ')}; schemas ${SUPABASE_SCHEMAS.join(', ')}; ${SUPABASE_OBJECTS.join(', ')}; extensions pgcrypto, uuid-ossp in schema extensions; publication supabase_realtime`,
       );
     }
     if (plan.compose) {

@@ -282,56 +282,45 @@ function upDestroys(
   up: Script,
   d: RowDifference,
 ): { statement: Statement; how: string; what: string } | undefined {
-  // TRUNCATE … CASCADE also empties the tables whose foreign keys reference those it names.
-  const truncated = (s: Statement) => {
-    const t = astOf(s, 'TruncateStmt');
-    return (
-      t?.behavior === 'DROP_CASCADE' ||
-      unwrapAll(t?.relations, 'RangeVar').some((r) => r.relname === d.table)
-    );
-  };
-  const droppedTable = (s: Statement) => {
-    const drop = astOf(s, 'DropStmt');
-    return (
-      drop?.removeType === 'OBJECT_TABLE' &&
-      (drop.objects ?? []).some((o) => stringList(unwrap(o, 'List')?.items).pop() === d.table)
-    );
-  };
-  const onTable = (s: Statement) =>
-    relationOf(s)?.relname === d.table || truncated(s) || droppedTable(s);
-  for (const statement of up.statements.filter(onTable)) {
-    const dropped = alterCommandsOf(astOf(statement, 'AlterTableStmt'))
-      .filter((c) => c.subtype === 'AT_DropColumn' && c.name && d.columns.includes(c.name))
-      .map((c) => c.name!);
-    if (dropped.length > 0 && d.rowsBefore === d.rowsAfter)
-      return {
-        statement,
-        how: `drops column ${dropped.join(', ')}`,
-        what: `has ${dropped.length > 1 ? 'columns' : 'column'} ${dropped.join(', ')} back without ${dropped.length > 1 ? 'their' : 'its'} values`,
-      };
-    if (droppedTable(statement))
-      return {
-        statement,
-        how: `drops table ${d.table}`,
-        what: `is back with ${d.rowsAfter} rows, it had ${d.rowsBefore}`,
-      };
-    if (
-      statement.kind === 'TruncateStmt' ||
-      (statement.kind === 'DeleteStmt' && d.rowsAfter < d.rowsBefore)
-    )
-      return {
-        statement,
-        how:
-          statement.kind === 'TruncateStmt' ? truncation(statement) : `deletes rows of ${d.table}`,
-        what: `has ${d.rowsAfter} rows, it had ${d.rowsBefore}`,
-      };
+  for (const statement of up.statements) {
+    const loss = lossBy(statement, d);
+    if (loss) return { statement, ...loss };
   }
   return undefined;
 }
 
-/** `truncates users with CASCADE` */
-function truncation(statement: Statement): string {
-  const t = astOf(statement, 'TruncateStmt');
-  const names = unwrapAll(t?.relations, 'RangeVar').map((r) => r.relname);
-  return `truncates ${names.join(', ')}${t?.behavior === 'DROP_CASCADE' ? ' with CASCADE' : ''}`;
+/** What one statement of the up destroyed of the changed table, if anything. */
+function lossBy(s: Statement, d: RowDifference): { how: string; what: string } | undefined {
+  const rows = `has ${d.rowsAfter} rows, it had ${d.rowsBefore}`;
+  const onTable = relationOf(s)?.relname === d.table;
+  const dropped = onTable
+    ? alterCommandsOf(astOf(s, 'AlterTableStmt'))
+        .filter((c) => c.subtype === 'AT_DropColumn' && c.name && d.columns.includes(c.name))
+        .map((c) => c.name!)
+    : [];
+  if (dropped.length > 0 && d.rowsBefore === d.rowsAfter) {
+    const many = dropped.length > 1;
+    return {
+      how: `drops column ${dropped.join(', ')}`,
+      what: `has ${many ? 'columns' : 'column'} ${dropped.join(', ')} back without ${many ? 'their' : 'its'} values`,
+    };
+  }
+  const drop = astOf(s, 'DropStmt');
+  if (
+    drop?.removeType === 'OBJECT_TABLE' &&
+    (drop.objects ?? []).some((o) => stringList(unwrap(o, 'List')?.items).pop() === d.table)
+  )
+    return {
+      how: `drops table ${d.table}`,
+      what: `is back with ${d.rowsAfter} rows, it had ${d.rowsBefore}`,
+    };
+  // TRUNCATE … CASCADE also empties the tables whose foreign keys reference those it names.
+  const truncate = astOf(s, 'TruncateStmt');
+  const names = unwrapAll(truncate?.relations, 'RangeVar').map((r) => r.relname);
+  const cascade = truncate?.behavior === 'DROP_CASCADE';
+  if (truncate && (cascade || names.includes(d.table)))
+    return { how: `truncates ${names.join(', ')}${cascade ? ' with CASCADE' : ''}`, what: rows };
+  if (s.kind === 'DeleteStmt' && onTable && d.rowsAfter < d.rowsBefore)
+    return { how: `deletes rows of ${d.table}`, what: rows };
+  return undefined;
 }

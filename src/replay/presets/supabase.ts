@@ -36,6 +36,26 @@ const role = (name: string, options: string) => `
     create role ${name} ${options};
   end if;`;
 
+/** The tables and functions the preset makes in those schemas, as the report names them. */
+export const SUPABASE_OBJECTS = [
+  'auth.users',
+  'auth.identities',
+  'auth.sessions',
+  'auth.refresh_tokens',
+  'auth.mfa_factors',
+  'auth.mfa_challenges',
+  'auth.uid()',
+  'auth.role()',
+  'auth.email()',
+  'auth.jwt()',
+  'storage.buckets',
+  'storage.objects',
+  'realtime.messages',
+  'realtime.topic()',
+  'realtime.send()',
+  'realtime.broadcast_changes()',
+];
+
 export const SUPABASE_PRESET_SQL = `
 do $roles$
 begin
